@@ -1,0 +1,3 @@
+// Removes the given folders (portable rm -rf for npm scripts).
+import { rmSync } from 'node:fs';
+for (const dir of process.argv.slice(2)) rmSync(dir, { recursive: true, force: true });
