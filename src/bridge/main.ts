@@ -1,0 +1,3 @@
+// PLACEHOLDER (being written): the bridge CLI.
+process.stderr.write('bridge not built yet\n');
+process.exit(1);
