@@ -1,0 +1,134 @@
+// Runs the integration suites inside a real VS Code extension host served by code-server (installed by
+// scripts/setup-test-host.sh into .vscode-test/), driven by Debian's headless Chromium through playwright-core.
+// Resolves with the suites' exit code. Tests can ask for named screenshots of the workbench through a loopback
+// HTTP endpoint whose URL is passed in ONCALL_TEST_SCREENSHOT_URL (GET ?name=sidebar → .vscode-test/screenshots/<host>/sidebar.png).
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/**
+ * @param {{ root: string, host: string, extensionDevelopmentPath: string, extensionTestsPath: string,
+ *   workspace: string, env?: Record<string,string>, timeoutSec?: number, verbose?: boolean }} o
+ */
+export async function runInCodeServer(o) {
+  const hostDir = path.join(o.root, '.vscode-test', `code-server-${o.host}`);
+  const okFile = path.join(hostDir, '.ok');
+  if (!fs.existsSync(okFile)) throw new Error(`test host ${o.host} is not installed: run scripts/setup-test-host.sh ${o.host}`);
+  const nodeBin = fs.readFileSync(okFile, 'utf8').trim() || 'node';
+  const entry = path.join(hostDir, 'node_modules/code-server/out/node/entry.js');
+  const shotDir = path.join(o.root, '.vscode-test', 'screenshots', o.host);
+  fs.mkdirSync(shotDir, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-host-'));
+  const log = (...a) => console.log(`[host ${o.host}]`, ...a);
+  let server, ctx, page, shotServer;
+  let finished = false;
+  let resolveDone;
+  const done = new Promise((r) => (resolveDone = r));
+
+  async function finish(code, why) {
+    if (finished) return;
+    finished = true;
+    log(why, '→ exit', code);
+    try { if (ctx) await ctx.close(); } catch { /* already gone */ }
+    try { shotServer?.close(); } catch { /* ignore */ }
+    try { if (server) { server.removeAllListeners('exit'); process.kill(-server.pid, 'SIGTERM'); } } catch { /* gone */ }
+    await new Promise((r) => setTimeout(r, 500));
+    try { if (server) process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ }
+    try { fs.rmSync(tmp, { recursive: true, force: true }); } catch { /* ignore */ }
+    resolveDone(code);
+  }
+  const timer = setTimeout(() => void finish(2, `timeout after ${o.timeoutSec ?? 600}s`), (o.timeoutSec ?? 600) * 1000);
+  timer.unref();
+
+  try {
+    const t0 = Date.now();
+    fs.mkdirSync(path.join(tmp, 't'));
+    // Screenshot endpoint for the tests (loopback only).
+    shotServer = http.createServer(async (req, res) => {
+      const name = (new URL(req.url ?? '/', 'http://x').searchParams.get('name') ?? 'shot').replace(/[^a-z0-9_-]/gi, '_');
+      try {
+        const file = path.join(shotDir, `${name}.png`);
+        await page.screenshot({ path: file });
+        res.end(file);
+      } catch (e) {
+        res.statusCode = 500;
+        res.end(String(e));
+      }
+    });
+    await new Promise((r) => shotServer.listen(0, '127.0.0.1', r));
+    const shotUrl = `http://127.0.0.1:${shotServer.address().port}/`;
+
+    // Keep code-server/Chromium state out of $HOME and /tmp; env passes through to the extension host.
+    const env = {
+      ...process.env, ...o.env,
+      ONCALL_TEST_SCREENSHOT_URL: shotUrl,
+      TMPDIR: path.join(tmp, 't'), XDG_CONFIG_HOME: path.join(tmp, 'cfg'), XDG_DATA_HOME: path.join(tmp, 'data'), XDG_CACHE_HOME: path.join(tmp, 'cache'),
+    };
+    server = spawn(nodeBin, [entry, '--auth', 'none', '--bind-addr', '127.0.0.1:0',
+      '--user-data-dir', path.join(tmp, 'ud'), '--extensions-dir', path.join(tmp, 'exts'),
+      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+      '--log', process.env.CS_LOG || 'info'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    server.on('exit', (c, s) => void finish(3, `code-server exited (${c ?? s})`));
+    const port = await new Promise((resolve, reject) => {
+      const onData = (d) => {
+        const s = d.toString();
+        if (o.verbose) process.stdout.write('[server] ' + s);
+        const m = s.match(/HTTP server listening on http:\/\/[^:]+:(\d+)/);
+        if (m) resolve(Number(m[1]));
+      };
+      server.stdout.on('data', onData);
+      server.stderr.on('data', onData);
+      setTimeout(() => reject(new Error('code-server did not start within 60 s')), 60000).unref();
+    });
+    log(`code-server up on port ${port} after ${Date.now() - t0} ms`);
+
+    ctx = await chromium.launchPersistentContext(path.join(tmp, 'chrome'), {
+      executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 900 }, env,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+        // The workbench HTML is served through page.route (to inject enableSmokeTestDriver); Chromium then treats the
+        // page as public and blocks its WebSocket to 127.0.0.1 unless Local Network Access checks are off.
+        '--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessRespectPreflightResults'],
+    });
+    page = ctx.pages()[0] || (await ctx.newPage());
+    if (o.verbose) page.on('console', (m) => console.log('[browser]', m.type(), m.text().slice(0, 500)));
+    page.on('pageerror', (e) => { if (o.verbose) console.log('[pageerror]', e.message); });
+    await page.exposeFunction('codeAutomationLog', (type, a) => { (console[type] || console.log)(...a); });
+    await page.exposeFunction('codeAutomationExit', async (code, logs) => {
+      if (code !== 0) { try { await page.screenshot({ path: path.join(shotDir, 'exit-failed.png') }); } catch { /* ignore */ } }
+      if (process.env.PRINT_EXTHOST_LOGS && Array.isArray(logs)) for (const l of logs) console.log(`[log ${l.relativePath}]\n${l.contents}`);
+      log(`suites finished in ${Date.now() - t0} ms`);
+      await finish(code, `extension host test run exited with code ${code}`);
+    });
+    // Newer VS Code honours extensionDevelopmentPath/extensionTestsPath in the URL payload only with
+    // developmentOptions.enableSmokeTestDriver; code-server has no flag for it, so inject it into the served HTML.
+    await page.route((u) => u.searchParams.has('payload'), async (route) => {
+      if (route.request().resourceType() !== 'document') return route.continue();
+      const resp = await route.fetch();
+      let body = await resp.text();
+      const before = body.length;
+      body = body.replace('&quot;developmentOptions&quot;:{', '&quot;developmentOptions&quot;:{&quot;enableSmokeTestDriver&quot;:true,');
+      if (body.length === before) log('WARNING: could not inject enableSmokeTestDriver');
+      await route.fulfill({ response: resp, body });
+    });
+    const authority = `127.0.0.1:${port}`;
+    const remote = (p) => `vscode-remote://${authority}${p.split(path.sep).join('/')}`;
+    const payload = JSON.stringify([
+      ['extensionDevelopmentPath', remote(o.extensionDevelopmentPath)],
+      ['extensionTestsPath', remote(o.extensionTestsPath)],
+      ['skipWelcome', 'true'],
+    ]);
+    await page.goto(`http://${authority}/?folder=${encodeURIComponent(o.workspace)}&payload=${encodeURIComponent(payload)}`);
+  } catch (e) {
+    console.error(e);
+    await finish(1, 'runner error');
+  }
+  const code = await done;
+  clearTimeout(timer);
+  return code;
+}

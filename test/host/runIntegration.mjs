@@ -1,0 +1,51 @@
+// npm run test:integration — runs test/integration suites inside real VS Code hosts (code-server, offline):
+// the oldest we support (4.100.3 = VS Code 1.100) and the newest (4.139.1 = VS Code 1.139 on Node 24).
+// Each host run gets a fresh demo workspace (git history) and a demo bridge on loopback, like `npm run demo`.
+// Env: ONCALL_TEST_HOSTS=4.100.3,4.139.1  VERBOSE=1  ONCALL_TEST_GREP=<mocha grep>
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runInCodeServer } from './codeServerRunner.mjs';
+import { startBridge } from './bridgeProcess.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const hosts = (process.env.ONCALL_TEST_HOSTS || '4.100.3,4.139.1').split(',').map((s) => s.trim()).filter(Boolean);
+const verbose = !!process.env.VERBOSE;
+const testsPath = path.join(root, 'out', 'test', 'integration', 'index.js');
+if (!fs.existsSync(testsPath)) { console.error(`missing ${testsPath}: run npm run compile-tests`); process.exit(1); }
+
+const results = [];
+for (const host of hosts) {
+  // Idempotent: installs the host (and Debian's chromium) on first use only.
+  execFileSync('bash', [path.join(root, 'scripts', 'setup-test-host.sh'), host], { stdio: 'inherit' });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-it-'));
+  const workspace = path.join(tmp, 'workspace');
+  let bridge;
+  try {
+    bridge = await startBridge(root, ['--demo', '--port', '0', '--demo-workspace', workspace, '--seed', '7', '--demo-interval-ms', '600000'], { verbose });
+    console.log(`[it] host ${host}: demo bridge on ${bridge.url}, workspace ${workspace}`);
+    const code = await runInCodeServer({
+      root, host, workspace, verbose,
+      extensionDevelopmentPath: root,
+      extensionTestsPath: testsPath,
+      env: {
+        ONCALL_TEST_BRIDGE_URL: bridge.url,
+        ONCALL_TEST_BRIDGE_PID: String(bridge.child.pid),
+        ONCALL_TEST_HOST: host,
+        ONCALL_TEST_GREP: process.env.ONCALL_TEST_GREP || '',
+      },
+    });
+    results.push({ host, code });
+  } catch (e) {
+    console.error(`[it] host ${host} failed to run:`, e);
+    results.push({ host, code: 1 });
+  } finally {
+    await bridge?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+for (const r of results) console.log(`[it] VS Code host ${r.host}: ${r.code === 0 ? 'passed' : `FAILED (exit ${r.code})`}`);
+console.log(`[it] screenshots in ${path.join(root, '.vscode-test', 'screenshots')}`);
+process.exit(results.every((r) => r.code === 0) ? 0 : 1);

@@ -1,0 +1,42 @@
+import * as http from 'node:http';
+import * as vscode from 'vscode';
+import type { OnCallApi } from '../../src/extension';
+
+export const EXTENSION_ID = 'oncall.vscode-oncall';
+
+export async function activateExtension(): Promise<OnCallApi> {
+  const ext = vscode.extensions.getExtension<OnCallApi>(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} not found`);
+  return ext.activate();
+}
+
+/** Waits until `check` returns a truthy value; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(100);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Asks the runner for a screenshot of the workbench (saved as .vscode-test/screenshots/<host>/<name>.png). */
+export function screenshot(name: string): Promise<string | undefined> {
+  const base = process.env.ONCALL_TEST_SCREENSHOT_URL;
+  if (!base) return Promise.resolve(undefined); // @vscode/test-electron has no page to shoot
+  return new Promise((resolve) => {
+    http.get(`${base}?name=${encodeURIComponent(name)}`, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(res.statusCode === 200 ? body : undefined));
+    }).on('error', () => resolve(undefined));
+  });
+}
