@@ -2,16 +2,35 @@
 export const EXTENSION_ID = 'oncall.vscode-oncall';
 
 export const Commands = {
+  connect: 'oncall.connect',
+  startDemo: 'oncall.startDemo',
+  signOut: 'oncall.signOut',
+  reconnect: 'oncall.reconnect',
   showLogs: 'oncall.showLogs',
+  acknowledge: 'oncall.acknowledge',
+  unacknowledge: 'oncall.unacknowledge',
+  resolve: 'oncall.resolve',
+  openSource: 'oncall.openSource',
+  openRunbook: 'oncall.openRunbook',
+  openInAlertSource: 'oncall.openInAlertSource',
+  copyLink: 'oncall.copyLink',
+  changeGrouping: 'oncall.changeGrouping',
+  showMore: 'oncall.showMore',
+  shiftHandoff: 'oncall.shiftHandoff',
 } as const;
 
 export const Views = {
   container: 'oncall',
+  status: 'oncall.status',
   alerts: 'oncall.alerts',
 } as const;
 
 export const ContextKeys = {
   configured: 'oncall.configured',
+  connected: 'oncall.connected',
+  hasAlerts: 'oncall.hasAlerts',
+  /** Set once stack-trace navigation is available (enables "Open Source"). */
+  stackTraces: 'oncall.stackTraces',
 } as const;
 
 export const ConfigSection = 'oncall';

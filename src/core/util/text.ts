@@ -1,0 +1,56 @@
+/**
+ * Alert text is hostile: services log anything, attackers can make them. Before any of it reaches a label,
+ * description, status bar or notification it goes through `displayText`: ANSI escape sequences removed,
+ * control and bidirectional-override characters removed (they can disguise text, "Trojan Source"),
+ * whitespace collapsed, and length capped so a 10 MB title cannot freeze the UI.
+ */
+
+// CSI / OSC / single-char ESC sequences. Bounded quantifiers keep this linear on hostile input.
+const ANSI = /\u001b(?:\[[0-?]{0,64}[ -/]{0,16}[@-~]|\][^\u0007\u001b]{0,4096}(?:\u0007|\u001b\\)?|[@-Z\\-_])/g;
+// C0/C1 controls except tab/newline (handled as whitespace), DEL, bidi embeddings/overrides/isolates, marks, BOM.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/** Default cap for one line of UI text. */
+export const MAX_DISPLAY_CHARS = 500;
+
+export function displayText(input: unknown, max = MAX_DISPLAY_CHARS): string {
+  if (typeof input !== 'string' || input.length === 0) return '';
+  // Work on a bounded prefix: nothing past a few times the cap can ever be shown.
+  let s = input.length > max * 4 + 64 ? input.slice(0, max * 4 + 64) : input;
+  s = s.replace(ANSI, '').replace(CONTROL, '').replace(/\s+/g, ' ').trim();
+  if (s.length > max) s = `${s.slice(0, Math.max(0, max - 1)).trimEnd()}…`;
+  return s;
+}
+
+/** Multi-line variant (tooltips, handoff documents): keeps newlines, caps lines and total size. */
+export function displayBlock(input: unknown, maxChars = 4000, maxLines = 60): string {
+  if (typeof input !== 'string' || input.length === 0) return '';
+  const s = input.length > maxChars * 2 ? input.slice(0, maxChars * 2) : input;
+  const lines = s.replace(ANSI, '').split(/\r?\n/);
+  const out: string[] = [];
+  let total = 0;
+  for (const line of lines) {
+    if (out.length >= maxLines || total >= maxChars) {
+      out.push('…');
+      break;
+    }
+    const clean = line.replace(CONTROL, '').replace(/\t/g, '  ').trimEnd();
+    out.push(clean);
+    total += clean.length + 1;
+  }
+  let joined = out.join('\n');
+  if (joined.length > maxChars) joined = `${joined.slice(0, maxChars - 1)}…`;
+  return joined;
+}
+
+/** True only for absolute http(s) URLs: the only links the extension ever opens from alert data, and only on a click. */
+export function isSafeExternalUrl(input: unknown): input is string {
+  if (typeof input !== 'string' || input.length > 8192) return false;
+  try {
+    const u = new URL(input);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname.length > 0 && u.username === '' && u.password === '';
+  } catch {
+    return false;
+  }
+}
