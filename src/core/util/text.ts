@@ -54,3 +54,11 @@ export function isSafeExternalUrl(input: unknown): input is string {
     return false;
   }
 }
+
+/**
+ * Escapes alert text for a markdown document we generate (handoff summary): markdown syntax, HTML and
+ * link brackets become literal, so `[x](command:...)`, `<img onerror>` and `![](http://tracker)` stay text.
+ */
+export function escapeMarkdown(input: unknown, max = MAX_DISPLAY_CHARS): string {
+  return displayText(input, max).replace(/[\\`*_{}[\]()#+\-.!|<>~&"]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,46 @@
+import * as assert from 'node:assert';
+import type { Alert } from '../../../src/core/protocol/types';
+import { handoffMarkdown, handoffStats } from '../../../src/core/viewModel/handoff';
+
+const H = 3_600_000;
+const start = Date.parse('2026-11-20T08:00:00Z');
+const end = start + 8 * H;
+function alert(id: string, over: Partial<Alert>): Alert {
+  return { id, title: id, severity: 'high', status: 'triggered', service: 'api', startedAt: new Date(start + H).toISOString(),
+    updatedAt: new Date(start + H).toISOString(), assignees: [], labels: {}, source: 'demo', ...over };
+}
+const alerts: Alert[] = [
+  alert('acked-fast', { status: 'acknowledged', acknowledgedAt: new Date(start + H + 60_000).toISOString(), acknowledgedBy: { name: 'You' } }),
+  alert('resolved', { status: 'resolved', acknowledgedAt: new Date(start + H + 5 * 60_000).toISOString(), resolvedAt: new Date(start + 2 * H).toISOString() }),
+  alert('open', {}),
+  alert('inherited', { startedAt: new Date(start - 5 * H).toISOString() }),
+  alert('before-and-resolved', { startedAt: new Date(start - 5 * H).toISOString(), status: 'resolved', resolvedAt: new Date(start - H).toISOString() }),
+  alert('next-shift', { startedAt: new Date(end + H).toISOString() }),
+];
+
+describe('shift handoff', () => {
+  it('counts triggered/acked/resolved during the shift, open ones incl. inherited, and time to ack', () => {
+    const s = handoffStats(alerts, start, end);
+    assert.deepStrictEqual(s, { triggered: 3, acknowledged: 2, resolved: 1, stillOpen: 3, medianTimeToAckMs: 60_000, maxTimeToAckMs: 300_000 });
+  });
+
+  it('renders a markdown summary with open and resolved lists', () => {
+    const md = handoffMarkdown({ alerts, shift: { start, end }, now: end + 2 * H, timeZone: 'UTC', who: 'You' });
+    assert.match(md, /\| Still open \| 3 \|/);
+    assert.match(md, /\| Time to ack \(median \/ max\) \| 1m \/ 5m \|/);
+    assert.match(md, /## Still open \(3\)/);
+    assert.match(md, /## Resolved during the shift \(1\)/);
+    assert.ok(!md.includes('next-shift'), 'an alert after the shift is not part of it');
+  });
+
+  it('escapes hostile alert text: no live links, images or HTML', () => {
+    const md = handoffMarkdown({
+      alerts: [alert('x', { title: '[click](command:workbench.action.terminal.new) ![](http://t/p.png) <img src=x onerror=alert(1)>' })],
+      shift: { start, end }, now: end, timeZone: 'UTC', who: 'You',
+    });
+    assert.ok(!/(^|[^\\])\]\(command:/.test(md), 'an unescaped command link');
+    assert.ok(!/(^|[^\\])<img/.test(md), 'unescaped HTML');
+    assert.ok(!/(^|[^\\])!\[/.test(md), 'an unescaped image');
+    assert.ok(md.includes('\\[click\\]\\(command:workbench\\.action\\.terminal\\.new\\)'));
+  });
+});
