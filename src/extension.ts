@@ -1,12 +1,29 @@
 import * as vscode from 'vscode';
-import { Commands, ContextKeys as Keys, Views } from './host/constants';
+import { systemClock } from './core/util/clock';
+import { AlertsFeature } from './host/alerts/alertsFeature';
+import { Config } from './host/config';
+import { ConnectionFeature } from './host/connection/connectionFeature';
+import { Commands } from './host/constants';
 import { ContextKeys } from './host/contextKeys';
+import { DemoBridge } from './host/demo/demoBridge';
+import { HandoffFeature } from './host/handoff/handoffFeature';
+import { IdentityService } from './host/identity';
 import { HostLogger } from './host/logger';
+import { NotificationsFeature } from './host/notifications/notificationsFeature';
+import { OnCallFeature } from './host/onCall/onCallFeature';
+import { Secrets } from './host/secrets';
+import { StatusBarFeature } from './host/statusBar/statusBarFeature';
+import { hostClock } from './host/testClock';
 
 /** What activate() returns: used by the integration tests (and by nothing else). */
 export interface OnCallApi {
   readonly logger: HostLogger;
-  readonly statusBarItem: vscode.StatusBarItem;
+  readonly connections: ConnectionFeature;
+  readonly alerts: AlertsFeature;
+  readonly statusBar: StatusBarFeature;
+  readonly onCall: OnCallFeature;
+  readonly notifications: NotificationsFeature;
+  readonly handoff: HandoffFeature;
 }
 
 export function activate(context: vscode.ExtensionContext): OnCallApi {
@@ -14,25 +31,43 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
   const logger = new HostLogger();
   context.subscriptions.push(logger);
   try {
+    const clock = hostClock(systemClock, logger);
     const keys = new ContextKeys();
-    keys.set(Keys.configured, false);
-
-    const alertsView = vscode.window.createTreeView(Views.alerts, {
-      treeDataProvider: { getTreeItem: (e: vscode.TreeItem) => e, getChildren: () => [] },
+    const config = new Config(logger);
+    const secrets = new Secrets(context.secrets, logger);
+    const identity = new IdentityService(config, logger);
+    const demo = new DemoBridge(context.extensionUri, context.globalStorageUri, logger);
+    const connections = new ConnectionFeature(config, secrets, keys, clock, logger, demo, () => identity.value);
+    const onCall = new OnCallFeature(connections, clock, () => identity.value);
+    const alerts = new AlertsFeature(connections, config, keys, clock, logger);
+    const statusBar = new StatusBarFeature(connections, clock, {
+      myStatus: () => onCall.myStatus(),
+      watching: () => undefined,
+      timeZone: () => onCall.timeZone,
     });
-    const statusBarItem = vscode.window.createStatusBarItem('oncall.status', vscode.StatusBarAlignment.Left, 100);
-    statusBarItem.name = 'On Call';
-    statusBarItem.text = '$(bell-slash) On Call: not configured';
-    statusBarItem.command = `${Views.alerts}.focus`;
-    statusBarItem.show();
-
+    const notifications = new NotificationsFeature(connections, config, keys, clock, logger, {
+      isOnCall: () => onCall.myStatus()?.onCall ?? false,
+      identity: () => identity.value,
+      startedAfterMyDeploy: () => false,
+    });
+    const handoff = new HandoffFeature(connections, clock, {
+      myShift: () => onCall.myShiftWindow(),
+      who: () => identity.value,
+      timeZone: () => onCall.timeZone,
+    });
     context.subscriptions.push(
-      alertsView,
-      statusBarItem,
+      config, secrets, identity, demo, connections, onCall, alerts, statusBar, notifications, handoff,
+      onCall.onDidChange(() => statusBar.update()),
+      identity.onDidChange(() => {
+        onCall.refresh();
+        statusBar.update();
+      }),
       vscode.commands.registerCommand(Commands.showLogs, () => logger.show()),
     );
+    void identity.refresh();
+    void connections.rebuild();
     logger.info(`activated in ${Date.now() - started} ms (VS Code ${vscode.version})`);
-    return { logger, statusBarItem };
+    return { logger, connections, alerts, statusBar, onCall, notifications, handoff };
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate, so we do it ourselves.
     logger.error(e instanceof Error ? e : String(e));

@@ -1,7 +1,7 @@
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
 import type { Alert } from '../protocol/types';
-import { formatDuration } from '../util/duration';
+import { formatAge as formatDuration } from '../alerts/format';
 import { escapeMarkdown } from '../util/text';
 
 export interface HandoffInput {

@@ -1,0 +1,193 @@
+import * as vscode from 'vscode';
+import type { Alert, AlertAction } from '../../core/protocol/types';
+import type { AlertSourceConnection } from '../../core/transport/alertClient';
+import type { Clock } from '../../core/util/clock';
+import { Emitter } from '../../core/util/event';
+import { tagged, type Logger } from '../../core/util/logger';
+import { displayText, isSafeExternalUrl } from '../../core/util/text';
+import type { Config, GroupBy } from '../config';
+import { Commands, ContextKeys as Keys, EXTENSION_ID, Views } from '../constants';
+import type { ContextKeys } from '../contextKeys';
+import type { ConnectionFeature } from '../connection/connectionFeature';
+import { Disposable, DisposableStore, toDisposable } from '../lifecycle';
+import type { AlertGroup, AlertsModel } from './alertsModel';
+import { AlertsTreeProvider, type AlertsElement } from './alertsTreeProvider';
+
+/** Follows whichever connection is current and presents its store to the tree. */
+class ConnectionAlertsModel extends Disposable implements AlertsModel {
+  private readonly _onDidChange = this._register(new Emitter<unknown>());
+  readonly onDidChange = this._onDidChange.event;
+  private readonly _scope = this._register(new DisposableStore());
+  private _conn: AlertSourceConnection | undefined;
+
+  follow(conn: AlertSourceConnection | undefined): void {
+    this._scope.clear();
+    this._conn = conn;
+    if (conn) this._scope.add(conn.store.onDidChange(() => this._onDidChange.fire(undefined)));
+    this._onDidChange.fire(undefined);
+  }
+
+  get(id: string): Alert | undefined {
+    return this._conn?.store.get(id);
+  }
+  groups(groupBy: GroupBy): readonly AlertGroup[] {
+    return this._conn?.store.groups(groupBy) ?? [];
+  }
+  get triggeredCount(): number {
+    return this._conn?.store.triggeredCount ?? 0;
+  }
+  get size(): number {
+    return this._conn?.store.size ?? 0;
+  }
+}
+
+const ACTION_TEXT: Record<AlertAction, [string, string]> = {
+  ack: ['Acknowledging', 'acknowledge'],
+  unack: ['Un-acknowledging', 'unacknowledge'],
+  resolve: ['Resolving', 'resolve'],
+};
+
+/** The Alerts view and everything done from it. */
+export class AlertsFeature extends Disposable {
+  readonly model: ConnectionAlertsModel;
+  readonly provider: AlertsTreeProvider;
+  readonly view: vscode.TreeView<AlertsElement>;
+  private readonly _log: Logger;
+  private _refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly _connections: ConnectionFeature,
+    private readonly _config: Config,
+    private readonly _keys: ContextKeys,
+    clock: Clock,
+    logger: Logger,
+  ) {
+    super();
+    this._log = tagged(logger, 'alerts');
+    this.model = this._register(new ConnectionAlertsModel());
+    this.provider = this._register(new AlertsTreeProvider(this.model, clock, _config.value.groupBy, _config.value.pageSize));
+    this.view = this._register(
+      vscode.window.createTreeView(Views.alerts, { treeDataProvider: this.provider, canSelectMany: true, showCollapseAll: true }),
+    );
+    this.model.follow(_connections.connection);
+    this._register(_connections.onDidChangeConnection((c) => this.model.follow(c)));
+    this._register(this.model.onDidChange(() => this._scheduleRefresh()));
+    this._register(
+      _config.onDidChange((e) => {
+        if (e.affects('alerts.groupBy')) this.provider.setGroupBy(_config.value.groupBy);
+        if (e.affects('alerts.pageSize')) this.provider.setPageSize(_config.value.pageSize);
+      }),
+    );
+    // Live ages and escalation countdowns: re-render visible items once a second while the view is visible.
+    const tick = setInterval(() => {
+      if (this.view.visible && this.model.size > 0) this.provider.tick();
+    }, 1000);
+    this._register(toDisposable(() => clearInterval(tick)));
+    this._register(toDisposable(() => this._refreshTimer && clearTimeout(this._refreshTimer)));
+
+    const reg = (id: string, fn: (...args: never[]) => unknown): void => {
+      this._register(vscode.commands.registerCommand(id, fn));
+    };
+    reg(Commands.acknowledge, (item?: unknown, selected?: unknown) => this.runAction('ack', this._targets(item, selected)));
+    reg(Commands.unacknowledge, (item?: unknown, selected?: unknown) => this.runAction('unack', this._targets(item, selected)));
+    reg(Commands.resolve, (item?: unknown, selected?: unknown) => this.runAction('resolve', this._targets(item, selected)));
+    reg(Commands.openRunbook, (item?: unknown) => this._openLink(this._targets(item)[0], 'runbook'));
+    reg(Commands.openInAlertSource, (item?: unknown) => this._openLink(this._targets(item)[0], 'source'));
+    reg(Commands.copyLink, (item?: unknown) => this._copyLink(this._targets(item)[0]));
+    reg(Commands.changeGrouping, (groupBy?: GroupBy) => this._changeGrouping(groupBy));
+    reg(Commands.showMore, (groupKey?: string) => groupKey && this.provider.showMore(groupKey));
+    this._refreshNow();
+  }
+
+  private _scheduleRefresh(): void {
+    // Coalesce store changes (up to 1,000 events/s) into at most ~10 tree refreshes per second.
+    if (this._refreshTimer) return;
+    this._refreshTimer = setTimeout(() => {
+      this._refreshTimer = undefined;
+      this._refreshNow();
+    }, 100);
+  }
+
+  private _refreshNow(): void {
+    this.provider.refresh();
+    const n = this.model.triggeredCount;
+    this.view.badge = n > 0 ? { value: n, tooltip: `${n} triggered alert${n === 1 ? '' : 's'}` } : undefined;
+    this._keys.set(Keys.hasAlerts, this.model.size > 0);
+  }
+
+  /** Accepts a tree element, an alert id, or nothing (the tree's selection); multi-select passes `selected`. */
+  private _targets(item?: unknown, selected?: unknown): string[] {
+    const ids = (x: unknown): string | undefined =>
+      typeof x === 'string' ? x : x && typeof x === 'object' && (x as AlertsElement).kind === 'alert' ? (x as { id: string }).id : undefined;
+    if (Array.isArray(selected) && selected.length > 0) return selected.map(ids).filter((x): x is string => !!x);
+    const one = ids(item);
+    if (one) return [one];
+    return this.view.selection.map(ids).filter((x): x is string => !!x);
+  }
+
+  async runAction(action: AlertAction, alertIds: string[]): Promise<boolean> {
+    const conn = this._connections.connection;
+    if (alertIds.length === 0) {
+      void vscode.window.showInformationMessage('On Call: select one or more alerts first.');
+      return false;
+    }
+    const [doing, verb] = ACTION_TEXT[action];
+    const what = alertIds.length === 1 ? `"${displayText(conn?.store.get(alertIds[0]!)?.title, 60) || alertIds[0]}"` : `${alertIds.length} alerts`;
+    try {
+      if (!conn) throw new Error('not connected to an alert source — use "On Call: Connect to Alert Source…"');
+      await vscode.window.withProgress({ location: { viewId: Views.alerts }, title: `${doing} ${what}…` }, () =>
+        action === 'ack' ? conn.ack(alertIds) : action === 'unack' ? conn.unack(alertIds) : conn.resolve(alertIds),
+      );
+      this._log.info(`${verb}: ${alertIds.length} alert(s) ok`);
+      return true;
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      this._log.warn(`${verb} ${alertIds.join(', ')} failed: ${msg}`);
+      void vscode.window.showErrorMessage(`On Call: could not ${verb} ${what}: ${msg}`, 'Reconnect', 'Show Logs').then((a) => {
+        if (a === 'Reconnect') void vscode.commands.executeCommand(Commands.reconnect);
+        if (a === 'Show Logs') void vscode.commands.executeCommand(Commands.showLogs);
+      });
+      return false;
+    }
+  }
+
+  private async _openLink(id: string | undefined, which: 'runbook' | 'source'): Promise<void> {
+    const a = id ? this.model.get(id) : undefined;
+    if (!a) return;
+    const url = which === 'runbook' ? a.runbookUrl : a.url;
+    if (!isSafeExternalUrl(url)) {
+      // Alert text is hostile: only http(s) links are ever opened, and only on the user's click.
+      this._log.warn(`not opening the ${which} link of alert ${a.id}: not an http(s) URL`);
+      void vscode.window.showWarningMessage(
+        `On Call: the ${which === 'runbook' ? 'runbook' : 'alert source'} link of this alert is not an http(s) URL, so it was not opened.`,
+      );
+      return;
+    }
+    await vscode.env.openExternal(vscode.Uri.parse(url, true));
+  }
+
+  private async _copyLink(id: string | undefined): Promise<void> {
+    const a = id ? this.model.get(id) : undefined;
+    if (!a) return;
+    const link = isSafeExternalUrl(a.url) ? a.url : `${vscode.env.uriScheme}://${EXTENSION_ID}/alert?id=${encodeURIComponent(a.id)}`;
+    await vscode.env.clipboard.writeText(link);
+    vscode.window.setStatusBarMessage('$(copy) Alert link copied', 3000);
+  }
+
+  private async _changeGrouping(groupBy?: GroupBy): Promise<void> {
+    let pick = groupBy;
+    if (!pick) {
+      const items: Array<vscode.QuickPickItem & { value: GroupBy }> = [
+        { label: '$(server-process) Service', value: 'service' },
+        { label: '$(flame) Severity', value: 'severity' },
+        { label: '$(pulse) Status', value: 'status' },
+      ];
+      const current = this._config.value.groupBy;
+      for (const i of items) if (i.value === current) i.description = 'current';
+      pick = (await vscode.window.showQuickPick(items, { title: 'Group Alerts By' }))?.value;
+    }
+    if (!pick) return;
+    this.provider.setGroupBy(pick);
+    await this._config.update('alerts.groupBy', pick);
+  }
+}

@@ -1,0 +1,211 @@
+import * as vscode from 'vscode';
+import type { Alert, Severity } from '../../core/protocol/types';
+import { displayBlock, displayText, isSafeExternalUrl } from '../../core/util/text';
+import type { Clock } from '../../core/util/clock';
+import { Disposable } from '../lifecycle';
+import type { GroupBy } from '../config';
+import type { AlertGroup, AlertsModel } from './alertsModel';
+import { Commands } from '../constants';
+import { escalationText, formatAge } from './alertText';
+
+export type AlertsElement =
+  | { kind: 'group'; key: string }
+  | { kind: 'alert'; id: string; groupKey: string }
+  | { kind: 'more'; groupKey: string; hidden: number };
+
+const SEVERITY_ICON: Record<Severity, [string, string]> = {
+  critical: ['error', 'charts.red'],
+  high: ['warning', 'charts.orange'],
+  warning: ['warning', 'charts.yellow'],
+  info: ['info', 'charts.blue'],
+};
+
+/**
+ * Alerts grouped by service/severity/status. Tree elements are plain data (built into TreeItems in
+ * getTreeItem) and cached by id so single items can be refreshed. No cap on the number of alerts: each
+ * group shows `pageSize` and a "Show more" row.
+ */
+export class AlertsTreeProvider extends Disposable implements vscode.TreeDataProvider<AlertsElement> {
+  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<AlertsElement | AlertsElement[] | undefined>());
+  readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
+
+  private _groups: readonly AlertGroup[] = [];
+  private _groupByKey = new Map<string, AlertGroup>();
+  private readonly _limits = new Map<string, number>();
+  private readonly _elements = new Map<string, AlertsElement>();
+  /** Alert elements handed out since the last full refresh (the only ones the tree can be showing). */
+  private readonly _shown = new Map<string, AlertsElement>();
+
+  constructor(
+    private readonly _model: AlertsModel,
+    private readonly _clock: Clock,
+    private _groupBy: GroupBy,
+    private _pageSize: number,
+  ) {
+    super();
+    this._rebuild();
+  }
+
+  setGroupBy(groupBy: GroupBy): void {
+    if (groupBy === this._groupBy) return;
+    this._groupBy = groupBy;
+    this._limits.clear();
+    this.refresh();
+  }
+
+  setPageSize(n: number): void {
+    this._pageSize = n;
+    this.refresh();
+  }
+
+  /** Full refresh after the store changed (debounced by the caller). */
+  refresh(): void {
+    this._rebuild();
+    this._onDidChangeTreeData.fire(undefined);
+  }
+
+  /** Re-renders the alert items that are on screen and have a live countdown or age (called every second). */
+  tick(): void {
+    const items = [...this._shown.values()].filter((e) => e.kind === 'alert' && this._model.get(e.id)?.status !== 'resolved');
+    if (items.length > 0) this._onDidChangeTreeData.fire(items.slice(0, 500));
+  }
+
+  showMore(groupKey: string): void {
+    this._limits.set(groupKey, (this._limits.get(groupKey) ?? this._pageSize) + this._pageSize);
+    const group = this._element({ kind: 'group', key: groupKey });
+    this._onDidChangeTreeData.fire(group);
+  }
+
+  groupElementFor(alertId: string): AlertsElement | undefined {
+    for (const g of this._groups) if (g.alerts.some((a) => a.id === alertId)) return this._element({ kind: 'group', key: g.key });
+    return undefined;
+  }
+
+  private _rebuild(): void {
+    this._groups = this._model.groups(this._groupBy);
+    this._groupByKey = new Map(this._groups.map((g) => [g.key, g]));
+    this._shown.clear();
+  }
+
+  private _element(e: AlertsElement): AlertsElement {
+    const id = e.kind === 'group' ? `g:${e.key}` : e.kind === 'alert' ? `a:${e.id}` : `m:${e.groupKey}`;
+    const existing = this._elements.get(id);
+    if (existing && existing.kind === e.kind && (e.kind !== 'more' || (existing as typeof e).hidden === e.hidden)) {
+      if (e.kind === 'alert') (existing as typeof e).groupKey = e.groupKey;
+      return existing;
+    }
+    this._elements.set(id, e);
+    return e;
+  }
+
+  //#region TreeDataProvider
+  getChildren(element?: AlertsElement): AlertsElement[] {
+    if (!element) return this._groups.filter((g) => g.alerts.length > 0).map((g) => this._element({ kind: 'group', key: g.key }));
+    if (element.kind !== 'group') return [];
+    const group = this._groupByKey.get(element.key);
+    if (!group) return [];
+    const limit = this._limits.get(group.key) ?? this._pageSize;
+    const out: AlertsElement[] = [];
+    const n = Math.min(limit, group.alerts.length);
+    for (let i = 0; i < n; i++) {
+      const a = group.alerts[i]!;
+      const el = this._element({ kind: 'alert', id: a.id, groupKey: group.key });
+      this._shown.set(a.id, el);
+      out.push(el);
+    }
+    if (group.alerts.length > n) out.push(this._element({ kind: 'more', groupKey: group.key, hidden: group.alerts.length - n }));
+    return out;
+  }
+
+  getParent(element: AlertsElement): AlertsElement | undefined {
+    if (element.kind === 'group') return undefined;
+    return this._element({ kind: 'group', key: element.groupKey });
+  }
+
+  getTreeItem(element: AlertsElement): vscode.TreeItem {
+    switch (element.kind) {
+      case 'group':
+        return this._groupItem(element.key);
+      case 'more': {
+        const item = new vscode.TreeItem(`Show ${Math.min(element.hidden, this._pageSize)} more (${element.hidden} hidden)`, vscode.TreeItemCollapsibleState.None);
+        item.id = `more:${element.groupKey}`;
+        item.iconPath = new vscode.ThemeIcon('ellipsis');
+        item.contextValue = 'more';
+        item.command = { command: Commands.showMore, title: 'Show More', arguments: [element.groupKey] };
+        return item;
+      }
+      case 'alert':
+        return this._alertItem(element.id);
+    }
+  }
+  //#endregion
+
+  private _groupItem(key: string): vscode.TreeItem {
+    const g = this._groupByKey.get(key);
+    const label = displayText(g?.label ?? key, 120) || '(none)';
+    const item = new vscode.TreeItem(label, g && g.triggered > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `group:${this._groupBy}:${key}`;
+    const total = g?.alerts.length ?? 0;
+    item.description = g && g.triggered > 0 ? `${g.triggered} firing · ${total}` : `${total}`;
+    item.contextValue = 'group';
+    item.iconPath = new vscode.ThemeIcon(this._groupBy === 'service' ? 'server-process' : this._groupBy === 'severity' ? 'flame' : 'pulse');
+    return item;
+  }
+
+  private _alertItem(id: string): vscode.TreeItem {
+    const a = this._model.get(id);
+    if (!a) {
+      const gone = new vscode.TreeItem('(alert no longer available)');
+      gone.id = `alert:${id}`;
+      return gone;
+    }
+    const now = this._clock.now();
+    const item = new vscode.TreeItem(displayText(a.title, 200) || '(untitled alert)', vscode.TreeItemCollapsibleState.None);
+    item.id = `alert:${a.id}`;
+    const [icon, color] = SEVERITY_ICON[a.severity];
+    item.iconPath = a.status === 'resolved' ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('charts.green')) : new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
+    item.description = describeAlert(a, now, this._groupBy);
+    item.tooltip = alertTooltip(a, now);
+    const flags = [a.status, isSafeExternalUrl(a.runbookUrl) ? 'runbook' : '', isSafeExternalUrl(a.url) ? 'url' : '', a.stackTrace ? 'trace' : ''].filter(Boolean);
+    item.contextValue = `alert:${flags.join(':')}`;
+    item.accessibilityInformation = { label: `${a.severity} alert ${displayText(a.title, 200)}, ${a.status}, ${item.description}` };
+    return item;
+  }
+}
+
+export function describeAlert(a: Alert, now: number, groupBy: GroupBy): string {
+  const parts: string[] = [];
+  if (groupBy !== 'service') parts.push(displayText(a.service, 60));
+  parts.push(formatAge(now - Date.parse(a.startedAt)));
+  if (a.status === 'acknowledged') parts.push(`acked by ${displayText(a.acknowledgedBy?.name, 60) || 'someone'}`);
+  if (a.status === 'resolved') parts.push('resolved');
+  if (a.status === 'triggered') {
+    const esc = escalationText(a, now);
+    if (esc) parts.push(esc);
+  }
+  return parts.join(' · ');
+}
+
+/** Untrusted markdown: every piece of alert text goes through appendText (escaped), no HTML, no command links. */
+export function alertTooltip(a: Alert, now: number): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, false);
+  md.isTrusted = false;
+  md.supportHtml = false;
+  md.appendMarkdown('**').appendText(displayText(a.title, 300)).appendMarkdown('**\n\n');
+  const row = (k: string, v: string | undefined): void => {
+    if (v) md.appendMarkdown(`${k}: `).appendText(v).appendMarkdown('  \n');
+  };
+  row('Severity', a.severity);
+  row('Status', a.status + (a.acknowledgedBy ? ` by ${displayText(a.acknowledgedBy.name, 80)}` : ''));
+  row('Service', displayText(a.service, 100) + (a.environment ? ` (${displayText(a.environment, 40)})` : ''));
+  row('Started', `${new Date(a.startedAt).toISOString().replace('T', ' ').slice(0, 16)} UTC (${formatAge(now - Date.parse(a.startedAt))} ago)`);
+  if (a.status === 'triggered') row('Escalation', escalationText(a, now));
+  if (a.assignees.length) row('Assigned', a.assignees.map((p) => displayText(p.name, 60)).join(', '));
+  if (a.description) md.appendMarkdown('\n').appendText(displayBlock(a.description, 1500, 15)).appendMarkdown('\n\n');
+  const labels = Object.entries(a.labels).slice(0, 20);
+  if (labels.length) {
+    md.appendMarkdown('\nLabels: ');
+    md.appendText(labels.map(([k, v]) => `${displayText(k, 40)}=${displayText(v, 80)}`).join(', '));
+  }
+  return md;
+}

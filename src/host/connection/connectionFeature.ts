@@ -1,0 +1,193 @@
+import * as vscode from 'vscode';
+import { AlertClient, checkServerUrl, type AlertSourceConnection, type ConnectionStateInfo } from '../../core/transport/alertClient';
+import type { Clock } from '../../core/util/clock';
+import { Emitter, type Event } from '../../core/util/event';
+import { tagged, type Logger } from '../../core/util/logger';
+import type { Config } from '../config';
+import { Commands, ContextKeys as Keys } from '../constants';
+import type { ContextKeys } from '../contextKeys';
+import type { DemoBridge } from '../demo/demoBridge';
+import { Disposable, DisposableStore } from '../lifecycle';
+import type { Secrets } from '../secrets';
+
+export interface ConnectArgs {
+  url?: string;
+  token?: string;
+}
+
+/**
+ * Owns the connection to the alert source: builds an AlertClient from the settings and the token in
+ * SecretStorage, rebuilds it when either changes, and offers Connect / Sign Out / Reconnect / Try the Demo.
+ * Everything that lives as long as one connection (client, its listeners) sits in `_connectionScope`.
+ */
+export class ConnectionFeature extends Disposable {
+  private readonly _connectionScope = this._register(new DisposableStore());
+  private _connection: AlertSourceConnection | undefined;
+  private _demoUrl: string | undefined;
+  private readonly _onDidChangeConnection = this._register(new Emitter<AlertSourceConnection | undefined>());
+  /** Fires when a new connection object replaces the old one (or there is none). */
+  readonly onDidChangeConnection: Event<AlertSourceConnection | undefined> = this._onDidChangeConnection.event;
+  private readonly _onDidChangeState = this._register(new Emitter<ConnectionStateInfo | undefined>());
+  readonly onDidChangeState: Event<ConnectionStateInfo | undefined> = this._onDidChangeState.event;
+  private readonly _log: Logger;
+
+  constructor(
+    private readonly _config: Config,
+    private readonly _secrets: Secrets,
+    private readonly _keys: ContextKeys,
+    private readonly _clock: Clock,
+    logger: Logger,
+    private readonly _demo: DemoBridge,
+    private readonly _identity: () => string,
+  ) {
+    super();
+    this._log = tagged(logger, 'connection');
+    this._register(
+      _config.onDidChange((e) => {
+        if (e.affects('serverUrl') || e.affects('allowInsecureConnections') || e.affects('identity')) void this.rebuild();
+      }),
+    );
+    this._register(_secrets.onDidChange(() => void this.rebuild()));
+    this._register(vscode.commands.registerCommand(Commands.connect, (args?: ConnectArgs) => this._connectCommand(args)));
+    this._register(vscode.commands.registerCommand(Commands.signOut, () => this._signOut()));
+    this._register(vscode.commands.registerCommand(Commands.reconnect, () => this._reconnect()));
+    this._register(vscode.commands.registerCommand(Commands.startDemo, () => this._startDemo()));
+  }
+
+  get connection(): AlertSourceConnection | undefined {
+    return this._connection;
+  }
+
+  get isDemo(): boolean {
+    return this._demoUrl !== undefined && this.url === this._demoUrl;
+  }
+
+  /** The URL in use: the setting, or the in-editor demo while no setting is made. */
+  get url(): string {
+    return this._config.value.serverUrl || this._demoUrl || '';
+  }
+
+  /** (Re)creates the client for the current settings and token. */
+  async rebuild(): Promise<void> {
+    this._connectionScope.clear();
+    this._connection = undefined;
+    const url = this.url;
+    this._keys.set(Keys.configured, url.length > 0);
+    this._keys.set(Keys.connected, false);
+    if (!url) {
+      this._onDidChangeConnection.fire(undefined);
+      this._onDidChangeState.fire(undefined);
+      return;
+    }
+    const policy = checkServerUrl(url, this._config.value.allowInsecureConnections);
+    if (!policy.ok) {
+      this._log.error(policy.error);
+      void vscode.window.showErrorMessage(`On Call: ${policy.error}`, 'Open Settings').then((a) => {
+        if (a) void vscode.commands.executeCommand('workbench.action.openSettings', 'oncall.serverUrl');
+      });
+      this._onDidChangeConnection.fire(undefined);
+      this._onDidChangeState.fire({ state: 'closed', lastError: policy.error });
+      return;
+    }
+    const identity = this._identity();
+    const client = new AlertClient({
+      url,
+      getToken: () => this._secrets.getToken(url),
+      allowInsecure: this._config.value.allowInsecureConnections,
+      ...(identity ? { actor: { name: identity, email: identity.includes('@') ? identity : undefined } } : {}),
+      clock: this._clock,
+      logger: this._log,
+      maxResolved: this._config.value.keepResolved,
+      maxResolvedAgeMs: this._config.value.keepResolvedMinutes * 60_000,
+    });
+    this._connectionScope.add(client);
+    this._connectionScope.add(
+      client.onDidChangeState((s) => {
+        this._keys.set(Keys.connected, s.state === 'connected');
+        this._onDidChangeState.fire(s);
+      }),
+    );
+    this._connection = client;
+    this._onDidChangeConnection.fire(client);
+    this._log.info(`connecting to ${redactUrl(url)}`);
+    client.connect();
+  }
+
+  private async _connectCommand(args?: ConnectArgs): Promise<void> {
+    const current = this._config.value.serverUrl;
+    const url =
+      args?.url ??
+      (await vscode.window.showInputBox({
+        title: 'Connect to Alert Source (1/2)',
+        prompt: 'WebSocket URL of the alert source or bridge',
+        placeHolder: 'wss://oncall-bridge.example.com/',
+        value: current || 'wss://',
+        ignoreFocusOut: true,
+        validateInput: (v) => {
+          const r = checkServerUrl(v.trim(), this._config.value.allowInsecureConnections);
+          return r.ok ? undefined : r.error;
+        },
+      }));
+    if (url === undefined) return;
+    const trimmed = url.trim();
+    const policy = checkServerUrl(trimmed, this._config.value.allowInsecureConnections);
+    if (!policy.ok) throw new Error(policy.error);
+    const token =
+      args?.token ??
+      (await vscode.window.showInputBox({
+        title: 'Connect to Alert Source (2/2)',
+        prompt: 'Access token (stored in your OS keychain, never in settings). Leave empty if the source needs none.',
+        password: true,
+        ignoreFocusOut: true,
+      }));
+    if (token === undefined) return;
+    await this._secrets.setToken(trimmed, token.trim() || undefined);
+    if (trimmed === this._config.value.serverUrl) await this.rebuild();
+    else await this._config.update('serverUrl', trimmed); // rebuild follows from the configuration change
+    this._log.info(`alert source set to ${redactUrl(trimmed)}`);
+  }
+
+  private async _signOut(): Promise<void> {
+    const url = this.url;
+    if (url) await this._secrets.setToken(url, undefined);
+    this._demoUrl = undefined;
+    this._demo.dispose();
+    if (this._config.value.serverUrl) await this._config.update('serverUrl', undefined);
+    await this.rebuild();
+    this._log.info('signed out: token removed from the keychain');
+    void vscode.window.showInformationMessage('On Call: signed out. The token was removed from your keychain.');
+  }
+
+  private async _reconnect(): Promise<void> {
+    await this.rebuild();
+  }
+
+  private async _startDemo(): Promise<void> {
+    const url = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'On Call: starting the demo alert source…' },
+      () => this._demo.start(),
+    );
+    this._demoUrl = url;
+    if (this._config.value.serverUrl && this._config.value.serverUrl !== url) {
+      this._log.info(`the demo runs on ${url}; your configured source ${redactUrl(this._config.value.serverUrl)} stays set`);
+      void vscode.window.showInformationMessage(`On Call: the demo is running on ${url}. Your own alert source is still configured; clear oncall.serverUrl to use the demo.`);
+      return;
+    }
+    await this.rebuild();
+  }
+}
+
+/** Never log credentials that someone pasted into a URL. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = '***';
+      u.password = '';
+    }
+    for (const k of [...u.searchParams.keys()]) if (/token|key|secret|auth|pass/i.test(k)) u.searchParams.set(k, '***');
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}

@@ -1,0 +1,231 @@
+import * as vscode from 'vscode';
+import type { Person } from '../../core/protocol/types';
+import { Schedule, formatShiftTime, matchesIdentity, type OnCallGroup, type RotationOnCall } from '../../core/schedule';
+import type { Clock } from '../../core/util/clock';
+import { Emitter, type Event } from '../../core/util/event';
+import { displayText } from '../../core/util/text';
+import type { StatusInput } from '../../core/viewModel/statusBarModel';
+import type { ConnectionFeature } from '../connection/connectionFeature';
+import { Views } from '../constants';
+import { Disposable, DisposableStore, toDisposable } from '../lifecycle';
+import { redactUrl } from '../connection/connectionFeature';
+
+type Element =
+  | { kind: 'me' }
+  | { kind: 'connection' }
+  | { kind: 'now' }
+  | { kind: 'group'; index: number }
+  | { kind: 'rotation'; group: number; index: number }
+  | { kind: 'escalation' }
+  | { kind: 'policy'; index: number }
+  | { kind: 'tier'; policy: number; index: number };
+
+/**
+ * The "On Call" view: am I on call and until when, my next shift, who is on call for each rotation
+ * (paired dev+ops rotations together), the escalation chains, and the connection state.
+ */
+export class OnCallFeature extends Disposable implements vscode.TreeDataProvider<Element> {
+  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<Element | undefined>());
+  readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
+  private readonly _onDidChange = this._register(new Emitter<void>());
+  /** Fires when the schedule changed (status bar and notifications re-read it). */
+  readonly onDidChange: Event<void> = this._onDidChange.event;
+  private readonly _connScope = this._register(new DisposableStore());
+  private _schedule = new Schedule([]);
+  private _groups: OnCallGroup[] = [];
+  readonly view: vscode.TreeView<Element>;
+  readonly timeZone: string = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+  constructor(
+    private readonly _connections: ConnectionFeature,
+    private readonly _clock: Clock,
+    private readonly _identity: () => string,
+  ) {
+    super();
+    this.view = this._register(vscode.window.createTreeView(Views.status, { treeDataProvider: this }));
+    this._register(_connections.onDidChangeConnection(() => this._follow()));
+    this._register(_connections.onDidChangeState(() => this._onDidChangeTreeData.fire(undefined)));
+    // Hand-offs happen with time, not only with messages.
+    const t = setInterval(() => this.refresh(), 30_000);
+    this._register(toDisposable(() => clearInterval(t)));
+    this._follow();
+  }
+
+  get schedule(): Schedule {
+    return this._schedule;
+  }
+
+  private _follow(): void {
+    this._connScope.clear();
+    const c = this._connections.connection;
+    if (c) this._connScope.add(c.onDidChangeOnCall(() => this.refresh()));
+    this.refresh();
+  }
+
+  refresh(): void {
+    this._schedule = Schedule.fromState(this._connections.connection?.oncall ?? null);
+    this._groups = this._schedule.onCallNow(this._clock.now());
+    this._onDidChangeTreeData.fire(undefined);
+    this._onDidChange.fire();
+  }
+
+  myStatus(): StatusInput['onCall'] {
+    const id = this._identity();
+    if (!id || this._schedule.rotations.length === 0) return undefined;
+    const now = this._clock.now();
+    const cur = this._schedule.currentShift(id, now);
+    if (cur) return { onCall: true, until: cur.coveredUntil };
+    const next = this._schedule.nextShift(id, now);
+    return next ? { onCall: false, nextShiftStart: next.start } : { onCall: false };
+  }
+
+  /** My current shift, else my most recent one in the last week. */
+  myShiftWindow(): { start: number; end: number } | undefined {
+    const id = this._identity();
+    if (!id) return undefined;
+    const now = this._clock.now();
+    const cur = this._schedule.currentShift(id, now);
+    if (cur) return { start: cur.start, end: cur.coveredUntil };
+    const past = this._schedule.shiftsOf(id, now - 7 * 86_400_000, now).filter((s) => s.end <= now);
+    const last = past[past.length - 1];
+    return last ? { start: last.start, end: last.end } : undefined;
+  }
+
+  //#region TreeDataProvider
+  getChildren(e?: Element): Element[] {
+    if (!this._connections.url) return [];
+    if (!e) {
+      const roots: Element[] = [{ kind: 'me' }, { kind: 'connection' }];
+      if (this._groups.length) roots.push({ kind: 'now' });
+      if (this._schedule.policies.length) roots.push({ kind: 'escalation' });
+      return roots;
+    }
+    switch (e.kind) {
+      case 'now':
+        return this._groups.map((g, index) =>
+          g.pair !== undefined || g.rotations.length > 1 ? { kind: 'group', index } : { kind: 'rotation', group: index, index: 0 },
+        );
+      case 'group':
+        return (this._groups[e.index]?.rotations ?? []).map((_, index) => ({ kind: 'rotation', group: e.index, index }));
+      case 'escalation':
+        return this._schedule.policies.map((_, index) => ({ kind: 'policy', index }));
+      case 'policy': {
+        const chain = this._chain(e.index);
+        return (chain?.tiers ?? []).map((_, index) => ({ kind: 'tier', policy: e.index, index }));
+      }
+      default:
+        return [];
+    }
+  }
+
+  getTreeItem(e: Element): vscode.TreeItem {
+    const now = this._clock.now();
+    const None = vscode.TreeItemCollapsibleState.None;
+    const Expanded = vscode.TreeItemCollapsibleState.Expanded;
+    switch (e.kind) {
+      case 'me': {
+        const s = this.myStatus();
+        const id = this._identity();
+        let label: string;
+        if (!id) label = 'Set your identity to see your shifts';
+        else if (!s) label = 'No schedule from this alert source';
+        else if (s.onCall) label = `You are on call${s.until !== undefined ? ` until ${formatShiftTime(s.until, this.timeZone, now)}` : ''}`;
+        else label = `You are off call${s.nextShiftStart !== undefined ? ` · next shift ${formatShiftTime(s.nextShiftStart, this.timeZone, now)}` : ''}`;
+        const item = new vscode.TreeItem(label, None);
+        item.id = 'me';
+        item.iconPath = new vscode.ThemeIcon(s?.onCall ? 'bell' : 'bell-slash', s?.onCall ? new vscode.ThemeColor('charts.green') : undefined);
+        item.description = displayText(id, 80) || undefined;
+        if (!id) item.command = { command: 'workbench.action.openSettings', title: 'Set identity', arguments: ['oncall.identity'] };
+        return item;
+      }
+      case 'connection': {
+        const st = this._connections.connection?.state;
+        const url = redactUrl(this._connections.url);
+        const demo = this._connections.isDemo ? ' (demo)' : '';
+        let label = 'Connecting…';
+        let icon = 'loading~spin';
+        if (st?.state === 'connected') {
+          label = `Connected${demo}`;
+          icon = 'plug';
+        } else if (st?.state === 'reconnecting' || st?.state === 'closed') {
+          const secs = st.retryAt !== undefined ? Math.max(0, Math.ceil((st.retryAt - now) / 1000)) : undefined;
+          label = `Not connected${secs !== undefined ? ` — retrying in ${secs} s` : ''}`;
+          icon = 'debug-disconnect';
+        }
+        const item = new vscode.TreeItem(label, None);
+        item.id = 'connection';
+        item.iconPath = new vscode.ThemeIcon(icon);
+        item.description = url;
+        item.tooltip = st?.lastError ? `${url}\nLast error: ${displayText(st.lastError, 300)}` : url;
+        return item;
+      }
+      case 'now': {
+        const item = new vscode.TreeItem('On call now', Expanded);
+        item.id = 'now';
+        item.iconPath = new vscode.ThemeIcon('organization');
+        return item;
+      }
+      case 'group': {
+        const g = this._groups[e.index];
+        const roles = (g?.rotations ?? []).map((r) => r.role ?? r.rotation.name);
+        const item = new vscode.TreeItem(displayText(g?.pair ?? roles.join(' + '), 80), Expanded);
+        item.id = `group:${g?.pair ?? e.index}`;
+        item.description = g?.pair !== undefined ? `paired: ${roles.join(' + ')}` : undefined;
+        item.iconPath = new vscode.ThemeIcon('people');
+        return item;
+      }
+      case 'rotation':
+        return this._rotationItem(this._groups[e.group]?.rotations[e.index], now);
+      case 'escalation': {
+        const item = new vscode.TreeItem('Escalation', vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = 'escalation';
+        item.iconPath = new vscode.ThemeIcon('arrow-swap');
+        return item;
+      }
+      case 'policy': {
+        const chain = this._chain(e.index);
+        const item = new vscode.TreeItem(displayText(chain?.policy.name ?? '?', 80), vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `policy:${chain?.policy.id ?? e.index}`;
+        item.description = chain ? displayText(chain.text, 300) : undefined;
+        item.tooltip = chain ? `${displayText(chain.text, 500)}${chain.policy.services.length ? `\nServices: ${chain.policy.services.map((s) => displayText(s, 60)).join(', ')}` : ''}` : undefined;
+        item.iconPath = new vscode.ThemeIcon('list-ordered');
+        return item;
+      }
+      case 'tier': {
+        const tier = this._chain(e.policy)?.tiers[e.index];
+        const item = new vscode.TreeItem(`${tier?.level ?? e.index + 1}. ${displayText(tier?.label ?? '?', 120)}`, None);
+        item.id = `tier:${e.policy}:${e.index}`;
+        item.description = tier ? (tier.pagedAfterMinutes === 0 ? 'paged at once' : `after ${tier.pagedAfterMinutes} min unacked`) : undefined;
+        item.iconPath = new vscode.ThemeIcon('person');
+        return item;
+      }
+    }
+  }
+  //#endregion
+
+  private _chain(index: number) {
+    const p = this._schedule.policies[index];
+    return p ? this._schedule.escalationChain(p, this._clock.now()) : undefined;
+  }
+
+  private _rotationItem(r: RotationOnCall | undefined, now: number): vscode.TreeItem {
+    if (!r) return new vscode.TreeItem('?');
+    const people = r.people.map((p) => displayText(p.name, 60)).join(', ') || 'nobody on call';
+    const item = new vscode.TreeItem(`${displayText(r.role ?? r.rotation.name, 40)}: ${people}`, vscode.TreeItemCollapsibleState.None);
+    item.id = `rotation:${r.rotation.id}`;
+    const end = r.shifts.reduce((m, s) => Math.max(m, s.end), 0);
+    item.description = end ? `until ${formatShiftTime(end, this.timeZone, now)}` : undefined;
+    item.iconPath = new vscode.ThemeIcon(r.people.some((p) => this._isMe(p)) ? 'account' : 'person', r.people.length ? undefined : new vscode.ThemeColor('charts.red'));
+    item.tooltip = [`${displayText(r.rotation.name, 80)}${r.role ? ` (${displayText(r.role, 30)})` : ''}`, ...r.people.map((p) => personLine(p, now))].join('\n');
+    return item;
+  }
+
+  private _isMe(p: Person): boolean {
+    return matchesIdentity(p, this._identity());
+  }
+}
+
+function personLine(p: Person, now: number): string {
+  const local = p.timeZone ? ` — ${formatShiftTime(now, p.timeZone, now)} there (${p.timeZone})` : '';
+  return `${displayText(p.name, 60)}${p.email ? ` <${displayText(p.email, 80)}>` : ''}${local}`;
+}

@@ -1,0 +1,82 @@
+import * as vscode from 'vscode';
+import type { Alert } from '../../core/protocol/types';
+import type { Clock } from '../../core/util/clock';
+import { statusBarModel, type ConnectionPhase, type StatusInput } from '../../core/viewModel/statusBarModel';
+import type { ConnectionFeature } from '../connection/connectionFeature';
+import { Views } from '../constants';
+import { Disposable, DisposableStore, toDisposable } from '../lifecycle';
+
+export interface StatusBarSources {
+  myStatus(): StatusInput['onCall'];
+  watching(): StatusInput['watching'];
+  timeZone(): string;
+}
+
+/** The one status bar item: "$(bell) On call until Mon 09:00 · 2 firing". Click focuses the Alerts view. */
+export class StatusBarFeature extends Disposable {
+  readonly item: vscode.StatusBarItem;
+  private readonly _connScope = this._register(new DisposableStore());
+  private _pending: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly _connections: ConnectionFeature,
+    private readonly _clock: Clock,
+    private readonly _sources: StatusBarSources,
+  ) {
+    super();
+    this.item = this._register(vscode.window.createStatusBarItem('oncall.status', vscode.StatusBarAlignment.Left, 100));
+    this.item.name = 'On Call';
+    this.item.command = `${Views.alerts}.focus`;
+    this._register(_connections.onDidChangeConnection(() => this._follow()));
+    this._register(_connections.onDidChangeState(() => this.update()));
+    // Shift ends and countdowns move with time, not only with events.
+    const t = setInterval(() => this.update(), 15_000);
+    this._register(toDisposable(() => clearInterval(t)));
+    this._register(toDisposable(() => this._pending && clearTimeout(this._pending)));
+    this._follow();
+    this.item.show();
+  }
+
+  private _follow(): void {
+    this._connScope.clear();
+    const c = this._connections.connection;
+    if (c) {
+      this._connScope.add(c.store.onDidChange(() => this._schedule()));
+      this._connScope.add(c.onDidChangeOnCall(() => this._schedule()));
+    }
+    this.update();
+  }
+
+  private _schedule(): void {
+    if (this._pending) return;
+    this._pending = setTimeout(() => {
+      this._pending = undefined;
+      this.update();
+    }, 100);
+  }
+
+  update(): void {
+    const c = this._connections.connection;
+    const state = c?.state;
+    let phase: ConnectionPhase = 'unconfigured';
+    if (this._connections.url) {
+      phase = !state || state.state === 'connecting' ? 'connecting' : state.state === 'connected' ? 'connected' : 'disconnected';
+    }
+    const now = this._clock.now();
+    const firing: Alert[] = c ? [...c.store.values()].filter((a) => a.status === 'triggered') : [];
+    const m = statusBarModel({
+      now,
+      timeZone: this._sources.timeZone(),
+      connection: phase,
+      ...(state?.retryAt !== undefined ? { retryInSec: Math.max(0, Math.ceil((state.retryAt - now) / 1000)) } : {}),
+      onCall: phase === 'unconfigured' ? undefined : this._sources.myStatus(),
+      firing,
+      watching: this._sources.watching(),
+      demo: this._connections.isDemo,
+    });
+    this.item.text = m.text;
+    this.item.tooltip = m.tooltip;
+    this.item.backgroundColor = m.background ? new vscode.ThemeColor(`statusBarItem.${m.background}Background`) : undefined;
+    this.item.accessibilityInformation = { label: m.text.replace(/\$\([a-z-]+\)\s*/g, '') };
+  }
+}
