@@ -1,14 +1,7 @@
-import type { Alert, Person } from '../protocol/types';
+import type { Alert } from '../protocol/types';
+import { matchesIdentity } from '../schedule/identity';
 
 export type NotificationLevel = 'all' | 'critical' | 'assigned' | 'none';
-
-/** True when `person` is the user named by `identity` (an email, handle or name; case-insensitive). */
-export function isMe(person: Person | undefined, identity: string): boolean {
-  if (!person || !identity) return false;
-  const id = identity.trim().toLowerCase().replace(/^@/, '');
-  if (!id) return false;
-  return [person.email, person.handle?.replace(/^@/, ''), person.id, person.name].some((v) => typeof v === 'string' && v.toLowerCase() === id);
-}
 
 export interface NotifyContext {
   level: NotificationLevel;
@@ -22,7 +15,7 @@ export interface NotifyContext {
 export function shouldNotify(alert: Alert, ctx: NotifyContext): { notify: boolean; why: string } {
   if (alert.status !== 'triggered') return { notify: false, why: `status is ${alert.status}` };
   if (ctx.level === 'none') return { notify: false, why: 'notifications are off' };
-  const assigned = alert.assignees.some((p) => isMe(p, ctx.identity));
+  const assigned = alert.assignees.some((p) => matchesIdentity(p, ctx.identity));
   if (assigned) return { notify: true, why: 'assigned to you' };
   if (ctx.startedAfterMyDeploy) return { notify: true, why: 'started after your deploy' };
   if (ctx.level === 'assigned') return { notify: false, why: 'not assigned to you' };

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert';
-import { isMe, NotificationThrottle, shouldNotify, type NotifyContext } from '../../../src/core/notify/notificationPolicy';
+import { NotificationThrottle, shouldNotify, type NotifyContext } from '../../../src/core/notify/notificationPolicy';
 import type { Alert } from '../../../src/core/protocol/types';
 
 function alert(over: Partial<Alert> = {}): Alert {
@@ -26,15 +26,6 @@ describe('shouldNotify', () => {
   for (const [name, a, ctx, expected] of table) {
     it(name, () => assert.strictEqual(shouldNotify(alert(a), { ...base, ...ctx }).notify, expected));
   }
-});
-
-describe('isMe', () => {
-  it('matches email, handle and name case-insensitively, nothing on empty identity', () => {
-    assert.ok(isMe({ name: 'Carol', email: 'carol@x.io' }, 'Carol@X.io'));
-    assert.ok(isMe({ name: 'Carol', handle: '@carol' }, '@carol'));
-    assert.ok(!isMe({ name: 'Carol' }, ''));
-    assert.ok(!isMe(undefined, 'carol'));
-  });
 });
 
 describe('NotificationThrottle (storm-safe)', () => {

@@ -1,0 +1,51 @@
+import safeRegex from 'safe-regex2';
+
+/**
+ * Validation for user-supplied regular expressions (deploy command patterns, severity rules, ...).
+ * A user pattern runs on every terminal command, so a catastrophic one could freeze the extension host.
+ *
+ * Checks, in order: text of 1..maxLength chars; compiles; flags limited to i/m/s/u (g and y make
+ * `test` stateful); and safe-regex2 accepts it. safe-regex2 is a heuristic: it rejects nested
+ * quantifiers ("star height" > 1, e.g. `(a+)+$`) and more than 25 repetitions, but it does NOT catch
+ * every super-linear pattern (overlapping alternations like `(a|a)*$` pass). The length cap on the
+ * matched input (`safeTest`) bounds what remains.
+ */
+
+export const USER_REGEX_MAX_LENGTH = 500;
+export const MATCH_INPUT_MAX_LENGTH = 4096;
+
+export type RegexValidation = { ok: true; regex: RegExp } | { ok: false; error: string };
+
+export interface UserRegexOptions {
+  /** Default "i". */
+  flags?: string;
+  maxLength?: number;
+}
+
+export function validateUserRegex(source: unknown, options: UserRegexOptions = {}): RegexValidation {
+  const maxLength = options.maxLength ?? USER_REGEX_MAX_LENGTH;
+  const flags = options.flags ?? 'i';
+  if (typeof source !== 'string' || source.length === 0) return { ok: false, error: 'The pattern must be non-empty text.' };
+  if (source.length > maxLength) return { ok: false, error: `The pattern is longer than ${maxLength} characters.` };
+  if (!/^[imsu]*$/.test(flags)) return { ok: false, error: `Unsupported regex flags "${flags}" (use i, m, s, u).` };
+  let regex: RegExp;
+  try {
+    regex = new RegExp(source, flags);
+  } catch (e) {
+    return { ok: false, error: `The pattern does not compile: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  if (!safeRegex(regex)) {
+    return { ok: false, error: `The pattern "${source}" can backtrack catastrophically (nested or excessive repetition); simplify it.` };
+  }
+  return { ok: true, regex };
+}
+
+/** `regex.test` on at most `maxInput` characters of the input. */
+export function safeTest(regex: RegExp, input: string, maxInput = MATCH_INPUT_MAX_LENGTH): boolean {
+  return regex.test(input.length > maxInput ? input.slice(0, maxInput) : input);
+}
+
+/** `regex.exec` on at most `maxInput` characters of the input. */
+export function safeExec(regex: RegExp, input: string, maxInput = MATCH_INPUT_MAX_LENGTH): RegExpExecArray | null {
+  return regex.exec(input.length > maxInput ? input.slice(0, maxInput) : input);
+}
