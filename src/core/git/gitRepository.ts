@@ -1,0 +1,200 @@
+/**
+ * Read-only queries on one repository. Every method validates its inputs (validate.ts) before git runs,
+ * so a hostile sha/path from an alert is refused with a GitInputError and no process is spawned.
+ *
+ * Queries that only name immutable objects (shas) are cached by the runner; queries on HEAD, refs, tags
+ * or the working tree are not.
+ */
+import { GitError, GitRunner, classifyStderr, type GitRunnerOptions, type RunOptions } from './gitRunner';
+import { COMMIT_FORMAT, TAG_FORMAT, fileDiffFromPatch, parseBlamePorcelain, parseLog, parseNameStatusZ, parseTags, type ParseStats } from './parse';
+import type { BlameLine, CommitInfo, FileDiff, TagInfo } from './types';
+import { GitInputError, WORKING_TREE, assertLine, assertRepoPath, assertRev, assertSha, assertTagGlob, isSha } from './validate';
+
+export interface QueryOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface RangeOptions extends QueryOptions {
+  /** Include per-file hunks (`-p -U0`). Default true; false lists changed files only (`--name-status`). */
+  withHunks?: boolean;
+  /** Limit to these repo-relative paths. */
+  paths?: readonly string[];
+  /** At most this many commits (newest first). Default 500. */
+  maxCommits?: number;
+  maxBufferBytes?: number;
+}
+
+export interface FileAtRevision {
+  content: string;
+  /** Size in bytes. */
+  size: number;
+  /** Contains a NUL byte in its first 8000 bytes (git's own heuristic): do not show as text. */
+  binary: boolean;
+}
+
+/** Tag globs tried when the host configures none. */
+export const DEFAULT_TAG_PATTERNS: readonly string[] = ['deploy-*', 'release-*', 'v*'];
+
+/** Flags that pin diff output whatever the user's config says (prefixes, external drivers, colours, signatures). */
+const DIFF_FLAGS = ['--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/', '--inter-hunk-context=0', '--find-renames'];
+
+export class GitRepository {
+  /** Last parse's dropped (invalid) records, for diagnostics. */
+  lastDropped = 0;
+
+  constructor(readonly runner: GitRunner) {}
+
+  /** The repository top level (every path in this API is relative to it). */
+  get root(): string {
+    return this.runner.cwd;
+  }
+
+  /**
+   * Opens the repository containing `dir`: resolves its top level so that repo-relative paths work from
+   * any subfolder. Rejects with GitError `not-a-repo` / `git-not-found`.
+   */
+  static async open(dir: string, options: Omit<GitRunnerOptions, 'cwd'> = {}): Promise<GitRepository> {
+    const probe = new GitRunner({ ...options, cwd: dir });
+    const r = await probe.run(['rev-parse', '--show-toplevel']);
+    const top = r.stdout.replace(/\r?\n$/, '');
+    if (top === '') throw new GitError('not-a-repo', `not a git repository: ${dir} (bare repository or no work tree)`);
+    return new GitRepository(new GitRunner({ ...options, cwd: top }));
+  }
+
+  private run(args: string[], opts: QueryOptions & RunOptions): Promise<{ stdout: string; exitCode: number }> {
+    return this.runner.run(args, opts);
+  }
+
+  /** Full sha of HEAD. GitError `no-commits` in a fresh repository. */
+  async headSha(opts: QueryOptions = {}): Promise<string> {
+    return this.resolveCommit('HEAD', opts);
+  }
+
+  /** Full sha of a commit-ish (sha, HEAD, ref name). */
+  async resolveCommit(rev: string, opts: QueryOptions = {}): Promise<string> {
+    const r = assertRev(rev);
+    const out = await this.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${r}^{commit}`], {
+      ...opts,
+      okExitCodes: [1],
+      revs: [r],
+      cacheable: isSha(r),
+    });
+    const sha = out.stdout.trim();
+    if (out.exitCode !== 0 || !/^[0-9a-f]{40}$/.test(sha)) {
+      if (r === 'HEAD') throw new GitError('no-commits', 'the repository has no commits yet');
+      throw new GitError('unknown-revision', `unknown revision ${r} — fetch the deployed commits?`);
+    }
+    return sha;
+  }
+
+  /** Whether the commit is present in this clone (false rather than an error when it is not). */
+  async commitExists(sha: string, opts: QueryOptions = {}): Promise<boolean> {
+    const s = assertSha(sha);
+    // Not cached: a negative answer changes after a fetch, and a positive one is cheap.
+    const out = await this.runner.run(['cat-file', '-e', `${s}^{commit}`], { ...opts, okExitCodes: [1, 128] });
+    if (out.exitCode === 0) return true;
+    // 128 also means "this is no repository at all": only a missing object is a plain "no".
+    const e = classifyStderr(out.stderr, 'cat-file', [s], { exitCode: out.exitCode }, this.root);
+    if (e.code !== 'unknown-revision' && e.code !== 'failed') throw e;
+    return false;
+  }
+
+  /** Whether `ancestor` is an ancestor of (or equal to) `descendant`. */
+  async isAncestor(ancestor: string, descendant: string, opts: QueryOptions = {}): Promise<boolean> {
+    const a = assertRev(ancestor, 'ancestor');
+    const d = assertRev(descendant, 'descendant');
+    const out = await this.run(['merge-base', '--is-ancestor', a, d], { ...opts, okExitCodes: [1], revs: [a, d], cacheable: isSha(a) && isSha(d) });
+    return out.exitCode === 0;
+  }
+
+  /**
+   * Commits in `fromSha..toSha` (reachable from `toSha`, not from `fromSha`), newest first, without merge
+   * commits: a merge is looked through to the commits it brought in, which carry the real change.
+   * With hunks, each file lists its `-U0` hunks in that commit's own line numbers; renames are detected.
+   */
+  async commitsInRange(fromSha: string, toSha: string, opts: RangeOptions = {}): Promise<CommitInfo[]> {
+    const from = assertSha(fromSha, 'range start sha');
+    const to = assertSha(toSha, 'range end sha');
+    const paths = (opts.paths ?? []).map((p) => assertRepoPath(p));
+    const max = opts.maxCommits ?? 500;
+    if (!Number.isInteger(max) || max < 1) throw new GitInputError(`invalid maxCommits ${String(max)}`);
+    const withHunks = opts.withHunks !== false;
+    const listing = withHunks ? ['-p', '-U0'] : ['-z', '--name-status'];
+    const args = ['log', '--no-merges', '--no-show-signature', ...DIFF_FLAGS, ...listing, COMMIT_FORMAT, `--max-count=${max}`, '--end-of-options', `${from}..${to}`, '--', ...paths];
+    const run: RunOptions = { ...opts, revs: [from, to], cacheable: true };
+    if (opts.maxBufferBytes !== undefined) run.maxBufferBytes = opts.maxBufferBytes;
+    const out = await this.run(args, run);
+    const stats: ParseStats = { dropped: 0 };
+    const commits = parseLog(out.stdout, withHunks ? 'patch' : 'name-status', stats);
+    this.lastDropped = stats.dropped;
+    return commits;
+  }
+
+  /**
+   * Who last changed `line` of `path` at `rev` (a sha, HEAD, or undefined / WORKING_TREE for the working
+   * tree, where uncommitted lines come back with `uncommitted: true`).
+   */
+  async blame(path: string, line: number, rev?: string, opts: QueryOptions & { ignoreWhitespace?: boolean } = {}): Promise<BlameLine> {
+    const p = assertRepoPath(path);
+    const n = assertLine(line);
+    const r = rev === undefined || rev === WORKING_TREE ? undefined : assertRev(rev);
+    const args = ['blame', '--porcelain', '-L', `${n},${n}`];
+    if (opts.ignoreWhitespace === true) args.push('-w');
+    if (r !== undefined) args.push(r);
+    args.push('--', p);
+    const out = await this.run(args, { ...opts, revs: r === undefined ? [] : [r], cacheable: r !== undefined && isSha(r) });
+    const parsed = parseBlamePorcelain(out.stdout);
+    if (parsed === undefined) throw new GitError('parse', `could not read git blame output for ${p}:${n}`);
+    return parsed;
+  }
+
+  /**
+   * Tags matching the globs (default `deploy-*`, `release-*`, `v*`), annotated or lightweight, with the
+   * commit they point at and their date, oldest first.
+   */
+  async tags(patterns: readonly string[] = DEFAULT_TAG_PATTERNS, opts: QueryOptions = {}): Promise<TagInfo[]> {
+    const globs = patterns.map((p) => `refs/tags/${assertTagGlob(p)}`);
+    if (globs.length === 0) return [];
+    const out = await this.run(['for-each-ref', TAG_FORMAT, ...globs], opts);
+    const stats: ParseStats = { dropped: 0 };
+    const tags = parseTags(out.stdout, stats);
+    this.lastDropped = stats.dropped;
+    return tags.sort((a, b) => a.date - b.date || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** The file's content at a commit, refusing files larger than `maxBytes` (default 2 MiB). */
+  async showFileAt(sha: string, path: string, opts: QueryOptions & { maxBytes?: number } = {}): Promise<FileAtRevision> {
+    const s = assertSha(sha);
+    const p = assertRepoPath(path);
+    const maxBytes = opts.maxBytes ?? 2 * 1024 * 1024;
+    // The object name starts with hex, so it can never be read as an option.
+    const spec = `${s}:${p}`;
+    const sizeOut = await this.run(['cat-file', '-s', spec], { ...opts, revs: [s], cacheable: true });
+    const size = Number(sizeOut.stdout.trim());
+    if (!Number.isSafeInteger(size)) throw new GitError('parse', `could not read the size of ${p} at ${s}`);
+    if (size > maxBytes) throw new GitError('output-too-large', `${p} at ${s.slice(0, 12)} is ${size} bytes, over the ${maxBytes}-byte limit`);
+    const out = await this.run(['cat-file', 'blob', spec], { ...opts, revs: [s], cacheable: true, maxBufferBytes: maxBytes + 1024 });
+    return { content: out.stdout, size, binary: out.stdout.slice(0, 8000).includes('\u0000') };
+  }
+
+  /**
+   * Hunks (`-U0`) of `path` between `fromSha` and `to` (a sha, HEAD, or WORKING_TREE), following a rename:
+   * if `path` is gone in `to`, the whole-tree rename list is consulted and the diff redone on both names.
+   */
+  async diffHunks(fromSha: string, to: string, path: string, opts: QueryOptions = {}): Promise<FileDiff> {
+    const from = assertSha(fromSha, 'from sha');
+    const toRev = to === WORKING_TREE ? undefined : assertRev(to, 'to revision');
+    const p = assertRepoPath(path);
+    const revs = toRev === undefined ? [from] : [from, toRev];
+    const cacheable = toRev !== undefined && isSha(toRev);
+    const base = ['diff', '-U0', ...DIFF_FLAGS, '--end-of-options', ...revs, '--'];
+    const first = fileDiffFromPatch((await this.run([...base, p], { ...opts, revs, cacheable })).stdout, p);
+    if (first.status !== 'deleted') return first;
+    const names = await this.run(['diff', '-z', '--name-status', '--find-renames', '--no-color', '--end-of-options', ...revs, '--'], { ...opts, revs, cacheable });
+    const renamed = parseNameStatusZ(names.stdout).find((f) => f.status === 'renamed' && f.oldPath === p);
+    if (renamed === undefined) return first;
+    const again = fileDiffFromPatch((await this.run([...base, p, renamed.path], { ...opts, revs, cacheable })).stdout, p);
+    return again.status === 'unchanged' ? { oldPath: p, newPath: renamed.path, status: 'renamed', binary: false, hunks: [] } : again;
+  }
+}

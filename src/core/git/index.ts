@@ -1,0 +1,17 @@
+/**
+ * Git access and suspect commits (plain Node, no `vscode`). Entry points for the host:
+ *  - `GitRepository.open(folder)` — read-only queries (range, blame, tags, file at sha, diff hunks);
+ *  - `loadDeployHistory` / `mergeDeploys` + `deployInEffect(alert, deploys)` — which deploy was live;
+ *  - `findSuspects(repo, { frames, range })` — ranked suspect commits with reasons;
+ *  - `mapPositionForward/Backward` + `repo.diffHunks` — deployed line ↔ line in the editor.
+ */
+export * from './types';
+export * from './validate';
+export { GitError, GitRunner, DEFAULT_MAX_BUFFER, DEFAULT_TIMEOUT_MS } from './gitRunner';
+export type { GitErrorCode, GitResult, GitRunnerOptions, RunOptions } from './gitRunner';
+export { GitRepository, DEFAULT_TAG_PATTERNS } from './gitRepository';
+export type { FileAtRevision, QueryOptions, RangeOptions } from './gitRepository';
+export * from './deploys';
+export * from './suspects';
+export * from './lineMap';
+export { LruCache } from './lru';
