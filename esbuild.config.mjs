@@ -23,6 +23,7 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...common, entryPoints: ['src/bridge/main.ts'], outfile: 'dist/bridge.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/cli/guardCli.ts'], outfile: 'dist/guard-cli.js' },
 ];
 
 if (watch) {

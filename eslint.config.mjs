@@ -20,7 +20,7 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart'],
     },
   },
-  { files: ['src/core/**/*.ts', 'src/bridge/**/*.ts'], rules: noVscode },
+  { files: ['src/core/**/*.ts', 'src/bridge/**/*.ts', 'src/cli/**/*.ts'], rules: noVscode },
   { files: ['src/bridge/main.ts', 'test/**/*.ts', 'bench/**/*.ts'], rules: { 'no-console': 'off' } },
   {
     files: ['test/**/*.ts'],

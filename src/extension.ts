@@ -6,6 +6,7 @@ import { ConnectionFeature } from './host/connection/connectionFeature';
 import { Commands } from './host/constants';
 import { ContextKeys } from './host/contextKeys';
 import { DemoBridge } from './host/demo/demoBridge';
+import { DeployGuardFeature } from './host/deployGuard/deployGuardFeature';
 import { HandoffFeature } from './host/handoff/handoffFeature';
 import { IdentityService } from './host/identity';
 import { HostLogger } from './host/logger';
@@ -24,6 +25,7 @@ export interface OnCallApi {
   readonly onCall: OnCallFeature;
   readonly notifications: NotificationsFeature;
   readonly handoff: HandoffFeature;
+  readonly deployGuard: DeployGuardFeature;
 }
 
 export function activate(context: vscode.ExtensionContext): OnCallApi {
@@ -38,7 +40,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     const identity = new IdentityService(config, logger);
     const demo = new DemoBridge(context.extensionUri, context.globalStorageUri, logger);
     const connections = new ConnectionFeature(config, secrets, keys, clock, logger, demo, () => identity.value);
-    const onCall = new OnCallFeature(connections, clock, () => identity.value);
+    const onCall = new OnCallFeature(connections, clock, () => identity.value, () => config.value.timeZone);
     const alerts = new AlertsFeature(connections, config, keys, clock, logger);
     const statusBar = new StatusBarFeature(connections, clock, {
       myStatus: () => onCall.myStatus(),
@@ -55,8 +57,9 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
       who: () => identity.value,
       timeZone: () => onCall.timeZone,
     });
+    const deployGuard = new DeployGuardFeature(connections, onCall, keys, clock, logger, () => identity.value, () => onCall.timeZone, context.extensionPath);
     context.subscriptions.push(
-      config, secrets, identity, demo, connections, onCall, alerts, statusBar, notifications, handoff,
+      config, secrets, identity, demo, connections, onCall, alerts, statusBar, notifications, handoff, deployGuard,
       onCall.onDidChange(() => statusBar.update()),
       identity.onDidChange(() => {
         onCall.refresh();
@@ -67,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     void identity.refresh();
     void connections.rebuild();
     logger.info(`activated in ${Date.now() - started} ms (VS Code ${vscode.version})`);
-    return { logger, connections, alerts, statusBar, onCall, notifications, handoff };
+    return { logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard };
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate, so we do it ourselves.
     logger.error(e instanceof Error ? e : String(e));

@@ -16,6 +16,7 @@ export interface OnCallConfig {
   keepResolvedMinutes: number;
   notificationLevel: NotificationLevel;
   notificationsPerMinute: number;
+  timeZone: string;
 }
 
 /**
@@ -62,6 +63,7 @@ export class Config extends Disposable {
       keepResolvedMinutes: num('alerts.keepResolvedMinutes', 240, 0, 10080),
       notificationLevel: oneOf<NotificationLevel>('notifications.level', 'all', ['all', 'critical', 'assigned', 'none']),
       notificationsPerMinute: Math.floor(num('notifications.maxPerMinute', 5, 1, 100)),
+      timeZone: str('timeZone', '').trim(),
     };
   }
 

@@ -17,6 +17,9 @@ export const Commands = {
   changeGrouping: 'oncall.changeGrouping',
   showMore: 'oncall.showMore',
   shiftHandoff: 'oncall.shiftHandoff',
+  installPushGuard: 'oncall.installPushGuard',
+  removePushGuard: 'oncall.removePushGuard',
+  checkDeploy: 'oncall.checkDeploy',
 } as const;
 
 export const Views = {
@@ -31,6 +34,7 @@ export const ContextKeys = {
   hasAlerts: 'oncall.hasAlerts',
   /** Set once stack-trace navigation is available (enables "Open Source"). */
   stackTraces: 'oncall.stackTraces',
+  riskyDeployWindow: 'oncall.riskyDeployWindow',
 } as const;
 
 export const ConfigSection = 'oncall';

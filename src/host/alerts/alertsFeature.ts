@@ -85,17 +85,15 @@ export class AlertsFeature extends Disposable {
     this._register(toDisposable(() => clearInterval(tick)));
     this._register(toDisposable(() => this._refreshTimer && clearTimeout(this._refreshTimer)));
 
-    const reg = (id: string, fn: (...args: never[]) => unknown): void => {
-      this._register(vscode.commands.registerCommand(id, fn));
-    };
-    reg(Commands.acknowledge, (item?: unknown, selected?: unknown) => this.runAction('ack', this._targets(item, selected)));
-    reg(Commands.unacknowledge, (item?: unknown, selected?: unknown) => this.runAction('unack', this._targets(item, selected)));
-    reg(Commands.resolve, (item?: unknown, selected?: unknown) => this.runAction('resolve', this._targets(item, selected)));
-    reg(Commands.openRunbook, (item?: unknown) => this._openLink(this._targets(item)[0], 'runbook'));
-    reg(Commands.openInAlertSource, (item?: unknown) => this._openLink(this._targets(item)[0], 'source'));
-    reg(Commands.copyLink, (item?: unknown) => this._copyLink(this._targets(item)[0]));
-    reg(Commands.changeGrouping, (groupBy?: GroupBy) => this._changeGrouping(groupBy));
-    reg(Commands.showMore, (groupKey?: string) => groupKey && this.provider.showMore(groupKey));
+    this._register(vscode.commands.registerCommand(Commands.acknowledge, (item?: unknown, selected?: unknown) => this.runAction('ack', this._targets(item, selected))));
+    this._register(vscode.commands.registerCommand(Commands.unacknowledge, (item?: unknown, selected?: unknown) => this.runAction('unack', this._targets(item, selected))));
+    this._register(vscode.commands.registerCommand(Commands.resolve, (item?: unknown, selected?: unknown) => this.runAction('resolve', this._targets(item, selected))));
+    this._register(vscode.commands.registerCommand(Commands.openSource, (item?: unknown) => this._openSource(this._targets(item)[0])));
+    this._register(vscode.commands.registerCommand(Commands.openRunbook, (item?: unknown) => this._openLink(this._targets(item)[0], 'runbook')));
+    this._register(vscode.commands.registerCommand(Commands.openInAlertSource, (item?: unknown) => this._openLink(this._targets(item)[0], 'source')));
+    this._register(vscode.commands.registerCommand(Commands.copyLink, (item?: unknown) => this._copyLink(this._targets(item)[0])));
+    this._register(vscode.commands.registerCommand(Commands.changeGrouping, (groupBy?: GroupBy) => this._changeGrouping(groupBy)));
+    this._register(vscode.commands.registerCommand(Commands.showMore, (groupKey?: string) => groupKey && this.provider.showMore(groupKey)));
     this._refreshNow();
   }
 
@@ -149,6 +147,18 @@ export class AlertsFeature extends Disposable {
       });
       return false;
     }
+  }
+
+  /** Set by the stack-trace feature: opens an alert's top in-app frame. */
+  openSourceHandler: ((alertId: string) => Promise<unknown>) | undefined;
+
+  private async _openSource(id: string | undefined): Promise<void> {
+    if (!id) return;
+    if (!this.openSourceHandler) {
+      void vscode.window.showInformationMessage('On Call: jumping to source is not available in this build.');
+      return;
+    }
+    await this.openSourceHandler(id);
   }
 
   private async _openLink(id: string | undefined, which: 'runbook' | 'source'): Promise<void> {

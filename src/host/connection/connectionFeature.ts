@@ -68,7 +68,7 @@ export class ConnectionFeature extends Disposable {
   }
 
   /** (Re)creates the client for the current settings and token. */
-  async rebuild(): Promise<void> {
+  rebuild(): Promise<void> {
     this._connectionScope.clear();
     this._connection = undefined;
     const url = this.url;
@@ -77,7 +77,7 @@ export class ConnectionFeature extends Disposable {
     if (!url) {
       this._onDidChangeConnection.fire(undefined);
       this._onDidChangeState.fire(undefined);
-      return;
+      return Promise.resolve();
     }
     const policy = checkServerUrl(url, this._config.value.allowInsecureConnections);
     if (!policy.ok) {
@@ -87,7 +87,7 @@ export class ConnectionFeature extends Disposable {
       });
       this._onDidChangeConnection.fire(undefined);
       this._onDidChangeState.fire({ state: 'closed', lastError: policy.error });
-      return;
+      return Promise.resolve();
     }
     const identity = this._identity();
     const client = new AlertClient({
@@ -111,6 +111,7 @@ export class ConnectionFeature extends Disposable {
     this._onDidChangeConnection.fire(client);
     this._log.info(`connecting to ${redactUrl(url)}`);
     client.connect();
+    return Promise.resolve();
   }
 
   private async _connectCommand(args?: ConnectArgs): Promise<void> {

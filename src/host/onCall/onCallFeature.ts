@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Person } from '../../core/protocol/types';
-import { Schedule, formatShiftTime, matchesIdentity, type OnCallGroup, type RotationOnCall } from '../../core/schedule';
+import { Schedule, formatShiftTime, isValidTimeZone, matchesIdentity, type OnCallGroup, type RotationOnCall } from '../../core/schedule';
 import type { Clock } from '../../core/util/clock';
 import { Emitter, type Event } from '../../core/util/event';
 import { displayText } from '../../core/util/text';
@@ -34,12 +34,12 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
   private _schedule = new Schedule([]);
   private _groups: OnCallGroup[] = [];
   readonly view: vscode.TreeView<Element>;
-  readonly timeZone: string = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
   constructor(
     private readonly _connections: ConnectionFeature,
     private readonly _clock: Clock,
     private readonly _identity: () => string,
+    private readonly _configuredZone: () => string = () => '',
   ) {
     super();
     this.view = this._register(vscode.window.createTreeView(Views.status, { treeDataProvider: this }));
@@ -49,6 +49,12 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
     const t = setInterval(() => this.refresh(), 30_000);
     this._register(toDisposable(() => clearInterval(t)));
     this._follow();
+  }
+
+  /** The user's zone: the oncall.timeZone setting when valid, else this machine's. */
+  get timeZone(): string {
+    const z = this._configuredZone();
+    return z && isValidTimeZone(z) ? z : Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   }
 
   get schedule(): Schedule {

@@ -1,0 +1,398 @@
+import * as vscode from 'vscode';
+import type { PushGuardFile, PushGuardRequest, PushGuardResponse } from '../../cli/pushGuardProtocol';
+import {
+  buildDeployCommandPatterns,
+  decideDeploy,
+  matchDeployCommand,
+  overrideAnnotation,
+  validateDeployGuardSettings,
+  validateDeployOverride,
+  type DeployCommandPattern,
+  type DeployDecision,
+  type DeployGuardConfig,
+} from '../../core/deploy';
+import type { Clock } from '../../core/util/clock';
+import { tagged, type Logger } from '../../core/util/logger';
+import { displayText } from '../../core/util/text';
+import type { ConnectionFeature } from '../connection/connectionFeature';
+import { Commands, ContextKeys as Keys } from '../constants';
+import type { ContextKeys } from '../contextKeys';
+import { Disposable, toDisposable } from '../lifecycle';
+import type { OnCallFeature } from '../onCall/onCallFeature';
+import { installHook, isOurHook, PushGuardServer, removeHook, repoPaths, writeGuardFile } from './pushGuard';
+import * as path from 'node:path';
+
+export const DEFAULT_DEPLOY_FILES = [
+  '.github/workflows/*deploy*',
+  '.gitlab-ci.yml',
+  'Jenkinsfile',
+  'deploy*.sh',
+  'Procfile',
+  'k8s/**/*.{yaml,yml}',
+  'kubernetes/**/*.{yaml,yml}',
+  'helm/**/values*.{yaml,yml}',
+];
+
+export type GuardChoice = 'anyway' | 'stop' | 'dismiss';
+export interface GuardPrompt {
+  what: string;
+  decision: DeployDecision;
+  canStop: boolean;
+}
+/** Test seam: answers guard prompts instead of the user (modal dialogs cannot be clicked in tests). */
+export type GuardResponder = (p: GuardPrompt) => Promise<{ choice: GuardChoice; reason?: string }>;
+
+/**
+ * The deploy guard: decides whether deploying now is risky (late Friday, evenings, freezes, holidays —
+ * while the author is not on shift to watch it) and says so where deploys start: VS Code tasks, terminal
+ * commands (shell integration), `git push` to protected branches (opt-in pre-push hook), and deploy files.
+ */
+export class DeployGuardFeature extends Disposable implements vscode.CodeLensProvider {
+  private _config: DeployGuardConfig;
+  private _patterns: DeployCommandPattern[] = [];
+  private _deployFiles: string[] = DEFAULT_DEPLOY_FILES;
+  private _clock: Clock;
+  private _responder: GuardResponder | undefined;
+  private readonly _server: PushGuardServer;
+  private readonly _diagnostics = this._register(vscode.languages.createDiagnosticCollection('oncall-deploy-guard'));
+  private readonly _onDidChangeCodeLenses = this._register(new vscode.EventEmitter<void>());
+  readonly onDidChangeCodeLenses = this._onDidChangeCodeLenses.event;
+  private _codeLensRegistration: vscode.Disposable | undefined;
+  private readonly _log: Logger;
+  /** What the guard warned about (for the log and the tests). */
+  readonly warnings: Array<{ what: string; summary: string; choice?: GuardChoice }> = [];
+  private _cacheTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly _connections: ConnectionFeature,
+    private readonly _onCall: OnCallFeature,
+    private readonly _keys: ContextKeys,
+    clock: Clock,
+    logger: Logger,
+    private readonly _identity: () => string,
+    private readonly _timeZone: () => string,
+    private readonly _extensionPath: string,
+  ) {
+    super();
+    this._clock = clock;
+    this._log = tagged(logger, 'deploy-guard');
+    this._config = validateDeployGuardSettings({}).config;
+    this._server = new PushGuardServer(logger, (r) => this._onPush(r));
+    this._register(toDisposable(() => this._server.dispose()));
+    this._readSettings();
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('oncall.deployGuard') || e.affectsConfiguration('oncall.deployFiles')) {
+          this._readSettings();
+          this._scheduleCacheWrite();
+        }
+      }),
+    );
+    this._register(_onCall.onDidChange(() => this._scheduleCacheWrite()));
+    this._register(vscode.tasks.onDidStartTask((e) => void this._onTask(e.execution)));
+    if (typeof vscode.window.onDidStartTerminalShellExecution === 'function') {
+      this._register(vscode.window.onDidStartTerminalShellExecution((e) => void this._onTerminalCommand(e)));
+    }
+    this._register(vscode.workspace.onDidOpenTextDocument((d) => this._diagnose(d)));
+    this._register(vscode.workspace.onDidCloseTextDocument((d) => this._diagnostics.delete(d.uri)));
+    const tick = setInterval(() => this._refreshEditors(), 60_000);
+    this._register(toDisposable(() => clearInterval(tick)));
+    this._register(toDisposable(() => this._cacheTimer && clearTimeout(this._cacheTimer)));
+    this._register(toDisposable(() => {
+      this._codeLensRegistration?.dispose();
+    }));
+    this._register(vscode.commands.registerCommand(Commands.installPushGuard, () => this.installPushGuard()));
+    this._register(vscode.commands.registerCommand(Commands.removePushGuard, () => this.removePushGuard()));
+    this._register(vscode.commands.registerCommand(Commands.checkDeploy, () => this.showDecision()));
+    this._refreshEditors();
+    void this._resumeInstalledGuards();
+  }
+
+  /** Test seams. */
+  useClock(clock: Clock): void {
+    this._clock = clock;
+    this._refreshEditors();
+  }
+  setResponder(r: GuardResponder | undefined): void {
+    this._responder = r;
+  }
+
+  decide(at = this._clock.now(), service?: string): DeployDecision {
+    return decideDeploy({
+      at,
+      author: this._identity(),
+      authorTimeZone: this._timeZone(),
+      schedule: this._onCall.schedule,
+      config: this._config,
+      ...(service ? { service } : {}),
+    });
+  }
+
+  //#region settings
+  private _readSettings(): void {
+    const c = vscode.workspace.getConfiguration('oncall');
+    const raw = c.get<unknown>('deployGuard') ?? {};
+    const v = validateDeployGuardSettings(raw);
+    this._config = v.config;
+    const p = buildDeployCommandPatterns(raw);
+    this._patterns = p.patterns;
+    for (const e of [...v.errors, ...p.errors]) this._log.warn(`setting oncall.deployGuard.${e.path}: ${e.message} (entry ignored)`);
+    const files = c.get<unknown>('deployFiles');
+    this._deployFiles = Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string' && f.length > 0 && f.length < 300) : DEFAULT_DEPLOY_FILES;
+    this._codeLensRegistration?.dispose();
+    this._codeLensRegistration = vscode.languages.registerCodeLensProvider(this._selector(), this);
+    this._refreshEditors();
+  }
+
+  private _selector(): vscode.DocumentFilter[] {
+    return this._deployFiles.map((g) => ({ scheme: 'file', pattern: g.startsWith('**/') || g.startsWith('/') ? g : `**/${g}` }));
+  }
+  //#endregion
+
+  //#region deploy files: CodeLens + diagnostic while a risky window is open
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    if (!this._config.enabled) return [];
+    const d = this.decide();
+    if (!d.risky) return [];
+    const range = new vscode.Range(0, 0, 0, 0);
+    return [
+      new vscode.CodeLens(range, { title: `$(warning) Deploying now is risky: ${firstSentence(d)}`, command: Commands.checkDeploy, tooltip: d.summary }),
+      ...(d.saferTime ? [new vscode.CodeLens(range, { title: `Safer: ${d.saferTime.text}`, command: Commands.checkDeploy })] : []),
+    ].filter(() => vscode.languages.match(this._selector(), doc) > 0);
+  }
+
+  private _diagnose(doc: vscode.TextDocument): void {
+    if (doc.uri.scheme !== 'file' || vscode.languages.match(this._selector(), doc) === 0) return;
+    const d = this._config.enabled ? this.decide() : undefined;
+    if (!d?.risky) {
+      this._diagnostics.delete(doc.uri);
+      return;
+    }
+    const diag = new vscode.Diagnostic(new vscode.Range(0, 0, 0, Math.min(200, doc.lineAt(0).text.length)), `Deploying now is risky: ${d.summary}`, vscode.DiagnosticSeverity.Warning);
+    diag.source = 'On Call';
+    diag.code = 'risky-deploy-window';
+    this._diagnostics.set(doc.uri, [diag]);
+  }
+
+  private _refreshEditors(): void {
+    const risky = this._config.enabled && this.decide().risky;
+    this._keys.set(Keys.riskyDeployWindow, risky);
+    for (const doc of vscode.workspace.textDocuments) this._diagnose(doc);
+    this._onDidChangeCodeLenses.fire();
+  }
+  //#endregion
+
+  //#region tasks and terminal
+  private async _onTask(execution: vscode.TaskExecution): Promise<void> {
+    const task = execution.task;
+    const line = taskCommandLine(task);
+    const match = matchDeployCommand(line, this._patterns) ?? (/\bdeploy/i.test(task.name) ? { label: `task "${task.name}"` } : undefined);
+    if (!match || !this._config.enabled) return;
+    const d = this.decide();
+    if (!d.risky) return;
+    const choice = await this._warn({ what: `Deploy task "${displayText(task.name, 80)}"`, decision: d, canStop: true });
+    if (choice === 'stop') {
+      execution.terminate();
+      this._log.info(`stopped task "${task.name}" at the user's request`);
+    }
+  }
+
+  private async _onTerminalCommand(e: vscode.TerminalShellExecutionStartEvent): Promise<void> {
+    const line = e.execution.commandLine.value;
+    const match = matchDeployCommand(line, this._patterns);
+    if (!match || !this._config.enabled) return;
+    const d = this.decide();
+    if (!d.risky) return;
+    const choice = await this._warn({ what: `"${displayText(match.matched, 80)}" in the terminal`, decision: d, canStop: true });
+    if (choice === 'stop') e.terminal.sendText('\u0003', false); // Ctrl-C to the running command
+  }
+  //#endregion
+
+  //#region warnings and overrides
+  private async _warn(p: GuardPrompt, modal = false): Promise<GuardChoice> {
+    const entry: { what: string; summary: string; choice?: GuardChoice } = { what: p.what, summary: p.decision.summary };
+    this.warnings.push(entry);
+    if (this.warnings.length > 100) this.warnings.shift();
+    this._log.warn(`${p.what}: ${p.decision.summary}`);
+    let choice: GuardChoice;
+    let reason: string | undefined;
+    if (this._responder) {
+      ({ choice, reason } = await this._responder(p));
+    } else {
+      const anyway = 'Deploy Anyway…';
+      const stop = p.canStop ? (modal ? 'Cancel Push' : 'Stop') : undefined;
+      const message = `${p.what}: deploying now is risky. ${p.decision.summary}`;
+      const picked = modal
+        ? await vscode.window.showWarningMessage(message, { modal: true, detail: detailText(p.decision) }, ...[anyway, stop].filter((x): x is string => !!x))
+        : await vscode.window.showWarningMessage(message, ...[stop, anyway].filter((x): x is string => !!x));
+      choice = picked === anyway ? 'anyway' : picked && picked === stop ? 'stop' : modal ? 'stop' : 'dismiss';
+      if (choice === 'anyway') {
+        reason = await vscode.window.showInputBox({
+          title: 'Deploy anyway',
+          prompt: 'Why deploy now? (logged, and sent to the alert source where it supports annotations)',
+          ignoreFocusOut: true,
+          validateInput: (v) => (v.trim().length < 3 ? 'Give a short reason (3 characters or more).' : v.length > 500 ? 'At most 500 characters.' : undefined),
+        });
+        if (!reason) choice = modal ? 'stop' : 'dismiss';
+      }
+    }
+    if (choice === 'anyway') {
+      if (!(await this._recordOverride(p, reason ?? ''))) choice = modal ? 'stop' : 'dismiss';
+    }
+    entry.choice = choice;
+    return choice;
+  }
+
+  private async _recordOverride(p: GuardPrompt, reason: string): Promise<boolean> {
+    const id = this._identity();
+    const v = validateDeployOverride({ at: this._clock.now(), author: { name: id || 'unknown', ...(id.includes('@') ? { email: id } : {}) }, reason, decisionSummary: p.decision.summary });
+    if (!v.ok) {
+      void vscode.window.showErrorMessage(`On Call: ${v.errors.join(' ')}`);
+      return false;
+    }
+    this._log.warn(`DEPLOY OVERRIDE by ${id || 'unknown'} (${p.what}): "${v.value.reason}" — overriding: ${p.decision.summary}`);
+    const conn = this._connections.connection;
+    if (conn?.state.server?.capabilities.includes('annotate')) {
+      try {
+        await conn.annotate(overrideAnnotation(v.value));
+        this._log.info('override sent to the alert source as an annotation');
+      } catch (e) {
+        this._log.warn(`could not send the override to the alert source: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    return true;
+  }
+
+  showDecision(): DeployDecision {
+    const d = this.decide();
+    const msg = d.risky ? `Deploying now is risky. ${d.summary}` : `Deploying now looks fine. ${d.summary}`;
+    void (d.risky ? vscode.window.showWarningMessage(msg, { modal: false, detail: detailText(d) }) : vscode.window.showInformationMessage(msg));
+    return d;
+  }
+  //#endregion
+
+  //#region pre-push hook
+  private async _onPush(req: PushGuardRequest): Promise<PushGuardResponse> {
+    const what = `Push to ${req.branches.map((b) => displayText(b, 60)).join(', ')}${req.remote ? ` (${displayText(req.remote, 40)})` : ''}`;
+    const d = this.decide();
+    if (!this._config.enabled || !d.risky) return { allow: true, message: 'the deploy window is fine' };
+    const choice = await this._warn({ what, decision: d, canStop: true }, true);
+    return choice === 'anyway'
+      ? { allow: true, message: `deploying anyway (override logged): ${d.summary}` }
+      : { allow: false, message: `push stopped in the editor: ${d.summary}` };
+  }
+
+  private _nodePath(): string {
+    return process.execPath;
+  }
+
+  private _cliPath(): string {
+    return path.join(this._extensionPath, 'dist', 'guard-cli.js');
+  }
+
+  private async _folders(): Promise<Array<NonNullable<Awaited<ReturnType<typeof repoPaths>>>>> {
+    const out = [];
+    for (const f of vscode.workspace.workspaceFolders ?? []) {
+      if (f.uri.scheme !== 'file') continue;
+      const p = await repoPaths(f.uri.fsPath);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
+  async installPushGuard(): Promise<string[]> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('On Call: installing the push guard runs git and writes a git hook, so it needs a trusted workspace.', 'Manage Workspace Trust').then((a) => {
+        if (a) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
+      return [];
+    }
+    const repos = await this._folders();
+    if (repos.length === 0) {
+      void vscode.window.showWarningMessage('On Call: no git repository in this workspace to guard.');
+      return [];
+    }
+    await this._server.start();
+    const done: string[] = [];
+    for (const r of repos) {
+      const how = installHook(r, this._nodePath(), this._cliPath());
+      this._writeCache(r);
+      done.push(r.root);
+      this._log.info(`push guard ${how} in ${r.root}${how === 'chained' ? ' (your existing pre-push hook runs first)' : ''}`);
+    }
+    void vscode.window.showInformationMessage(`On Call: push guard installed in ${done.length} repositor${done.length === 1 ? 'y' : 'ies'}. Pushes to protected branches during risky windows now ask first.`);
+    return done;
+  }
+
+  async removePushGuard(): Promise<string[]> {
+    const removed: string[] = [];
+    for (const r of await this._folders()) if (removeHook(r)) removed.push(r.root);
+    this._log.info(`push guard removed from ${removed.length} repositories`);
+    void vscode.window.showInformationMessage(removed.length ? 'On Call: push guard removed (any hook it had chained is back).' : 'On Call: no push guard was installed.');
+    return removed;
+  }
+
+  /** On activation: a repo that has our hook gets this window's port/token and fresh paths (the extension may have moved on update). */
+  private async _resumeInstalledGuards(): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    const repos = (await this._folders()).filter((r) => isOurHook(path.join(r.hooksDir, 'pre-push')));
+    if (repos.length === 0) return;
+    await this._server.start();
+    for (const r of repos) {
+      installHook(r, this._nodePath(), this._cliPath());
+      this._writeCache(r);
+    }
+  }
+
+  private _scheduleCacheWrite(): void {
+    if (this._cacheTimer || !this._server.port) return;
+    this._cacheTimer = setTimeout(() => {
+      this._cacheTimer = undefined;
+      void this._folders().then((repos) => repos.filter((r) => isOurHook(path.join(r.hooksDir, 'pre-push'))).forEach((r) => this._writeCache(r)));
+    }, 2000);
+  }
+
+  private _writeCache(r: { root: string; gitDir: string; hooksDir: string }): void {
+    const s = this._onCall.schedule;
+    const file: PushGuardFile = {
+      version: 1,
+      ...(this._server.port ? { port: this._server.port, token: this._server.token } : {}),
+      updatedAt: new Date(this._clock.now()).toISOString(),
+      cache: {
+        identity: this._identity(),
+        timeZone: this._timeZone(),
+        settings: vscode.workspace.getConfiguration('oncall').get<unknown>('deployGuard') ?? {},
+        rotations: [...s.rotations],
+        policies: [...s.policies],
+      },
+    };
+    try {
+      writeGuardFile(r, file);
+    } catch (e) {
+      this._log.warn(`could not write the push guard cache in ${r.root}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  //#endregion
+}
+
+function taskCommandLine(task: vscode.Task): string {
+  const ex = task.execution;
+  const str = (x: string | vscode.ShellQuotedString): string => (typeof x === 'string' ? x : x.value);
+  if (ex instanceof vscode.ShellExecution) return ex.commandLine ?? [ex.command ? str(ex.command) : '', ...(ex.args ?? []).map(str)].join(' ');
+  if (ex instanceof vscode.ProcessExecution) return [ex.process, ...ex.args].join(' ');
+  return task.name;
+}
+
+function firstSentence(d: DeployDecision): string {
+  const rule = d.rules[0]?.label ?? 'risky window';
+  const paged = d.pagedInstead?.[0]?.text;
+  return `${displayText(rule, 80)}${paged ? ` — ${displayText(paged, 120)}` : ''}`;
+}
+
+function detailText(d: DeployDecision): string {
+  const lines = [...d.rules.map((r) => `• ${r.explanation}`)];
+  for (const p of d.pagedInstead ?? []) lines.push(`• ${p.text}`);
+  if (d.authorNextShift) lines.push(`• ${d.authorNextShift.text}`);
+  if (d.saferTime) lines.push(`• Safer: ${d.saferTime.text}`);
+  return lines.map((l) => displayText(l, 300)).join('\n');
+}
