@@ -7,11 +7,13 @@ import type { GroupBy } from '../config';
 import type { AlertGroup, AlertsModel } from './alertsModel';
 import { Commands } from '../constants';
 import { escalationText, formatAge } from './alertText';
+import type { AlertChild, AlertChildrenContributor } from './alertChildren';
 
 export type AlertsElement =
   | { kind: 'group'; key: string }
   | { kind: 'alert'; id: string; groupKey: string }
-  | { kind: 'more'; groupKey: string; hidden: number };
+  | { kind: 'more'; groupKey: string; hidden: number }
+  | { kind: 'child'; alertId: string; child: AlertChild; parent: AlertsElement };
 
 const SEVERITY_ICON: Record<Severity, [string, string]> = {
   critical: ['error', 'charts.red'],
@@ -35,6 +37,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   private readonly _elements = new Map<string, AlertsElement>();
   /** Alert elements handed out since the last full refresh (the only ones the tree can be showing). */
   private readonly _shown = new Map<string, AlertsElement>();
+  private readonly _contributors: AlertChildrenContributor[] = [];
 
   constructor(
     private readonly _model: AlertsModel,
@@ -44,6 +47,13 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   ) {
     super();
     this._rebuild();
+  }
+
+  /** Features add rows under alerts (stack, suspects, deploy). */
+  addContributor(c: AlertChildrenContributor): void {
+    this._contributors.push(c);
+    this._contributors.sort((a, b) => a.order - b.order);
+    this.refresh();
   }
 
   setGroupBy(groupBy: GroupBy): void {
@@ -85,9 +95,11 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     this._groups = this._model.groups(this._groupBy);
     this._groupByKey = new Map(this._groups.map((g) => [g.key, g]));
     this._shown.clear();
+    // Forget elements of alerts that left the store (keeps memory bounded under churn).
+    for (const [key, el] of this._elements) if (el.kind === 'alert' && !this._model.get(el.id)) this._elements.delete(key);
   }
 
-  private _element(e: AlertsElement): AlertsElement {
+  private _element(e: Exclude<AlertsElement, { kind: 'child' }>): AlertsElement {
     const id = e.kind === 'group' ? `g:${e.key}` : e.kind === 'alert' ? `a:${e.id}` : `m:${e.groupKey}`;
     const existing = this._elements.get(id);
     if (existing && existing.kind === e.kind && (e.kind !== 'more' || (existing as typeof e).hidden === e.hidden)) {
@@ -99,8 +111,10 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 
   //#region TreeDataProvider
-  getChildren(element?: AlertsElement): AlertsElement[] {
+  getChildren(element?: AlertsElement): AlertsElement[] | Promise<AlertsElement[]> {
     if (!element) return this._groups.filter((g) => g.alerts.length > 0).map((g) => this._element({ kind: 'group', key: g.key }));
+    if (element.kind === 'alert') return this._alertChildren(element);
+    if (element.kind === 'child') return (element.child.children ?? []).map((child) => ({ kind: 'child', alertId: element.alertId, child, parent: element }));
     if (element.kind !== 'group') return [];
     const group = this._groupByKey.get(element.key);
     if (!group) return [];
@@ -119,6 +133,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
 
   getParent(element: AlertsElement): AlertsElement | undefined {
     if (element.kind === 'group') return undefined;
+    if (element.kind === 'child') return element.parent;
     return this._element({ kind: 'group', key: element.groupKey });
   }
 
@@ -136,9 +151,26 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
       }
       case 'alert':
         return this._alertItem(element.id);
+      case 'child':
+        return childItem(element.alertId, element.child);
     }
   }
   //#endregion
+
+  private async _alertChildren(element: Extract<AlertsElement, { kind: 'alert' }>): Promise<AlertsElement[]> {
+    const a = this._model.get(element.id);
+    if (!a) return [];
+    const out: AlertsElement[] = [];
+    for (const c of this._contributors) {
+      if (!c.hasChildren(a)) continue;
+      try {
+        for (const child of await c.children(a)) out.push({ kind: 'child', alertId: a.id, child, parent: element });
+      } catch (e) {
+        out.push({ kind: 'child', alertId: a.id, parent: element, child: { id: `error:${c.order}`, label: `Could not load details: ${e instanceof Error ? e.message : String(e)}`, icon: new vscode.ThemeIcon('error') } });
+      }
+    }
+    return out;
+  }
 
   private _groupItem(key: string): vscode.TreeItem {
     const g = this._groupByKey.get(key);
@@ -160,7 +192,8 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
       return gone;
     }
     const now = this._clock.now();
-    const item = new vscode.TreeItem(displayText(a.title, 200) || '(untitled alert)', vscode.TreeItemCollapsibleState.None);
+    const expandable = this._contributors.some((c) => c.hasChildren(a));
+    const item = new vscode.TreeItem(displayText(a.title, 200) || '(untitled alert)', expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `alert:${a.id}`;
     const [icon, color] = SEVERITY_ICON[a.severity];
     item.iconPath = a.status === 'resolved' ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('charts.green')) : new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
@@ -171,6 +204,18 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.accessibilityInformation = { label: `${a.severity} alert ${displayText(a.title, 200)}, ${a.status}, ${item.description}` };
     return item;
   }
+}
+
+function childItem(alertId: string, c: AlertChild): vscode.TreeItem {
+  const state = c.children?.length ? (c.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None;
+  const item = new vscode.TreeItem(c.label, state);
+  item.id = `alert:${alertId}/${c.id}`;
+  if (c.description !== undefined) item.description = c.description;
+  if (c.tooltip !== undefined) item.tooltip = c.tooltip;
+  if (c.icon) item.iconPath = c.icon;
+  if (c.command) item.command = c.command;
+  item.contextValue = c.contextValue ?? 'alertChild';
+  return item;
 }
 
 export function describeAlert(a: Alert, now: number, groupBy: GroupBy): string {
