@@ -20,12 +20,17 @@ export const Commands = {
   installPushGuard: 'oncall.installPushGuard',
   removePushGuard: 'oncall.removePushGuard',
   checkDeploy: 'oncall.checkDeploy',
+  refreshDeploys: 'oncall.refreshDeploys',
+  openCommit: 'oncall.openCommit',
+  openAtDeployedVersion: 'oncall.openAtDeployedVersion',
+  compareDeployed: 'oncall.compareDeployed',
 } as const;
 
 export const Views = {
   container: 'oncall',
   status: 'oncall.status',
   alerts: 'oncall.alerts',
+  deploys: 'oncall.deploys',
 } as const;
 
 export const ContextKeys = {
