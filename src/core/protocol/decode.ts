@@ -1,14 +1,115 @@
-// PLACEHOLDER (being written): validation of inbound protocol messages.
+/**
+ * Validation of protocol frames (docs/protocol.md). Both directions share one shape of answer:
+ * `{ ok: true, value }` with only known fields, or `{ ok: false, error }` whose error names the
+ * field path, e.g. `alert.severity: expected one of critical|high|warning|info, got "urgent"`.
+ * Nothing here throws: a peer controls the input, and a bad frame must never take the connection
+ * (or the extension host) down.
+ */
+import * as v from 'valibot';
+import { CLIENT_MESSAGE_SCHEMAS, SERVER_MESSAGE_SCHEMAS } from './schemas';
 import type { ClientMessage, ServerMessage } from './types';
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
+/**
+ * Largest text frame we look at, in UTF-16 code units. Matches the socket's 64 MiB maxPayload: a
+ * 100k-alert snapshot is around 50 MB, and anything bigger is a broken or hostile peer.
+ */
+export const MAX_FRAME_CHARS = 64 * 1024 * 1024;
+
+/** Reasons are logged and shown in "Show Logs"; a megabyte-long `got ...` helps nobody. */
+const MAX_REASON_CHARS = 300;
+
 /** Parses and validates one text frame from the server. Never throws. */
-export function decodeServerMessage(_data: string): DecodeResult<ServerMessage> {
-  return { ok: false, error: 'decoder not written yet' };
+export function decodeServerMessage(data: string): DecodeResult<ServerMessage> {
+  return decodeWith(data, SERVER_MESSAGE_SCHEMAS);
 }
 
 /** Parses and validates one text frame from a client. Never throws. */
-export function decodeClientMessage(_data: string): DecodeResult<ClientMessage> {
-  return { ok: false, error: 'decoder not written yet' };
+export function decodeClientMessage(data: string): DecodeResult<ClientMessage> {
+  return decodeWith(data, CLIENT_MESSAGE_SCHEMAS);
+}
+
+/** Serialises a message for the wire. The inverse of the decoders for every valid message. */
+export function encodeMessage(msg: ServerMessage | ClientMessage): string {
+  return JSON.stringify(msg);
+}
+
+function decodeWith<T>(data: string, schemas: Readonly<Record<string, v.GenericSchema<unknown, T>>>): DecodeResult<T> {
+  try {
+    if (typeof data !== 'string') return fail(`message: expected a text frame, got ${describe(data)}`);
+    if (data.length > MAX_FRAME_CHARS) return fail(`message: too large (${data.length} characters, limit ${MAX_FRAME_CHARS})`);
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch (e) {
+      return fail(`message: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      return fail(`message: expected a JSON object, got ${describe(json)}`);
+    }
+    const type = (json as { type?: unknown }).type;
+    const known = Object.keys(schemas).join('|');
+    if (typeof type !== 'string') {
+      return fail(type === undefined ? `type: missing (expected one of ${known})` : `type: expected one of ${known}, got ${describe(type)}`);
+    }
+    // Own-property lookup: `type: "constructor"` must not find Object.prototype.constructor.
+    const schema = Object.hasOwn(schemas, type) ? schemas[type] : undefined;
+    if (!schema) return fail(`type: unknown message type ${clip(JSON.stringify(type))} (expected one of ${known})`);
+    const r = v.safeParse(schema, json, { abortEarly: true });
+    if (r.success) return { ok: true, value: r.output };
+    const issue = r.issues[0];
+    return fail(issue ? formatIssue(issue) : 'message: invalid');
+  } catch (e) {
+    // Last line of defence (e.g. a RangeError from pathological input): report, never throw.
+    return fail(`message: could not be decoded (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+function fail(error: string): { ok: false; error: string } {
+  return { ok: false, error };
+}
+
+/** `alerts[3].labels.team: expected string, got 5` */
+function formatIssue(issue: v.BaseIssue<unknown>): string {
+  const path = formatPath(issue.path);
+  let reason: string;
+  if (issue.kind === 'schema' && issue.received === 'undefined') {
+    // valibot reports a missing key as a key issue on the parent object (or a variant's discriminator).
+    reason = 'missing required field';
+  } else if (issue.kind === 'schema' && !issue.message.startsWith('Invalid ')) {
+    reason = issue.message; // one of our own messages (picklists, variants)
+  } else if (issue.kind === 'schema') {
+    reason = `expected ${issue.expected ?? 'a different type'}, got ${issue.received}`;
+  } else if (issue.message.startsWith('Invalid ')) {
+    reason = `${issue.message.replace(/^Invalid /, 'invalid ')}`;
+  } else {
+    reason = issue.message;
+  }
+  return clip(`${path || 'message'}: ${reason}`);
+}
+
+const IDENT_RE = /^[A-Za-z_$][\w$]*$/;
+
+function formatPath(path: v.BaseIssue<unknown>['path']): string {
+  let out = '';
+  for (const item of path ?? []) {
+    const key = item.key;
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && IDENT_RE.test(key)) out += out ? `.${key}` : key;
+    else out += `[${clip(JSON.stringify(String(key)), 60)}]`;
+  }
+  return out;
+}
+
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  if (typeof x === 'string') return clip(JSON.stringify(x), 80);
+  if (typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint') return `${typeof x} ${String(x)}`;
+  return typeof x === 'object' ? 'an object' : typeof x;
+}
+
+function clip(s: string, max = MAX_REASON_CHARS): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }

@@ -1,0 +1,294 @@
+/**
+ * valibot schemas for every wire type in `types.ts` (protocol 1, see docs/protocol.md).
+ *
+ * `v.object` copies only the keys it knows, so unknown extra fields from a newer peer are dropped
+ * (forward compatible) and never reach the rest of the extension. Each schema is annotated with the
+ * hand-written type from `types.ts`, so the compiler proves the two stay in step.
+ */
+import * as v from 'valibot';
+import {
+  ALERT_STATUSES,
+  SEVERITIES,
+  type Alert,
+  type AlertActionMessage,
+  type AlertEventMessage,
+  type AlertResolvedMessage,
+  type AnnotateMessage,
+  type ClientMessage,
+  type Deploy,
+  type DeployEventMessage,
+  type ErrorMessage,
+  type Escalation,
+  type EscalationPolicy,
+  type EscalationTarget,
+  type HelloMessage,
+  type OnCallEventMessage,
+  type OnCallState,
+  type Person,
+  type ResultMessage,
+  type ResumeMessage,
+  type Rotation,
+  type ServerMessage,
+  type SnapshotMessage,
+} from './types';
+
+/** Longest id / requestId / label key we accept: ids are keys in maps and tree-item ids, not prose. */
+export const MAX_ID_LENGTH = 1024;
+/** Most alert ids one ack/unack/resolve request may name. */
+export const MAX_ALERT_IDS_PER_REQUEST = 10_000;
+
+type Schema<T> = v.GenericSchema<unknown, T>;
+
+/** `expected one of a|b|c, got "x"` — the list is what a person fixing the sender needs to see. */
+function oneOf<const T extends readonly string[]>(options: T) {
+  return v.picklist(options, (issue) => `expected one of ${options.join('|')}, got ${issue.received}`);
+}
+
+const id = v.pipe(
+  v.string(),
+  v.minLength(1, 'expected a non-empty string'),
+  v.maxLength(MAX_ID_LENGTH, `expected at most ${MAX_ID_LENGTH} characters`),
+);
+const str = v.string();
+
+// RFC 3339 profile of ISO-8601: a full date and time with seconds and an explicit offset, so that
+// every peer reads the same instant (a bare local time would mean different things per machine).
+const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/** True for an RFC 3339 timestamp that names a real calendar instant (no Feb 30, no hour 25). */
+export function isIsoTime(s: string): boolean {
+  const m = ISO_RE.exec(s);
+  if (!m) return false;
+  const [y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, oh = 0, om = 0] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x)));
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59) return false;
+  // Date.UTC rolls Feb 30 over into March; a round trip catches days the month does not have.
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  if (day.getUTCDate() !== d) return false;
+  return !Number.isNaN(Date.parse(s));
+}
+
+const isoTime = v.pipe(
+  v.string(),
+  v.check(isIsoTime, (issue) => `expected an ISO-8601 time with offset (e.g. 2025-01-31T09:30:00Z), got ${issue.received}`),
+);
+
+/** Hex commit sha, 7–40 chars; upper case is accepted and normalised so shas compare with `===`. */
+const sha = v.pipe(
+  v.string(),
+  v.regex(/^[0-9a-f]{7,40}$/i, (issue) => `expected a hex commit sha of 7-40 characters, got ${issue.received}`),
+  v.toLowerCase(),
+);
+
+const seq = v.pipe(
+  v.number(),
+  v.safeInteger((issue) => `expected a non-negative integer, got ${issue.received}`),
+  v.minValue(0, (issue) => `expected a non-negative integer, got ${issue.received}`),
+);
+
+const positiveInt = v.pipe(
+  v.number(),
+  v.safeInteger((issue) => `expected a positive integer, got ${issue.received}`),
+  v.minValue(1, (issue) => `expected a positive integer, got ${issue.received}`),
+);
+
+/**
+ * string → string map. valibot's record already skips `__proto__`, `constructor` and `prototype`;
+ * the explicit filter keeps that guarantee should the library change, because assigning
+ * `out["__proto__"] = ...` would swap the produced object's prototype.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const labels: Schema<Record<string, string>> = v.pipe(
+  // valibot's record accepts arrays (index keys); labels must be a JSON object.
+  v.custom<Record<string, unknown>>(
+    (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
+    (issue) => `expected an object of string values, got ${Array.isArray(issue.input) ? 'an array' : issue.received}`,
+  ),
+  v.record(v.pipe(v.string(), v.maxLength(MAX_ID_LENGTH, `label names are at most ${MAX_ID_LENGTH} characters`)), v.string()),
+  v.transform((rec) => {
+    const out: Record<string, string> = {};
+    for (const k of Object.keys(rec)) if (!FORBIDDEN_KEYS.has(k)) out[k] = rec[k]!;
+    return out;
+  }),
+);
+
+export const PersonSchema: Schema<Person> = v.object({
+  id: v.optional(str),
+  name: str,
+  email: v.optional(str),
+  handle: v.optional(str),
+  timeZone: v.optional(str),
+});
+
+export const EscalationSchema: Schema<Escalation> = v.object({
+  level: positiveInt,
+  policy: v.optional(str),
+  nextEscalationAt: v.optional(isoTime),
+  targets: v.array(PersonSchema),
+});
+
+export const AlertSchema: Schema<Alert> = v.object({
+  id,
+  title: str,
+  description: v.optional(str),
+  severity: oneOf(SEVERITIES),
+  status: oneOf(ALERT_STATUSES),
+  service: str,
+  environment: v.optional(str),
+  startedAt: isoTime,
+  updatedAt: isoTime,
+  resolvedAt: v.optional(isoTime),
+  acknowledgedBy: v.optional(PersonSchema),
+  acknowledgedAt: v.optional(isoTime),
+  assignees: v.array(PersonSchema),
+  escalation: v.optional(EscalationSchema),
+  runbookUrl: v.optional(str),
+  url: v.optional(str),
+  labels,
+  stackTrace: v.optional(str),
+  release: v.optional(str),
+  commitSha: v.optional(sha),
+  source: str,
+});
+
+const ShiftSchema = v.object({ person: PersonSchema, start: isoTime, end: isoTime });
+
+export const RotationSchema: Schema<Rotation> = v.object({
+  id,
+  name: str,
+  role: v.optional(str),
+  pair: v.optional(str),
+  timeZone: v.optional(str),
+  shifts: v.array(ShiftSchema),
+});
+
+const EscalationTargetSchema: Schema<EscalationTarget> = v.variant(
+  'type',
+  [v.object({ type: v.literal('rotation'), rotationId: id }), v.object({ type: v.literal('person'), person: PersonSchema })],
+  (issue) => `expected one of rotation|person, got ${issue.received}`,
+);
+
+export const EscalationPolicySchema: Schema<EscalationPolicy> = v.object({
+  id,
+  name: str,
+  services: v.array(str),
+  tiers: v.array(
+    v.object({
+      level: positiveInt,
+      delayMinutes: v.pipe(
+        v.number(),
+        v.finite((issue) => `expected a finite number of minutes >= 0, got ${issue.received}`),
+        v.minValue(0, (issue) => `expected a finite number of minutes >= 0, got ${issue.received}`),
+      ),
+      targets: v.array(EscalationTargetSchema),
+    }),
+  ),
+});
+
+export const OnCallStateSchema: Schema<OnCallState> = v.object({
+  generatedAt: isoTime,
+  rotations: v.array(RotationSchema),
+  policies: v.array(EscalationPolicySchema),
+});
+
+export const DeploySchema: Schema<Deploy> = v.object({
+  id,
+  service: str,
+  environment: str,
+  commitSha: sha,
+  previousSha: v.optional(sha),
+  author: v.object({ name: str, email: v.optional(str) }),
+  deployedAt: isoTime,
+  url: v.optional(str),
+  status: v.optional(oneOf(['started', 'succeeded', 'failed', 'rolledBack'] as const)),
+});
+
+// ---- server → client ----
+
+export const HelloSchema: Schema<HelloMessage> = v.object({
+  type: v.literal('hello'),
+  protocol: positiveInt,
+  server: str,
+  source: str,
+  capabilities: v.array(str),
+});
+
+export const SnapshotSchema: Schema<SnapshotMessage> = v.object({
+  type: v.literal('snapshot'),
+  seq,
+  alerts: v.array(AlertSchema),
+  oncall: v.nullable(OnCallStateSchema),
+  deploys: v.array(DeploySchema),
+});
+
+export const AlertEventSchema: Schema<AlertEventMessage> = v.object({ type: v.literal('alert'), seq, alert: AlertSchema });
+
+export const AlertResolvedSchema: Schema<AlertResolvedMessage> = v.object({
+  type: v.literal('alertResolved'),
+  seq,
+  alertResolved: v.object({ id, resolvedAt: isoTime, resolvedBy: v.optional(PersonSchema) }),
+});
+
+export const OnCallEventSchema: Schema<OnCallEventMessage> = v.object({ type: v.literal('oncall'), seq, oncall: OnCallStateSchema });
+
+export const DeployEventSchema: Schema<DeployEventMessage> = v.object({ type: v.literal('deploy'), seq, deploy: DeploySchema });
+
+export const ErrorSchema: Schema<ErrorMessage> = v.object({
+  type: v.literal('error'),
+  error: v.object({ code: str, message: str }),
+});
+
+export const ResultSchema: Schema<ResultMessage> = v.object({
+  type: v.literal('result'),
+  requestId: id,
+  ok: v.boolean(),
+  error: v.optional(str),
+});
+
+// ---- client → server ----
+
+export const ResumeSchema: Schema<ResumeMessage> = v.object({
+  type: v.literal('resume'),
+  lastSeq: v.pipe(
+    v.number(),
+    v.safeInteger((issue) => `expected an integer >= -1, got ${issue.received}`),
+    v.minValue(-1, (issue) => `expected an integer >= -1, got ${issue.received}`),
+  ),
+});
+
+function actionSchema<T extends 'ack' | 'unack' | 'resolve'>(type: T): Schema<AlertActionMessage & { type: T }> {
+  return v.object({
+    type: v.literal(type),
+    requestId: id,
+    alertIds: v.pipe(
+      v.array(id),
+      v.minLength(1, 'expected at least one alert id'),
+      v.maxLength(MAX_ALERT_IDS_PER_REQUEST, `expected at most ${MAX_ALERT_IDS_PER_REQUEST} alert ids`),
+    ),
+    actor: v.optional(PersonSchema),
+  });
+}
+
+export const AnnotateSchema: Schema<AnnotateMessage> = v.object({
+  type: v.literal('annotate'),
+  requestId: id,
+  annotation: v.object({ kind: id, text: str, service: v.optional(str), actor: v.optional(PersonSchema) }),
+});
+
+export const SERVER_MESSAGE_SCHEMAS: Readonly<Record<ServerMessage['type'], Schema<ServerMessage>>> = {
+  hello: HelloSchema,
+  snapshot: SnapshotSchema,
+  alert: AlertEventSchema,
+  alertResolved: AlertResolvedSchema,
+  oncall: OnCallEventSchema,
+  deploy: DeployEventSchema,
+  error: ErrorSchema,
+  result: ResultSchema,
+};
+
+export const CLIENT_MESSAGE_SCHEMAS: Readonly<Record<ClientMessage['type'], Schema<ClientMessage>>> = {
+  resume: ResumeSchema,
+  ack: actionSchema('ack'),
+  unack: actionSchema('unack'),
+  resolve: actionSchema('resolve'),
+  annotate: AnnotateSchema,
+};

@@ -1,0 +1,659 @@
+/**
+ * Client side of the alert feed (docs/protocol.md): one WebSocket to the alert source, a resumable
+ * ordered event stream applied exactly once into an AlertStore, and ack/unack/resolve/annotate
+ * requests answered by `result` messages.
+ *
+ * Ordering rule: an event applies only when its seq is lastSeq + 1. Lower seqs are duplicates
+ * (ignored, counted). Higher seqs mean we missed something: the event is DROPPED (not held) and we
+ * send `resume {lastSeq}`; the server replays from there (or sends a snapshot), which re-delivers the
+ * dropped events in order. Dropping keeps memory bounded and the logic obviously correct.
+ */
+import { randomUUID } from 'node:crypto';
+import { AlertStore } from '../alerts/alertStore';
+import { decodeServerMessage, encodeMessage } from '../protocol/decode';
+import { MAX_ALERT_IDS_PER_REQUEST } from '../protocol/schemas';
+import {
+  PROTOCOL_VERSION,
+  type AlertAction,
+  type ClientMessage,
+  type Deploy,
+  type ErrorMessage,
+  type HelloMessage,
+  type OnCallState,
+  type Person,
+  type ResultMessage,
+  type ServerMessage,
+  type SnapshotMessage,
+  type StateEvent,
+} from '../protocol/types';
+import type { Clock } from '../util/clock';
+import { Disposable, DisposableStore, type IDisposable } from '../util/disposable';
+import { Emitter, type Event } from '../util/event';
+import { tagged, type Logger } from '../util/logger';
+import { Backoff, type BackoffOptions } from './backoff';
+import { wsSocketFactory, type SocketFactory, type SocketLike } from './socket';
+import { checkServerUrl } from './urlPolicy';
+
+export { checkServerUrl, isLoopbackHost, type UrlCheck } from './urlPolicy';
+export type { SocketFactory, SocketLike } from './socket';
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface ConnectionStateInfo {
+  state: ConnectionState;
+  /** Epoch ms of the next connection attempt, while one is scheduled. */
+  retryAt?: number;
+  /** Why the last connection failed or closed, in words for the user. */
+  lastError?: string;
+  /** The server's hello, while connected. */
+  server?: HelloMessage;
+}
+
+export interface ClientStats {
+  /** Frames received. */
+  received: number;
+  /** State events and snapshots applied. */
+  applied: number;
+  /** Frames that failed validation (each logged once). */
+  rejected: number;
+  /** State events with seq <= lastSeq, ignored. */
+  duplicates: number;
+  /** Times a seq gap was detected (each sends a resume). */
+  gaps: number;
+  /** Reconnect attempts started. */
+  reconnects: number;
+}
+
+export interface Annotation {
+  kind: string;
+  text: string;
+  service?: string;
+}
+
+/**
+ * What the extension needs from any alert source connection. AlertClient (the bridge protocol)
+ * implements it; direct ntfy/Gotify connections will too.
+ */
+export interface AlertSourceConnection extends IDisposable {
+  readonly state: ConnectionStateInfo;
+  readonly onDidChangeState: Event<ConnectionStateInfo>;
+  readonly store: AlertStore;
+  /** Latest on-call state, or null before the source sent one. */
+  readonly oncall: OnCallState | null;
+  readonly onDidChangeOnCall: Event<OnCallState | null>;
+  /** Known deploys, deduplicated by id, oldest first. */
+  readonly deploys: readonly Deploy[];
+  /** A live deploy event (new deploy or a status change of a known one). */
+  readonly onDidReceiveDeploy: Event<Deploy>;
+  /** The deploy list was replaced (snapshot) or changed. */
+  readonly onDidChangeDeploys: Event<readonly Deploy[]>;
+  readonly onDidReceiveError: Event<ErrorMessage['error']>;
+  readonly stats: Readonly<ClientStats>;
+  connect(): void;
+  disconnect(): void;
+  ack(alertIds: readonly string[]): Promise<ResultMessage>;
+  unack(alertIds: readonly string[]): Promise<ResultMessage>;
+  resolve(alertIds: readonly string[]): Promise<ResultMessage>;
+  annotate(annotation: Annotation): Promise<ResultMessage>;
+}
+
+export interface AlertClientOptions {
+  url: string;
+  /** Read before every connection attempt (the token may change). Undefined = no Authorization header. */
+  getToken?: () => Promise<string | undefined>;
+  allowInsecure?: boolean;
+  /** Sent with actions; the server may override it from the token. */
+  actor?: Person;
+  clock: Clock;
+  logger: Logger;
+  socketFactory?: SocketFactory;
+  heartbeatMs?: number;
+  requestTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  random?: () => number;
+  /** A connection up this long resets the backoff. Default 10 s. */
+  stableAfterMs?: number;
+  maxResolved?: number;
+  maxResolvedAgeMs?: number;
+  /** Most deploys remembered (oldest dropped). Default 500. */
+  maxDeploys?: number;
+}
+
+/** Close codes of protocol 1 (docs/protocol.md). */
+export const CloseCodes = { normal: 1000, goingAway: 1001, unauthorized: 4001, slowClient: 4008 } as const;
+
+const DEFAULT_HEARTBEAT_MS = 15_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_STABLE_AFTER_MS = 10_000;
+const DEFAULT_MAX_DEPLOYS = 500;
+/** Beats without any sign of life before the connection counts as half-open. */
+const MISSED_BEATS_LIMIT = 2;
+
+interface PendingRequest {
+  resolve(r: ResultMessage): void;
+  reject(e: Error): void;
+  timer: IDisposable;
+}
+
+/** Errors that no retry can fix: we stop and say what the user must change. */
+class FatalConnectionError extends Error {}
+
+export class AlertClient extends Disposable implements AlertSourceConnection {
+  readonly store: AlertStore;
+
+  private readonly _log: Logger;
+  private readonly _clock: Clock;
+  private readonly _socketFactory: SocketFactory;
+  private readonly _heartbeatMs: number;
+  private readonly _requestTimeoutMs: number;
+  private readonly _stableAfterMs: number;
+  private readonly _maxDeploys: number;
+  private readonly _backoff: Backoff;
+
+  private _state: ConnectionStateInfo = { state: 'idle' };
+  /** Bumped for every connection attempt; callbacks of older sockets check it and do nothing. */
+  private _generation = 0;
+  private _socket: SocketLike | undefined;
+  private _server: HelloMessage | undefined;
+  /** Timers and listeners of the current connection attempt. */
+  private readonly _conn = this._register(new DisposableStore());
+  private _retryTimer: IDisposable | undefined;
+  private _wanted = false;
+
+  private _lastSeq = -1;
+  private _resyncSentAt: number | undefined;
+  private _missedBeats = 0;
+  private readonly _pending = new Map<string, PendingRequest>();
+  private readonly _requestPrefix = randomUUID();
+  private _requestCounter = 0;
+
+  private _oncall: OnCallState | null = null;
+  private readonly _deploys = new Map<string, Deploy>();
+  private _deployList: readonly Deploy[] | undefined;
+  private readonly _stats: ClientStats = { received: 0, applied: 0, rejected: 0, duplicates: 0, gaps: 0, reconnects: 0 };
+
+  private readonly _onDidChangeState = this._register(new Emitter<ConnectionStateInfo>());
+  readonly onDidChangeState: Event<ConnectionStateInfo> = this._onDidChangeState.event;
+  private readonly _onDidChangeOnCall = this._register(new Emitter<OnCallState | null>());
+  readonly onDidChangeOnCall: Event<OnCallState | null> = this._onDidChangeOnCall.event;
+  private readonly _onDidReceiveDeploy = this._register(new Emitter<Deploy>());
+  readonly onDidReceiveDeploy: Event<Deploy> = this._onDidReceiveDeploy.event;
+  private readonly _onDidChangeDeploys = this._register(new Emitter<readonly Deploy[]>());
+  readonly onDidChangeDeploys: Event<readonly Deploy[]> = this._onDidChangeDeploys.event;
+  private readonly _onDidReceiveError = this._register(new Emitter<ErrorMessage['error']>());
+  readonly onDidReceiveError: Event<ErrorMessage['error']> = this._onDidReceiveError.event;
+
+  constructor(private readonly _options: AlertClientOptions) {
+    super();
+    this._log = tagged(_options.logger, 'client');
+    this._clock = _options.clock;
+    this._socketFactory = _options.socketFactory ?? wsSocketFactory;
+    this._heartbeatMs = Math.max(1, _options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+    this._requestTimeoutMs = Math.max(1, _options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    this._stableAfterMs = _options.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS;
+    this._maxDeploys = Math.max(1, _options.maxDeploys ?? DEFAULT_MAX_DEPLOYS);
+    this._backoff = new Backoff(_options.backoff, _options.random);
+    this.store = this._register(
+      new AlertStore({ clock: this._clock, maxResolved: _options.maxResolved, maxResolvedAgeMs: _options.maxResolvedAgeMs }),
+    );
+    this._register({ dispose: () => this._shutdown('the connection was disposed') });
+  }
+
+  // ---- public state ----
+
+  get state(): ConnectionStateInfo {
+    return this._state;
+  }
+
+  get oncall(): OnCallState | null {
+    return this._oncall;
+  }
+
+  get deploys(): readonly Deploy[] {
+    this._deployList ??= Object.freeze([...this._deploys.values()]);
+    return this._deployList;
+  }
+
+  get stats(): Readonly<ClientStats> {
+    return { ...this._stats };
+  }
+
+  /** The last seq applied (-1: none yet). */
+  get lastSeq(): number {
+    return this._lastSeq;
+  }
+
+  // ---- lifecycle ----
+
+  /** Starts connecting (no-op while already connecting or connected). Reconnects by itself after that. */
+  connect(): void {
+    if (this.isDisposed) return;
+    this._wanted = true;
+    if (this._socket || this._retryTimer) return;
+    this._backoff.reset();
+    this._setState({ state: 'connecting', lastError: this._state.lastError });
+    void this._open();
+  }
+
+  /** Closes the connection and stops reconnecting until `connect()` is called again. */
+  disconnect(): void {
+    this._shutdown('disconnected');
+    if (!this.isDisposed) this._setState({ state: 'closed' });
+  }
+
+  // ---- requests ----
+
+  ack(alertIds: readonly string[]): Promise<ResultMessage> {
+    return this._action('ack', alertIds);
+  }
+
+  unack(alertIds: readonly string[]): Promise<ResultMessage> {
+    return this._action('unack', alertIds);
+  }
+
+  resolve(alertIds: readonly string[]): Promise<ResultMessage> {
+    return this._action('resolve', alertIds);
+  }
+
+  annotate(annotation: Annotation): Promise<ResultMessage> {
+    const actor = this._options.actor;
+    return this._request('annotate', (requestId) => ({
+      type: 'annotate',
+      requestId,
+      annotation: { kind: annotation.kind, text: annotation.text, ...(annotation.service !== undefined ? { service: annotation.service } : {}), ...(actor ? { actor } : {}) },
+    }));
+  }
+
+  private _action(type: AlertAction, alertIds: readonly string[]): Promise<ResultMessage> {
+    const ids = [...new Set(alertIds)];
+    if (ids.length === 0) return Promise.reject(new Error(`${type}: no alerts given`));
+    if (ids.length > MAX_ALERT_IDS_PER_REQUEST) {
+      return Promise.reject(new Error(`${type}: at most ${MAX_ALERT_IDS_PER_REQUEST} alerts at a time (got ${ids.length})`));
+    }
+    const actor = this._options.actor;
+    return this._request(type, (requestId) => ({ type, requestId, alertIds: ids, ...(actor ? { actor } : {}) }));
+  }
+
+  private _request(capability: string, build: (requestId: string) => ClientMessage): Promise<ResultMessage> {
+    const socket = this._socket;
+    if (this._state.state !== 'connected' || !socket) return Promise.reject(new Error(this._notConnectedText()));
+    if (this._server && !this._server.capabilities.includes(capability)) {
+      return Promise.reject(new Error(`the alert source (${this._server.server}) does not support "${capability}"`));
+    }
+    const requestId = `${this._requestPrefix}-${++this._requestCounter}`;
+    return new Promise<ResultMessage>((resolve, reject) => {
+      const secs = Math.round(this._requestTimeoutMs / 1000);
+      const timer = this._clock.setTimeout(() => {
+        this._pending.delete(requestId);
+        reject(new Error(`timed out after ${secs} s waiting for the alert source`));
+      }, this._requestTimeoutMs);
+      this._pending.set(requestId, { resolve, reject, timer });
+      if (!this._send(socket, build(requestId))) {
+        this._settle(requestId, new Error('could not send to the alert source: the connection is closing'));
+      }
+    });
+  }
+
+  /** "not connected — retrying in 8 s", or "not connected" when no retry is scheduled. */
+  private _notConnectedText(): string {
+    const at = this._state.retryAt;
+    if (at === undefined) return 'not connected';
+    return `not connected — retrying in ${Math.max(1, Math.ceil((at - this._clock.now()) / 1000))} s`;
+  }
+
+  private _settle(requestId: string, outcome: ResultMessage | Error): void {
+    const p = this._pending.get(requestId);
+    if (!p) return;
+    this._pending.delete(requestId);
+    p.timer.dispose();
+    if (outcome instanceof Error) p.reject(outcome);
+    else if (outcome.ok) p.resolve(outcome);
+    else p.reject(new Error(outcome.error || 'the alert source refused the request (no reason given)'));
+  }
+
+  private _failAllPending(reason: string): void {
+    for (const id of [...this._pending.keys()]) this._settle(id, new Error(reason));
+  }
+
+  // ---- connection ----
+
+  private async _open(): Promise<void> {
+    const gen = ++this._generation;
+    this._conn.clear();
+    try {
+      const policy = checkServerUrl(this._options.url, this._options.allowInsecure ?? false);
+      if (!policy.ok) throw new FatalConnectionError(policy.error);
+      let token: string | undefined;
+      try {
+        token = await this._options.getToken?.();
+      } catch (e) {
+        throw new Error(`could not read the token: ${errorText(e)}`, { cause: e });
+      }
+      if (gen !== this._generation || !this._wanted) return;
+      // Tokens go in a header only: URLs end up in logs and proxies.
+      const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+      const socket = this._socketFactory(policy.url.toString(), { headers });
+      this._socket = socket;
+      this._wire(socket, gen);
+      // Covers the TCP/TLS/upgrade handshake and the wait for `hello`.
+      this._conn.add(
+        this._clock.setTimeout(() => {
+          if (!this._server) this._drop(gen, `the alert source did not answer within ${Math.round(this._requestTimeoutMs / 1000)} s`);
+        }, this._requestTimeoutMs),
+      );
+    } catch (e) {
+      if (gen !== this._generation) return;
+      this._connectionFailed(errorText(e), e instanceof FatalConnectionError);
+    }
+  }
+
+  private _wire(socket: SocketLike, gen: number): void {
+    const live = (): boolean => gen === this._generation && !this.isDisposed;
+    socket.on('open', () => {
+      if (!live()) return;
+      this._startHeartbeat(socket, gen);
+    });
+    socket.on('pong', () => {
+      if (live()) this._missedBeats = 0;
+    });
+    socket.on('message', (data) => {
+      if (!live()) return;
+      this._missedBeats = 0;
+      try {
+        this._onFrame(socket, data);
+      } catch (e) {
+        // A bug in applying must not kill the socket's event loop; the frame counts as rejected.
+        this._stats.rejected++;
+        this._log.error(`failed to apply a message: ${errorText(e)}`);
+      }
+    });
+    socket.on('error', (err) => {
+      if (live()) this._lastSocketError = describeSocketError(err);
+    });
+    socket.on('close', (code, reason) => {
+      if (live()) this._onClose(code, reason);
+    });
+  }
+
+  private _lastSocketError: string | undefined;
+
+  private _startHeartbeat(socket: SocketLike, gen: number): void {
+    this._missedBeats = 0;
+    this._conn.add(
+      this._clock.setInterval(() => {
+        if (gen !== this._generation) return;
+        if (this._missedBeats >= MISSED_BEATS_LIMIT) {
+          const secs = Math.round((this._heartbeatMs * MISSED_BEATS_LIMIT) / 1000);
+          this._drop(gen, `no answer from the alert source for ${secs} s (connection lost)`);
+          return;
+        }
+        this._missedBeats++;
+        try {
+          socket.ping();
+        } catch (e) {
+          this._log.debug(`ping failed: ${errorText(e)}`);
+        }
+      }, this._heartbeatMs),
+    );
+  }
+
+  /** Ends the current socket at once (no closing handshake) and goes through the normal close path. */
+  private _drop(gen: number, reason: string): void {
+    if (gen !== this._generation) return;
+    this._log.warn(reason);
+    const socket = this._socket;
+    this._generation++; // the socket's own late 'close' must not run the close path twice
+    try {
+      socket?.terminate();
+    } catch {
+      // already gone
+    }
+    this._afterClose(reason, false);
+  }
+
+  private _onClose(code: number, reason: string): void {
+    this._generation++;
+    let text: string;
+    let fatal = false;
+    switch (code) {
+      case CloseCodes.unauthorized:
+        text = 'the alert source rejected the token (unauthorized). Run "On Call: Connect to Alert Source…" to enter a new one.';
+        fatal = true;
+        break;
+      case CloseCodes.slowClient:
+        text = 'the alert source dropped the connection because this editor fell behind (slow client)';
+        break;
+      case CloseCodes.goingAway:
+        text = 'the alert source is restarting or shutting down';
+        break;
+      default:
+        text = this._lastSocketError ?? `the connection closed (code ${code}${reason ? `: ${reason}` : ''})`;
+    }
+    if (this._lastSocketError && /\b401\b|\b403\b/.test(this._lastSocketError)) {
+      text = `the alert source rejected the token (${this._lastSocketError}). Run "On Call: Connect to Alert Source…" to enter a new one.`;
+      fatal = true;
+    }
+    this._log.info(`connection closed: code ${code}${reason ? ` (${reason})` : ''}`);
+    this._afterClose(text, fatal);
+  }
+
+  private _afterClose(reason: string, fatal: boolean): void {
+    this._conn.clear();
+    this._socket = undefined;
+    this._server = undefined;
+    this._lastSocketError = undefined;
+    this._resyncSentAt = undefined;
+    this._failAllPending(`the connection to the alert source was lost: ${reason}`);
+    this._connectionFailed(reason, fatal);
+  }
+
+  private _connectionFailed(reason: string, fatal: boolean): void {
+    this._socket = undefined;
+    if (this.isDisposed || !this._wanted) return;
+    if (fatal) {
+      this._wanted = false;
+      this._log.error(reason);
+      this._setState({ state: 'closed', lastError: reason });
+      return;
+    }
+    const delay = this._backoff.next();
+    const retryAt = this._clock.now() + delay;
+    this._log.info(`reconnecting in ${Math.ceil(delay / 1000)} s: ${reason}`);
+    this._setState({ state: 'reconnecting', retryAt, lastError: reason });
+    this._retryTimer = this._clock.setTimeout(() => {
+      this._retryTimer = undefined;
+      if (!this._wanted || this.isDisposed) return;
+      this._stats.reconnects++;
+      this._setState({ state: 'reconnecting', lastError: reason });
+      void this._open();
+    }, delay);
+  }
+
+  private _shutdown(reason: string): void {
+    this._wanted = false;
+    this._retryTimer?.dispose();
+    this._retryTimer = undefined;
+    const socket = this._socket;
+    this._generation++;
+    this._conn.clear();
+    this._socket = undefined;
+    this._server = undefined;
+    try {
+      socket?.close(CloseCodes.normal, 'client closing');
+    } catch {
+      // already closed
+    }
+    this._failAllPending(`the connection to the alert source was closed: ${reason}`);
+  }
+
+  private _setState(s: ConnectionStateInfo): void {
+    const next: ConnectionStateInfo = { state: s.state };
+    if (s.retryAt !== undefined) next.retryAt = s.retryAt;
+    if (s.lastError !== undefined) next.lastError = s.lastError;
+    if (s.server !== undefined) next.server = s.server;
+    this._state = Object.freeze(next);
+    this._onDidChangeState.fire(this._state);
+  }
+
+  private _send(socket: SocketLike, msg: ClientMessage): boolean {
+    try {
+      socket.send(encodeMessage(msg));
+      return true;
+    } catch (e) {
+      this._log.warn(`send failed: ${errorText(e)}`);
+      return false;
+    }
+  }
+
+  // ---- inbound ----
+
+  private _onFrame(socket: SocketLike, data: string): void {
+    this._stats.received++;
+    const r = decodeServerMessage(data);
+    if (!r.ok) {
+      this._reject(r.error);
+      return;
+    }
+    const msg: ServerMessage = r.value;
+    switch (msg.type) {
+      case 'hello':
+        this._onHello(socket, msg);
+        return;
+      case 'error':
+        this._log.warn(`the alert source reported an error: ${msg.error.code}: ${msg.error.message}`);
+        this._onDidReceiveError.fire(msg.error);
+        return;
+      case 'result':
+        if (this._pending.has(msg.requestId)) this._settle(msg.requestId, msg);
+        else this._log.debug(`result for unknown or timed-out request ${msg.requestId}`);
+        return;
+    }
+    if (!this._server) {
+      this._reject(`${msg.type} before hello`);
+      return;
+    }
+    if (msg.type === 'snapshot') this._applySnapshot(msg);
+    else this._onEvent(socket, msg);
+  }
+
+  private _reject(reason: string): void {
+    this._stats.rejected++;
+    this._log.warn(`rejected a message from the alert source: ${reason}`);
+  }
+
+  private _onHello(socket: SocketLike, hello: HelloMessage): void {
+    if (hello.protocol !== PROTOCOL_VERSION) {
+      const reason = `the alert source speaks protocol ${hello.protocol}, this extension speaks protocol ${PROTOCOL_VERSION}. Update ${hello.protocol > PROTOCOL_VERSION ? 'the extension' : 'the alert source'}.`;
+      this._shutdown(reason);
+      this._log.error(reason);
+      this._setState({ state: 'closed', lastError: reason });
+      return;
+    }
+    if (this._server) {
+      this._reject('a second hello on the same connection');
+      return;
+    }
+    this._server = hello;
+    this._log.info(`connected to ${hello.server} (${hello.source}); resuming after seq ${this._lastSeq}`);
+    this._send(socket, { type: 'resume', lastSeq: this._lastSeq });
+    const gen = this._generation;
+    this._conn.add(
+      this._clock.setTimeout(() => {
+        if (gen === this._generation) this._backoff.reset();
+      }, this._stableAfterMs),
+    );
+    this._setState({ state: 'connected', server: hello });
+  }
+
+  private _applySnapshot(s: SnapshotMessage): void {
+    this.store.replaceAll(s.alerts);
+    this._lastSeq = s.seq;
+    this._resyncSentAt = undefined;
+    this._deploys.clear();
+    for (const d of s.deploys) this._deploys.set(d.id, d);
+    this._trimDeploys();
+    this._deployList = undefined;
+    this._oncall = s.oncall;
+    this._stats.applied++;
+    this._log.info(`snapshot at seq ${s.seq}: ${s.alerts.length} alerts, ${s.deploys.length} deploys`);
+    this._onDidChangeOnCall.fire(this._oncall);
+    this._onDidChangeDeploys.fire(this.deploys);
+  }
+
+  private _onEvent(socket: SocketLike, e: StateEvent): void {
+    if (e.seq <= this._lastSeq) {
+      this._stats.duplicates++;
+      return;
+    }
+    if (e.seq > this._lastSeq + 1) {
+      this._onGap(socket, e.seq);
+      return;
+    }
+    this._lastSeq = e.seq;
+    this._resyncSentAt = undefined;
+    this._stats.applied++;
+    switch (e.type) {
+      case 'alert': {
+        const outcome = this.store.upsert(e.alert);
+        if (outcome === 'stale' || outcome === 'invalidTransition') this._log.debug(`alert ${e.alert.id} at seq ${e.seq} not applied: ${outcome}`);
+        return;
+      }
+      case 'alertResolved': {
+        const outcome = this.store.resolve(e.alertResolved.id, e.alertResolved.resolvedAt, e.alertResolved.resolvedBy);
+        if (outcome === 'unknown') this._log.debug(`resolve for unknown alert ${e.alertResolved.id} at seq ${e.seq}`);
+        return;
+      }
+      case 'oncall':
+        this._oncall = e.oncall;
+        this._onDidChangeOnCall.fire(e.oncall);
+        return;
+      case 'deploy':
+        this._deploys.delete(e.deploy.id); // re-insert: a status update makes it the newest entry
+        this._deploys.set(e.deploy.id, e.deploy);
+        this._trimDeploys();
+        this._deployList = undefined;
+        this._onDidReceiveDeploy.fire(e.deploy);
+        this._onDidChangeDeploys.fire(this.deploys);
+        return;
+    }
+  }
+
+  /**
+   * A seq beyond lastSeq + 1: drop it and ask for a replay from lastSeq. While that resume is in
+   * flight, further early events are dropped without asking again (the replay covers them), unless
+   * the server has not caught us up within the request timeout.
+   */
+  private _onGap(socket: SocketLike, seq: number): void {
+    const now = this._clock.now();
+    if (this._resyncSentAt !== undefined && now - this._resyncSentAt < this._requestTimeoutMs) return;
+    this._stats.gaps++;
+    this._resyncSentAt = now;
+    this._log.warn(`missed events ${this._lastSeq + 1}..${seq - 1}; asking the alert source to resume after ${this._lastSeq}`);
+    this._send(socket, { type: 'resume', lastSeq: this._lastSeq });
+  }
+
+  private _trimDeploys(): void {
+    while (this._deploys.size > this._maxDeploys) {
+      const first = this._deploys.keys().next();
+      if (first.done) break;
+      this._deploys.delete(first.value);
+    }
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** ws reports HTTP failures of the upgrade as "Unexpected server response: 401". */
+function describeSocketError(err: Error): string {
+  const m = /Unexpected server response: (\d+)/.exec(err.message);
+  if (m) return `HTTP ${m[1]} from the alert source`;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return 'connection refused (is the alert source running?)';
+  if (code === 'ENOTFOUND') return 'host not found';
+  if (code === 'CERT_HAS_EXPIRED' || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return `the alert source's TLS certificate is not trusted (${code})`;
+  }
+  return err.message || code || 'socket error';
+}

@@ -1,0 +1,116 @@
+import * as assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { decodeClientMessage, encodeMessage } from '../../../src/core/protocol/decode';
+import type { StateEvent } from '../../../src/core/protocol/types';
+import { AlertClient } from '../../../src/core/transport/alertClient';
+import { systemClock } from '../../../src/core/util/clock';
+import { MemoryLogger } from '../../../src/core/util/logger';
+import { makeAlert, serverExamples } from '../../mocks/protocolExamples';
+
+async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A tiny protocol-1 server: snapshot on resume -1, otherwise replay of every event after lastSeq. */
+class MiniBridge {
+  readonly wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  readonly authHeaders: Array<string | undefined> = [];
+  readonly resumes: number[] = [];
+  readonly events: StateEvent[] = [];
+  private readonly _clients = new Set<WebSocket>();
+
+  constructor() {
+    this.wss.on('connection', (ws, req) => {
+      this.authHeaders.push(req.headers.authorization);
+      this._clients.add(ws);
+      ws.on('close', () => this._clients.delete(ws));
+      ws.send(encodeMessage(serverExamples.hello));
+      ws.on('message', (data: Buffer) => {
+        const r = decodeClientMessage(data.toString('utf8'));
+        if (!r.ok || r.value.type !== 'resume') return;
+        const lastSeq = r.value.lastSeq;
+        this.resumes.push(lastSeq);
+        if (lastSeq === -1) {
+          ws.send(encodeMessage({ type: 'snapshot', seq: this.seq, alerts: [], oncall: null, deploys: [] }));
+        } else {
+          for (const e of this.events) if (e.seq > lastSeq) ws.send(encodeMessage(e));
+        }
+      });
+    });
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${(this.wss.address() as AddressInfo).port}/`;
+  }
+
+  get seq(): number {
+    return this.events.at(-1)?.seq ?? 0;
+  }
+
+  /** Records an event and sends it to connected clients. */
+  publish(id: string): void {
+    const e: StateEvent = { type: 'alert', seq: this.seq + 1, alert: makeAlert({ id }) };
+    this.events.push(e);
+    for (const c of this._clients) c.send(encodeMessage(e));
+  }
+
+  dropClients(code = 1001): void {
+    for (const c of this._clients) c.close(code, 'going away');
+  }
+
+  close(): Promise<void> {
+    for (const c of this._clients) c.terminate();
+    return new Promise((r) => this.wss.close(() => r()));
+  }
+}
+
+describe('AlertClient over a real ws server', () => {
+  let bridge: MiniBridge;
+  let client: AlertClient | undefined;
+
+  beforeEach(async () => {
+    bridge = new MiniBridge();
+    await new Promise<void>((r) => bridge.wss.once('listening', () => r()));
+  });
+
+  afterEach(async () => {
+    client?.dispose();
+    await bridge.close();
+  });
+
+  it('sends the bearer token, resumes after the server drops it, and gets the missed events replayed', async () => {
+    bridge.publish('before');
+    client = new AlertClient({
+      url: bridge.url,
+      getToken: () => Promise.resolve('tok-123'),
+      clock: systemClock,
+      logger: new MemoryLogger(),
+      backoff: { baseMs: 20, capMs: 50 },
+    });
+    client.connect();
+    await until(() => client!.lastSeq === 1, 'the snapshot');
+    assert.deepEqual(bridge.authHeaders, ['Bearer tok-123']);
+    assert.equal(client.state.state, 'connected');
+
+    bridge.publish('live');
+    await until(() => client!.store.has('live'), 'a live event');
+
+    bridge.dropClients(1001);
+    await until(() => client!.state.state === 'reconnecting', 'reconnecting');
+    bridge.publish('missed-1');
+    bridge.publish('missed-2');
+    await until(() => client!.store.has('missed-2'), 'the replay');
+
+    assert.deepEqual(bridge.resumes, [-1, 2]);
+    assert.deepEqual(bridge.authHeaders, ['Bearer tok-123', 'Bearer tok-123']);
+    assert.equal(client.lastSeq, 4);
+    assert.deepEqual([...client.store.values()].map((a) => a.id).sort(), ['live', 'missed-1', 'missed-2']);
+    assert.equal(client.stats.reconnects, 1);
+    assert.equal(client.stats.rejected, 0);
+  });
+});
