@@ -98,7 +98,12 @@ export async function runInCodeServer(o) {
     page = ctx.pages()[0] || (await ctx.newPage());
     if (o.verbose) page.on('console', (m) => console.log('[browser]', m.type(), m.text().slice(0, 500)));
     page.on('pageerror', (e) => { if (o.verbose) console.log('[pageerror]', e.message); });
-    await page.exposeFunction('codeAutomationLog', (type, a) => { (console[type] || console.log)(...a); });
+    // The workbench forwards its own console here too; offline it is noisy (marketplace lookups, sockets).
+    const noise = /ENOTFOUND|workbench\.js|Creating a socket|connection token|builtin extensions cache|Service Worker|ChatSession|AgentHost|AccountPolicyGate|open-vsx|^\s+at /;
+    await page.exposeFunction('codeAutomationLog', (type, a) => {
+      if (!o.verbose && a.some((x) => typeof x === 'string' && noise.test(x))) return;
+      (console[type] || console.log)(...a);
+    });
     await page.exposeFunction('codeAutomationExit', async (code, logs) => {
       if (code !== 0) { try { await page.screenshot({ path: path.join(shotDir, 'exit-failed.png') }); } catch { /* ignore */ } }
       if (process.env.PRINT_EXTHOST_LOGS && Array.isArray(logs)) for (const l of logs) console.log(`[log ${l.relativePath}]\n${l.contents}`);

@@ -8,6 +8,16 @@ export interface ParsedTrace {
   frames: StackFrame[];
   /** Other exceptions of a chain (causes / the exceptions handled while this one was raised). */
   causes?: ParsedTrace[];
+  /**
+   * (added) How this trace relates to the one whose `causes` it is in: 'cause' (Java "Caused by:", Python
+   * "raise ... from", Node `[cause]`, Ruby cause), 'context' (Python "During handling ..."), 'suppressed'
+   * (Java), 'inner' (.NET "--->"), 'previous' (PHP). Absent on the top-level trace.
+   */
+  relation?: 'cause' | 'context' | 'suppressed' | 'inner' | 'previous';
+  /** (added) Frames the runtime itself left out ("... 3 more", "[Previous line repeated 996 more times]", Ruby "... N levels..."). */
+  omittedFrames?: number;
+  /** (added) True when a size cap cut the input, the frames or the causes (see LIMITS). */
+  truncated?: boolean;
 }
 
 export interface StackFrame {

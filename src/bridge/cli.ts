@@ -1,0 +1,82 @@
+import type { Logger } from '../core/util/logger';
+import { tagged } from '../core/util/logger';
+import type { BridgeArgs } from './args';
+import { readTokenFile } from './auth';
+import { BridgeConfigError, BridgeServer } from './server';
+import { DemoSource } from './sources/demo/demoSource';
+import { builtinDemoCommits, ensureDemoWorkspace, NotADemoWorkspaceError, writeDemoSettings, type DemoCommits } from './sources/demo/workspace';
+
+export interface RunningBridge {
+  server: BridgeServer;
+  url: string;
+}
+
+/**
+ * Turns parsed arguments into a running bridge. Configuration problems are thrown as
+ * BridgeConfigError (the CLI exits 2); anything else is a runtime failure (exit 1).
+ */
+export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, logger: Logger): Promise<RunningBridge> {
+  const log = tagged(logger, 'bridge');
+  const token = await resolveToken(args, env);
+
+  let commits: DemoCommits = builtinDemoCommits();
+  if (args.demoWorkspace) {
+    try {
+      const ws = await ensureDemoWorkspace(args.demoWorkspace);
+      commits = ws.commits;
+      log.info(`demo workspace ${ws.created ? 'created' : 'reused'}: ${args.demoWorkspace}`);
+    } catch (e) {
+      if (e instanceof NotADemoWorkspaceError) throw new BridgeConfigError(e.message);
+      // Without git the demo still runs: deploys then carry the precomputed shas of the demo history.
+      log.warn(`could not prepare the demo workspace (${e instanceof Error ? e.message : String(e)}); continuing without it`);
+    }
+  }
+  const seed = args.seed ?? Math.floor(Math.random() * 0xffffffff);
+  const source = new DemoSource({ commits, seed, intervalMs: args.demoIntervalMs });
+  const server = new BridgeServer({
+    source,
+    host: args.host,
+    port: args.port,
+    token,
+    demoMode: args.source === 'demo',
+    replayBufferSize: args.replayBuffer,
+    maxClientBufferBytes: args.maxClientBufferBytes,
+    // Above any seq a previous run on this machine can have reached (see WorldOptions.initialSeq).
+    initialSeq: Date.now(),
+    logger,
+  });
+  try {
+    await server.start();
+  } catch (e) {
+    await server.close().catch(() => undefined);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new BridgeConfigError(`port ${args.port} on ${args.host} is already in use (use --port 0 for any free port)`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new BridgeConfigError(`cannot bind to ${args.host}: ${code}`);
+    throw e;
+  }
+  if (args.demoWorkspace) {
+    try {
+      await writeDemoSettings(args.demoWorkspace, server.address().port, args.host === '0.0.0.0' || args.host === '::' ? '127.0.0.1' : args.host);
+    } catch (e) {
+      log.warn(`could not write the demo workspace settings: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return { server, url: server.url };
+}
+
+async function resolveToken(args: BridgeArgs, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const fromEnv = env.ONCALL_BRIDGE_TOKEN;
+  if (args.tokenFile !== undefined) {
+    if (fromEnv !== undefined && fromEnv !== '') throw new BridgeConfigError('both ONCALL_BRIDGE_TOKEN and --token-file are set; use one');
+    try {
+      return await readTokenFile(args.tokenFile);
+    } catch (e) {
+      throw new BridgeConfigError(`cannot use --token-file: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  if (fromEnv === undefined) return undefined;
+  const t = fromEnv.trim();
+  // Set but empty is a mistake, not a request for "no auth".
+  if (!t || /\s/.test(t)) throw new BridgeConfigError('ONCALL_BRIDGE_TOKEN is set but empty or contains whitespace');
+  return t;
+}

@@ -1,0 +1,405 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import { decodeClientMessage, encodeMessage } from '../core/protocol/decode';
+import { PROTOCOL_VERSION, type AlertActionMessage, type AnnotateMessage, type ClientMessage, type ErrorMessage, type HelloMessage, type ResultMessage } from '../core/protocol/types';
+import { systemClock, type Clock } from '../core/util/clock';
+import type { IDisposable } from '../core/util/disposable';
+import { nullLogger, tagged, type Logger } from '../core/util/logger';
+import { checkBearer, isLoopbackHost } from './auth';
+import { Router } from './http';
+import { SourceActionError, type Route, type SourceContext, type SourceModule } from './sources/types';
+import { World } from './world';
+
+export const BRIDGE_VERSION = '0.1.0';
+
+/** Close codes of the protocol. */
+export const CLOSE_UNAUTHORIZED = 4001;
+export const CLOSE_SLOW_CLIENT = 4008;
+export const CLOSE_GOING_AWAY = 1001;
+
+export interface BridgeServerOptions {
+  source: SourceModule;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 = any free port. */
+  port: number;
+  /** Bearer token clients must present. Without one the bridge only starts on loopback in demo mode. */
+  token?: string;
+  demoMode?: boolean;
+  /** Events kept for resume. Default 10,000. */
+  replayBufferSize?: number;
+  /** A client whose unsent data exceeds this is closed with 4008. Default 8 MiB. */
+  maxClientBufferBytes?: number;
+  /** Largest inbound frame. Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Ping interval; a client that has not answered the previous ping is terminated. Default 30 s. */
+  heartbeatMs?: number;
+  /** Connections beyond this are refused with 503. Default 1,000. */
+  maxClients?: number;
+  /** How long a closing slow client gets to read its close frame before its socket is destroyed. Default 10 s. */
+  slowClientGraceMs?: number;
+  initialSeq?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** Thrown by `start` for a configuration the bridge refuses to run with (the CLI prints it, exit 2). */
+export class BridgeConfigError extends Error {}
+
+interface Client {
+  id: number;
+  ws: WebSocket;
+  remote: string;
+  /** Receives live events only after its resume was answered (it would otherwise see events twice). */
+  live: boolean;
+  alive: boolean;
+  closing: boolean;
+  invalidCount: number;
+  timers: IDisposable[];
+}
+
+export interface BridgeStats {
+  ok: true;
+  seq: number;
+  clients: number;
+  alerts: number;
+}
+
+/**
+ * The bridge: one HTTP server carrying the WebSocket protocol on "/" plus health and source routes.
+ * It owns the world (through `World`), auth, per-client flow control and the source module's lifecycle.
+ */
+export class BridgeServer {
+  readonly world: World;
+  private readonly _opts: Required<Omit<BridgeServerOptions, 'token' | 'initialSeq'>> & Pick<BridgeServerOptions, 'token'>;
+  private readonly _log: Logger;
+  private readonly _http: http.Server;
+  private readonly _wss: WebSocketServer;
+  private readonly _router: Router;
+  private readonly _clients = new Map<number, Client>();
+  private _nextClientId = 1;
+  private _heartbeat: IDisposable | undefined;
+  private _started = false;
+  private _closed = false;
+  /** Largest `bufferedAmount` seen when sending: evidence, in tests and /healthz-like stats, that the queue is bounded. */
+  private _maxBufferedSeen = 0;
+
+  constructor(opts: BridgeServerOptions) {
+    this._opts = {
+      host: '127.0.0.1',
+      demoMode: false,
+      replayBufferSize: 10_000,
+      maxClientBufferBytes: 8 * 1024 * 1024,
+      maxPayloadBytes: 1024 * 1024,
+      heartbeatMs: 30_000,
+      maxClients: 1000,
+      slowClientGraceMs: 10_000,
+      clock: systemClock,
+      logger: nullLogger,
+      ...opts,
+    };
+    this._log = tagged(this._opts.logger, 'server');
+    this.world = new World({ replayBufferSize: this._opts.replayBufferSize, initialSeq: opts.initialSeq });
+    this._router = new Router(tagged(this._opts.logger, 'http'), (req) => this._authorized(req.headers));
+    this._router.add({ method: 'GET', path: '/healthz', auth: 'none', handle: () => Promise.resolve({ status: 200, body: this.stats() }) });
+    this._http = http.createServer((req, res) => this._router.handle(req, res));
+    // Slow-loris protection for the HTTP side; WebSocket connections are covered by the heartbeat.
+    this._http.headersTimeout = 10_000;
+    this._http.requestTimeout = 30_000;
+    this._wss = new WebSocketServer({ noServer: true, maxPayload: this._opts.maxPayloadBytes, perMessageDeflate: false });
+    this._http.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this._onUpgrade(req, socket, head));
+    this.world.onEvent((ev) => {
+      for (const c of this._clients.values()) if (c.live) this._send(c, ev.frame);
+    });
+  }
+
+  /** Registers an extra HTTP route (source modules' routes are added by `start`). */
+  addRoute(route: Route): void {
+    this._router.add(route);
+  }
+
+  stats(): BridgeStats {
+    return { ok: true, seq: this.world.seq, clients: this._clients.size, alerts: this.world.alertCount };
+  }
+
+  get maxBufferedSeen(): number {
+    return this._maxBufferedSeen;
+  }
+
+  /** Starts the source, then listens. Resolves with the bound address. */
+  async start(): Promise<AddressInfo> {
+    if (this._started) throw new Error('already started');
+    this._started = true;
+    const { host, token, demoMode } = this._opts;
+    if (token === undefined) {
+      if (!isLoopbackHost(host) || !demoMode) {
+        throw new BridgeConfigError(
+          `no token configured: set ONCALL_BRIDGE_TOKEN or pass --token-file. Running without a token is only allowed in demo mode on a loopback address (host is ${host}${demoMode ? '' : ', not in demo mode'}).`,
+        );
+      }
+      this._log.warn('no token configured: accepting unauthenticated connections (demo mode, loopback only)');
+    }
+    for (const r of this._opts.source.routes ?? []) this._router.add(r);
+    await this._opts.source.start(this._context());
+    await new Promise<void>((resolve, reject) => {
+      this._http.once('error', reject);
+      this._http.listen(this._opts.port, host, () => {
+        this._http.off('error', reject);
+        resolve();
+      });
+    });
+    this._heartbeat = this._opts.clock.setInterval(() => this._beat(), this._opts.heartbeatMs);
+    return this.address();
+  }
+
+  address(): AddressInfo {
+    const a = this._http.address();
+    if (a === null || typeof a === 'string') throw new Error('not listening');
+    return a;
+  }
+
+  /** ws://host:port/ as clients should dial it. */
+  get url(): string {
+    const a = this.address();
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    return `ws://${host}:${a.port}/`;
+  }
+
+  /** Closes every client with 1001, stops the source and the listener. */
+  async close(): Promise<void> {
+    if (this._closed) return;
+    this._closed = true;
+    this._heartbeat?.dispose();
+    const closing = [...this._clients.values()].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.ws.readyState === WebSocket.CLOSED) return resolve();
+          c.ws.once('close', () => resolve());
+          c.ws.close(CLOSE_GOING_AWAY, 'bridge shutting down');
+        }),
+    );
+    const grace = new Promise<void>((r) => setTimeout(r, 2000).unref());
+    await Promise.race([Promise.all(closing), grace]);
+    for (const c of this._clients.values()) c.ws.terminate();
+    try {
+      await this._opts.source.stop();
+    } catch (e) {
+      this._log.error(`source ${this._opts.source.name} failed to stop: ${errorText(e)}`);
+    }
+    this._wss.close();
+    await new Promise<void>((resolve) => {
+      if (!this._http.listening) return resolve();
+      this._http.close(() => resolve());
+      this._http.closeAllConnections();
+    });
+  }
+
+  // ---- connections
+
+  private _authorized(headers: http.IncomingHttpHeaders): boolean {
+    return this._opts.token === undefined || checkBearer(headers, this._opts.token);
+  }
+
+  private _onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+    let pathname = '';
+    try {
+      pathname = new URL(req.url ?? '/', 'http://bridge.invalid').pathname;
+    } catch {
+      // handled below
+    }
+    if (pathname !== '/') return rejectUpgrade(socket, 404, 'Not Found');
+    if (this._closed) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    if (this._opts.token === undefined) {
+      // Unauthenticated (demo) mode: a browser tab on any web site could dial ws://127.0.0.1 — it
+      // always sends Origin; the extension's Node client does not.
+      if (req.headers.origin !== undefined) {
+        this._log.warn(`refused a browser connection from ${remote} (Origin header present, no token configured)`);
+        return rejectUpgrade(socket, 403, 'Forbidden');
+      }
+    } else if (!this._authorized(req.headers)) {
+      this._log.warn(`refused an unauthorized connection from ${remote} (${req.headers.authorization === undefined ? 'no token' : 'wrong token'})`);
+      return rejectUpgrade(socket, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer' });
+    }
+    if (this._clients.size >= this._opts.maxClients) {
+      this._log.warn(`refused a connection from ${remote}: ${this._clients.size} clients connected (limit)`);
+      return rejectUpgrade(socket, 503, 'Service Unavailable');
+    }
+    this._wss.handleUpgrade(req, socket, head, (ws) => this._onConnection(ws, remote));
+  }
+
+  private _onConnection(ws: WebSocket, remote: string): void {
+    const c: Client = { id: this._nextClientId++, ws, remote, live: false, alive: true, closing: false, invalidCount: 0, timers: [] };
+    this._clients.set(c.id, c);
+    this._log.info(`client #${c.id} connected from ${remote} (${this._clients.size} connected)`);
+    ws.on('pong', () => {
+      c.alive = true;
+    });
+    ws.on('message', (data: RawData, isBinary: boolean) => this._onMessage(c, data, isBinary));
+    ws.on('error', (e) => this._log.debug(`client #${c.id}: socket error: ${e.message}`));
+    ws.on('close', (code: number) => {
+      this._clients.delete(c.id);
+      for (const t of c.timers) t.dispose();
+      this._log.info(`client #${c.id} disconnected (${code}; ${this._clients.size} connected)`);
+    });
+    const hello: HelloMessage = {
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      server: `oncall-bridge/${BRIDGE_VERSION}`,
+      source: this._opts.source.name,
+      capabilities: [...this._opts.source.capabilities],
+    };
+    this._send(c, encodeMessage(hello));
+  }
+
+  private _onMessage(c: Client, data: RawData, isBinary: boolean): void {
+    c.alive = true;
+    if (isBinary) return this._invalid(c, 'message: binary frames are not supported (send JSON text)');
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+    const r = decodeClientMessage(text);
+    if (!r.ok) return this._invalid(c, r.error);
+    this._handle(c, r.value);
+  }
+
+  /** The connection survives a bad frame: the client learns why, the log gets one line (rate-limited). */
+  private _invalid(c: Client, reason: string): void {
+    const msg: ErrorMessage = { type: 'error', error: { code: 'invalid_message', message: reason } };
+    this._send(c, encodeMessage(msg));
+    c.invalidCount++;
+    if (c.invalidCount <= 20 || c.invalidCount % 1000 === 0) {
+      this._log.warn(`client #${c.id}: invalid message: ${reason}${c.invalidCount === 20 ? ' (further ones logged every 1000th)' : ''}`);
+    }
+  }
+
+  private _handle(c: Client, msg: ClientMessage): void {
+    switch (msg.type) {
+      case 'resume': {
+        const plan = this.world.planResume(msg.lastSeq);
+        if (plan.kind === 'snapshot') {
+          this._log.debug(`client #${c.id}: resume from ${msg.lastSeq} → snapshot at ${this.world.seq}`);
+          this._send(c, encodeMessage(this.world.snapshot()));
+        } else {
+          this._log.debug(`client #${c.id}: resume from ${msg.lastSeq} → replay of ${plan.events.length} events`);
+          for (const ev of plan.events) this._send(c, ev.frame);
+        }
+        c.live = true;
+        return;
+      }
+      case 'ack':
+      case 'unack':
+      case 'resolve':
+        void this._action(c, msg);
+        return;
+      case 'annotate':
+        void this._annotate(c, msg);
+        return;
+    }
+  }
+
+  private async _action(c: Client, msg: AlertActionMessage): Promise<void> {
+    const src = this._opts.source;
+    if (!src.capabilities.includes(msg.type)) return this._result(c, msg.requestId, `this alert source does not support ${msg.type}`);
+    try {
+      await src.handleAction(msg.type, msg.alertIds, msg.actor);
+      this._log.info(`client #${c.id}: ${msg.type} ${msg.alertIds.length} alert(s) (${msg.requestId})`);
+      this._result(c, msg.requestId);
+    } catch (e) {
+      this._result(c, msg.requestId, this._failure(c, msg.type, e));
+    }
+  }
+
+  private async _annotate(c: Client, msg: AnnotateMessage): Promise<void> {
+    const src = this._opts.source;
+    if (!src.annotate || !src.capabilities.includes('annotate')) return this._result(c, msg.requestId, 'this alert source does not support annotations');
+    try {
+      await src.annotate(msg.annotation);
+      this._result(c, msg.requestId);
+    } catch (e) {
+      this._result(c, msg.requestId, this._failure(c, 'annotate', e));
+    }
+  }
+
+  /** A SourceActionError's message is meant for the user; anything else is logged and reported generically. */
+  private _failure(c: Client, what: string, e: unknown): string {
+    if (e instanceof SourceActionError) {
+      this._log.info(`client #${c.id}: ${what} refused: ${e.message}`);
+      return e.message;
+    }
+    this._log.error(`client #${c.id}: ${what} failed: ${errorText(e)}`);
+    return `the alert source failed to ${what}; see the bridge log`;
+  }
+
+  private _result(c: Client, requestId: string, error?: string): void {
+    const msg: ResultMessage = error === undefined ? { type: 'result', requestId, ok: true } : { type: 'result', requestId, ok: false, error };
+    this._send(c, encodeMessage(msg));
+  }
+
+  /**
+   * Flow control: ws queues without limit, so before each send we look at what the client has not
+   * taken yet. Above the limit it is closed with 4008 and gets nothing more: memory per client stays
+   * below the limit plus one frame.
+   */
+  private _send(c: Client, frame: string): void {
+    if (c.closing || c.ws.readyState !== WebSocket.OPEN) return;
+    const queued = c.ws.bufferedAmount;
+    if (queued > this._maxBufferedSeen) this._maxBufferedSeen = queued;
+    if (queued > this._opts.maxClientBufferBytes) return this._closeSlow(c, queued);
+    c.ws.send(frame, (err) => {
+      if (err) this._log.debug(`client #${c.id}: send failed: ${err.message}`);
+    });
+  }
+
+  private _closeSlow(c: Client, queued: number): void {
+    c.closing = true;
+    c.live = false;
+    this._log.warn(`client #${c.id} (${c.remote}) is not reading (${queued} bytes queued): closing it with ${CLOSE_SLOW_CLIENT}`);
+    c.ws.close(CLOSE_SLOW_CLIENT, 'slow client');
+    // The close frame waits behind the queued data; a client that never reads is cut off.
+    c.timers.push(this._opts.clock.setTimeout(() => c.ws.terminate(), this._opts.slowClientGraceMs));
+  }
+
+  private _beat(): void {
+    for (const c of this._clients.values()) {
+      if (!c.alive) {
+        this._log.info(`client #${c.id} did not answer the last ping: terminating`);
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      try {
+        c.ws.ping();
+      } catch {
+        // closing socket: the close handler cleans up
+      }
+    }
+  }
+
+  private _context(): SourceContext {
+    const w = this.world;
+    const clock = this._opts.clock;
+    return {
+      clock,
+      logger: tagged(this._opts.logger, `source:${this._opts.source.name}`),
+      upsertAlert: (a) => w.upsertAlert(a),
+      resolveAlert: (id, by, at) => w.resolveAlert(id, at ?? new Date(clock.now()).toISOString(), by),
+      getAlert: (id) => w.getAlert(id),
+      alerts: () => w.alerts(),
+      setOnCall: (s) => w.setOnCall(s),
+      addDeploy: (d) => w.addDeploy(d),
+    };
+  }
+}
+
+function rejectUpgrade(socket: Duplex, status: number, reason: string, headers: Record<string, string> = {}): void {
+  const body = `${reason}\n`;
+  const lines = [`HTTP/1.1 ${status} ${reason}`, 'Connection: close', 'Content-Type: text/plain; charset=utf-8', `Content-Length: ${Buffer.byteLength(body)}`];
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  socket.end(lines.join('\r\n') + '\r\n\r\n' + body);
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

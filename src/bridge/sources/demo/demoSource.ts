@@ -1,0 +1,395 @@
+import type { Alert, AlertAction, AnnotateMessage, Deploy, DeployAuthor, Person } from '../../../core/protocol/types';
+import type { IDisposable } from '../../../core/util/disposable';
+import { SourceActionError, type SourceContext, type SourceModule } from '../types';
+import { ALERTS_BASE, DEPLOYS_BASE, GIT_BASE, mulberry32, RUNBOOK_BASE, SERVICES, TEMPLATES, type AlertTemplate } from './catalog';
+import { buildOnCall, CAROL, currentShiftStart, nextHandoff, policyFor, tierPeople, YOU_PERSON } from './people';
+import { demoTrace } from './traces';
+import type { CommitKey } from './workspaceFiles';
+import type { DemoCommits } from './workspace';
+
+export interface DemoSourceOptions {
+  /** Real commits of the demo workspace (or the built-in table when there is none). */
+  commits: DemoCommits;
+  /** PRNG seed: same seed + same clock = same world. */
+  seed: number;
+  /** Time between two changes of the world. Default 20 s. */
+  intervalMs?: number;
+  /** Open alerts above this make the next change a resolve, so the world stays readable. Default 25. */
+  maxOpenAlerts?: number;
+}
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+/** Ids and titles of the initial world (stable: UI tests can look for them). */
+export const INITIAL_ALERT_IDS = ['DEMO-1001', 'DEMO-1002', 'DEMO-1003', 'DEMO-1004', 'DEMO-1005', 'DEMO-1006', 'DEMO-1007'] as const;
+
+/**
+ * The embedded demo alert source: a deterministic initial world (alerts in every state, shifts with
+ * "you" on call now, recent deploys of real workspace commits), then one change every `intervalMs`
+ * (new alert, auto-resolve, deploy, re-fire), escalation of unacked alerts on their policy's delays,
+ * and ack/unack/resolve from clients.
+ */
+export class DemoSource implements SourceModule {
+  readonly name = 'demo';
+  readonly capabilities = ['ack', 'unack', 'resolve', 'oncall', 'deploys', 'annotate'] as const;
+
+  private _ctx: SourceContext | undefined;
+  private readonly _rand: () => number;
+  private readonly _timers: IDisposable[] = [];
+  private readonly _escalations = new Map<string, IDisposable>();
+  private _nextAlert = 2001;
+  private _nextDeploy = 101;
+  private _anchor = 0;
+  /** The sha each (service, environment) runs, for deploys' previousSha and alerts' commitSha. */
+  private readonly _running = new Map<string, CommitKey>();
+  /** Recent annotations (e.g. "deploy anyway" overrides), bounded; the demo only logs them. */
+  readonly annotations: Array<AnnotateMessage['annotation'] & { at: string }> = [];
+
+  constructor(private readonly _opts: DemoSourceOptions) {
+    this._rand = mulberry32(_opts.seed);
+  }
+
+  private get ctx(): SourceContext {
+    if (!this._ctx) throw new Error('demo source not started');
+    return this._ctx;
+  }
+
+  private now(): number {
+    return this.ctx.clock.now();
+  }
+
+  private iso(t = this.now()): string {
+    return new Date(t).toISOString();
+  }
+
+  start(ctx: SourceContext): Promise<void> {
+    this._ctx = ctx;
+    const now = ctx.clock.now();
+    this._anchor = currentShiftStart(now);
+    ctx.setOnCall(buildOnCall(now, this._anchor));
+    this._scheduleHandoff();
+    this._initialDeploys(now);
+    this._initialAlerts(now);
+    const every = Math.max(10, this._opts.intervalMs ?? 20_000);
+    this._timers.push(ctx.clock.setInterval(() => this.tick(), every));
+    ctx.logger.info(`demo world ready: ${ctx.alerts().length} alerts, a change every ${every} ms, seed ${this._opts.seed}`);
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    for (const t of this._timers.splice(0)) t.dispose();
+    for (const t of this._escalations.values()) t.dispose();
+    this._escalations.clear();
+    return Promise.resolve();
+  }
+
+  // ---- client requests
+
+  handleAction(action: AlertAction, alertIds: readonly string[], actor: Person | undefined): Promise<void> {
+    const ctx = this.ctx;
+    // All or nothing: check every id before changing anything.
+    const alerts = alertIds.map((id) => ({ id, alert: ctx.getAlert(id) }));
+    const unknown = alerts.filter((a) => !a.alert).map((a) => a.id);
+    if (unknown.length) return Promise.reject(new SourceActionError(`unknown alert id(s): ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}`));
+    const resolved = alerts.filter((a) => a.alert!.status === 'resolved').map((a) => a.id);
+    if (resolved.length && action !== 'resolve') return Promise.reject(new SourceActionError(`already resolved: ${resolved.slice(0, 5).join(', ')}`));
+    const who = actor ?? YOU_PERSON;
+    const now = this.iso();
+    for (const { alert } of alerts) {
+      const a = alert!;
+      if (action === 'resolve') {
+        if (a.status !== 'resolved') this._resolve(a.id, who);
+      } else if (action === 'ack') {
+        if (a.status === 'triggered') {
+          this._cancelEscalation(a.id);
+          a.status = 'acknowledged';
+          a.acknowledgedBy = who;
+          a.acknowledgedAt = now;
+          a.updatedAt = now;
+          if (a.escalation) delete a.escalation.nextEscalationAt;
+          ctx.upsertAlert(a);
+        }
+      } else if (a.status === 'acknowledged') {
+        a.status = 'triggered';
+        delete a.acknowledgedBy;
+        delete a.acknowledgedAt;
+        a.updatedAt = now;
+        this._armEscalation(a, this.now());
+        ctx.upsertAlert(a);
+      }
+    }
+    return Promise.resolve();
+  }
+
+  annotate(annotation: AnnotateMessage['annotation']): Promise<void> {
+    this.annotations.push({ ...annotation, at: this.iso() });
+    if (this.annotations.length > 100) this.annotations.shift();
+    this.ctx.logger.info(`annotation (${annotation.kind})${annotation.service ? ` on ${annotation.service}` : ''} by ${annotation.actor?.name ?? 'someone'}: ${annotation.text.slice(0, 200)}`);
+    return Promise.resolve();
+  }
+
+  // ---- the world changing by itself
+
+  /** One change of the world (public so tests can drive it without waiting). */
+  tick(): void {
+    const open = this.ctx.alerts().filter((a) => a.status !== 'resolved');
+    const r = this._rand();
+    const max = this._opts.maxOpenAlerts ?? 25;
+    if (open.length >= max) {
+      const oldest = open.reduce((a, b) => (a.startedAt <= b.startedAt ? a : b));
+      this._resolve(oldest.id);
+    } else if (r < 0.5 || open.length < 3) {
+      this._newAlert(this._pick(TEMPLATES));
+    } else if (r < 0.72) {
+      const candidates = open.filter((a) => a.labels.auto_resolve === 'true' && !INITIAL_ALERT_IDS.includes(a.id as (typeof INITIAL_ALERT_IDS)[number]));
+      if (candidates.length) this._resolve(this._pick(candidates).id);
+      else this._newAlert(this._pick(TEMPLATES));
+    } else if (r < 0.86) {
+      this._randomDeploy();
+    } else {
+      // Re-fire: the check fired again; the count and updatedAt move.
+      const triggered = open.filter((a) => a.status === 'triggered');
+      if (!triggered.length) return this._newAlert(this._pick(TEMPLATES));
+      this._refire(this._pick(triggered));
+    }
+  }
+
+  private _refire(a: Alert): void {
+    a.labels.count = String(Number(a.labels.count ?? '1') + 1);
+    a.updatedAt = this.iso();
+    this.ctx.upsertAlert(a);
+  }
+
+  private _pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this._rand() * items.length)]!;
+  }
+
+  private _int(lo: number, hi: number): number {
+    return lo + Math.floor(this._rand() * (hi - lo + 1));
+  }
+
+  private _newAlert(t: AlertTemplate): void {
+    // Like Alertmanager's grouping: a condition that is already open fires again instead of duplicating.
+    const same = this.ctx.alerts().find((a) => a.status !== 'resolved' && a.labels.alertname === t.alertname && a.environment === t.environment);
+    if (same) return this._refire(same);
+    const id = `DEMO-${this._nextAlert++}`;
+    const n = t.range ? this._int(t.range[0], t.range[1]) : undefined;
+    this.ctx.upsertAlert(this._makeAlert(id, t, this.now(), n));
+  }
+
+  private _makeAlert(id: string, t: AlertTemplate, startedAt: number, n: number | undefined, level = 1): Alert {
+    const service = SERVICES.find((s) => s.name === t.service)!;
+    const runningKey = this._running.get(`${t.service}/${t.environment}`);
+    const sha = runningKey ? this._opts.commits[runningKey].sha : undefined;
+    const trace = t.trace ? demoTrace(t.trace) : undefined;
+    const top = trace?.frames[0];
+    const labels: Record<string, string> = {
+      alertname: t.alertname,
+      service: t.service,
+      team: service.team,
+      env: t.environment,
+      region: t.environment === 'production' ? 'eu-west-1' : 'eu-central-1',
+      cluster: t.environment === 'production' ? 'prod-eu-1' : 'staging-eu-1',
+      runtime: service.runtime,
+      count: '1',
+      auto_resolve: String(t.autoResolves),
+    };
+    if (sha && top) labels.source_url = `${GIT_BASE}blob/${sha}/${top.file}#L${top.line}`;
+    const alert: Alert = {
+      id,
+      title: n === undefined ? t.title : t.title.replace('{n}', String(n)),
+      description: t.description,
+      severity: t.severity,
+      status: 'triggered',
+      service: t.service,
+      environment: t.environment,
+      startedAt: this.iso(startedAt),
+      updatedAt: this.iso(startedAt),
+      assignees: [],
+      runbookUrl: `${RUNBOOK_BASE}${t.runbook}`,
+      url: `${ALERTS_BASE}${id}`,
+      labels,
+      source: 'demo',
+    };
+    if (trace) alert.stackTrace = trace.text;
+    if (sha && runningKey) {
+      alert.commitSha = sha;
+      alert.release = `${t.service}@${releaseOf(runningKey)}`;
+    }
+    // Staging info/warning checks are low-urgency: nobody is paged.
+    if (!(t.environment === 'staging' && (t.severity === 'info' || t.severity === 'warning'))) {
+      this._setLevel(alert, level, startedAt);
+    }
+    return alert;
+  }
+
+  /** Puts the alert at escalation tier `level`, as if it had reached it at `since`. */
+  private _setLevel(a: Alert, level: number, since: number): void {
+    const oncall = buildOnCall(this.now(), this._anchor);
+    const policyId = policyFor(a.service);
+    const policy = oncall.policies.find((p) => p.id === policyId)!;
+    const tier = policy.tiers.find((t) => t.level === level) ?? policy.tiers[policy.tiers.length - 1]!;
+    const hasNext = policy.tiers.some((t) => t.level === tier.level + 1);
+    a.assignees = tierPeople(oncall, policyId, tier.level, this.now());
+    a.escalation = {
+      level: tier.level,
+      policy: policy.name,
+      targets: hasNext ? tierPeople(oncall, policyId, tier.level + 1, this.now()) : [],
+    };
+    if (hasNext && a.status === 'triggered') {
+      a.escalation.nextEscalationAt = this.iso(since + tier.delayMinutes * MIN);
+      this._armEscalation(a, since);
+    }
+  }
+
+  private _armEscalation(a: Alert, since: number): void {
+    this._cancelEscalation(a.id);
+    if (!a.escalation) return;
+    const policyId = policyFor(a.service);
+    const policy = buildOnCall(this.now(), this._anchor).policies.find((p) => p.id === policyId)!;
+    const tier = policy.tiers.find((t) => t.level === a.escalation!.level);
+    if (!tier || !policy.tiers.some((t) => t.level === tier.level + 1)) return;
+    const at = since + tier.delayMinutes * MIN;
+    a.escalation.nextEscalationAt = this.iso(at);
+    const id = a.id;
+    this._escalations.set(id, this.ctx.clock.setTimeout(() => this._escalate(id), Math.max(0, at - this.now())));
+  }
+
+  private _cancelEscalation(id: string): void {
+    this._escalations.get(id)?.dispose();
+    this._escalations.delete(id);
+  }
+
+  private _escalate(id: string): void {
+    this._escalations.delete(id);
+    const a = this.ctx.getAlert(id);
+    if (!a || a.status !== 'triggered' || !a.escalation) return;
+    const now = this.now();
+    this._setLevel(a, a.escalation.level + 1, now);
+    a.updatedAt = this.iso(now);
+    this.ctx.logger.debug(`${id} escalated to tier ${a.escalation.level}`);
+    this.ctx.upsertAlert(a);
+  }
+
+  private _resolve(id: string, by?: Person, at = this.now()): void {
+    this._cancelEscalation(id);
+    this.ctx.resolveAlert(id, by, this.iso(at));
+  }
+
+  private _scheduleHandoff(): void {
+    const at = nextHandoff(this.now(), this._anchor);
+    this._timers.push(
+      this.ctx.clock.setTimeout(() => {
+        this.ctx.setOnCall(buildOnCall(this.now(), this._anchor));
+        this._scheduleHandoff();
+      }, at - this.now()),
+    );
+  }
+
+  // ---- deploys
+
+  private _deploy(service: string, environment: string, key: CommitKey, author: DeployAuthor, at: number, status: Deploy['status'] = 'succeeded'): void {
+    const prevKey = this._running.get(`${service}/${environment}`);
+    const c = this._opts.commits[key];
+    const id = `deploy-${this._nextDeploy++}`;
+    const d: Deploy = { id, service, environment, commitSha: c.sha, author, deployedAt: this.iso(at), url: `${DEPLOYS_BASE}${id}`, status };
+    if (prevKey && prevKey !== key) d.previousSha = this._opts.commits[prevKey].sha;
+    if (status !== 'failed') this._running.set(`${service}/${environment}`, key);
+    this.ctx.addDeploy(d);
+  }
+
+  private _initialDeploys(now: number): void {
+    const you: DeployAuthor = { name: YOU_PERSON.name, email: YOU_PERSON.email };
+    const who = (p: { name: string; email?: string }): DeployAuthor => ({ name: p.name, email: p.email });
+    const c = this._opts.commits;
+    // Baselines (the previous releases), then the 2026-11-20 release that carries the coupon bug.
+    this._running.set('checkout-api/production', 'merge');
+    this._running.set('checkout-api/staging', 'merge');
+    this._running.set('billing-worker/production', 'rounding');
+    this._running.set('billing-worker/staging', 'retries');
+    this._running.set('inventory-service/production', 'initial');
+    this._running.set('edge-gateway/production', 'merge');
+    this._deploy('inventory-service', 'production', 'merge', who(c.merge.author), now - 50 * HOUR);
+    this._deploy('billing-worker', 'production', 'retries', who(c.retries.author), now - 26 * HOUR);
+    this._deploy('checkout-api', 'staging', 'routeLimits', you, now - 3 * HOUR);
+    this._deploy('checkout-api', 'production', 'routeLimits', you, now - 47 * MIN);
+    this._deploy('edge-gateway', 'production', 'routeLimits', you, now - 40 * MIN, 'failed');
+    this._running.set('edge-gateway/production', 'routeLimits'); // a failed rollout still left crashing pods behind
+    this._deploy('checkout-api', 'staging', 'docs', who(c.docs.author), now - 20 * MIN, 'started');
+  }
+
+  private _randomDeploy(): void {
+    const service = this._pick(SERVICES).name;
+    const environment = this._rand() < 0.6 ? 'staging' : 'production';
+    const keys: CommitKey[] = ['merge', 'retries', 'bug', 'routeLimits', 'docs'];
+    const key = this._pick(keys);
+    const authors: DeployAuthor[] = [
+      { name: YOU_PERSON.name, email: YOU_PERSON.email },
+      { name: this._opts.commits[key].author.name, email: this._opts.commits[key].author.email },
+      { name: CAROL.name, email: CAROL.email },
+    ];
+    const status: Deploy['status'] = this._rand() < 0.85 ? 'succeeded' : 'failed';
+    this._deploy(service, environment, key, this._pick(authors), this.now(), status);
+  }
+
+  // ---- the initial world
+
+  private _initialAlerts(now: number): void {
+    const tpl = (alertname: string): AlertTemplate => TEMPLATES.find((t) => t.alertname === alertname)!;
+    const put = (a: Alert) => this.ctx.upsertAlert(a);
+
+    // Critical, triggered, yours (payments tier 1: you + Carol), escalates to the secondary in ~1 min.
+    put(this._makeAlert('DEMO-1001', tpl('CheckoutHighErrorRate'), now - 4 * MIN, 7));
+
+    // High, acknowledged by Carol.
+    const billing = this._makeAlert('DEMO-1002', tpl('BillingJobFailures'), now - 25 * MIN, 12);
+    this._ackAt(billing, CAROL, now - 10 * MIN);
+    put(billing);
+
+    // Warning, triggered, platform tier 1.
+    put(this._makeAlert('DEMO-1003', tpl('StockReservationConflicts'), now - 3 * MIN, 4));
+
+    // Critical, triggered, already escalated to the team lead (platform's last tier).
+    put(this._makeAlert('DEMO-1004', tpl('GatewayCrashLoop'), now - 7 * MIN, 6, 2));
+
+    // Info, staging: nobody paged.
+    const info = this._makeAlert('DEMO-1005', tpl('BillingQueueDepth'), now - 15 * MIN, 7400);
+    put(info);
+
+    // Warning, resolved half an hour ago.
+    const latency = this._makeAlert('DEMO-1006', tpl('CheckoutLatencyHigh'), now - 70 * MIN, 1240);
+    put(latency);
+    this._resolve('DEMO-1006', undefined, now - 30 * MIN);
+
+    // High, acknowledged by you two minutes ago.
+    const panics = this._makeAlert('DEMO-1007', tpl('GatewayHandlerPanics'), now - 6 * MIN, 18);
+    this._ackAt(panics, YOU_PERSON, now - 2 * MIN);
+    put(panics);
+  }
+
+  private _ackAt(a: Alert, who: Person, at: number): void {
+    this._cancelEscalation(a.id);
+    a.status = 'acknowledged';
+    a.acknowledgedBy = who;
+    a.acknowledgedAt = this.iso(at);
+    a.updatedAt = this.iso(at);
+    if (a.escalation) delete a.escalation.nextEscalationAt;
+  }
+}
+
+function releaseOf(key: CommitKey): string {
+  switch (key) {
+    case 'merge':
+    case 'retries':
+      return '1.4.0';
+    case 'bug':
+    case 'routeLimits':
+      return '1.5.0';
+    case 'docs':
+      return '1.5.1-rc.1';
+    default:
+      return '1.3.0';
+  }
+}
+

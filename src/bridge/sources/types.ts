@@ -1,0 +1,84 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Alert, AlertAction, AnnotateMessage, Deploy, OnCallState, Person, SourceKind } from '../../core/protocol/types';
+import type { Clock } from '../../core/util/clock';
+import type { Logger } from '../../core/util/logger';
+
+/**
+ * A source module connects ONE alert source (demo, Alertmanager, PagerDuty, Splunk On-Call, Grafana
+ * IRM, ...) to the bridge. The bridge owns the world state, sequence numbers, replay, auth and every
+ * client connection; a module only translates between its source and the world:
+ *
+ *  - inbound: it calls `ctx.upsertAlert` / `ctx.resolveAlert` / `ctx.setOnCall` / `ctx.addDeploy` when its
+ *    source reports something (by polling with `ctx.clock`, or from a webhook route it declares). Each
+ *    call becomes one broadcast state event with the next seq. A module validates what its source sends
+ *    before calling these (the world trusts its modules, never its clients).
+ *  - outbound: `handleAction` / `annotate` carry a client's request to the source. Resolve the promise
+ *    once the source accepted it; reject with `SourceActionError` for a reason the user should read
+ *    ("alert X is already resolved"). The state change itself reaches clients as normal events, via ctx.
+ *
+ * Lifecycle: the bridge calls `start(ctx)` once before it accepts connections (so the first snapshot
+ * already has the source's initial state), and `stop()` once on shutdown; a module disposes its timers
+ * there. Adding a source = one module under src/bridge/sources/<name>/ plus a line in sources/registry.ts.
+ */
+export interface SourceModule {
+  /** Reported to clients in `hello.source`. */
+  readonly name: SourceKind;
+  /** Reported in `hello.capabilities`: any of "ack", "unack", "resolve", "oncall", "deploys", "annotate". */
+  readonly capabilities: readonly string[];
+  /** HTTP routes the module serves, typically `POST /webhooks/<name>`. Registered before `start`. */
+  readonly routes?: readonly Route[];
+  start(ctx: SourceContext): Promise<void>;
+  /** `alertIds` are validated ids (non-empty strings); the module decides what an unknown id means. */
+  handleAction(action: AlertAction, alertIds: readonly string[], actor: Person | undefined): Promise<void>;
+  annotate?(annotation: AnnotateMessage['annotation']): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SourceContext {
+  readonly clock: Clock;
+  /** Tagged with the module's name. Never log tokens or secret URLs. */
+  readonly logger: Logger;
+  /** Adds or replaces the alert with this id; broadcasts an `alert` event. */
+  upsertAlert(alert: Alert): void;
+  /** Marks the alert resolved and broadcasts `alertResolved`; false when the id is unknown or already resolved. */
+  resolveAlert(id: string, resolvedBy?: Person, resolvedAt?: string): boolean;
+  getAlert(id: string): Alert | undefined;
+  /** Every alert the bridge holds, resolved ones included (bounded by the bridge). */
+  alerts(): Alert[];
+  /** Replaces the on-call state; broadcasts `oncall`. */
+  setOnCall(state: OnCallState): void;
+  /** Records a deploy (the bridge keeps the most recent ones); broadcasts `deploy`. */
+  addDeploy(deploy: Deploy): void;
+}
+
+/** A reason for a failed action that is safe and useful to show the user (sent as `result.error`). */
+export class SourceActionError extends Error {}
+
+export interface HttpRequestInfo {
+  method: string;
+  /** Path and query as received. */
+  url: string;
+  headers: IncomingHttpHeaders;
+  /** The whole body, at most the route's `maxBodyBytes`. */
+  body: Buffer;
+}
+
+export interface HttpResponseInfo {
+  status: number;
+  /** Serialised as JSON unless a string. */
+  body?: unknown;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Exact path, e.g. "/webhooks/alertmanager". */
+  path: string;
+  /** Bodies above this are answered 413 without being buffered. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /**
+   * "bridge-token" (default): the caller must present the bridge's bearer token, like a client.
+   * "none": the module authenticates the request itself (e.g. a PagerDuty HMAC signature header).
+   */
+  auth?: 'bridge-token' | 'none';
+  handle(req: HttpRequestInfo): Promise<HttpResponseInfo>;
+}

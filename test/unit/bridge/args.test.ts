@@ -1,0 +1,53 @@
+import * as assert from 'node:assert';
+import { parseBridgeArgs, USAGE } from '../../../src/bridge/args';
+
+describe('bridge CLI arguments', () => {
+  const ok = (argv: string[]) => {
+    const r = parseBridgeArgs(argv);
+    if (r.kind !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(r)}`);
+    return r.args;
+  };
+  const err = (argv: string[]) => {
+    const r = parseBridgeArgs(argv);
+    if (r.kind !== 'error') throw new Error(`expected an error for ${argv.join(' ')}`);
+    return r.message;
+  };
+
+  it('defaults', () => {
+    assert.deepStrictEqual(ok(['--demo']), {
+      source: 'demo', host: '127.0.0.1', port: 8787, demoIntervalMs: 20000, replayBuffer: 10000, logLevel: 'info', maxClientBufferBytes: 8 * 1024 * 1024,
+    });
+  });
+
+  it('every option', () => {
+    const a = ok(['--source', 'demo', '--host', '::1', '--port', '0', '--demo-workspace', '/tmp/w', '--seed', '7', '--demo-interval-ms', '600000',
+      '--token-file', '/run/t', '--replay-buffer', '50', '--log-level', 'debug', '--max-client-buffer-mib', '2']);
+    assert.deepStrictEqual(a, {
+      source: 'demo', host: '::1', port: 0, demoWorkspace: '/tmp/w', seed: 7, demoIntervalMs: 600000, tokenFile: '/run/t', replayBuffer: 50, logLevel: 'debug', maxClientBufferBytes: 2 * 1024 * 1024,
+    });
+    assert.strictEqual(ok(['--demo', '--port=9000']).port, 9000);
+  });
+
+  it('help', () => {
+    assert.deepStrictEqual(parseBridgeArgs(['--help']), { kind: 'help' });
+    assert.deepStrictEqual(parseBridgeArgs(['-h', '--bogus-ignored-after-help']).kind, 'error');
+    assert.match(USAGE, /--demo-workspace DIR/);
+  });
+
+  it('clear errors for bad arguments', () => {
+    assert.match(err([]), /--demo, or --source/);
+    assert.match(err(['--demo', '--bogus']), /bogus/);
+    assert.match(err(['--demo', 'extra']), /extra|positional/i);
+    assert.match(err(['--demo', '--port', '70000']), /--port must be between 0 and 65535/);
+    assert.match(err(['--demo', '--port', 'abc']), /--port must be an integer/);
+    assert.match(err(['--demo', '--port']), /port/);
+    assert.match(err(['--demo', '--seed', '-1']), /--seed/);
+    assert.match(err(['--demo', '--demo-interval-ms', '0']), /--demo-interval-ms/);
+    assert.match(err(['--demo', '--replay-buffer', '0']), /--replay-buffer/);
+    assert.match(err(['--demo', '--log-level', 'loud']), /--log-level must be one of/);
+    assert.match(err(['--demo', '--host', 'a b']), /--host/);
+    assert.match(err(['--source', 'alertmanager']), /not available in this version yet/);
+    assert.match(err(['--source', 'nagios']), /unknown source "nagios"/);
+    assert.match(err(['--demo', '--source', 'pagerduty']), /cannot be combined/);
+  });
+});

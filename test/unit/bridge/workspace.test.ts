@@ -1,0 +1,142 @@
+import * as assert from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DemoSource } from '../../../src/bridge/sources/demo/demoSource';
+import { DEMO_TRACES } from '../../../src/bridge/sources/demo/traces';
+import { ensureDemoWorkspace, NotADemoWorkspaceError, type DemoCommits } from '../../../src/bridge/sources/demo/workspace';
+import { BUG_LINE, COMMIT_KEYS, DEMO_COMMIT_SHAS, DEMO_TAGS, PRICING_TS, WORKSPACE_FILES } from '../../../src/bridge/sources/demo/workspaceFiles';
+import { World } from '../../../src/bridge/world';
+import type { Deploy } from '../../../src/core/protocol/types';
+import { ManualClock } from '../../../src/core/util/clock';
+import { nullLogger } from '../../../src/core/util/logger';
+import { repoRoot } from '../../testUtil/paths';
+import { T0 } from './helpers';
+
+const git = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+
+describe('demo workspace', function () {
+  this.timeout(60_000);
+  let tmp: string;
+  let dir: string;
+  let commits: DemoCommits;
+
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-demo-ws-'));
+    dir = path.join(tmp, 'workspace');
+    const r = await ensureDemoWorkspace(dir, { port: 45678 });
+    assert.strictEqual(r.created, true);
+    commits = r.commits;
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('has the history: authors, fixed dates, a merge, the tags; shas as precomputed', () => {
+    for (const k of COMMIT_KEYS) assert.strictEqual(commits[k].sha, DEMO_COMMIT_SHAS[k], `sha of ${k} (update DEMO_COMMIT_SHAS after editing the history)`);
+    const authors = new Set(git(dir, 'log', '--all', '--format=%ae').split('\n'));
+    assert.ok(authors.size >= 5 && authors.has('you@example.com'), [...authors].join(','));
+    assert.strictEqual(git(dir, 'rev-list', '--count', '--merges', 'HEAD'), '1');
+    assert.strictEqual(git(dir, 'rev-parse', `${commits.merge.sha}^2`), commits.locking.sha, 'the merge brings in the feature branch');
+    assert.deepStrictEqual(git(dir, 'tag', '--list').split('\n').sort(), [...DEMO_TAGS].sort());
+    assert.strictEqual(git(dir, 'rev-parse', 'deploy-2026-11-20^{commit}'), commits.routeLimits.sha);
+    assert.strictEqual(git(dir, 'rev-parse', 'release-1.4.0^{commit}'), commits.merge.sha);
+    assert.strictEqual(git(dir, 'config', 'user.email'), 'you@example.com');
+    assert.strictEqual(git(dir, 'status', '--porcelain'), '', 'a clean working tree');
+    for (const [rel, content] of Object.entries(WORKSPACE_FILES)) assert.strictEqual(fs.readFileSync(path.join(dir, rel), 'utf8'), content, rel);
+  });
+
+  it('the bug commit introduces exactly the line the checkout trace top frame points at', () => {
+    const top = DEMO_TRACES['checkout-coupon']!.frames[0]!;
+    assert.strictEqual(top.file, PRICING_TS);
+    assert.strictEqual(top.code, BUG_LINE.trim());
+    const blame = git(dir, 'blame', '--porcelain', '-L', `${top.line},${top.line}`, 'HEAD', '--', top.file);
+    assert.strictEqual(blame.split(' ')[0], commits.bug.sha);
+    const diff = git(dir, 'show', '--format=', '-U0', commits.bug.sha, '--', top.file);
+    assert.ok(diff.includes(`+${BUG_LINE}\n`), diff);
+    assert.ok(git(dir, 'merge-base', '--is-ancestor', commits.bug.sha, 'deploy-2026-11-20') === '');
+    assert.ok(DEMO_TRACES['checkout-coupon']!.text.includes(`/app/src/cart/pricing.ts:${top.line}:`));
+  });
+
+  it('every demo trace in-app frame points at an existing file and line with the expected code', () => {
+    for (const t of Object.values(DEMO_TRACES)) {
+      assert.ok(t.frames.length >= 2, t.id);
+      for (const f of t.frames) {
+        const lines = fs.readFileSync(path.join(dir, f.file), 'utf8').split('\n');
+        assert.strictEqual(lines[f.line - 1]?.trim(), f.code, `${t.id}: ${f.file}:${f.line}`);
+        const base = path.basename(f.file);
+        assert.ok(new RegExp(`${base.replace('.', '\\.')}(:|", line )${f.line}\\b`).test(t.text), `${t.id} mentions ${base}:${f.line}`);
+      }
+    }
+  });
+
+  it('traces use each runtime\'s format and deployment paths', () => {
+    const text = (id: string) => DEMO_TRACES[id]!.text;
+    assert.match(text('checkout-coupon'), /^TypeError: .*\n {4}at applyDiscount \(\/app\/src\/cart\/pricing\.ts:\d+:\d+\)/);
+    assert.match(text('billing-division'), /^Traceback \(most recent call last\):\n {2}File "\/usr\/local\/lib\/python3\.12\/site-packages\/.*\n.*\n {2}File "\/srv\/billing-worker\/billing\/worker\.py", line \d+, in process_job/);
+    assert.match(text('inventory-lock'), /^java\.lang\.IllegalStateException: .*\n\tat com\.acme\.inventory\.StockService\.reserve\(StockService\.java:\d+\)/);
+    assert.match(text('inventory-lock'), /\nCaused by: org\.springframework\.orm\.ObjectOptimisticLockingFailureException: .*\n(\tat .*\n)+\t\.\.\. \d+ more/);
+    assert.match(text('gateway-index'), /^panic: runtime error: index out of range \[2\] with length 2\n\ngoroutine 1 \[running\]:\ngithub\.com\/acme\/edge-gateway\/ratelimit\.\(\*Limiter\)\.bucketFor\(\.\.\.\)\n\t\/go\/src\/github\.com\/acme\/edge-gateway\/ratelimit\/limiter\.go:\d+\n/);
+  });
+
+  it('is reused when it exists (even after the user commits), and never written over when it is not ours', async () => {
+    fs.writeFileSync(path.join(dir, 'NOTES.md'), 'mine\n');
+    git(dir, 'add', 'NOTES.md');
+    execFileSync('git', ['commit', '-q', '-m', 'my notes'], { cwd: dir, env: { ...process.env, GIT_AUTHOR_NAME: 'You', GIT_COMMITTER_NAME: 'You', GIT_AUTHOR_EMAIL: 'you@example.com', GIT_COMMITTER_EMAIL: 'you@example.com' } });
+    const again = await ensureDemoWorkspace(dir, { port: 45679 });
+    assert.strictEqual(again.created, false);
+    assert.deepStrictEqual(again.commits, commits);
+    assert.strictEqual(git(dir, 'log', '-1', '--format=%s'), 'my notes');
+    const settings = JSON.parse(fs.readFileSync(path.join(dir, '.vscode', 'settings.json'), 'utf8'));
+    assert.deepStrictEqual(settings, { 'oncall.identity': 'you@example.com', 'oncall.serverUrl': 'ws://127.0.0.1:45679/' });
+
+    const foreign = path.join(tmp, 'someone-elses-project');
+    fs.mkdirSync(foreign);
+    fs.writeFileSync(path.join(foreign, 'important.txt'), 'do not touch');
+    await assert.rejects(ensureDemoWorkspace(foreign), NotADemoWorkspaceError);
+    assert.deepStrictEqual(fs.readdirSync(foreign), ['important.txt']);
+  });
+
+  it('demo deploys and alerts reference real commits of the workspace, some deployed by you', async () => {
+    const world = new World({ replayBufferSize: 1000 });
+    const clock = new ManualClock(T0);
+    const source = new DemoSource({ commits, seed: 3, intervalMs: 1000 });
+    await source.start({
+      clock, logger: nullLogger,
+      upsertAlert: (a) => world.upsertAlert(a), resolveAlert: (id, by, at) => world.resolveAlert(id, at ?? '', by), getAlert: (id) => world.getAlert(id),
+      alerts: () => world.alerts(), setOnCall: (s) => world.setOnCall(s), addDeploy: (d) => world.addDeploy(d),
+    });
+    clock.advance(200_000); // 200 changes of the world
+    await source.stop();
+    const all = new Set(git(dir, 'rev-list', '--all').split('\n'));
+    const deploys: Deploy[] = world.snapshot().deploys;
+    assert.ok(deploys.length >= 8);
+    for (const d of deploys) {
+      assert.ok(all.has(d.commitSha), `deploy ${d.id} commit ${d.commitSha}`);
+      if (d.previousSha) assert.ok(all.has(d.previousSha), `deploy ${d.id} previous ${d.previousSha}`);
+    }
+    assert.ok(deploys.some((d) => d.author.email === 'you@example.com'));
+    for (const a of world.alerts()) if (a.commitSha) assert.ok(all.has(a.commitSha), a.id);
+  });
+
+  it('demo/workspace/ mirrors the embedded files (UPDATE_DEMO_TEMPLATE=1 rewrites it)', () => {
+    const mirror = path.join(repoRoot, 'demo', 'workspace');
+    if (process.env.UPDATE_DEMO_TEMPLATE) {
+      fs.rmSync(mirror, { recursive: true, force: true });
+      for (const [rel, content] of Object.entries(WORKSPACE_FILES)) {
+        fs.mkdirSync(path.dirname(path.join(mirror, rel)), { recursive: true });
+        fs.writeFileSync(path.join(mirror, rel), content);
+      }
+    }
+    const found: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else found.push(path.relative(mirror, p).split(path.sep).join('/'));
+      }
+    };
+    walk(mirror);
+    assert.deepStrictEqual(found.sort(), Object.keys(WORKSPACE_FILES).sort());
+    for (const [rel, content] of Object.entries(WORKSPACE_FILES)) assert.strictEqual(fs.readFileSync(path.join(mirror, rel), 'utf8'), content, rel);
+  });
+});
