@@ -129,6 +129,7 @@ describe('on-call cockpit against the demo bridge (real VS Code host)', function
       assert.ok(bg === 'statusBarItem.warningBackground' || bg === 'statusBarItem.errorBackground', `background ${bg}`);
       assert.match(String(api.statusBar.item.tooltip), /Not connected to the alert source/);
       await vscode.commands.executeCommand('oncall.alerts.focus');
+      await sleep(1500); // let the workbench render the new state before the picture
       await screenshot('disconnected');
       // Bring the alert source back on the same port: the client reconnects by itself (backoff ≤ 30 s).
       const bridgeJs = path.join(vscode.extensions.getExtension('oncall.vscode-oncall')!.extensionPath, 'dist', 'bridge.js');
