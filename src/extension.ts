@@ -13,6 +13,7 @@ import { HostLogger } from './host/logger';
 import { NotificationsFeature } from './host/notifications/notificationsFeature';
 import { OnCallFeature } from './host/onCall/onCallFeature';
 import { Secrets } from './host/secrets';
+import { StackTraceFeature } from './host/stackTrace/stackTraceFeature';
 import { StatusBarFeature } from './host/statusBar/statusBarFeature';
 import { hostClock } from './host/testClock';
 
@@ -26,6 +27,7 @@ export interface OnCallApi {
   readonly notifications: NotificationsFeature;
   readonly handoff: HandoffFeature;
   readonly deployGuard: DeployGuardFeature;
+  readonly stackTraces: StackTraceFeature;
 }
 
 export function activate(context: vscode.ExtensionContext): OnCallApi {
@@ -42,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     const connections = new ConnectionFeature(config, secrets, keys, clock, logger, demo, () => identity.value);
     const onCall = new OnCallFeature(connections, clock, () => identity.value, () => config.value.timeZone);
     const alerts = new AlertsFeature(connections, config, keys, clock, logger);
+    const stackTraces = new StackTraceFeature(connections, alerts, clock, logger, keys, context.extensionUri);
     const statusBar = new StatusBarFeature(connections, clock, {
       myStatus: () => onCall.myStatus(),
       watching: () => undefined,
@@ -59,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     });
     const deployGuard = new DeployGuardFeature(connections, onCall, keys, clock, logger, () => identity.value, () => onCall.timeZone, context.extensionPath);
     context.subscriptions.push(
-      config, secrets, identity, demo, connections, onCall, alerts, statusBar, notifications, handoff, deployGuard,
+      config, secrets, identity, demo, connections, onCall, alerts, statusBar, notifications, handoff, deployGuard, stackTraces,
       onCall.onDidChange(() => statusBar.update()),
       identity.onDidChange(() => {
         onCall.refresh();
@@ -70,7 +73,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     void identity.refresh();
     void connections.rebuild();
     logger.info(`activated in ${Date.now() - started} ms (VS Code ${vscode.version})`);
-    return { logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard };
+    return { logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard, stackTraces };
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate, so we do it ourselves.
     logger.error(e instanceof Error ? e : String(e));

@@ -24,6 +24,9 @@ export const Commands = {
   openCommit: 'oncall.openCommit',
   openAtDeployedVersion: 'oncall.openAtDeployedVersion',
   compareDeployed: 'oncall.compareDeployed',
+  openFrame: 'oncall.openFrame',
+  openStackTraceFromClipboard: 'oncall.openStackTraceFromClipboard',
+  explainFrames: 'oncall.explainFrames',
 } as const;
 
 export const Views = {

@@ -125,7 +125,7 @@ describe('on-call cockpit against the demo bridge (real VS Code host)', function
       await waitFor('the disconnected state', () => api.connections.connection?.state.state === 'reconnecting');
       await waitFor('the disconnected status bar', () => api.statusBar.item.text.startsWith('$(debug-disconnect)'));
       // Warning style while disconnected — unless a critical alert is unacked while I am on call (error wins).
-      const bg = (api.statusBar.item.backgroundColor as vscode.ThemeColor | undefined)?.id;
+      const bg = (api.statusBar.item.backgroundColor)?.id;
       assert.ok(bg === 'statusBarItem.warningBackground' || bg === 'statusBarItem.errorBackground', `background ${bg}`);
       assert.match(String(api.statusBar.item.tooltip), /Not connected to the alert source/);
       await vscode.commands.executeCommand('oncall.alerts.focus');

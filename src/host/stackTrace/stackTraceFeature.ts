@@ -1,0 +1,438 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Alert } from '../../core/protocol/types';
+import {
+  parseStackTrace,
+  StackTraceResolver,
+  topInAppFrame,
+  validateCodeMappings,
+  validateOncallConfig,
+  WorkspaceFileIndex,
+  type CodeMapping,
+  type ResolvedFrame,
+  type ResolvedTrace,
+} from '../../core/stackTrace';
+import type { Clock } from '../../core/util/clock';
+import { tagged, type Logger } from '../../core/util/logger';
+import { displayText, escapeMarkdown } from '../../core/util/text';
+import type { AlertChild, AlertChildrenContributor } from '../alerts/alertChildren';
+import type { AlertsFeature } from '../alerts/alertsFeature';
+import { formatAge } from '../alerts/alertText';
+import type { ConnectionFeature } from '../connection/connectionFeature';
+import { Commands, ContextKeys as Keys, EXTENSION_ID } from '../constants';
+import type { ContextKeys } from '../contextKeys';
+import { Disposable, DisposableStore, toDisposable } from '../lifecycle';
+import type { AlertFrames, ResolvedFrameRef } from './alertFrames';
+import { WorkspaceFiles } from './workspaceFiles';
+
+interface FrameTarget {
+  folder: string;
+  path: string;
+  line?: number;
+  column?: number;
+}
+
+const MAX_DECORATED_ALERTS = 500;
+
+/**
+ * From an alert's stack trace to the line: parses traces of any runtime (core), maps frames to workspace files
+ * (one index of the workspace, kept current), and offers the jump everywhere an alert shows up — tree,
+ * notification, decorations on the failing line, terminal links, the clipboard and vscode:// links.
+ * It never opens a file outside the workspace: every target comes from the index.
+ */
+export class StackTraceFeature extends Disposable implements AlertFrames, AlertChildrenContributor {
+  readonly order = 10;
+  readonly files: WorkspaceFiles;
+  private readonly _index = new WorkspaceFileIndex();
+  private _resolver: StackTraceResolver;
+  private readonly _cache = new Map<string, { trace: string; resolved: Promise<ResolvedTrace> }>();
+  private readonly _log: Logger;
+  private readonly _connScope = this._register(new DisposableStore());
+  private readonly _decoration: vscode.TextEditorDecorationType;
+  /** alert id → where its top in-app frame is (for decorations). */
+  private readonly _topFrames = new Map<string, FrameTarget>();
+  private _decorateTimer: ReturnType<typeof setTimeout> | undefined;
+  private _fileMappings: CodeMapping[] = [];
+  readonly terminalLinks: StackTerminalLinks;
+
+  constructor(
+    private readonly _connections: ConnectionFeature,
+    alerts: AlertsFeature,
+    private readonly _clock: Clock,
+    logger: Logger,
+    keys: ContextKeys,
+    extensionUri: vscode.Uri,
+  ) {
+    super();
+    this._log = tagged(logger, 'stack');
+    this.files = this._register(new WorkspaceFiles(logger));
+    this._resolver = new StackTraceResolver(this._index, { read: (rel, folder) => readText(folder, rel), mappings: [] });
+    this._register(
+      this.files.onDidChange((c) => {
+        for (const p of c.added) this._index.add(c.folder, p);
+        for (const p of c.removed) this._index.remove(c.folder, p);
+        if (c.added.length + c.removed.length > 0) this._invalidate();
+      }),
+    );
+    this._decoration = this._register(
+      vscode.window.createTextEditorDecorationType({
+        gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', 'alert-gutter.svg'),
+        gutterIconSize: 'contain',
+        isWholeLine: true,
+        backgroundColor: new vscode.ThemeColor('diffEditor.removedLineBackground'),
+        overviewRulerColor: new vscode.ThemeColor('editorError.foreground'),
+        overviewRulerLane: vscode.OverviewRulerLane.Right,
+        after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorCodeLens.foreground') },
+      }),
+    );
+    this._register(vscode.window.onDidChangeVisibleTextEditors(() => this._scheduleDecorate()));
+    this._register(_connections.onDidChangeConnection(() => this._follow()));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('oncall.codeMappings') && void this._loadMappings()));
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher('**/.vscode/oncall.json'));
+    this._register(watcher.onDidChange(() => void this._loadMappings()));
+    this._register(watcher.onDidCreate(() => void this._loadMappings()));
+    this._register(watcher.onDidDelete(() => void this._loadMappings()));
+    const tick = setInterval(() => this._scheduleDecorate(), 30_000); // "3m ago" moves on
+    this._register(toDisposable(() => clearInterval(tick)));
+    this._register(toDisposable(() => this._decorateTimer && clearTimeout(this._decorateTimer)));
+
+    this._register(vscode.commands.registerCommand(Commands.openFrame, (t: FrameTarget) => this.openTarget(t)));
+    this._register(vscode.commands.registerCommand(Commands.openStackTraceFromClipboard, () => this.openFromClipboard()));
+    this._register(vscode.commands.registerCommand(Commands.explainFrames, (item?: unknown) => this.explain(alertIdOf(item))));
+    this.terminalLinks = new StackTerminalLinks(this);
+    this._register(vscode.window.registerTerminalLinkProvider(this.terminalLinks));
+    this._register(vscode.window.registerUriHandler({ handleUri: (uri) => this.handleUri(uri) }));
+    this._register(vscode.languages.registerHoverProvider({ scheme: 'file' }, { provideHover: (doc, pos) => this._hover(doc, pos) }));
+    alerts.provider.addContributor(this);
+    alerts.openSourceHandler = (id) => this.openSource(id);
+    keys.set(Keys.stackTraces, true);
+    void this._loadMappings();
+    this._follow();
+  }
+
+  private _follow(): void {
+    this._connScope.clear();
+    this._cache.clear();
+    this._topFrames.clear();
+    const c = this._connections.connection;
+    if (c) this._connScope.add(c.store.onDidChange(() => this._scheduleDecorate()));
+    this._scheduleDecorate();
+  }
+
+  private _invalidate(): void {
+    this._resolver.invalidate();
+    this._cache.clear();
+    this._topFrames.clear();
+    this._scheduleDecorate();
+  }
+
+  private async _loadMappings(): Promise<void> {
+    const all: CodeMapping[] = [];
+    for (const f of vscode.workspace.workspaceFolders ?? []) {
+      const text = await readText(f.uri.fsPath, '.vscode/oncall.json');
+      if (text === undefined) continue;
+      const v = validateOncallConfig(text);
+      for (const e of v.errors) this._log.warn(`${f.name}/.vscode/oncall.json: ${e}`);
+      all.push(...v.mappings.map((m) => ({ ...m, folder: m.folder ? folderPathByName(m.folder) ?? m.folder : f.uri.fsPath })));
+    }
+    const fromSettings = validateCodeMappings(vscode.workspace.getConfiguration('oncall').get<unknown>('codeMappings') ?? [], 'oncall.codeMappings');
+    for (const e of fromSettings.errors) this._log.warn(`setting ${e}`);
+    this._fileMappings = [...all, ...fromSettings.mappings];
+    this._resolver.setMappings(this._fileMappings);
+    this._invalidate();
+  }
+
+  /** Parses and resolves an alert's trace (cached per alert and trace text). */
+  async resolveAlert(alert: Alert): Promise<ResolvedTrace | undefined> {
+    if (!alert.stackTrace) return undefined;
+    const hit = this._cache.get(alert.id);
+    if (hit && hit.trace === alert.stackTrace) return hit.resolved;
+    const resolved = this.files.ready().then(() => this._resolver.resolve(parseStackTrace(alert.stackTrace!)));
+    this._cache.set(alert.id, { trace: alert.stackTrace, resolved });
+    if (this._cache.size > 5000) this._cache.delete(this._cache.keys().next().value!);
+    return resolved;
+  }
+
+  async resolveText(text: string): Promise<ResolvedTrace> {
+    await this.files.ready();
+    return this._resolver.resolve(parseStackTrace(text));
+  }
+
+  //#region AlertFrames
+  async resolvedFrames(alert: Alert): Promise<ResolvedFrameRef[]> {
+    const r = await this.resolveAlert(alert);
+    if (!r) return [];
+    return r.frames.flatMap((f, depth): ResolvedFrameRef[] =>
+      f.resolved && f.frame.inApp !== false && f.resolved.line !== undefined
+        ? [{ folder: f.resolved.folder, path: f.resolved.path, line: f.resolved.line, ...(f.resolved.column !== undefined ? { column: f.resolved.column } : {}), ...(f.frame.function ? { function: f.frame.function } : {}), inApp: true, depth }]
+        : [],
+    );
+  }
+  //#endregion
+
+  //#region opening
+  async openSource(alertId: string): Promise<boolean> {
+    const alert = this._connections.connection?.store.get(alertId);
+    if (!alert) return false;
+    if (!alert.stackTrace) {
+      void vscode.window.showInformationMessage('On Call: this alert has no stack trace.');
+      return false;
+    }
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'On Call: resolving stack trace…' }, () => this.resolveAlert(alert));
+    const top = r && topInAppFrame(r);
+    if (!top?.resolved) {
+      const why = top ? top.reason : 'no frames found in the stack trace';
+      const pick = await vscode.window.showWarningMessage(`On Call: could not find the source of this alert in the workspace — ${displayText(why, 200)}.`, 'Show Resolution Details');
+      if (pick) await this.explain(alertId);
+      return false;
+    }
+    await this.openTarget(top.resolved);
+    return true;
+  }
+
+  async openTarget(t: FrameTarget): Promise<vscode.TextEditor | undefined> {
+    // Targets come from the index, but check again: the file must be inside its workspace folder.
+    const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.fsPath === t.folder);
+    if (!folder || !this._index.has(t.folder, t.path)) {
+      this._log.warn(`refused to open a path that is not an indexed workspace file: ${displayText(t.path, 200)}`);
+      return undefined;
+    }
+    const uri = vscode.Uri.joinPath(folder.uri, ...t.path.split('/'));
+    const line = Math.max(0, (t.line ?? 1) - 1);
+    const col = Math.max(0, (t.column ?? 1) - 1);
+    const editor = await vscode.window.showTextDocument(uri, { selection: new vscode.Range(line, col, line, col), preview: true });
+    editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    return editor;
+  }
+
+  async openFromClipboard(): Promise<ResolvedTrace | undefined> {
+    const text = (await vscode.env.clipboard.readText()).slice(0, 2_000_000);
+    const r = await this.resolveText(text);
+    const frames = [r, ...(r.causes ?? [])].flatMap((t) => t.frames);
+    if (frames.length === 0) {
+      void vscode.window.showInformationMessage('On Call: no stack trace found in the clipboard.');
+      return r;
+    }
+    const items = frames.map((f) => ({ ...frameQuickPick(f), f }));
+    const pick = await vscode.window.showQuickPick(items, { title: `Stack trace (${r.trace.language}) — ${displayText(r.trace.errorType ?? '', 60)} ${displayText(r.trace.message ?? '', 100)}`, matchOnDescription: true });
+    if (pick?.f.resolved) await this.openTarget(pick.f.resolved);
+    return r;
+  }
+
+  handleUri(uri: vscode.Uri): void {
+    const params = new URLSearchParams(uri.query);
+    const id = params.get('id') ?? '';
+    if (uri.path !== '/alert' || !/^[\w.:@/-]{1,1024}$/.test(id)) {
+      void vscode.window.showWarningMessage(`On Call: this link is not one it understands (${displayText(uri.path, 60)}).`);
+      return;
+    }
+    const alert = this._connections.connection?.store.get(id);
+    if (!alert) {
+      void vscode.window.showWarningMessage(`On Call: alert ${displayText(id, 80)} is not in the current feed (resolved, or another alert source).`);
+      return;
+    }
+    void vscode.commands.executeCommand('oncall.alerts.focus');
+    if (alert.stackTrace) void this.openSource(id);
+  }
+  //#endregion
+
+  //#region Alerts tree rows
+  hasChildren(alert: Alert): boolean {
+    return !!alert.stackTrace;
+  }
+
+  async children(alert: Alert): Promise<AlertChild[]> {
+    const r = await this.resolveAlert(alert);
+    if (!r) return [];
+    const rows = (t: ResolvedTrace, prefix: string): AlertChild[] => {
+      const app: AlertChild[] = [];
+      const lib: AlertChild[] = [];
+      t.frames.forEach((f, i) => (f.frame.inApp === false ? lib : app).push(frameChild(f, `${prefix}${i}`)));
+      if (lib.length) app.push({ id: `${prefix}lib`, label: `${lib.length} library frame${lib.length === 1 ? '' : 's'}`, icon: new vscode.ThemeIcon('library'), children: lib });
+      return app;
+    };
+    const title = [r.trace.errorType, r.trace.message].filter(Boolean).map((s) => displayText(s, 120)).join(': ');
+    const stack: AlertChild = {
+      id: 'stack',
+      label: `Stack (${r.trace.language}, ${r.frames.length} frame${r.frames.length === 1 ? '' : 's'})`,
+      description: title,
+      icon: new vscode.ThemeIcon('debug-stackframe'),
+      children: [...rows(r, 'f'), ...(r.causes ?? []).map((c, i): AlertChild => ({ id: `cause${i}`, label: `Cause: ${displayText(c.trace.errorType ?? 'exception', 80)}`, description: displayText(c.trace.message, 120), icon: new vscode.ThemeIcon('debug-stackframe-dot'), children: rows(c, `c${i}f`) }))],
+      expanded: true,
+      contextValue: 'alertChild:stack',
+    };
+    return [stack];
+  }
+  //#endregion
+
+  //#region decorations and hover
+  private _scheduleDecorate(): void {
+    if (this._decorateTimer) return;
+    this._decorateTimer = setTimeout(() => {
+      this._decorateTimer = undefined;
+      void this._decorate();
+    }, 250);
+  }
+
+  private async _decorate(): Promise<void> {
+    const store = this._connections.connection?.store;
+    const open = store ? [...store.values()].filter((a) => a.status !== 'resolved' && a.stackTrace).slice(0, MAX_DECORATED_ALERTS) : [];
+    const openIds = new Set(open.map((a) => a.id));
+    for (const id of [...this._topFrames.keys()]) if (!openIds.has(id)) this._topFrames.delete(id);
+    for (const a of open) {
+      if (this._topFrames.has(a.id)) continue;
+      const r = await this.resolveAlert(a);
+      const top = r && topInAppFrame(r);
+      if (top?.resolved) this._topFrames.set(a.id, top.resolved);
+    }
+    const now = this._clock.now();
+    for (const editor of vscode.window.visibleTextEditors) {
+      const folder = vscode.workspace.getWorkspaceFolder(editor.document.uri);
+      const decos: vscode.DecorationOptions[] = [];
+      if (folder) {
+        const rel = path.relative(folder.uri.fsPath, editor.document.uri.fsPath).split(path.sep).join('/');
+        for (const [id, t] of this._topFrames) {
+          if (t.folder !== folder.uri.fsPath || t.path !== rel || t.line === undefined) continue;
+          const a = store?.get(id);
+          if (!a || t.line > editor.document.lineCount) continue;
+          const line = t.line - 1;
+          decos.push({
+            range: new vscode.Range(line, 0, line, editor.document.lineAt(line).text.length),
+            renderOptions: { after: { contentText: `🔔 ${displayText(a.title, 80)} · ${formatAge(now - Date.parse(a.startedAt))} ago` } },
+          });
+        }
+      }
+      editor.setDecorations(this._decoration, decos);
+    }
+  }
+
+  /** Which open alerts point at this line (decorations, hover, tests). */
+  alertsAt(doc: vscode.TextDocument, line: number): Alert[] {
+    const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
+    if (!folder) return [];
+    const rel = path.relative(folder.uri.fsPath, doc.uri.fsPath).split(path.sep).join('/');
+    const store = this._connections.connection?.store;
+    const out: Alert[] = [];
+    for (const [id, t] of this._topFrames) {
+      if (t.folder === folder.uri.fsPath && t.path === rel && t.line === line + 1) {
+        const a = store?.get(id);
+        if (a && a.status !== 'resolved') out.push(a);
+      }
+    }
+    return out;
+  }
+
+  private _hover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    const alerts = this.alertsAt(doc, pos.line);
+    if (alerts.length === 0) return undefined;
+    const now = this._clock.now();
+    const md = new vscode.MarkdownString(undefined, true);
+    md.isTrusted = false; // alert text is hostile: no command links, no HTML
+    md.supportHtml = false;
+    for (const a of alerts.slice(0, 5)) {
+      md.appendMarkdown(`$(bell) **${a.severity}** `).appendText(displayText(a.title, 200)).appendMarkdown('\n\n');
+      md.appendText(`${displayText(a.service, 60)} · ${a.status} · started ${formatAge(now - Date.parse(a.startedAt))} ago`).appendMarkdown('\n\n');
+      if (a.description) md.appendText(displayText(a.description, 400)).appendMarkdown('\n\n');
+      md.appendMarkdown('---\n\n');
+    }
+    return new vscode.Hover(md);
+  }
+  //#endregion
+
+  /** "Show how each frame was resolved": a markdown report with confidence and reasons (escaped). */
+  async explain(alertId: string | undefined): Promise<vscode.TextDocument | undefined> {
+    const alert = alertId ? this._connections.connection?.store.get(alertId) : undefined;
+    if (!alert?.stackTrace) {
+      void vscode.window.showInformationMessage('On Call: select an alert with a stack trace.');
+      return undefined;
+    }
+    const r = (await this.resolveAlert(alert))!;
+    const lines = [`# Stack trace resolution — ${escapeMarkdown(alert.title, 200)}`, '', `Runtime: ${r.trace.language} · ${r.frames.length} frames`, '', '| # | frame | resolved to | confidence | why |', '|---|---|---|---|---|'];
+    const row = (f: ResolvedFrame, i: number): string =>
+      `| ${i} | ${escapeMarkdown(`${f.frame.function ?? ''} ${f.frame.file ?? ''}:${f.frame.line ?? ''}`, 160)} | ${f.resolved ? escapeMarkdown(`${f.resolved.path}:${f.resolved.line ?? ''}`, 160) : '—'} | ${f.confidence} | ${escapeMarkdown(f.reason, 200)}${f.alternatives?.length ? ` (also: ${escapeMarkdown(f.alternatives.slice(0, 3).map((x) => x.path).join(', '), 200)})` : ''} |`;
+    r.frames.forEach((f, i) => lines.push(row(f, i)));
+    lines.push('', 'Add code mappings in `.vscode/oncall.json` (`{"codeMappings": [{"stackRoot": "/app/", "sourceRoot": "services/checkout/"}]}`) or the `oncall.codeMappings` setting when frames do not resolve.');
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: lines.join('\n') });
+    await vscode.window.showTextDocument(doc, { preview: true });
+    return doc;
+  }
+
+  /** Link to an alert for chat and pagers. */
+  static alertUri(id: string): string {
+    return `${vscode.env.uriScheme}://${EXTENSION_ID}/alert?id=${encodeURIComponent(id)}`;
+  }
+
+  /** For the terminal: resolve the frames found in one line of text. */
+  async resolveLine(line: string): Promise<ResolvedFrame[]> {
+    if (line.length > 4000) return [];
+    const r = await this.resolveText(line);
+    return r.frames.filter((f) => f.resolved);
+  }
+}
+
+export class StackTerminalLinks implements vscode.TerminalLinkProvider<vscode.TerminalLink & { target: FrameTarget }> {
+  constructor(private readonly _feature: StackTraceFeature) {}
+
+  async provideTerminalLinks(context: vscode.TerminalLinkContext, _token?: vscode.CancellationToken): Promise<Array<vscode.TerminalLink & { target: FrameTarget }>> {
+    const frames = await this._feature.resolveLine(context.line);
+    const links: Array<vscode.TerminalLink & { target: FrameTarget }> = [];
+    for (const f of frames) {
+      const printed = f.frame.file ?? '';
+      const idx = printed ? context.line.indexOf(printed) : -1;
+      if (idx < 0 || !f.resolved) continue;
+      const m = context.line.slice(idx + printed.length).match(/^(?::\d+(?::\d+)?|", line \d+|:line \d+|\(\d+\))/);
+      links.push({ startIndex: idx, length: printed.length + (m?.[0].length ?? 0), tooltip: `Open ${f.resolved.path}:${f.resolved.line ?? ''} (On Call)`, target: f.resolved });
+    }
+    return links;
+  }
+
+  async handleTerminalLink(link: vscode.TerminalLink & { target: FrameTarget }): Promise<void> {
+    await this._feature.openTarget(link.target);
+  }
+}
+
+function frameChild(f: ResolvedFrame, id: string): AlertChild {
+  const fn = displayText(f.frame.function ?? f.frame.className ?? '', 80);
+  const file = displayText(f.frame.file ? f.frame.file.split(/[\\/]/).pop() : '', 60);
+  const label = fn || file || displayText(f.frame.raw, 80);
+  const where = f.resolved ? `${f.resolved.path}:${f.resolved.line ?? ''}` : `${displayText(f.frame.file, 80)}:${f.frame.line ?? ''} — ${displayText(f.reason, 80)}`;
+  return {
+    id,
+    label,
+    description: where,
+    tooltip: `${displayText(f.frame.raw, 300)}\n${f.resolved ? `→ ${f.resolved.path}:${f.resolved.line ?? ''} (${f.confidence}: ${displayText(f.reason, 200)})` : `not resolved: ${displayText(f.reason, 200)}`}`,
+    icon: new vscode.ThemeIcon(f.resolved ? 'debug-stackframe-focused' : f.frame.inApp === false ? 'library' : 'question'),
+    ...(f.resolved ? { command: { command: Commands.openFrame, title: 'Open Frame', arguments: [f.resolved] }, contextValue: 'alertChild:frame' } : { contextValue: 'alertChild:frame:unresolved' }),
+  };
+}
+
+function frameQuickPick(f: ResolvedFrame): vscode.QuickPickItem {
+  return {
+    label: `${f.resolved ? '$(debug-stackframe-focused)' : '$(circle-slash)'} ${displayText(f.frame.function ?? f.frame.file ?? f.frame.raw, 100)}`,
+    description: f.resolved ? `${f.resolved.path}:${f.resolved.line ?? ''}` : `${displayText(f.frame.file, 80)}:${f.frame.line ?? ''}`,
+    detail: `${f.confidence} — ${displayText(f.reason, 200)}`,
+  };
+}
+
+function alertIdOf(item: unknown): string | undefined {
+  if (typeof item === 'string') return item;
+  if (item && typeof item === 'object') {
+    const o = item as { kind?: string; id?: string; alertId?: string };
+    if (o.kind === 'alert') return o.id;
+    if (o.kind === 'child') return o.alertId;
+  }
+  return undefined;
+}
+
+function folderPathByName(name: string): string | undefined {
+  return vscode.workspace.workspaceFolders?.find((f) => f.name === name)?.uri.fsPath;
+}
+
+async function readText(folder: string, rel: string): Promise<string | undefined> {
+  try {
+    const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(vscode.Uri.file(folder), ...rel.split('/')));
+    return bytes.byteLength > 20 * 1024 * 1024 ? undefined : new TextDecoder().decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
