@@ -178,7 +178,7 @@ export class StackTraceResolver {
       else if (normalized.startsWith(root)) rest = normalized.slice(root.length);
       if (rest === undefined) continue;
       const target = normalizeRelative(`${m.sourceRoot}${m.sourceRoot && !m.sourceRoot.endsWith('/') && !rest.startsWith('/') ? '/' : ''}${rest}`);
-      const label = `code mapping ${m.stackRoot} → ${m.sourceRoot || '(workspace root)'}`;
+      const label = `code mapping ${m.stackRoot} → ${m.sourceRoot ? `${m.sourceRoot.replace(/\/$/, '')}/` : '(workspace root)'}`;
       if (target === undefined) return { reason: `${label} leads outside the workspace` };
       const hit = this.index.find(target, m.folder);
       if (hit) return { hit, reason: label };

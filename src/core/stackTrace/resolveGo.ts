@@ -49,7 +49,7 @@ export class GoModules {
     if (pkg && pkg !== 'main') {
       for (const m of modules) {
         if (pkg !== m.modulePath && !pkg.startsWith(`${m.modulePath}/`)) continue;
-        const rel = joinWithin(m.dir, `${pkg.slice(m.modulePath.length)}/${name}`);
+        const rel = joinWithin(m.dir, `${pkg.slice(m.modulePath.length + 1)}/${name}`);
         const hit = rel !== undefined ? this.index.find(rel, m.folder) : undefined;
         if (hit) {
           this.learn(segments, pkg.slice(m.modulePath.length).split('/').filter(Boolean).length + 1, m);
