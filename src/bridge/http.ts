@@ -20,7 +20,7 @@ export class Router {
   add(route: Route): void {
     if (!route.path.startsWith('/')) throw new Error(`route path must start with "/": ${route.path}`);
     let byMethod = this._routes.get(route.path);
-    if (!byMethod) this._routes.set(route.path, (byMethod = new Map()));
+    if (!byMethod) this._routes.set(route.path, (byMethod = new Map<string, Route>()));
     if (byMethod.has(route.method)) throw new Error(`route ${route.method} ${route.path} is registered twice`);
     byMethod.set(route.method, route);
   }

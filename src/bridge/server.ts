@@ -235,7 +235,11 @@ export class BridgeServer {
     const c: Client = { id: this._nextClientId++, ws, remote, live: false, alive: true, closing: false, invalidCount: 0, timers: [] };
     this._clients.set(c.id, c);
     this._log.info(`client #${c.id} connected from ${remote} (${this._clients.size} connected)`);
+    // Either direction of the heartbeat proves the peer is there.
     ws.on('pong', () => {
+      c.alive = true;
+    });
+    ws.on('ping', () => {
       c.alive = true;
     });
     ws.on('message', (data: RawData, isBinary: boolean) => this._onMessage(c, data, isBinary));

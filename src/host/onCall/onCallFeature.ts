@@ -173,15 +173,20 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
       }
       case 'group': {
         const g = this._groups[e.index];
-        const roles = (g?.rotations ?? []).map((r) => r.role ?? r.rotation.name);
+        // Paired rotations often share a role ("primary"); then their names tell them apart.
+        const rs = g?.rotations ?? [];
+        const distinctRoles = new Set(rs.map((r) => r.role)).size === rs.length && rs.every((r) => r.role);
+        const roles = rs.map((r) => (distinctRoles ? r.role! : r.rotation.name));
         const item = new vscode.TreeItem(displayText(g?.pair ?? roles.join(' + '), 80), Expanded);
         item.id = `group:${g?.pair ?? e.index}`;
         item.description = g?.pair !== undefined ? `paired: ${roles.join(' + ')}` : undefined;
         item.iconPath = new vscode.ThemeIcon('people');
         return item;
       }
-      case 'rotation':
-        return this._rotationItem(this._groups[e.group]?.rotations[e.index], now);
+      case 'rotation': {
+        const g = this._groups[e.group];
+        return this._rotationItem(g?.rotations[e.index], now, g?.pair !== undefined);
+      }
       case 'escalation': {
         const item = new vscode.TreeItem('Escalation', vscode.TreeItemCollapsibleState.Collapsed);
         item.id = 'escalation';
@@ -214,10 +219,11 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
     return p ? this._schedule.escalationChain(p, this._clock.now()) : undefined;
   }
 
-  private _rotationItem(r: RotationOnCall | undefined, now: number): vscode.TreeItem {
+  private _rotationItem(r: RotationOnCall | undefined, now: number, paired: boolean): vscode.TreeItem {
     if (!r) return new vscode.TreeItem('?');
     const people = r.people.map((p) => displayText(p.name, 60)).join(', ') || 'nobody on call';
-    const item = new vscode.TreeItem(`${displayText(r.role ?? r.rotation.name, 40)}: ${people}`, vscode.TreeItemCollapsibleState.None);
+    const title = paired || !r.role ? r.rotation.name : r.role;
+    const item = new vscode.TreeItem(`${displayText(title, 40)}: ${people}`, vscode.TreeItemCollapsibleState.None);
     item.id = `rotation:${r.rotation.id}`;
     const end = r.shifts.reduce((m, s) => Math.max(m, s.end), 0);
     item.description = end ? `until ${formatShiftTime(end, this.timeZone, now)}` : undefined;

@@ -115,7 +115,7 @@ describe('bridge server: protocol', function () {
     await a.handshake(-1);
     await other.handshake(-1);
     a.send({ type: 'ack', requestId: 'r1', alertIds: ['DEMO-1001'], actor: { name: 'Dana Dev', email: 'dana@example.com' } });
-    const ev = (await a.nextOfType('alert')) as AlertEventMessage;
+    const ev: AlertEventMessage = await a.nextOfType('alert');
     assert.strictEqual(ev.alert.id, 'DEMO-1001');
     assert.strictEqual(ev.alert.status, 'acknowledged');
     assert.strictEqual(ev.alert.acknowledgedBy?.name, 'Dana Dev');

@@ -22,6 +22,8 @@ export const PLATFORM_SERVICES = ['inventory-service', 'edge-gateway'];
 const HOUR = 3_600_000;
 /** Primary shifts are 8 h; with three people each person's next shift starts 24 h after the last began. */
 export const SHIFT_MS = 8 * HOUR;
+/** Days of schedule the demo publishes: enough for "next Friday evening" to have someone on call. */
+export const DEMO_DAYS = 10;
 
 /**
  * Start of "your" current shift: three hours before the last full hour, so at any instant you are
@@ -63,10 +65,10 @@ export function buildOnCall(now: number, anchor: number): OnCallState {
   const dayK = Math.floor((now - anchor) / (3 * SHIFT_MS));
   const secondaryFirst = anchor + dayK * 3 * SHIFT_MS;
   const rotations: Rotation[] = [
-    { id: ROTATION_IDS.paymentsDev, name: 'Payments — dev', role: 'primary', pair: 'payments', timeZone: 'Europe/Berlin', shifts: cycle(dev, first, SHIFT_MS, 6) },
-    { id: ROTATION_IDS.paymentsOps, name: 'Payments — ops', role: 'primary', pair: 'payments', timeZone: 'Europe/London', shifts: cycle(ops, first, SHIFT_MS, 6) },
-    { id: ROTATION_IDS.paymentsSecondary, name: 'Payments — secondary', role: 'secondary', timeZone: 'Europe/Berlin', shifts: cycle(rot([PRIYA, BOB, DIEGO], dayK), secondaryFirst, 3 * SHIFT_MS, 3) },
-    { id: ROTATION_IDS.platform, name: 'Platform', role: 'primary', timeZone: 'Asia/Tokyo', shifts: cycle(rot([KENJI, MARTA, BOB], dayK), secondaryFirst, 3 * SHIFT_MS, 3) },
+    { id: ROTATION_IDS.paymentsDev, name: 'Payments — dev', role: 'primary', pair: 'payments', timeZone: 'Europe/Berlin', shifts: cycle(dev, first, SHIFT_MS, DEMO_DAYS * 3) },
+    { id: ROTATION_IDS.paymentsOps, name: 'Payments — ops', role: 'primary', pair: 'payments', timeZone: 'Europe/London', shifts: cycle(ops, first, SHIFT_MS, DEMO_DAYS * 3) },
+    { id: ROTATION_IDS.paymentsSecondary, name: 'Payments — secondary', role: 'secondary', timeZone: 'Europe/Berlin', shifts: cycle(rot([PRIYA, BOB, DIEGO], dayK), secondaryFirst, 3 * SHIFT_MS, DEMO_DAYS) },
+    { id: ROTATION_IDS.platform, name: 'Platform', role: 'primary', timeZone: 'Asia/Tokyo', shifts: cycle(rot([KENJI, MARTA, BOB], dayK), secondaryFirst, 3 * SHIFT_MS, DEMO_DAYS) },
   ];
   const policies: EscalationPolicy[] = [
     {

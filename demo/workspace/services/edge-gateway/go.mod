@@ -1,0 +1,3 @@
+module github.com/acme/edge-gateway
+
+go 1.22

@@ -1,0 +1,3 @@
+package com.acme.inventory;
+
+public record Reservation(String sku, int quantity) {}

@@ -1,0 +1,3 @@
+package com.acme.inventory;
+
+public record ReservationRequest(String sku, int quantity) {}
