@@ -46,6 +46,18 @@ for (const host of hosts) {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
+// ONCALL_UPDATE_MEDIA=1: keep the README's screenshots current from the newest host's run.
+if (process.env.ONCALL_UPDATE_MEDIA && results.every((r) => r.code === 0)) {
+  const host = hosts[hosts.length - 1];
+  const from = path.join(root, '.vscode-test', 'screenshots', host);
+  const to = path.join(root, 'media', 'screenshots');
+  fs.mkdirSync(to, { recursive: true });
+  for (const name of ['sidebar', 'oncall-view', 'stack-jump', 'deploys', 'deploy-guard-file', 'disconnected']) {
+    const f = path.join(from, `${name}.png`);
+    if (fs.existsSync(f)) fs.copyFileSync(f, path.join(to, `${name}.png`));
+  }
+  console.log(`[it] README screenshots updated in ${to}`);
+}
 for (const r of results) console.log(`[it] VS Code host ${r.host}: ${r.code === 0 ? 'passed' : `FAILED (exit ${r.code})`}`);
 console.log(`[it] screenshots in ${path.join(root, '.vscode-test', 'screenshots')}`);
 process.exit(results.every((r) => r.code === 0) ? 0 : 1);

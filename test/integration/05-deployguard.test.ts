@@ -59,9 +59,9 @@ describe('deploy guard (real VS Code host)', function () {
 
   it('starting a deploy task shows the warning; "Stop" stops the task', async () => {
     prompts.length = 0;
-    api.deployGuard.setResponder(async (p) => {
+    api.deployGuard.setResponder((p) => {
       prompts.push(p);
-      return { choice: 'stop' };
+      return Promise.resolve({ choice: 'stop' });
     });
     const folder = vscode.workspace.workspaceFolders![0]!;
     const task = new vscode.Task({ type: 'shell' }, folder, 'deploy production', 'oncall-test', new vscode.ShellExecution('sleep 60; kubectl apply -f k8s/'));
@@ -119,7 +119,7 @@ describe('deploy guard (real VS Code host)', function () {
     assert.throws(() => git(remote, 'rev-parse', '--verify', 'refs/heads/main'), 'nothing reached the remote');
 
     // 2) "Deploy anyway" with a reason: the push goes through and the override is logged.
-    api.deployGuard.setResponder(async () => ({ choice: 'anyway', reason: 'hotfix for the checkout outage, I stay online' }));
+    api.deployGuard.setResponder(() => Promise.resolve({ choice: 'anyway', reason: 'hotfix for the checkout outage, I stay online' }));
     const allowed = await push();
     assert.strictEqual(allowed.code, 0, allowed.stderr);
     assert.ok(git(remote, 'rev-parse', '--verify', 'refs/heads/main').trim().length === 40, 'main reached the remote');

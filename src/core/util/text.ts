@@ -6,6 +6,7 @@
  */
 
 // CSI / OSC / single-char ESC sequences. Bounded quantifiers keep this linear on hostile input.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const ANSI = /\u001b(?:\[[0-?]{0,64}[ -/]{0,16}[@-~]|\][^\u0007\u001b]{0,4096}(?:\u0007|\u001b\\)?|[@-Z\\-_])/g;
 // C0/C1 controls except tab/newline (handled as whitespace), DEL, bidi embeddings/overrides/isolates, marks, BOM.
 // eslint-disable-next-line no-control-regex
