@@ -101,7 +101,8 @@ export async function runInCodeServer(o) {
     // The workbench forwards its own console here too; offline it is noisy (marketplace lookups, sockets).
     const noise = /ENOTFOUND|workbench\.js|Creating a socket|connection token|builtin extensions cache|Service Worker|ChatSession|AgentHost|AccountPolicyGate|open-vsx|^\s+at /;
     await page.exposeFunction('codeAutomationLog', (type, a) => {
-      if (!o.verbose && a.some((x) => typeof x === 'string' && noise.test(x))) return;
+      const first = typeof a[0] === 'string' ? a[0] : '';
+      if (!o.verbose && noise.test(first) && !/Error|assert|failing|passing/i.test(a.map(String).join(' '))) return;
       (console[type] || console.log)(...a);
     });
     await page.exposeFunction('codeAutomationExit', async (code, logs) => {

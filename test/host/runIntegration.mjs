@@ -13,7 +13,8 @@ import { startBridge } from './bridgeProcess.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const hosts = (process.env.ONCALL_TEST_HOSTS || '4.100.3,4.139.1').split(',').map((s) => s.trim()).filter(Boolean);
 const verbose = !!process.env.VERBOSE;
-const testsPath = path.join(root, 'out', 'test', 'integration', 'index.js');
+// ONCALL_TEST_OUT: where the compiled tests are (default out/; parallel runs can compile elsewhere).
+const testsPath = path.join(path.resolve(root, process.env.ONCALL_TEST_OUT || 'out'), 'test', 'integration', 'index.js');
 if (!fs.existsSync(testsPath)) { console.error(`missing ${testsPath}: run npm run compile-tests`); process.exit(1); }
 
 const results = [];

@@ -83,6 +83,27 @@ describe('deploy guard (real VS Code host)', function () {
     await screenshot('deploy-guard-task');
   });
 
+  it('a deploy command run in the terminal (shell integration) shows the warning once', async function () {
+    this.timeout(60_000);
+    prompts.length = 0;
+    api.deployGuard.setResponder((p) => {
+      prompts.push(p);
+      return Promise.resolve({ choice: 'dismiss' });
+    });
+    const terminal = vscode.window.createTerminal({ name: 'oncall-deploy', shellPath: '/bin/bash' });
+    try {
+      terminal.show();
+      const si = await waitFor('shell integration in the terminal', () => terminal.shellIntegration, 30_000);
+      si.executeCommand('helm upgrade --install checkout ./chart --dry-run 2>/dev/null || true');
+      await waitFor('the guard to warn about the terminal command', () => prompts.length > 0, 20_000);
+      assert.match(prompts[0]!.what, /"helm upgrade" in the terminal/);
+      await sleep(1000);
+      assert.strictEqual(prompts.length, 1, 'one warning, not one per detector');
+    } finally {
+      terminal.dispose();
+    }
+  });
+
   it('the pre-push hook holds a push to main until answered: stop blocks it, "deploy anyway" with a reason lets it through', async function () {
     this.timeout(90_000);
     const remote = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-remote-'));

@@ -201,6 +201,10 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     const line = e.execution.commandLine.value;
     const match = matchDeployCommand(line, this._patterns);
     if (!match || !this._config.enabled) return;
+    // Tasks run in terminals too, and newer VS Code reports their command through shell integration:
+    // the task detector already warned about it (with "Stop Task"), so one warning, not two.
+    const trimmed = line.trim();
+    if (trimmed && vscode.tasks.taskExecutions.some((t) => taskCommandLine(t.task).includes(trimmed))) return;
     const d = this.decide();
     if (!d.risky) return;
     const choice = await this._warn({ what: `"${displayText(match.matched, 80)}" in the terminal`, decision: d, canStop: true });
