@@ -81,7 +81,7 @@ if (process.env.ONCALL_DEMO_NO_OPEN) {
   const vsix = path.join(profile, 'vscode-oncall-demo.vsix');
   fs.mkdirSync(profile, { recursive: true });
   say('packaging the extension for code-server…');
-  execFileSync(process.execPath, [path.join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--out', vsix], { cwd: root, stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'package.mjs'), vsix], { cwd: root, stdio: 'ignore' });
   const csArgs = (extra) => [entry, '--user-data-dir', path.join(profile, 'user-data'), '--extensions-dir', path.join(profile, 'extensions'), ...extra];
   execFileSync(nodeBin, csArgs(['--install-extension', vsix, '--force']), { stdio: 'ignore' });
   const uiPort = await freePort(Number(process.env.ONCALL_DEMO_UI_PORT || 8080));

@@ -6,6 +6,7 @@ import { ConnectionFeature } from './host/connection/connectionFeature';
 import { Commands } from './host/constants';
 import { ContextKeys } from './host/contextKeys';
 import { DemoBridge } from './host/demo/demoBridge';
+import { DeploysFeature } from './host/deploys/deploysFeature';
 import { DeployGuardFeature } from './host/deployGuard/deployGuardFeature';
 import { HandoffFeature } from './host/handoff/handoffFeature';
 import { IdentityService } from './host/identity';
@@ -28,6 +29,7 @@ export interface OnCallApi {
   readonly handoff: HandoffFeature;
   readonly deployGuard: DeployGuardFeature;
   readonly stackTraces: StackTraceFeature;
+  readonly deploys: DeploysFeature;
 }
 
 export function activate(context: vscode.ExtensionContext): OnCallApi {
@@ -45,15 +47,16 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     const onCall = new OnCallFeature(connections, clock, () => identity.value, () => config.value.timeZone);
     const alerts = new AlertsFeature(connections, config, keys, clock, logger);
     const stackTraces = new StackTraceFeature(connections, alerts, clock, logger, keys, context.extensionUri);
+    const deploys = new DeploysFeature({ connections, alerts, frames: stackTraces, clock, logger, identity: () => identity.value });
     const statusBar = new StatusBarFeature(connections, clock, {
       myStatus: () => onCall.myStatus(),
-      watching: () => undefined,
+      watching: () => deploys.watching(),
       timeZone: () => onCall.timeZone,
     });
     const notifications = new NotificationsFeature(connections, config, keys, clock, logger, {
       isOnCall: () => onCall.myStatus()?.onCall ?? false,
       identity: () => identity.value,
-      startedAfterMyDeploy: () => false,
+      startedAfterMyDeploy: (a) => deploys.startedAfterMyDeploy(a),
     });
     const handoff = new HandoffFeature(connections, clock, {
       myShift: () => onCall.myShiftWindow(),
@@ -62,8 +65,9 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     });
     const deployGuard = new DeployGuardFeature(connections, onCall, keys, clock, logger, () => identity.value, () => onCall.timeZone, context.extensionPath);
     context.subscriptions.push(
-      config, secrets, identity, demo, connections, onCall, alerts, statusBar, notifications, handoff, deployGuard, stackTraces,
+      config, secrets, identity, demo, connections, onCall, alerts, statusBar, notifications, handoff, deployGuard, stackTraces, deploys,
       onCall.onDidChange(() => statusBar.update()),
+      deploys.onDidChangeWatching(() => statusBar.update()),
       identity.onDidChange(() => {
         onCall.refresh();
         statusBar.update();
@@ -73,7 +77,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     void identity.refresh();
     void connections.rebuild();
     logger.info(`activated in ${Date.now() - started} ms (VS Code ${vscode.version})`);
-    return { logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard, stackTraces };
+    return { logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard, stackTraces, deploys };
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate, so we do it ourselves.
     logger.error(e instanceof Error ? e : String(e));

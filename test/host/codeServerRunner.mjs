@@ -2,7 +2,7 @@
 // scripts/setup-test-host.sh into .vscode-test/), driven by Debian's headless Chromium through playwright-core.
 // Resolves with the suites' exit code. Tests can ask for named screenshots of the workbench through a loopback
 // HTTP endpoint whose URL is passed in ONCALL_TEST_SCREENSHOT_URL (GET ?name=sidebar → .vscode-test/screenshots/<host>/sidebar.png).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -13,7 +13,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /**
  * @param {{ root: string, host: string, extensionDevelopmentPath: string, extensionTestsPath: string,
- *   workspace: string, env?: Record<string,string>, timeoutSec?: number, verbose?: boolean }} o
+ *   workspace: string, env?: Record<string,string>, timeoutSec?: number, verbose?: boolean, installVsix?: string }} o
  */
 export async function runInCodeServer(o) {
   const hostDir = path.join(o.root, '.vscode-test', `code-server-${o.host}`);
@@ -69,6 +69,12 @@ export async function runInCodeServer(o) {
       ONCALL_TEST_SCREENSHOT_URL: shotUrl,
       TMPDIR: path.join(tmp, 't'), XDG_CONFIG_HOME: path.join(tmp, 'cfg'), XDG_DATA_HOME: path.join(tmp, 'data'), XDG_CACHE_HOME: path.join(tmp, 'cache'),
     };
+    if (o.installVsix) {
+      // The real install path a user takes: code-server --install-extension x.vsix.
+      const r = spawnSync(nodeBin, [entry, '--user-data-dir', path.join(tmp, 'ud'), '--extensions-dir', path.join(tmp, 'exts'), '--install-extension', o.installVsix], { env, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`--install-extension failed: ${r.stderr || r.stdout}`);
+      log(`installed ${path.basename(o.installVsix)}`);
+    }
     server = spawn(nodeBin, [entry, '--auth', 'none', '--bind-addr', '127.0.0.1:0',
       '--user-data-dir', path.join(tmp, 'ud'), '--extensions-dir', path.join(tmp, 'exts'),
       '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',

@@ -47,6 +47,30 @@ for (const host of hosts) {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
+// The packaged .vsix, installed with --install-extension into the newest host, must activate (ONCALL_TEST_VSIX=0 skips).
+if (process.env.ONCALL_TEST_VSIX !== '0' && results.every((r) => r.code === 0)) {
+  const host = hosts[hosts.length - 1];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-vsix-'));
+  try {
+    const vsix = path.join(tmp, 'vscode-oncall.vsix');
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'package.mjs'), vsix], { cwd: root, stdio: 'ignore' });
+    // package.mjs leaves minified bundles in dist/: rebuild the development ones the other runs use.
+    execFileSync(process.execPath, [path.join(root, 'esbuild.config.mjs')], { cwd: root, stdio: 'ignore' });
+    fs.mkdirSync(path.join(tmp, 'ws'));
+    const code = await runInCodeServer({
+      root, host, workspace: path.join(tmp, 'ws'), verbose, installVsix: vsix,
+      extensionDevelopmentPath: path.join(root, 'test', 'host', 'vsix-probe'),
+      extensionTestsPath: path.join(path.dirname(path.dirname(testsPath)), 'vsix', 'index.js'),
+    });
+    results.push({ host: `${host} (.vsix)`, code });
+  } catch (e) {
+    console.error('[it] .vsix check failed to run:', e);
+    results.push({ host: `${host} (.vsix)`, code: 1 });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 // ONCALL_UPDATE_MEDIA=1: keep the README's screenshots current from the newest host's run.
 if (process.env.ONCALL_UPDATE_MEDIA && results.every((r) => r.code === 0)) {
   const host = hosts[hosts.length - 1];

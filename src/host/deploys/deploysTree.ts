@@ -38,8 +38,12 @@ export class DeploysTreeProvider extends Disposable implements vscode.TreeDataPr
     this._onDidChangeTreeData.fire(undefined);
   }
 
+  /** Computed once per render rather than once per row. */
+  private _watching: ReadonlySet<string> = new Set();
+
   getChildren(element?: DeploysElement): DeploysElement[] {
     if (element) return [];
+    this._watching = this._model.watchingIds();
     const rows: DeploysElement[] = [...this._model.notices()];
     const history = this._model.history();
     // No deploys and nothing to say: an empty tree lets the view's welcome text explain where deploys come from.
@@ -64,7 +68,7 @@ export class DeploysTreeProvider extends Disposable implements vscode.TreeDataPr
       return item;
     }
     const d = element.record;
-    const watching = this._model.watchingIds().has(d.id);
+    const watching = this._watching.has(d.id);
     const mine = this._model.isMine(d);
     const text = deployRowText(d, this._clock.now(), { watching, mine });
     const item = new vscode.TreeItem(text.label, vscode.TreeItemCollapsibleState.None);

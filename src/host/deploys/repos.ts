@@ -41,13 +41,13 @@ export class Repositories {
 
   /** The first workspace folder (file scheme) that is a repository: where tags and deploy commits are read. */
   async primary(): Promise<{ folder: string; repo: GitRepository } | undefined> {
-    let lastError: unknown;
+    let lastError: Error | undefined;
     for (const f of vscode.workspace.workspaceFolders ?? []) {
       if (f.uri.scheme !== 'file') continue;
       try {
         return { folder: f.uri.fsPath, repo: await this.open(f.uri.fsPath) };
       } catch (e) {
-        lastError = e;
+        lastError = e instanceof Error ? e : new Error(String(e));
       }
     }
     if (lastError !== undefined) throw lastError;
