@@ -24,6 +24,8 @@ const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...common, entryPoints: ['src/bridge/main.ts'], outfile: 'dist/bridge.js', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/cli/guardCli.ts'], outfile: 'dist/guard-cli.js' },
+  // The iCal parser, loaded by the extension only when a feed is configured (keeps dist/extension.js small).
+  { ...common, entryPoints: ['src/core/schedule/ical.ts'], outfile: 'dist/ical.js' },
 ];
 
 if (watch) {

@@ -10,6 +10,7 @@ import { DeploysFeature } from './host/deploys/deploysFeature';
 import { DeployGuardFeature } from './host/deployGuard/deployGuardFeature';
 import { HandoffFeature } from './host/handoff/handoffFeature';
 import { IdentityService } from './host/identity';
+import { ICalFeeds } from './host/schedule/icalFeeds';
 import { HostLogger } from './host/logger';
 import { NotificationsFeature } from './host/notifications/notificationsFeature';
 import { OnCallFeature } from './host/onCall/onCallFeature';
@@ -30,6 +31,7 @@ export interface OnCallApi {
   readonly deployGuard: DeployGuardFeature;
   readonly stackTraces: StackTraceFeature;
   readonly deploys: DeploysFeature;
+  readonly feeds: ICalFeeds;
 }
 
 export function activate(context: vscode.ExtensionContext): OnCallApi {
@@ -44,7 +46,8 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     const identity = new IdentityService(config, logger);
     const demo = new DemoBridge(context.extensionUri, context.globalStorageUri, logger);
     const connections = new ConnectionFeature(config, secrets, keys, clock, logger, demo, () => identity.value);
-    const onCall = new OnCallFeature(connections, clock, () => identity.value, () => config.value.timeZone);
+    const feeds = new ICalFeeds(context.secrets, clock, logger, context.extensionPath, () => config.value.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const onCall = new OnCallFeature(connections, clock, () => identity.value, () => config.value.timeZone, () => feeds.rotations);
     const alerts = new AlertsFeature(connections, config, keys, clock, logger);
     const stackTraces = new StackTraceFeature(connections, alerts, clock, logger, keys, context.extensionUri);
     const deploys = new DeploysFeature({ connections, alerts, frames: stackTraces, clock, logger, identity: () => identity.value });
@@ -65,8 +68,9 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     });
     const deployGuard = new DeployGuardFeature(connections, onCall, keys, clock, logger, () => identity.value, () => onCall.timeZone, context.extensionPath);
     context.subscriptions.push(
-      config, secrets, identity, demo, connections, onCall, alerts, statusBar, notifications, handoff, deployGuard, stackTraces, deploys,
+      config, secrets, identity, demo, connections, feeds, onCall, alerts, statusBar, notifications, handoff, deployGuard, stackTraces, deploys,
       onCall.onDidChange(() => statusBar.update()),
+      feeds.onDidChange(() => onCall.refresh()),
       deploys.onDidChangeWatching(() => statusBar.update()),
       identity.onDidChange(() => {
         onCall.refresh();
@@ -77,7 +81,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     void identity.refresh();
     void connections.rebuild();
     logger.info(`activated in ${Date.now() - started} ms (VS Code ${vscode.version})`);
-    return { logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard, stackTraces, deploys };
+    return { logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard, stackTraces, deploys, feeds };
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate, so we do it ourselves.
     logger.error(e instanceof Error ? e : String(e));

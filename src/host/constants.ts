@@ -27,6 +27,8 @@ export const Commands = {
   openFrame: 'oncall.openFrame',
   openStackTraceFromClipboard: 'oncall.openStackTraceFromClipboard',
   explainFrames: 'oncall.explainFrames',
+  setICalFeedUrl: 'oncall.setICalFeedUrl',
+  refreshSchedule: 'oncall.refreshSchedule',
 } as const;
 
 export const Views = {

@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
-import type { Person } from '../../core/protocol/types';
-import { Schedule, formatShiftTime, isValidTimeZone, matchesIdentity, type OnCallGroup, type RotationOnCall } from '../../core/schedule';
+import type { Person, Rotation } from '../../core/protocol/types';
+import { formatShiftTime } from '../../core/schedule/format';
+import { matchesIdentity } from '../../core/schedule/identity';
+import { Schedule, type OnCallGroup, type RotationOnCall } from '../../core/schedule/schedule';
+import { isValidTimeZone } from '../../core/schedule/time';
 import type { Clock } from '../../core/util/clock';
 import { Emitter, type Event } from '../../core/util/event';
 import { displayText } from '../../core/util/text';
@@ -40,6 +43,7 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
     private readonly _clock: Clock,
     private readonly _identity: () => string,
     private readonly _configuredZone: () => string = () => '',
+    private readonly _extraRotations: () => readonly Rotation[] = () => [],
   ) {
     super();
     this.view = this._register(vscode.window.createTreeView(Views.status, { treeDataProvider: this }));
@@ -69,7 +73,7 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
   }
 
   refresh(): void {
-    this._schedule = Schedule.fromState(this._connections.connection?.oncall ?? null);
+    this._schedule = Schedule.fromState(this._connections.connection?.oncall ?? null, this._extraRotations());
     this._groups = this._schedule.onCallNow(this._clock.now());
     this._onDidChangeTreeData.fire(undefined);
     this._onDidChange.fire();
@@ -99,7 +103,7 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
 
   //#region TreeDataProvider
   getChildren(e?: Element): Element[] {
-    if (!this._connections.url) return [];
+    if (!this._connections.url && this._schedule.rotations.length === 0) return [];
     if (!e) {
       const roots: Element[] = [{ kind: 'me' }, { kind: 'connection' }];
       if (this._groups.length) roots.push({ kind: 'now' });
