@@ -79,7 +79,7 @@ export class ICalFeeds extends Disposable {
         return;
       }
       seen.add(name);
-      const str = (k: string): string | undefined => (typeof o[k] === 'string' && (o[k] as string).length < 2000 ? (o[k] as string) : undefined);
+      const str = (k: string): string | undefined => (typeof o[k] === 'string' && (o[k]).length < 2000 ? (o[k]) : undefined);
       out.push({ name, url: str('url'), rotationId: str('rotationId'), role: str('role'), pair: str('pair') });
     });
     return out;
