@@ -20,6 +20,18 @@ describe('activation (real VS Code host)', () => {
     await screenshot('activation-sidebar');
   });
 
+  it('contributes a walkthrough, and the host resolves the localised manifest strings', () => {
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
+      displayName: string;
+      contributes: { commands: Array<{ command: string; title: string }>; walkthroughs: Array<{ id: string; steps: Array<{ id: string; title: string }> }> };
+    };
+    assert.strictEqual(pkg.displayName, 'On-Call');
+    assert.strictEqual(pkg.contributes.commands.find((c) => c.command === 'oncall.connect')?.title, 'Connect to Alert Source…');
+    const w = pkg.contributes.walkthroughs.find((x) => x.id === 'oncall.gettingStarted');
+    assert.deepStrictEqual(w?.steps.map((s) => s.id), ['connect', 'identity', 'status', 'source', 'guard']);
+    assert.ok(w.steps.every((s) => !s.title.startsWith('%')), 'step titles resolved');
+  });
+
   it('shows the status bar item, which opens the Alerts view', async () => {
     const api = await activateExtension();
     assert.match(api.statusBar.item.text, /^\$\((bell|bell-slash|debug-disconnect)\)/);

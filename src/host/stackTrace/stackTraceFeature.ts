@@ -76,7 +76,9 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
     );
     this._decoration = this._register(
       vscode.window.createTextEditorDecorationType({
-        gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', 'alert-gutter.svg'),
+        // Light and dark variants: the dark theme needs a lighter red to stay visible.
+        light: { gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', 'alert-gutter-light.svg') },
+        dark: { gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', 'alert-gutter-dark.svg') },
         gutterIconSize: 'contain',
         isWholeLine: true,
         backgroundColor: new vscode.ThemeColor('diffEditor.removedLineBackground'),
