@@ -49,7 +49,7 @@ install_host() { # $1 = code-server version
   local npm_cli; npm_cli="$(dirname "$(readlink -f "$(command -v npm)")")/npm-cli.js"
   local clean_env=(env -u NODE -u npm_node_execpath -u npm_execpath -u npm_config_node_gyp)
   while IFS= read -r var; do clean_env+=(-u "$var"); done < <(env | grep -o '^npm_lifecycle_[^=]*\|^npm_package_[^=]*\|^npm_config_user_agent' || true)
-  if ! (cd "$dir" && "${clean_env[@]}" PATH="$PATH" "$nodebin" "$npm_cli" install --no-audit --no-fund --foreground-scripts "code-server@$v" > install.log 2>&1); then
+  if ! (cd "$dir" && "${clean_env[@]}" PATH="$PATH" "$nodebin" "$npm_cli" install --no-audit --no-fund --unsafe-perm --foreground-scripts "code-server@$v" > install.log 2>&1); then
     tail -40 "$dir/install.log"; log "code-server $v failed to install; see $dir/install.log"; exit 1
   fi
   "$nodebin" "$dir/node_modules/code-server/out/node/entry.js" --version | tail -1
