@@ -48,7 +48,7 @@ export class Secrets extends Disposable {
       else await this._storage.delete(key);
     } catch (e) {
       this._logger.error(`could not save the token to the keychain: ${e instanceof Error ? e.message : 'unknown error'}`);
-      throw new Error('Could not save the token to the keychain. See the On Call log for details.', { cause: e });
+      throw new Error(vscode.l10n.t('Could not save the token to the keychain. See the On Call log for details.'), { cause: e });
     }
   }
 }

@@ -142,11 +142,11 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
       case 'group':
         return this._groupItem(element.key);
       case 'more': {
-        const item = new vscode.TreeItem(`Show ${Math.min(element.hidden, this._pageSize)} more (${element.hidden} hidden)`, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(vscode.l10n.t('Show {0} more ({1} hidden)', Math.min(element.hidden, this._pageSize), element.hidden), vscode.TreeItemCollapsibleState.None);
         item.id = `more:${element.groupKey}`;
         item.iconPath = new vscode.ThemeIcon('ellipsis');
         item.contextValue = 'more';
-        item.command = { command: Commands.showMore, title: 'Show More', arguments: [element.groupKey] };
+        item.command = { command: Commands.showMore, title: vscode.l10n.t('Show More'), arguments: [element.groupKey] };
         return item;
       }
       case 'alert':
@@ -166,7 +166,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
       try {
         for (const child of await c.children(a)) out.push({ kind: 'child', alertId: a.id, child, parent: element });
       } catch (e) {
-        out.push({ kind: 'child', alertId: a.id, parent: element, child: { id: `error:${c.order}`, label: `Could not load details: ${e instanceof Error ? e.message : String(e)}`, icon: new vscode.ThemeIcon('error') } });
+        out.push({ kind: 'child', alertId: a.id, parent: element, child: { id: `error:${c.order}`, label: vscode.l10n.t('Could not load details: {0}', e instanceof Error ? e.message : String(e)), icon: new vscode.ThemeIcon('error') } });
       }
     }
     return out;
@@ -174,11 +174,11 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
 
   private _groupItem(key: string): vscode.TreeItem {
     const g = this._groupByKey.get(key);
-    const label = displayText(g?.label ?? key, 120) || '(none)';
+    const label = displayText(g?.label ?? key, 120) || vscode.l10n.t('(none)');
     const item = new vscode.TreeItem(label, g && g.triggered > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `group:${this._groupBy}:${key}`;
     const total = g?.alerts.length ?? 0;
-    item.description = g && g.triggered > 0 ? `${g.triggered} firing · ${total}` : `${total}`;
+    item.description = g && g.triggered > 0 ? vscode.l10n.t('{0} firing · {1}', g.triggered, total) : `${total}`;
     item.contextValue = 'group';
     item.iconPath = new vscode.ThemeIcon(this._groupBy === 'service' ? 'server-process' : this._groupBy === 'severity' ? 'flame' : 'pulse');
     return item;
@@ -187,21 +187,22 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   private _alertItem(id: string): vscode.TreeItem {
     const a = this._model.get(id);
     if (!a) {
-      const gone = new vscode.TreeItem('(alert no longer available)');
+      const gone = new vscode.TreeItem(vscode.l10n.t('(alert no longer available)'));
       gone.id = `alert:${id}`;
       return gone;
     }
     const now = this._clock.now();
     const expandable = this._contributors.some((c) => c.hasChildren(a));
-    const item = new vscode.TreeItem(displayText(a.title, 200) || '(untitled alert)', expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(displayText(a.title, 200) || vscode.l10n.t('(untitled alert)'), expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `alert:${a.id}`;
     const [icon, color] = SEVERITY_ICON[a.severity];
     item.iconPath = a.status === 'resolved' ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('charts.green')) : new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
-    item.description = describeAlert(a, now, this._groupBy);
+    const description = describeAlert(a, now, this._groupBy);
+    item.description = description;
     item.tooltip = alertTooltip(a, now);
     const flags = [a.status, isSafeExternalUrl(a.runbookUrl) ? 'runbook' : '', isSafeExternalUrl(a.url) ? 'url' : '', a.stackTrace ? 'trace' : ''].filter(Boolean);
     item.contextValue = `alert:${flags.join(':')}`;
-    item.accessibilityInformation = { label: `${a.severity} alert ${displayText(a.title, 200)}, ${a.status}, ${item.description}` };
+    item.accessibilityInformation = { label: vscode.l10n.t('{0} alert {1}, {2}, {3}', a.severity, displayText(a.title, 200), a.status, description) };
     return item;
   }
 }
@@ -222,8 +223,8 @@ export function describeAlert(a: Alert, now: number, groupBy: GroupBy): string {
   const parts: string[] = [];
   if (groupBy !== 'service') parts.push(displayText(a.service, 60));
   parts.push(formatAge(now - Date.parse(a.startedAt)));
-  if (a.status === 'acknowledged') parts.push(`acked by ${displayText(a.acknowledgedBy?.name, 60) || 'someone'}`);
-  if (a.status === 'resolved') parts.push('resolved');
+  if (a.status === 'acknowledged') parts.push(vscode.l10n.t('acked by {0}', displayText(a.acknowledgedBy?.name, 60) || vscode.l10n.t('someone')));
+  if (a.status === 'resolved') parts.push(vscode.l10n.t('resolved'));
   if (a.status === 'triggered') {
     const esc = escalationText(a, now);
     if (esc) parts.push(esc);
@@ -240,16 +241,16 @@ export function alertTooltip(a: Alert, now: number): vscode.MarkdownString {
   const row = (k: string, v: string | undefined): void => {
     if (v) md.appendMarkdown(`${k}: `).appendText(v).appendMarkdown('  \n');
   };
-  row('Severity', a.severity);
-  row('Status', a.status + (a.acknowledgedBy ? ` by ${displayText(a.acknowledgedBy.name, 80)}` : ''));
-  row('Service', displayText(a.service, 100) + (a.environment ? ` (${displayText(a.environment, 40)})` : ''));
-  row('Started', `${new Date(a.startedAt).toISOString().replace('T', ' ').slice(0, 16)} UTC (${formatAge(now - Date.parse(a.startedAt))} ago)`);
-  if (a.status === 'triggered') row('Escalation', escalationText(a, now));
-  if (a.assignees.length) row('Assigned', a.assignees.map((p) => displayText(p.name, 60)).join(', '));
+  row(vscode.l10n.t('Severity'), a.severity);
+  row(vscode.l10n.t('Status'), a.acknowledgedBy ? vscode.l10n.t('{0} by {1}', a.status, displayText(a.acknowledgedBy.name, 80)) : a.status);
+  row(vscode.l10n.t('Service'), a.environment ? vscode.l10n.t('{0} ({1})', displayText(a.service, 100), displayText(a.environment, 40)) : displayText(a.service, 100));
+  row(vscode.l10n.t('Started'), vscode.l10n.t('{0} UTC ({1} ago)', new Date(a.startedAt).toISOString().replace('T', ' ').slice(0, 16), formatAge(now - Date.parse(a.startedAt))));
+  if (a.status === 'triggered') row(vscode.l10n.t('Escalation'), escalationText(a, now));
+  if (a.assignees.length) row(vscode.l10n.t('Assigned'), a.assignees.map((p) => displayText(p.name, 60)).join(', '));
   if (a.description) md.appendMarkdown('\n').appendText(displayBlock(a.description, 1500, 15)).appendMarkdown('\n\n');
   const labels = Object.entries(a.labels).slice(0, 20);
   if (labels.length) {
-    md.appendMarkdown('\nLabels: ');
+    md.appendMarkdown('\n').appendText(vscode.l10n.t('Labels:')).appendMarkdown(' ');
     md.appendText(labels.map(([k, v]) => `${displayText(k, 40)}=${displayText(v, 80)}`).join(', '));
   }
   return md;

@@ -24,7 +24,7 @@ export class DemoBridge implements vscode.Disposable {
   async start(): Promise<string> {
     if (this._url && this._child && this._child.exitCode === null) return this._url;
     const script = vscode.Uri.joinPath(this._extensionUri, 'dist', 'bridge.js').fsPath;
-    if (!fs.existsSync(script)) throw new Error('The demo bridge is missing from this installation (dist/bridge.js). Reinstall the extension.');
+    if (!fs.existsSync(script)) throw new Error(vscode.l10n.t('The demo bridge is missing from this installation (dist/bridge.js). Reinstall the extension.'));
     const workspace = vscode.Uri.joinPath(this._storageUri, 'demo-workspace').fsPath;
     fs.mkdirSync(this._storageUri.fsPath, { recursive: true });
     // In desktop VS Code execPath is Electron: ELECTRON_RUN_AS_NODE makes it a plain Node for the child.
@@ -36,7 +36,7 @@ export class DemoBridge implements vscode.Disposable {
     this._child = child;
     const url = await new Promise<string>((resolve, reject) => {
       let stderr = '';
-      const timer = setTimeout(() => reject(new Error('The demo alert source did not start within 30 s. See the On Call log.')), 30000);
+      const timer = setTimeout(() => reject(new Error(vscode.l10n.t('The demo alert source did not start within 30 s. See the On Call log.'))), 30000);
       child.stderr?.on('data', (d: Buffer) => {
         const s = d.toString();
         stderr = (stderr + s).slice(-4000);
@@ -52,7 +52,7 @@ export class DemoBridge implements vscode.Disposable {
       child.once('exit', (code) => {
         clearTimeout(timer);
         this._url = undefined;
-        reject(new Error(`The demo alert source exited (code ${code ?? 'none'}). ${stderr.split('\n').slice(-3).join(' ')}`));
+        reject(new Error(vscode.l10n.t('The demo alert source exited (code {0}). {1}', code ?? 'none', stderr.split('\n').slice(-3).join(' '))));
       });
     });
     this._url = url;

@@ -156,8 +156,8 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     if (!d.risky) return [];
     const range = new vscode.Range(0, 0, 0, 0);
     return [
-      new vscode.CodeLens(range, { title: `$(warning) Deploying now is risky: ${firstSentence(d)}`, command: Commands.checkDeploy, tooltip: d.summary }),
-      ...(d.saferTime ? [new vscode.CodeLens(range, { title: `Safer: ${d.saferTime.text}`, command: Commands.checkDeploy })] : []),
+      new vscode.CodeLens(range, { title: vscode.l10n.t('$(warning) Deploying now is risky: {0}', firstSentence(d)), command: Commands.checkDeploy, tooltip: d.summary }),
+      ...(d.saferTime ? [new vscode.CodeLens(range, { title: vscode.l10n.t('Safer: {0}', d.saferTime.text), command: Commands.checkDeploy })] : []),
     ].filter(() => vscode.languages.match(this._selector(), doc) > 0);
   }
 
@@ -168,7 +168,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
       this._diagnostics.delete(doc.uri);
       return;
     }
-    const diag = new vscode.Diagnostic(new vscode.Range(0, 0, 0, Math.min(200, doc.lineAt(0).text.length)), `Deploying now is risky: ${d.summary}`, vscode.DiagnosticSeverity.Warning);
+    const diag = new vscode.Diagnostic(new vscode.Range(0, 0, 0, Math.min(200, doc.lineAt(0).text.length)), vscode.l10n.t('Deploying now is risky: {0}', d.summary), vscode.DiagnosticSeverity.Warning);
     diag.source = 'On Call';
     diag.code = 'risky-deploy-window';
     this._diagnostics.set(doc.uri, [diag]);
@@ -190,7 +190,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     if (!match || !this._config.enabled) return;
     const d = this.decide();
     if (!d.risky) return;
-    const choice = await this._warn({ what: `Deploy task "${displayText(task.name, 80)}"`, decision: d, canStop: true });
+    const choice = await this._warn({ what: vscode.l10n.t('Deploy task "{0}"', displayText(task.name, 80)), decision: d, canStop: true });
     if (choice === 'stop') {
       execution.terminate();
       this._log.info(`stopped task "${task.name}" at the user's request`);
@@ -207,7 +207,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     if (trimmed && vscode.tasks.taskExecutions.some((t) => taskCommandLine(t.task).includes(trimmed))) return;
     const d = this.decide();
     if (!d.risky) return;
-    const choice = await this._warn({ what: `"${displayText(match.matched, 80)}" in the terminal`, decision: d, canStop: true });
+    const choice = await this._warn({ what: vscode.l10n.t('"{0}" in the terminal', displayText(match.matched, 80)), decision: d, canStop: true });
     if (choice === 'stop') e.terminal.sendText('\u0003', false); // Ctrl-C to the running command
   }
   //#endregion
@@ -223,19 +223,19 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     if (this._responder) {
       ({ choice, reason } = await this._responder(p));
     } else {
-      const anyway = 'Deploy Anyway…';
-      const stop = p.canStop ? (modal ? 'Cancel Push' : 'Stop') : undefined;
-      const message = `${p.what}: deploying now is risky. ${p.decision.summary}`;
+      const anyway = vscode.l10n.t('Deploy Anyway…');
+      const stop = p.canStop ? (modal ? vscode.l10n.t('Cancel Push') : vscode.l10n.t('Stop')) : undefined;
+      const message = vscode.l10n.t('{0}: deploying now is risky. {1}', p.what, p.decision.summary);
       const picked = modal
         ? await vscode.window.showWarningMessage(message, { modal: true, detail: detailText(p.decision) }, ...[anyway, stop].filter((x): x is string => !!x))
         : await vscode.window.showWarningMessage(message, ...[stop, anyway].filter((x): x is string => !!x));
       choice = picked === anyway ? 'anyway' : picked && picked === stop ? 'stop' : modal ? 'stop' : 'dismiss';
       if (choice === 'anyway') {
         reason = await vscode.window.showInputBox({
-          title: 'Deploy anyway',
-          prompt: 'Why deploy now? (logged, and sent to the alert source where it supports annotations)',
+          title: vscode.l10n.t('Deploy anyway'),
+          prompt: vscode.l10n.t('Why deploy now? (logged, and sent to the alert source where it supports annotations)'),
           ignoreFocusOut: true,
-          validateInput: (v) => (v.trim().length < 3 ? 'Give a short reason (3 characters or more).' : v.length > 500 ? 'At most 500 characters.' : undefined),
+          validateInput: (v) => (v.trim().length < 3 ? vscode.l10n.t('Give a short reason (3 characters or more).') : v.length > 500 ? vscode.l10n.t('At most 500 characters.') : undefined),
         });
         if (!reason) choice = modal ? 'stop' : 'dismiss';
       }
@@ -251,7 +251,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     const id = this._identity();
     const v = validateDeployOverride({ at: this._clock.now(), author: { name: id || 'unknown', ...(id.includes('@') ? { email: id } : {}) }, reason, decisionSummary: p.decision.summary });
     if (!v.ok) {
-      void vscode.window.showErrorMessage(`On Call: ${v.errors.join(' ')}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('On Call: {0}', v.errors.join(' ')));
       return false;
     }
     this._log.warn(`DEPLOY OVERRIDE by ${id || 'unknown'} (${p.what}): "${v.value.reason}" — overriding: ${p.decision.summary}`);
@@ -269,7 +269,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
 
   showDecision(): DeployDecision {
     const d = this.decide();
-    const msg = d.risky ? `Deploying now is risky. ${d.summary}` : `Deploying now looks fine. ${d.summary}`;
+    const msg = d.risky ? vscode.l10n.t('Deploying now is risky. {0}', d.summary) : vscode.l10n.t('Deploying now looks fine. {0}', d.summary);
     void (d.risky ? vscode.window.showWarningMessage(msg, { modal: false, detail: detailText(d) }) : vscode.window.showInformationMessage(msg));
     return d;
   }
@@ -277,13 +277,14 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
 
   //#region pre-push hook
   private async _onPush(req: PushGuardRequest): Promise<PushGuardResponse> {
-    const what = `Push to ${req.branches.map((b) => displayText(b, 60)).join(', ')}${req.remote ? ` (${displayText(req.remote, 40)})` : ''}`;
+    const branches = req.branches.map((b) => displayText(b, 60)).join(', ');
+    const what = req.remote ? vscode.l10n.t('Push to {0} ({1})', branches, displayText(req.remote, 40)) : vscode.l10n.t('Push to {0}', branches);
     const d = this.decide();
-    if (!this._config.enabled || !d.risky) return { allow: true, message: 'the deploy window is fine' };
+    if (!this._config.enabled || !d.risky) return { allow: true, message: vscode.l10n.t('the deploy window is fine') };
     const choice = await this._warn({ what, decision: d, canStop: true }, true);
     return choice === 'anyway'
-      ? { allow: true, message: `deploying anyway (override logged): ${d.summary}` }
-      : { allow: false, message: `push stopped in the editor: ${d.summary}` };
+      ? { allow: true, message: vscode.l10n.t('deploying anyway (override logged): {0}', d.summary) }
+      : { allow: false, message: vscode.l10n.t('push stopped in the editor: {0}', d.summary) };
   }
 
   private _nodePath(): string {
@@ -306,14 +307,14 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
 
   async installPushGuard(): Promise<string[]> {
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('On Call: installing the push guard runs git and writes a git hook, so it needs a trusted workspace.', 'Manage Workspace Trust').then((a) => {
+      void vscode.window.showWarningMessage(vscode.l10n.t('On Call: installing the push guard runs git and writes a git hook, so it needs a trusted workspace.'), vscode.l10n.t('Manage Workspace Trust')).then((a) => {
         if (a) void vscode.commands.executeCommand('workbench.trust.manage');
       });
       return [];
     }
     const repos = await this._folders();
     if (repos.length === 0) {
-      void vscode.window.showWarningMessage('On Call: no git repository in this workspace to guard.');
+      void vscode.window.showWarningMessage(vscode.l10n.t('On Call: no git repository in this workspace to guard.'));
       return [];
     }
     await this._server.start();
@@ -324,7 +325,11 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
       done.push(r.root);
       this._log.info(`push guard ${how} in ${r.root}${how === 'chained' ? ' (your existing pre-push hook runs first)' : ''}`);
     }
-    void vscode.window.showInformationMessage(`On Call: push guard installed in ${done.length} repositor${done.length === 1 ? 'y' : 'ies'}. Pushes to protected branches during risky windows now ask first.`);
+    void vscode.window.showInformationMessage(
+      done.length === 1
+        ? vscode.l10n.t('On Call: push guard installed in {0} repository. Pushes to protected branches during risky windows now ask first.', done.length)
+        : vscode.l10n.t('On Call: push guard installed in {0} repositories. Pushes to protected branches during risky windows now ask first.', done.length),
+    );
     return done;
   }
 
@@ -332,7 +337,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     const removed: string[] = [];
     for (const r of await this._folders()) if (removeHook(r)) removed.push(r.root);
     this._log.info(`push guard removed from ${removed.length} repositories`);
-    void vscode.window.showInformationMessage(removed.length ? 'On Call: push guard removed (any hook it had chained is back).' : 'On Call: no push guard was installed.');
+    void vscode.window.showInformationMessage(removed.length ? vscode.l10n.t('On Call: push guard removed (any hook it had chained is back).') : vscode.l10n.t('On Call: no push guard was installed.'));
     return removed;
   }
 
@@ -388,7 +393,7 @@ function taskCommandLine(task: vscode.Task): string {
 }
 
 function firstSentence(d: DeployDecision): string {
-  const rule = d.rules[0]?.label ?? 'risky window';
+  const rule = d.rules[0]?.label ?? vscode.l10n.t('risky window');
   const paged = d.pagedInstead?.[0]?.text;
   return `${displayText(rule, 80)}${paged ? ` — ${displayText(paged, 120)}` : ''}`;
 }
@@ -397,6 +402,6 @@ function detailText(d: DeployDecision): string {
   const lines = [...d.rules.map((r) => `• ${r.explanation}`)];
   for (const p of d.pagedInstead ?? []) lines.push(`• ${p.text}`);
   if (d.authorNextShift) lines.push(`• ${d.authorNextShift.text}`);
-  if (d.saferTime) lines.push(`• Safer: ${d.saferTime.text}`);
+  if (d.saferTime) lines.push(`• ${vscode.l10n.t('Safer: {0}', d.saferTime.text)}`);
   return lines.map((l) => displayText(l, 300)).join('\n');
 }

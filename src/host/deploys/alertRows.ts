@@ -118,9 +118,9 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
     if (mine) {
       rows.push({
         id: 'deploys:afterMyDeploy',
-        label: `Started after your deploy ${shortSha(mine.sha)}`,
-        description: `${mine.minutesAfter} min after`,
-        tooltip: plainTooltip([`This alert started ${mine.minutesAfter} minutes after your deploy of ${displayText(alert.service, 80)} (${shortSha(mine.sha)}).`]),
+        label: vscode.l10n.t('Started after your deploy {0}', shortSha(mine.sha)),
+        description: vscode.l10n.t('{0} min after', mine.minutesAfter),
+        tooltip: plainTooltip([vscode.l10n.t('This alert started {0} minutes after your deploy of {1} ({2}).', mine.minutesAfter, displayText(alert.service, 80), shortSha(mine.sha))]),
         icon: new vscode.ThemeIcon('eye', new vscode.ThemeColor('charts.orange')),
       });
     }
@@ -129,16 +129,16 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
     if (!vscode.workspace.isTrusted) {
       rows.push({
         id: 'deploys:restricted',
-        label: 'Suspect commits need a trusted workspace',
-        description: 'git runs with the repository’s config',
-        tooltip: plainTooltip(['Blame, suspect commits and diffs run git in this repository, which honours its config. Trust the workspace to see them.']),
+        label: vscode.l10n.t('Suspect commits need a trusted workspace'),
+        description: vscode.l10n.t('git runs with the repository’s config'),
+        tooltip: plainTooltip([vscode.l10n.t('Blame, suspect commits and diffs run git in this repository, which honours its config. Trust the workspace to see them.')]),
         icon: new vscode.ThemeIcon('shield'),
-        command: { command: 'workbench.trust.manage', title: 'Manage Workspace Trust' },
+        command: { command: 'workbench.trust.manage', title: vscode.l10n.t('Manage Workspace Trust') },
       });
       return rows;
     }
     if ((vscode.workspace.workspaceFolders ?? []).every((f) => f.uri.scheme !== 'file')) {
-      rows.push(infoRow('deploys:noFolder', 'Open the service’s repository to see suspect commits', 'info'));
+      rows.push(infoRow('deploys:noFolder', vscode.l10n.t('Open the service’s repository to see suspect commits'), 'info'));
       return rows;
     }
     const key = JSON.stringify([alert.id, alert.startedAt, alert.commitSha ?? '', alert.stackTrace?.length ?? 0, eff.found ? [eff.deploy.id, eff.deploy.commitSha, eff.range?.from ?? ''] : eff.reason]);
@@ -175,7 +175,7 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
     // Most analyses take well under a second; a slow one (huge range, cold disk) gets a Cancel button.
     const offer = setTimeout(() => {
       void vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `On Call: finding suspect commits for "${title}"…`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('On Call: finding suspect commits for "{0}"…', title), cancellable: true },
         (_p, token) => {
           token.onCancellationRequested(() => ac.abort());
           return work.catch(() => undefined);
@@ -203,7 +203,7 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
     if (signal.aborted) throw new GitError('cancelled', 'cancelled');
     const folder = resolved[0]?.folder;
     const repo = folder !== undefined ? await this._ctx.repos.open(folder) : (await this._ctx.repos.primary())?.repo;
-    if (repo === undefined) return [infoRow('deploys:noRepo', 'No git repository in this workspace', 'info', 'open the service’s repository to see suspect commits')];
+    if (repo === undefined) return [infoRow('deploys:noRepo', vscode.l10n.t('No git repository in this workspace'), 'info', vscode.l10n.t('open the service’s repository to see suspect commits'))];
 
     const frames: SuspectFrameInput[] = [];
     for (const f of resolved) {
@@ -232,7 +232,9 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
     if (missing.length > 0) rows.push(adviceRow('deploys:fetch', fetchAdvice(missing)));
     if (frames.length === 0) {
       // Nothing to rank commits against: one plain row instead of an empty "Suspect commits" list.
-      const why = alert.stackTrace ? 'No suspect commits: no in-app frame of the stack trace is a file of this repository' : 'No suspect commits: the alert has no stack trace';
+      const why = alert.stackTrace
+        ? vscode.l10n.t('No suspect commits: no in-app frame of the stack trace is a file of this repository')
+        : vscode.l10n.t('No suspect commits: the alert has no stack trace');
       rows.push(infoRow('deploys:noFrames', why, 'info'));
       return rows;
     }
@@ -257,12 +259,12 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
       };
       if (t.description) child.description = t.description;
       const target: CommitTarget = { root: repo.root, sha: s.sha };
-      child.command = { command: Commands.openCommit, title: 'Open Commit Changes', arguments: [target] };
+      child.command = { command: Commands.openCommit, title: vscode.l10n.t('Open Commit Changes'), arguments: [target] };
       this.commitTargets.set(child, target);
       children.push(child);
     }
     if (children.length === 0) {
-      const why = report.basis === 'deploy-range' ? 'No commit of the deploy touches the files in the stack trace' : 'git blame found no commit for the frame lines';
+      const why = report.basis === 'deploy-range' ? vscode.l10n.t('No commit of the deploy touches the files in the stack trace') : vscode.l10n.t('git blame found no commit for the frame lines');
       children.push(infoRow('deploys:noSuspects', why, 'info', displayText(report.basisNote, 200)));
     }
     report.warnings.forEach((w, i) => children.push(infoRow(`deploys:warning:${i}`, displayText(w, 200), 'warning')));
@@ -309,21 +311,23 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
       if (!drift?.fileDeleted) {
         const uri = vscode.Uri.file(path.join(repo.root, ...local.p.split('/')));
         const at = Math.max(0, local.line - 1);
-        child.command = { command: 'vscode.open', title: 'Open', arguments: [uri, { selection: new vscode.Range(at, 0, at, 0), preview: true }] };
+        child.command = { command: 'vscode.open', title: vscode.l10n.t('Open'), arguments: [uri, { selection: new vscode.Range(at, 0, at, 0), preview: true }] };
       } else if (target) {
-        child.command = { command: Commands.openAtDeployedVersion, title: 'Open at Deployed Version', arguments: [target] };
+        child.command = { command: Commands.openAtDeployedVersion, title: vscode.l10n.t('Open at Deployed Version'), arguments: [target] };
       }
       if (target) this.driftTargets.set(child, target);
       children.push(child);
     }
     const changed = report.frames.filter((f) => f.changedInThisDeploy === true).length;
     const drifted = [...children].filter((c) => this.driftTargets.has(c)).length;
-    const desc = [changed > 0 ? `${changed} changed in this deploy` : '', drifted > 0 ? `${drifted} differ locally` : ''].filter((s) => s !== '').join(' · ');
+    const desc = [changed > 0 ? vscode.l10n.t('{0} changed in this deploy', changed) : '', drifted > 0 ? vscode.l10n.t('{0} differ locally', drifted) : ''].filter((s) => s !== '').join(' · ');
     const row: AlertChild = {
       id: 'deploys:frames',
-      label: `Blame of the stack frames${deployed ? ` (at ${shortSha(deployed)})` : ' (at HEAD)'}`,
+      label: deployed ? vscode.l10n.t('Blame of the stack frames (at {0})', shortSha(deployed)) : vscode.l10n.t('Blame of the stack frames (at HEAD)'),
       tooltip: plainTooltip([
-        deployed ? `Who last changed each in-app frame's line in the deployed version ${deployed}.` : 'Who last changed each in-app frame’s line (the deployed version is not available, so HEAD was used).',
+        deployed
+          ? vscode.l10n.t("Who last changed each in-app frame's line in the deployed version {0}.", deployed)
+          : vscode.l10n.t('Who last changed each in-app frame’s line (the deployed version is not available, so HEAD was used).'),
       ]),
       icon: new vscode.ThemeIcon('layers'),
       children,
@@ -365,5 +369,5 @@ function infoRow(id: string, label: string, icon: string, description?: string):
 }
 
 function adviceRow(id: string, a: Advice): AlertChild {
-  return { id, label: a.label, description: a.action, tooltip: plainTooltip([a.label, `What to do: ${a.action}`]), icon: new vscode.ThemeIcon('warning', new vscode.ThemeColor('charts.yellow')) };
+  return { id, label: a.label, description: a.action, tooltip: plainTooltip([a.label, vscode.l10n.t('What to do: {0}', a.action)]), icon: new vscode.ThemeIcon('warning', new vscode.ThemeColor('charts.yellow')) };
 }

@@ -218,10 +218,10 @@ export class DeploysFeature extends Disposable {
       this._tagNotice = {
         kind: 'info',
         id: 'restricted',
-        label: 'Deploy events only: git tags need a trusted workspace',
-        description: 'Manage Workspace Trust',
+        label: vscode.l10n.t('Deploy events only: git tags need a trusted workspace'),
+        description: vscode.l10n.t('Manage Workspace Trust'),
         icon: 'shield',
-        command: { command: 'workbench.trust.manage', title: 'Manage Workspace Trust' },
+        command: { command: 'workbench.trust.manage', title: vscode.l10n.t('Manage Workspace Trust') },
       };
       return;
     }
@@ -236,7 +236,7 @@ export class DeploysFeature extends Disposable {
       } catch (e) {
         const a = adviceFor(e);
         this._log.warn(`could not read git tags: ${e instanceof Error ? e.message : String(e)}`);
-        this._tagNotice = { kind: 'info', id: 'tagError', label: `Git tags not read: ${a.label}`, description: a.action, tooltip: `${a.label}\n${a.action}`, icon: 'warning' };
+        this._tagNotice = { kind: 'info', id: 'tagError', label: vscode.l10n.t('Git tags not read: {0}', a.label), description: a.action, tooltip: `${a.label}\n${a.action}`, icon: 'warning' };
       }
     });
   }
@@ -306,26 +306,26 @@ export class DeploysFeature extends Disposable {
 
   private async _repoOrExplain(root?: string): Promise<GitRepository | undefined> {
     if (!vscode.workspace.isTrusted) {
-      const pick = await vscode.window.showInformationMessage('On Call: commit diffs run git, which needs a trusted workspace.', 'Manage Workspace Trust');
+      const pick = await vscode.window.showInformationMessage(vscode.l10n.t('On Call: commit diffs run git, which needs a trusted workspace.'), vscode.l10n.t('Manage Workspace Trust'));
       if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
       return undefined;
     }
     const repo = root !== undefined ? this._repos.byRoot(root) : (await this._repos.primary())?.repo;
-    if (!repo) void vscode.window.showWarningMessage('On Call: no git repository of this workspace holds that commit.');
+    if (!repo) void vscode.window.showWarningMessage(vscode.l10n.t('On Call: no git repository of this workspace holds that commit.'));
     return repo;
   }
 
   private _explain(e: unknown, sha?: string): void {
     const a = adviceFor(e, sha);
     this._log.warn(`${a.label}: ${e instanceof Error ? e.message : String(e)}`);
-    void vscode.window.showWarningMessage(`On Call: ${a.label} — ${a.action}.`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('On Call: {0} — {1}.', a.label, a.action));
   }
 
   /** Opens the changes of a commit (or of a deploy's range) in the diff editor. */
   async openCommit(arg?: unknown): Promise<void> {
     const t = this._commitTarget(arg);
     if (t === undefined) {
-      void vscode.window.showInformationMessage('On Call: choose a commit or deploy first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('On Call: choose a commit or deploy first.'));
       return;
     }
     let root: string | undefined;
@@ -350,7 +350,7 @@ export class DeploysFeature extends Disposable {
       if (from !== undefined && from !== sha) {
         [left, right] = await Promise.all([repo.resolveCommit(from), repo.resolveCommit(sha)]);
         files = await filesBetween(repo, left, right);
-        title = `Deploy ${shortSha(left)}..${shortSha(right)}`;
+        title = vscode.l10n.t('Deploy {0}..{1}', shortSha(left), shortSha(right));
       } else {
         const c = await commitWithFiles(repo, sha);
         right = c.sha;
@@ -366,7 +366,7 @@ export class DeploysFeature extends Disposable {
 
   private async _showChanges(root: string, left: string, right: string, files: readonly FileChange[], title: string): Promise<void> {
     if (files.length === 0) {
-      void vscode.window.showInformationMessage(`On Call: ${title} changes no files.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('On Call: {0} changes no files.', title));
       return;
     }
     const sides = files.map((f) => {
@@ -396,7 +396,7 @@ export class DeploysFeature extends Disposable {
     }
     const pick = await vscode.window.showQuickPick(
       sides.map((s) => ({ label: displayText(path.posix.basename(s.label), 120), description: `${displayText(path.posix.dirname(s.label), 200)} · ${s.file.status}`, side: s })),
-      { title, placeHolder: `${sides.length} files changed — pick one to diff` },
+      { title, placeHolder: vscode.l10n.t('{0} files changed — pick one to diff', sides.length) },
     );
     if (pick) await diffOne(pick.side);
   }
@@ -427,7 +427,7 @@ export class DeploysFeature extends Disposable {
       const right = vscode.Uri.file(path.join(t.root, ...t.workingPath.split('/')));
       const at = new vscode.Position(Math.max(0, t.workingLine - 1), 0);
       const name = displayText(path.posix.basename(t.workingPath), 120);
-      await vscode.commands.executeCommand('vscode.diff', left, right, `${name} (deployed ${shortSha(t.sha)}) ↔ working tree`, {
+      await vscode.commands.executeCommand('vscode.diff', left, right, vscode.l10n.t('{0} (deployed {1}) ↔ working tree', name, shortSha(t.sha)), {
         selection: new vscode.Range(at, at),
         preview: true,
       });

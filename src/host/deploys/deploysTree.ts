@@ -82,7 +82,7 @@ export class DeploysTreeProvider extends Disposable implements vscode.TreeDataPr
     for (const [k, v] of text.details) md.appendMarkdown(`${k}: `).appendText(v).appendMarkdown('  \n');
     item.tooltip = md;
     item.contextValue = `deploy:commit${watching ? ':watching' : ''}`;
-    item.command = { command: Commands.openCommit, title: 'Open Commit Changes', arguments: [element] };
+    item.command = { command: Commands.openCommit, title: vscode.l10n.t('Open Commit Changes'), arguments: [element] };
     item.accessibilityInformation = { label: `${text.label}, ${text.description}` };
     return item;
   }

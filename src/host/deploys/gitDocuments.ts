@@ -47,18 +47,18 @@ export class GitDocuments extends Disposable implements vscode.TextDocumentConte
       this._log.warn(`refused git document: ${e instanceof Error ? e.message : String(e)}`);
       throw e;
     }
-    if (!vscode.workspace.isTrusted) throw new Error('Reading files from git needs a trusted workspace.');
+    if (!vscode.workspace.isTrusted) throw new Error(vscode.l10n.t('Reading files from git needs a trusted workspace.'));
     if (!this._offered.has(gitDocKey(ref))) {
-      throw new Error('This git document is no longer available: reopen it from the On Call views (Deploys, or the rows under an alert).');
+      throw new Error(vscode.l10n.t('This git document is no longer available: reopen it from the On Call views (Deploys, or the rows under an alert).'));
     }
     if (ref.sha === 'empty') return '';
     const repo = this._repoFor(ref.root);
-    if (repo === undefined) throw new Error('This git document belongs to a repository that is not open in this window.');
+    if (repo === undefined) throw new Error(vscode.l10n.t('This git document belongs to a repository that is not open in this window.'));
     const ac = new AbortController();
     const sub = token.onCancellationRequested(() => ac.abort());
     try {
       const file = await repo.showFileAt(ref.sha, ref.path, { signal: ac.signal });
-      if (file.binary) return `(binary file, ${file.size} bytes — not shown)`;
+      if (file.binary) return vscode.l10n.t('(binary file, {0} bytes — not shown)', file.size);
       return file.content;
     } finally {
       sub.dispose();

@@ -7,7 +7,7 @@ import type { Logger } from '../../core/util/logger';
 /** Thrown when git work is asked for in restricted mode: git honours a repository's config, so never there. */
 export class UntrustedWorkspaceError extends Error {
   constructor() {
-    super('suspect commits, blame and diffs need a trusted workspace (git runs with the repository\'s config)');
+    super(vscode.l10n.t("suspect commits, blame and diffs need a trusted workspace (git runs with the repository's config)"));
   }
 }
 

@@ -26,7 +26,7 @@ export class HandoffFeature extends Disposable {
   async open(): Promise<vscode.TextDocument | undefined> {
     const c = this._connections.connection;
     if (!c) {
-      void vscode.window.showWarningMessage('On Call: connect to an alert source first — the summary is built from its alerts.');
+      void vscode.window.showWarningMessage(vscode.l10n.t('On Call: connect to an alert source first — the summary is built from its alerts.'));
       return undefined;
     }
     const now = this._clock.now();

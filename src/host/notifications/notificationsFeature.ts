@@ -95,10 +95,17 @@ export class NotificationsFeature extends Disposable {
     const held = this._throttle.flush(this._clock.now());
     if (!held?.length) return;
     const critical = held.filter((a) => a.severity === 'critical').length;
-    const text = `On Call: ${held.length} more alert${held.length === 1 ? '' : 's'} fired${critical ? ` (${critical} critical)` : ''}.`;
+    const n = held.length;
+    const text = critical
+      ? n === 1
+        ? vscode.l10n.t('On Call: {0} more alert fired ({1} critical).', n, critical)
+        : vscode.l10n.t('On Call: {0} more alerts fired ({1} critical).', n, critical)
+      : n === 1
+        ? vscode.l10n.t('On Call: {0} more alert fired.', n)
+        : vscode.l10n.t('On Call: {0} more alerts fired.', n);
     this.shown.push({ kind: 'summary', ids: held.map((a) => a.id), text });
     this._log.info(`storm summary: ${held.length} alerts`);
-    void vscode.window.showWarningMessage(text, 'Show Alerts').then((a) => {
+    void vscode.window.showWarningMessage(text, vscode.l10n.t('Show Alerts')).then((a) => {
       if (a) void vscode.commands.executeCommand(`${Views.alerts}.focus`);
     });
   }
@@ -108,13 +115,16 @@ export class NotificationsFeature extends Disposable {
     const text = `[${a.severity}] ${displayText(a.service, 40)}: ${displayText(a.title, 160)}${esc ? ` · ${esc}` : ''}`;
     this.shown.push({ kind: 'alert', ids: [a.id], text });
     this._log.info(`notifying ${a.id} (${why})`);
-    const actions = ['Acknowledge'];
-    if (a.stackTrace && this._keys.get(Keys.stackTraces)) actions.push('Open Source');
-    if (isSafeExternalUrl(a.runbookUrl)) actions.push('Open Runbook');
+    const acknowledge = vscode.l10n.t('Acknowledge');
+    const openSource = vscode.l10n.t('Open Source');
+    const openRunbook = vscode.l10n.t('Open Runbook');
+    const actions = [acknowledge];
+    if (a.stackTrace && this._keys.get(Keys.stackTraces)) actions.push(openSource);
+    if (isSafeExternalUrl(a.runbookUrl)) actions.push(openRunbook);
     const show = a.severity === 'critical' ? vscode.window.showErrorMessage : a.severity === 'info' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
     const pick = await show(text, ...actions);
-    if (pick === 'Acknowledge') await vscode.commands.executeCommand(Commands.acknowledge, a.id);
-    if (pick === 'Open Source') await vscode.commands.executeCommand(Commands.openSource, a.id);
-    if (pick === 'Open Runbook') await vscode.commands.executeCommand(Commands.openRunbook, a.id);
+    if (pick === acknowledge) await vscode.commands.executeCommand(Commands.acknowledge, a.id);
+    if (pick === openSource) await vscode.commands.executeCommand(Commands.openSource, a.id);
+    if (pick === openRunbook) await vscode.commands.executeCommand(Commands.openRunbook, a.id);
   }
 }

@@ -137,40 +137,39 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
         const s = this.myStatus();
         const id = this._identity();
         let label: string;
-        if (!id) label = 'Set your identity to see your shifts';
-        else if (!s) label = 'No schedule from this alert source';
-        else if (s.onCall) label = `You are on call${s.until !== undefined ? ` until ${formatShiftTime(s.until, this.timeZone, now)}` : ''}`;
-        else label = `You are off call${s.nextShiftStart !== undefined ? ` · next shift ${formatShiftTime(s.nextShiftStart, this.timeZone, now)}` : ''}`;
+        if (!id) label = vscode.l10n.t('Set your identity to see your shifts');
+        else if (!s) label = vscode.l10n.t('No schedule from this alert source');
+        else if (s.onCall) label = s.until !== undefined ? vscode.l10n.t('You are on call until {0}', formatShiftTime(s.until, this.timeZone, now)) : vscode.l10n.t('You are on call');
+        else label = s.nextShiftStart !== undefined ? vscode.l10n.t('You are off call · next shift {0}', formatShiftTime(s.nextShiftStart, this.timeZone, now)) : vscode.l10n.t('You are off call');
         const item = new vscode.TreeItem(label, None);
         item.id = 'me';
         item.iconPath = new vscode.ThemeIcon(s?.onCall ? 'bell' : 'bell-slash', s?.onCall ? new vscode.ThemeColor('charts.green') : undefined);
         item.description = displayText(id, 80) || undefined;
-        if (!id) item.command = { command: 'workbench.action.openSettings', title: 'Set identity', arguments: ['oncall.identity'] };
+        if (!id) item.command = { command: 'workbench.action.openSettings', title: vscode.l10n.t('Set identity'), arguments: ['oncall.identity'] };
         return item;
       }
       case 'connection': {
         const st = this._connections.connection?.state;
         const url = redactUrl(this._connections.url);
-        const demo = this._connections.isDemo ? ' (demo)' : '';
-        let label = 'Connecting…';
+        let label = vscode.l10n.t('Connecting…');
         let icon = 'loading~spin';
         if (st?.state === 'connected') {
-          label = `Connected${demo}`;
+          label = this._connections.isDemo ? vscode.l10n.t('Connected (demo)') : vscode.l10n.t('Connected');
           icon = 'plug';
         } else if (st?.state === 'reconnecting' || st?.state === 'closed') {
           const secs = st.retryAt !== undefined ? Math.max(0, Math.ceil((st.retryAt - now) / 1000)) : undefined;
-          label = `Not connected${secs !== undefined ? ` — retrying in ${secs} s` : ''}`;
+          label = secs !== undefined ? vscode.l10n.t('Not connected — retrying in {0} s', secs) : vscode.l10n.t('Not connected');
           icon = 'debug-disconnect';
         }
         const item = new vscode.TreeItem(label, None);
         item.id = 'connection';
         item.iconPath = new vscode.ThemeIcon(icon);
         item.description = url;
-        item.tooltip = st?.lastError ? `${url}\nLast error: ${displayText(st.lastError, 300)}` : url;
+        item.tooltip = st?.lastError ? [url, vscode.l10n.t('Last error: {0}', displayText(st.lastError, 300))].join('\n') : url;
         return item;
       }
       case 'now': {
-        const item = new vscode.TreeItem('On call now', Expanded);
+        const item = new vscode.TreeItem(vscode.l10n.t('On call now'), Expanded);
         item.id = 'now';
         item.iconPath = new vscode.ThemeIcon('organization');
         return item;
@@ -183,7 +182,7 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
         const roles = rs.map((r) => (distinctRoles ? r.role! : r.rotation.name));
         const item = new vscode.TreeItem(displayText(g?.pair ?? roles.join(' + '), 80), Expanded);
         item.id = `group:${g?.pair ?? e.index}`;
-        item.description = g?.pair !== undefined ? `paired: ${roles.join(' + ')}` : undefined;
+        item.description = g?.pair !== undefined ? vscode.l10n.t('paired: {0}', roles.join(' + ')) : undefined;
         item.iconPath = new vscode.ThemeIcon('people');
         return item;
       }
@@ -192,7 +191,7 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
         return this._rotationItem(g?.rotations[e.index], now, g?.pair !== undefined);
       }
       case 'escalation': {
-        const item = new vscode.TreeItem('Escalation', vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(vscode.l10n.t('Escalation'), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = 'escalation';
         item.iconPath = new vscode.ThemeIcon('arrow-swap');
         return item;
@@ -202,7 +201,9 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
         const item = new vscode.TreeItem(displayText(chain?.policy.name ?? '?', 80), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `policy:${chain?.policy.id ?? e.index}`;
         item.description = chain ? displayText(chain.text, 300) : undefined;
-        item.tooltip = chain ? `${displayText(chain.text, 500)}${chain.policy.services.length ? `\nServices: ${chain.policy.services.map((s) => displayText(s, 60)).join(', ')}` : ''}` : undefined;
+        item.tooltip = chain
+          ? [displayText(chain.text, 500), ...(chain.policy.services.length ? [vscode.l10n.t('Services: {0}', chain.policy.services.map((s) => displayText(s, 60)).join(', '))] : [])].join('\n')
+          : undefined;
         item.iconPath = new vscode.ThemeIcon('list-ordered');
         return item;
       }
@@ -210,7 +211,7 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
         const tier = this._chain(e.policy)?.tiers[e.index];
         const item = new vscode.TreeItem(`${tier?.level ?? e.index + 1}. ${displayText(tier?.label ?? '?', 120)}`, None);
         item.id = `tier:${e.policy}:${e.index}`;
-        item.description = tier ? (tier.pagedAfterMinutes === 0 ? 'paged at once' : `after ${tier.pagedAfterMinutes} min unacked`) : undefined;
+        item.description = tier ? (tier.pagedAfterMinutes === 0 ? vscode.l10n.t('paged at once') : vscode.l10n.t('after {0} min unacked', tier.pagedAfterMinutes)) : undefined;
         item.iconPath = new vscode.ThemeIcon('person');
         return item;
       }
@@ -225,12 +226,12 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
 
   private _rotationItem(r: RotationOnCall | undefined, now: number, paired: boolean): vscode.TreeItem {
     if (!r) return new vscode.TreeItem('?');
-    const people = r.people.map((p) => displayText(p.name, 60)).join(', ') || 'nobody on call';
+    const people = r.people.map((p) => displayText(p.name, 60)).join(', ') || vscode.l10n.t('nobody on call');
     const title = paired || !r.role ? r.rotation.name : r.role;
     const item = new vscode.TreeItem(`${displayText(title, 40)}: ${people}`, vscode.TreeItemCollapsibleState.None);
     item.id = `rotation:${r.rotation.id}`;
     const end = r.shifts.reduce((m, s) => Math.max(m, s.end), 0);
-    item.description = end ? `until ${formatShiftTime(end, this.timeZone, now)}` : undefined;
+    item.description = end ? vscode.l10n.t('until {0}', formatShiftTime(end, this.timeZone, now)) : undefined;
     item.iconPath = new vscode.ThemeIcon(r.people.some((p) => this._isMe(p)) ? 'account' : 'person', r.people.length ? undefined : new vscode.ThemeColor('charts.red'));
     item.tooltip = [`${displayText(r.rotation.name, 80)}${r.role ? ` (${displayText(r.role, 30)})` : ''}`, ...r.people.map((p) => personLine(p, now))].join('\n');
     return item;
@@ -242,6 +243,6 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
 }
 
 function personLine(p: Person, now: number): string {
-  const local = p.timeZone ? ` — ${formatShiftTime(now, p.timeZone, now)} there (${p.timeZone})` : '';
-  return `${displayText(p.name, 60)}${p.email ? ` <${displayText(p.email, 80)}>` : ''}${local}`;
+  const who = `${displayText(p.name, 60)}${p.email ? ` <${displayText(p.email, 80)}>` : ''}`;
+  return p.timeZone ? vscode.l10n.t('{0} — {1} there ({2})', who, formatShiftTime(now, p.timeZone, now), p.timeZone) : who;
 }

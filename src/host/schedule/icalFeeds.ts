@@ -98,7 +98,7 @@ export class ICalFeeds extends Disposable {
     for (const f of feeds) {
       try {
         const url = f.url ?? (await this._secrets.get(SECRET_PREFIX + f.name));
-        if (!url) throw new Error('no URL: run "On Call: Set iCal Feed URL…"');
+        if (!url) throw new Error(vscode.l10n.t('no URL: run "On Call: Set iCal Feed URL…"'));
         const text = await fetchFeed(url);
         const r = this._parser().parseICalFeed(text, {
           now: this._clock.now(),
@@ -133,16 +133,16 @@ export class ICalFeeds extends Disposable {
 
   private async _setFeedUrl(): Promise<void> {
     const names = this.feeds().map((f) => f.name);
-    const NEW = '$(add) New feed…';
-    let name = names.length ? await vscode.window.showQuickPick([...names, NEW], { title: 'Set iCal Feed URL: which feed?' }) : NEW;
+    const NEW = vscode.l10n.t('$(add) New feed…');
+    let name = names.length ? await vscode.window.showQuickPick([...names, NEW], { title: vscode.l10n.t('Set iCal Feed URL: which feed?') }) : NEW;
     if (!name) return;
     if (name === NEW) {
-      name = (await vscode.window.showInputBox({ title: 'Name of the schedule (e.g. "Payments primary")', ignoreFocusOut: true }))?.trim();
+      name = (await vscode.window.showInputBox({ title: vscode.l10n.t('Name of the schedule (e.g. "Payments primary")'), ignoreFocusOut: true }))?.trim();
       if (!name) return;
     }
     const url = await vscode.window.showInputBox({
-      title: `iCal URL for "${name}"`,
-      prompt: 'Stored in your OS keychain: these URLs usually contain a secret token.',
+      title: vscode.l10n.t('iCal URL for "{0}"', name),
+      prompt: vscode.l10n.t('Stored in your OS keychain: these URLs usually contain a secret token.'),
       password: true,
       ignoreFocusOut: true,
       validateInput: (v) => (checkFeedUrl(v.trim()) ?? undefined),
@@ -163,11 +163,11 @@ export function checkFeedUrl(url: string): string | undefined {
   try {
     u = new URL(url.replace(/^webcals?:\/\//i, 'https://'));
   } catch {
-    return 'not a URL';
+    return vscode.l10n.t('not a URL');
   }
   if (u.protocol === 'https:') return undefined;
   if (u.protocol === 'http:' && isLoopbackHost(u.hostname)) return undefined;
-  return 'use an https:// (or webcal://) URL';
+  return vscode.l10n.t('use an https:// (or webcal://) URL');
 }
 
 async function fetchFeed(url: string): Promise<string> {
@@ -176,8 +176,8 @@ async function fetchFeed(url: string): Promise<string> {
   const res = await fetch(url.replace(/^webcals?:\/\//i, 'https://'), { signal: AbortSignal.timeout(15_000), redirect: 'follow' });
   if (!res.ok) throw new Error(`HTTP ${res.status} ${displayText(res.statusText, 60)}`);
   const len = Number(res.headers.get('content-length') ?? 0);
-  if (len > MAX_BYTES) throw new Error('feed larger than 5 MB');
+  if (len > MAX_BYTES) throw new Error(vscode.l10n.t('feed larger than 5 MB'));
   const buf = await res.arrayBuffer();
-  if (buf.byteLength > MAX_BYTES) throw new Error('feed larger than 5 MB');
+  if (buf.byteLength > MAX_BYTES) throw new Error(vscode.l10n.t('feed larger than 5 MB'));
   return new TextDecoder().decode(buf);
 }

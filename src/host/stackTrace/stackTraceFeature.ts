@@ -177,14 +177,14 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
     const alert = this._connections.connection?.store.get(alertId);
     if (!alert) return false;
     if (!alert.stackTrace) {
-      void vscode.window.showInformationMessage('On Call: this alert has no stack trace.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('On Call: this alert has no stack trace.'));
       return false;
     }
-    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'On Call: resolving stack trace…' }, () => this.resolveAlert(alert));
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('On Call: resolving stack trace…') }, () => this.resolveAlert(alert));
     const top = r && topInAppFrame(r);
     if (!top?.resolved) {
-      const why = top ? top.reason : 'no frames found in the stack trace';
-      const pick = await vscode.window.showWarningMessage(`On Call: could not find the source of this alert in the workspace — ${displayText(why, 200)}.`, 'Show Resolution Details');
+      const why = top ? top.reason : vscode.l10n.t('no frames found in the stack trace');
+      const pick = await vscode.window.showWarningMessage(vscode.l10n.t('On Call: could not find the source of this alert in the workspace — {0}.', displayText(why, 200)), vscode.l10n.t('Show Resolution Details'));
       if (pick) await this.explain(alertId);
       return false;
     }
@@ -212,11 +212,11 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
     const r = await this.resolveText(text);
     const frames = [r, ...(r.causes ?? [])].flatMap((t) => t.frames);
     if (frames.length === 0) {
-      void vscode.window.showInformationMessage('On Call: no stack trace found in the clipboard.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('On Call: no stack trace found in the clipboard.'));
       return r;
     }
     const items = frames.map((f) => ({ ...frameQuickPick(f), f }));
-    const pick = await vscode.window.showQuickPick(items, { title: `Stack trace (${r.trace.language}) — ${displayText(r.trace.errorType ?? '', 60)} ${displayText(r.trace.message ?? '', 100)}`, matchOnDescription: true });
+    const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Stack trace ({0}) — {1} {2}', r.trace.language, displayText(r.trace.errorType ?? '', 60), displayText(r.trace.message ?? '', 100)), matchOnDescription: true });
     if (pick?.f.resolved) await this.openTarget(pick.f.resolved);
     return r;
   }
@@ -225,12 +225,12 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
     const params = new URLSearchParams(uri.query);
     const id = params.get('id') ?? '';
     if (uri.path !== '/alert' || !/^[\w.:@/-]{1,1024}$/.test(id)) {
-      void vscode.window.showWarningMessage(`On Call: this link is not one it understands (${displayText(uri.path, 60)}).`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('On Call: this link is not one it understands ({0}).', displayText(uri.path, 60)));
       return;
     }
     const alert = this._connections.connection?.store.get(id);
     if (!alert) {
-      void vscode.window.showWarningMessage(`On Call: alert ${displayText(id, 80)} is not in the current feed (resolved, or another alert source).`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('On Call: alert {0} is not in the current feed (resolved, or another alert source).', displayText(id, 80)));
       return;
     }
     void vscode.commands.executeCommand('oncall.alerts.focus');
@@ -250,16 +250,16 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
       const app: AlertChild[] = [];
       const lib: AlertChild[] = [];
       t.frames.forEach((f, i) => (f.frame.inApp === false ? lib : app).push(frameChild(f, `${prefix}${i}`)));
-      if (lib.length) app.push({ id: `${prefix}lib`, label: `${lib.length} library frame${lib.length === 1 ? '' : 's'}`, icon: new vscode.ThemeIcon('library'), children: lib });
+      if (lib.length) app.push({ id: `${prefix}lib`, label: lib.length === 1 ? vscode.l10n.t('{0} library frame', lib.length) : vscode.l10n.t('{0} library frames', lib.length), icon: new vscode.ThemeIcon('library'), children: lib });
       return app;
     };
     const title = [r.trace.errorType, r.trace.message].filter(Boolean).map((s) => displayText(s, 120)).join(': ');
     const stack: AlertChild = {
       id: 'stack',
-      label: `Stack (${r.trace.language}, ${r.frames.length} frame${r.frames.length === 1 ? '' : 's'})`,
+      label: r.frames.length === 1 ? vscode.l10n.t('Stack ({0}, {1} frame)', r.trace.language, r.frames.length) : vscode.l10n.t('Stack ({0}, {1} frames)', r.trace.language, r.frames.length),
       description: title,
       icon: new vscode.ThemeIcon('debug-stackframe'),
-      children: [...rows(r, 'f'), ...(r.causes ?? []).map((c, i): AlertChild => ({ id: `cause${i}`, label: `Cause: ${displayText(c.trace.errorType ?? 'exception', 80)}`, description: displayText(c.trace.message, 120), icon: new vscode.ThemeIcon('debug-stackframe-dot'), children: rows(c, `c${i}f`) }))],
+      children: [...rows(r, 'f'), ...(r.causes ?? []).map((c, i): AlertChild => ({ id: `cause${i}`, label: vscode.l10n.t('Cause: {0}', displayText(c.trace.errorType ?? vscode.l10n.t('exception'), 80)), description: displayText(c.trace.message, 120), icon: new vscode.ThemeIcon('debug-stackframe-dot'), children: rows(c, `c${i}f`) }))],
       expanded: true,
       contextValue: 'alertChild:stack',
     };
@@ -300,7 +300,7 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
           const line = t.line - 1;
           decos.push({
             range: new vscode.Range(line, 0, line, editor.document.lineAt(line).text.length),
-            renderOptions: { after: { contentText: `🔔 ${displayText(a.title, 80)} · ${formatAge(now - Date.parse(a.startedAt))} ago` } },
+            renderOptions: { after: { contentText: vscode.l10n.t('🔔 {0} · {1} ago', displayText(a.title, 80), formatAge(now - Date.parse(a.startedAt))) } },
           });
         }
       }
@@ -333,7 +333,7 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
     md.supportHtml = false;
     for (const a of alerts.slice(0, 5)) {
       md.appendMarkdown(`$(bell) **${a.severity}** `).appendText(displayText(a.title, 200)).appendMarkdown('\n\n');
-      md.appendText(`${displayText(a.service, 60)} · ${a.status} · started ${formatAge(now - Date.parse(a.startedAt))} ago`).appendMarkdown('\n\n');
+      md.appendText(vscode.l10n.t('{0} · {1} · started {2} ago', displayText(a.service, 60), a.status, formatAge(now - Date.parse(a.startedAt)))).appendMarkdown('\n\n');
       if (a.description) md.appendText(displayText(a.description, 400)).appendMarkdown('\n\n');
       md.appendMarkdown('---\n\n');
     }
@@ -345,15 +345,23 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
   async explain(alertId: string | undefined): Promise<vscode.TextDocument | undefined> {
     const alert = alertId ? this._connections.connection?.store.get(alertId) : undefined;
     if (!alert?.stackTrace) {
-      void vscode.window.showInformationMessage('On Call: select an alert with a stack trace.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('On Call: select an alert with a stack trace.'));
       return undefined;
     }
     const r = (await this.resolveAlert(alert))!;
-    const lines = [`# Stack trace resolution — ${escapeMarkdown(alert.title, 200)}`, '', `Runtime: ${r.trace.language} · ${r.frames.length} frames`, '', '| # | frame | resolved to | confidence | why |', '|---|---|---|---|---|'];
+    const lines = [
+      vscode.l10n.t('# Stack trace resolution — {0}', escapeMarkdown(alert.title, 200)),
+      '',
+      vscode.l10n.t('Runtime: {0} · {1} frames', r.trace.language, r.frames.length),
+      '',
+      vscode.l10n.t('| # | frame | resolved to | confidence | why |'),
+      '|---|---|---|---|---|',
+    ];
+    const also = (f: ResolvedFrame): string => (f.alternatives?.length ? ` ${vscode.l10n.t('(also: {0})', escapeMarkdown(f.alternatives.slice(0, 3).map((x) => x.path).join(', '), 200))}` : '');
     const row = (f: ResolvedFrame, i: number): string =>
-      `| ${i} | ${escapeMarkdown(`${f.frame.function ?? ''} ${f.frame.file ?? ''}:${f.frame.line ?? ''}`, 160)} | ${f.resolved ? escapeMarkdown(`${f.resolved.path}:${f.resolved.line ?? ''}`, 160) : '—'} | ${f.confidence} | ${escapeMarkdown(f.reason, 200)}${f.alternatives?.length ? ` (also: ${escapeMarkdown(f.alternatives.slice(0, 3).map((x) => x.path).join(', '), 200)})` : ''} |`;
+      `| ${i} | ${escapeMarkdown(`${f.frame.function ?? ''} ${f.frame.file ?? ''}:${f.frame.line ?? ''}`, 160)} | ${f.resolved ? escapeMarkdown(`${f.resolved.path}:${f.resolved.line ?? ''}`, 160) : '—'} | ${f.confidence} | ${escapeMarkdown(f.reason, 200)}${also(f)} |`;
     r.frames.forEach((f, i) => lines.push(row(f, i)));
-    lines.push('', 'Add code mappings in `.vscode/oncall.json` (`{"codeMappings": [{"stackRoot": "/app/", "sourceRoot": "services/checkout/"}]}`) or the `oncall.codeMappings` setting when frames do not resolve.');
+    lines.push('', vscode.l10n.t('Add code mappings in `.vscode/oncall.json` (`{0}`) or the `oncall.codeMappings` setting when frames do not resolve.', '{"codeMappings": [{"stackRoot": "/app/", "sourceRoot": "services/checkout/"}]}'));
     const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: lines.join('\n') });
     await vscode.window.showTextDocument(doc, { preview: true });
     return doc;
@@ -383,7 +391,7 @@ export class StackTerminalLinks implements vscode.TerminalLinkProvider<vscode.Te
       const idx = printed ? context.line.indexOf(printed) : -1;
       if (idx < 0 || !f.resolved) continue;
       const m = context.line.slice(idx + printed.length).match(/^(?::\d+(?::\d+)?|", line \d+|:line \d+|\(\d+\))/);
-      links.push({ startIndex: idx, length: printed.length + (m?.[0].length ?? 0), tooltip: `Open ${f.resolved.path}:${f.resolved.line ?? ''} (On Call)`, target: f.resolved });
+      links.push({ startIndex: idx, length: printed.length + (m?.[0].length ?? 0), tooltip: vscode.l10n.t('Open {0} (On Call)', `${f.resolved.path}:${f.resolved.line ?? ''}`), target: f.resolved });
     }
     return links;
   }
@@ -402,9 +410,9 @@ function frameChild(f: ResolvedFrame, id: string): AlertChild {
     id,
     label,
     description: where,
-    tooltip: `${displayText(f.frame.raw, 300)}\n${f.resolved ? `→ ${f.resolved.path}:${f.resolved.line ?? ''} (${f.confidence}: ${displayText(f.reason, 200)})` : `not resolved: ${displayText(f.reason, 200)}`}`,
+    tooltip: `${displayText(f.frame.raw, 300)}\n${f.resolved ? `→ ${f.resolved.path}:${f.resolved.line ?? ''} (${f.confidence}: ${displayText(f.reason, 200)})` : vscode.l10n.t('not resolved: {0}', displayText(f.reason, 200))}`,
     icon: new vscode.ThemeIcon(f.resolved ? 'debug-stackframe-focused' : f.frame.inApp === false ? 'library' : 'question'),
-    ...(f.resolved ? { command: { command: Commands.openFrame, title: 'Open Frame', arguments: [f.resolved] }, contextValue: 'alertChild:frame' } : { contextValue: 'alertChild:frame:unresolved' }),
+    ...(f.resolved ? { command: { command: Commands.openFrame, title: vscode.l10n.t('Open Frame'), arguments: [f.resolved] }, contextValue: 'alertChild:frame' } : { contextValue: 'alertChild:frame:unresolved' }),
   };
 }
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Alert } from '../../core/protocol/types';
 import type { Clock } from '../../core/util/clock';
+import { Throttle } from '../../core/util/throttle';
 import { statusBarModel, type ConnectionPhase, type StatusInput } from '../../core/viewModel/statusBarModel';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Views } from '../constants';
@@ -16,7 +17,8 @@ export interface StatusBarSources {
 export class StatusBarFeature extends Disposable {
   readonly item: vscode.StatusBarItem;
   private readonly _connScope = this._register(new DisposableStore());
-  private _pending: ReturnType<typeof setTimeout> | undefined;
+  /** Store and on-call changes: shown at once when isolated, at most 10 times a second in a storm. */
+  private readonly _throttle = this._register(new Throttle(() => this.update(), 100));
 
   constructor(
     private readonly _connections: ConnectionFeature,
@@ -25,14 +27,13 @@ export class StatusBarFeature extends Disposable {
   ) {
     super();
     this.item = this._register(vscode.window.createStatusBarItem('oncall.status', vscode.StatusBarAlignment.Left, 100));
-    this.item.name = 'On Call';
+    this.item.name = vscode.l10n.t('On Call');
     this.item.command = `${Views.alerts}.focus`;
     this._register(_connections.onDidChangeConnection(() => this._follow()));
     this._register(_connections.onDidChangeState(() => this.update()));
     // Shift ends and countdowns move with time, not only with events.
     const t = setInterval(() => this.update(), 15_000);
     this._register(toDisposable(() => clearInterval(t)));
-    this._register(toDisposable(() => this._pending && clearTimeout(this._pending)));
     this._follow();
     this.item.show();
   }
@@ -41,18 +42,10 @@ export class StatusBarFeature extends Disposable {
     this._connScope.clear();
     const c = this._connections.connection;
     if (c) {
-      this._connScope.add(c.store.onDidChange(() => this._schedule()));
-      this._connScope.add(c.onDidChangeOnCall(() => this._schedule()));
+      this._connScope.add(c.store.onDidChange(() => this._throttle.schedule()));
+      this._connScope.add(c.onDidChangeOnCall(() => this._throttle.schedule()));
     }
     this.update();
-  }
-
-  private _schedule(): void {
-    if (this._pending) return;
-    this._pending = setTimeout(() => {
-      this._pending = undefined;
-      this.update();
-    }, 100);
   }
 
   update(): void {
