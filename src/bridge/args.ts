@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { LOG_LEVELS, type LogLevel } from './log';
 import { PLANNED_SOURCES, SOURCE_NAMES, type SourceName } from './sources/registry';
+import { ALERTMANAGER_CLI_OPTIONS, ALERTMANAGER_USAGE, parseAlertmanagerArgs, type AlertmanagerArgs } from './sources/alertmanager/options';
+import { VENDOR_CLI_OPTIONS, VENDOR_USAGE, parseVendorArgs, type VendorArgs } from './sources/shared/vendorOptions';
 
 export interface BridgeArgs {
   source: SourceName;
@@ -13,6 +15,10 @@ export interface BridgeArgs {
   replayBuffer: number;
   logLevel: LogLevel;
   maxClientBufferBytes: number;
+  /** Set with --source alertmanager. */
+  alertmanager?: AlertmanagerArgs;
+  /** Set with --source pagerduty | splunk-oncall | grafana-irm. */
+  vendor?: VendorArgs;
 }
 
 export type ParseResult = { kind: 'help' } | { kind: 'ok'; args: BridgeArgs } | { kind: 'error'; message: string };
@@ -24,7 +30,7 @@ When listening it prints one line to stdout: "oncall-bridge listening ws://HOST:
 
 Sources:
   --demo                      the embedded demo world (same as --source demo)
-  --source NAME               demo (${PLANNED_SOURCES.join(', ')}: planned)
+  --source NAME               ${SOURCE_NAMES.join(', ')}${PLANNED_SOURCES.length ? ` (${PLANNED_SOURCES.join(', ')}: planned)` : ''}
 
 Options:
   --host HOST                 address to bind (default 127.0.0.1)
@@ -43,6 +49,8 @@ Demo:
   --seed N                    PRNG seed: same seed, same world (default: random)
   --demo-interval-ms MS       time between two changes of the demo world (default 20000)
 
+${ALERTMANAGER_USAGE}
+${VENDOR_USAGE}
 Environment:
   ONCALL_BRIDGE_TOKEN         the bearer token (never put it on the command line)
 
@@ -78,6 +86,8 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
         'demo-workspace': { type: 'string' },
         seed: { type: 'string' },
         'demo-interval-ms': { type: 'string' },
+        ...ALERTMANAGER_CLI_OPTIONS,
+        ...VENDOR_CLI_OPTIONS,
       },
     }));
   } catch (e) {
@@ -115,6 +125,10 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return { kind: 'error', message: `--log-level must be one of ${LOG_LEVELS.join('|')}, got "${logLevel}"` };
   if (values['token-file'] !== undefined && !values['token-file'].trim()) return { kind: 'error', message: '--token-file needs a path' };
   if (values['demo-workspace'] !== undefined && !values['demo-workspace'].trim()) return { kind: 'error', message: '--demo-workspace needs a path' };
+  const alertmanager = parseAlertmanagerArgs(values, source);
+  if (typeof alertmanager === 'string') return { kind: 'error', message: alertmanager };
+  const vendor = parseVendorArgs(values, source);
+  if (typeof vendor === 'string') return { kind: 'error', message: vendor };
 
   const args: BridgeArgs = {
     source: source as SourceName,
@@ -128,5 +142,7 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
   if (seed !== undefined) args.seed = seed;
   if (values['token-file'] !== undefined) args.tokenFile = values['token-file'];
   if (values['demo-workspace'] !== undefined) args.demoWorkspace = values['demo-workspace'];
+  if (alertmanager) args.alertmanager = alertmanager;
+  if (vendor) args.vendor = vendor;
   return { kind: 'ok', args };
 }

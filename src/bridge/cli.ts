@@ -3,7 +3,10 @@ import { tagged } from '../core/util/logger';
 import type { BridgeArgs } from './args';
 import { readTokenFile } from './auth';
 import { BridgeConfigError, BridgeServer } from './server';
+import { AlertmanagerConfigError, createAlertmanagerSource } from './sources/alertmanager/options';
 import { DemoSource } from './sources/demo/demoSource';
+import { createVendorSource } from './sources/shared/vendorOptions';
+import type { SourceModule } from './sources/types';
 import { builtinDemoCommits, ensureDemoWorkspace, NotADemoWorkspaceError, writeDemoSettings, type DemoCommits } from './sources/demo/workspace';
 
 export interface RunningBridge {
@@ -32,7 +35,11 @@ export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, lo
     }
   }
   const seed = args.seed ?? Math.floor(Math.random() * 0xffffffff);
-  const source = new DemoSource({ commits, seed, intervalMs: args.demoIntervalMs });
+  const source = args.alertmanager
+    ? await alertmanagerSource(args.alertmanager, args.host, logger)
+    : args.vendor
+      ? await createVendorSource(args.vendor, env, logger)
+      : new DemoSource({ commits, seed, intervalMs: args.demoIntervalMs });
   const server = new BridgeServer({
     source,
     host: args.host,
@@ -79,4 +86,13 @@ async function resolveToken(args: BridgeArgs, env: NodeJS.ProcessEnv): Promise<s
   // Set but empty is a mistake, not a request for "no auth".
   if (!t || /\s/.test(t)) throw new BridgeConfigError('ONCALL_BRIDGE_TOKEN is set but empty or contains whitespace');
   return t;
+}
+
+async function alertmanagerSource(am: NonNullable<BridgeArgs['alertmanager']>, host: string, logger: Logger): Promise<SourceModule> {
+  try {
+    return await createAlertmanagerSource(am, host, tagged(logger, 'source:alertmanager'));
+  } catch (e) {
+    if (e instanceof AlertmanagerConfigError) throw new BridgeConfigError(e.message);
+    throw e;
+  }
 }

@@ -5,10 +5,10 @@ import type { SourceModule } from './types';
  * splunk-oncall, grafana-irm) will be one module with its own options; "demo" is created by the CLI
  * itself because it needs the demo workspace first.
  */
-export const SOURCE_NAMES = ['demo'] as const;
+export const SOURCE_NAMES = ['demo', 'alertmanager', 'pagerduty', 'splunk-oncall', 'grafana-irm'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
 /** Sources that are planned but not built yet: a clear message beats "unknown source". */
-export const PLANNED_SOURCES = ['alertmanager', 'pagerduty', 'splunk-oncall', 'grafana-irm'] as const;
+export const PLANNED_SOURCES = [] as const;
 
 export type SourceFactory = () => Promise<SourceModule>;

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { AlertClient, checkServerUrl, type AlertSourceConnection, type ConnectionStateInfo } from '../../core/transport/alertClient';
+import { checkServerUrl, type AlertSourceConnection, type ConnectionStateInfo } from '../../core/transport/alertClient';
+import { createConnection, isSourceType, type SourceType } from '../../core/transport/connectionFactory';
 import type { Clock } from '../../core/util/clock';
 import { Emitter, type Event } from '../../core/util/event';
 import { tagged, type Logger } from '../../core/util/logger';
@@ -44,7 +45,7 @@ export class ConnectionFeature extends Disposable {
     this._log = tagged(logger, 'connection');
     this._register(
       _config.onDidChange((e) => {
-        if (e.affects('serverUrl') || e.affects('allowInsecureConnections') || e.affects('identity')) void this.rebuild();
+        if (e.affects('serverUrl') || e.affects('allowInsecureConnections') || e.affects('identity') || e.affects('sourceType') || e.affects('gotify.allowDelete')) void this.rebuild();
       }),
     );
     this._register(_secrets.onDidChange(() => void this.rebuild()));
@@ -90,8 +91,11 @@ export class ConnectionFeature extends Disposable {
       return Promise.resolve();
     }
     const identity = this._identity();
-    const client = new AlertClient({
+    // ntfy/Gotify are dialled directly; the in-editor demo is always a bridge.
+    const sourceType = this.isDemo ? 'bridge' : this._sourceType();
+    const client = createConnection(sourceType, {
       url,
+      allowDelete: vscode.workspace.getConfiguration('oncall').get<unknown>('gotify.allowDelete') === true,
       getToken: () => this._secrets.getToken(url),
       allowInsecure: this._config.value.allowInsecureConnections,
       ...(identity ? { actor: { name: identity, email: identity.includes('@') ? identity : undefined } } : {}),
@@ -109,9 +113,17 @@ export class ConnectionFeature extends Disposable {
     );
     this._connection = client;
     this._onDidChangeConnection.fire(client);
-    this._log.info(`connecting to ${redactUrl(url)}`);
+    this._log.info(`connecting to ${redactUrl(url)}${sourceType === 'bridge' ? '' : ` (${sourceType}, direct)`}`);
     client.connect();
     return Promise.resolve();
+  }
+
+  /** `oncall.sourceType`, validated (settings.json is user input): unknown values fall back to the bridge. */
+  private _sourceType(): SourceType {
+    const raw = vscode.workspace.getConfiguration('oncall').get<unknown>('sourceType');
+    if (raw === undefined || raw === null || isSourceType(raw)) return raw ?? 'bridge';
+    this._log.warn(`setting oncall.sourceType has an invalid value (${JSON.stringify(raw)?.slice(0, 40)}); using "bridge"`);
+    return 'bridge';
   }
 
   private async _connectCommand(args?: ConnectArgs): Promise<void> {

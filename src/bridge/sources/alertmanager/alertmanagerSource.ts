@@ -1,0 +1,519 @@
+import type { Alert, AlertAction, Person } from '../../../core/protocol/types';
+import type { IDisposable } from '../../../core/util/disposable';
+import { checkBearer } from '../../auth';
+import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext, type SourceModule } from '../types';
+import { AlertmanagerClient, AlertmanagerError } from './client';
+import {
+  ACK_COMMENT,
+  DEFAULT_MAPPING,
+  formatActor,
+  isAckSilenceFor,
+  matchersFor,
+  parseActor,
+  sameAlert,
+  toProtocolAlert,
+  type AmAlertState,
+  type MappingOptions,
+} from './mapping';
+import { parseWith, WebhookSchema, type ApiAlert, type ApiSilence, type LabelSet, type WebhookAlert } from './schemas';
+
+export const WEBHOOK_PATH = '/webhooks/alertmanager';
+export const RESOLVE_REFUSAL = 'Alertmanager alerts resolve when their condition clears; acknowledge to silence it';
+
+export interface AlertmanagerSourceOptions extends Partial<MappingOptions> {
+  /** Alertmanager's base URL (credentials in it are used for basic auth and never logged). */
+  url: string;
+  /** How long an acknowledge silences the alert. Default 120 minutes. */
+  ackSilenceMinutes?: number;
+  /** Time between two reconciles with GET /api/v2/alerts. Default 30 s. */
+  reconcileIntervalMs?: number;
+  /**
+   * Alertmanager keeps alerts in memory only: after its restart it knows none until Prometheus sends
+   * them again (every evaluation, at most `--rules.alert.resend-delay`, 1 min by default, apart). For this
+   * long after Alertmanager started, alerts missing from it are kept, not resolved. Default 180 s.
+   */
+  restartGraceMs?: number;
+  /** Shared secret Alertmanager sends as `Authorization: Bearer` (webhook_configs.http_config.authorization). */
+  webhookToken?: string;
+  /** Largest webhook body. Default 16 MiB (a group of thousands of alerts with annotations). */
+  webhookMaxBodyBytes?: number;
+  /** Per-request timeout. Default 10 s. */
+  requestTimeoutMs?: number;
+  /** Longest wait between two attempts while Alertmanager is unreachable. Default 60 s. */
+  maxBackoffMs?: number;
+}
+
+type Ack = { by: Person; at: number };
+
+/**
+ * Prometheus Alertmanager as an alert source.
+ *
+ * Inbound: webhook notifications (version 4) on POST /webhooks/alertmanager, plus a reconcile with
+ * GET /api/v2/alerts on start and every `reconcileIntervalMs` — the webhook is fast, the reconcile is
+ * the truth (it catches what a lost or truncated webhook missed, silences made in Alertmanager's UI, and
+ * alerts that went away). Alert id = Alertmanager's fingerprint.
+ *
+ * Outbound: ack = a silence with equality matchers on all of the alert's labels (so it silences exactly
+ * this alert); unack = expiring that silence; the silence is also expired when the alert resolves.
+ * Alertmanager has no "resolve": alerts resolve when their rule stops firing, so the module refuses it.
+ */
+export class AlertmanagerSource implements SourceModule {
+  readonly name = 'alertmanager';
+  readonly capabilities = ['ack', 'unack'] as const;
+  readonly routes: readonly Route[];
+  readonly client: AlertmanagerClient;
+
+  private _ctx: SourceContext | undefined;
+  private readonly _mapping: MappingOptions;
+  private readonly _ackMs: number;
+  private readonly _intervalMs: number;
+  private readonly _graceMs: number;
+  private readonly _maxBackoffMs: number;
+
+  /** Labels of open alerts exactly as Alertmanager has them (the protocol's copy may leave some out). */
+  private readonly _labels = new Map<string, LabelSet>();
+  /** Silences suppressing each open alert, as of the last reconcile or local action. */
+  private readonly _silencedBy = new Map<string, string[]>();
+  /** The silence this bridge created for an alert's acknowledge (recovered from Alertmanager after a restart). */
+  private readonly _ackSilence = new Map<string, string>();
+  /** Silences by id, fetched once with GET /api/v2/silence/{id}; dropped when nothing refers to them. */
+  private readonly _silences = new Map<string, ApiSilence>();
+  /** Ack silences of resolved alerts that could not be expired yet (Alertmanager down): retried every reconcile. */
+  private readonly _pendingExpiry = new Map<string, string>();
+
+  /**
+   * Local changes (webhook, ack, unack) bump `_gen` and stamp the alert; a reconcile skips alerts stamped
+   * after it started fetching, so an answer that left Alertmanager before an ack cannot undo the ack.
+   */
+  private _gen = 0;
+  private readonly _touched = new Map<string, number>();
+
+  private _timer: IDisposable | undefined;
+  private _stopped = false;
+  private _current: Promise<boolean> = Promise.resolve(true);
+  private _queued: Promise<boolean> | undefined;
+  private _failures = 0;
+  private _lastErrorLogAt = 0;
+  private _amStartedAt: number | undefined;
+  private _graceLogged: number | undefined;
+  private _sweptOrphans = false;
+  private _flushing = false;
+  private _expiryError: string | undefined;
+  private _rejectedWebhooks = 0;
+
+  constructor(private readonly _opts: AlertmanagerSourceOptions) {
+    this._mapping = {
+      severityLabel: _opts.severityLabel ?? DEFAULT_MAPPING.severityLabel,
+      serviceLabels: _opts.serviceLabels ?? DEFAULT_MAPPING.serviceLabels,
+      traceAnnotation: _opts.traceAnnotation ?? DEFAULT_MAPPING.traceAnnotation,
+    };
+    this._ackMs = (_opts.ackSilenceMinutes ?? 120) * 60_000;
+    this._intervalMs = Math.max(100, _opts.reconcileIntervalMs ?? 30_000);
+    this._graceMs = _opts.restartGraceMs ?? 180_000;
+    this._maxBackoffMs = Math.max(this._intervalMs, _opts.maxBackoffMs ?? 60_000);
+    this.client = new AlertmanagerClient({ url: _opts.url, timeoutMs: _opts.requestTimeoutMs ?? 10_000 });
+    this.routes = [
+      {
+        method: 'POST',
+        path: WEBHOOK_PATH,
+        maxBodyBytes: _opts.webhookMaxBodyBytes ?? 16 * 1024 * 1024,
+        // Alertmanager cannot be given the bridge's token per client; it sends its own shared secret (or none, on loopback).
+        auth: 'none',
+        handle: (req) => Promise.resolve(this._webhook(req)),
+      },
+    ];
+  }
+
+  private get ctx(): SourceContext {
+    if (!this._ctx) throw new Error('alertmanager source not started');
+    return this._ctx;
+  }
+
+  private now(): number {
+    return this.ctx.clock.now();
+  }
+
+  async start(ctx: SourceContext): Promise<void> {
+    this._ctx = ctx;
+    ctx.logger.info(
+      `Alertmanager at ${this.client.displayUrl}: webhook POST ${WEBHOOK_PATH} (${this._opts.webhookToken ? 'shared secret required' : 'no shared secret: only reachable from this machine, the bridge listens on loopback'}), ` +
+        `reconcile every ${this._intervalMs / 1000} s, an acknowledge silences the alert for ${this._ackMs / 60_000} min`,
+    );
+    // The first snapshot should already hold Alertmanager's alerts; if it is down, start anyway and retry.
+    const ok = await this.reconcile();
+    if (ok) ctx.logger.info(`reconciled with Alertmanager: ${ctx.alerts().filter((a) => a.status !== 'resolved').length} open alert(s)`);
+    this._schedule(ok ? this._intervalMs : this._backoff());
+  }
+
+  async stop(): Promise<void> {
+    this._stopped = true;
+    this._timer?.dispose();
+    await this._current.catch(() => undefined);
+  }
+
+  // ---- reconcile
+
+  private _schedule(ms: number): void {
+    if (this._stopped) return;
+    this._timer?.dispose();
+    this._timer = this.ctx.clock.setTimeout(() => {
+      void this.reconcile().then((ok) => this._schedule(ok ? this._intervalMs : this._backoff()));
+    }, ms);
+  }
+
+  /** 1 s, 2 s, 4 s … up to maxBackoff: quick to notice Alertmanager is back, gentle while it is not. */
+  private _backoff(): number {
+    return Math.min(this._maxBackoffMs, 1000 * 2 ** Math.min(16, Math.max(0, this._failures - 1)));
+  }
+
+  /** Brings the world in line with GET /api/v2/alerts. Never throws; false when Alertmanager could not be read. Calls coalesce. */
+  reconcile(): Promise<boolean> {
+    if (this._queued) return this._queued;
+    const p = this._current.then(() => {
+      this._queued = undefined;
+      return this._stopped ? true : this._reconcileNow();
+    });
+    this._queued = p;
+    this._current = p;
+    return p;
+  }
+
+  private async _reconcileNow(): Promise<boolean> {
+    const log = this.ctx.logger;
+    const gen = this._gen;
+    try {
+      const amAlerts = await this.client.alerts();
+      const referenced = new Set<string>();
+      for (const a of amAlerts) for (const id of a.status.silencedBy) referenced.add(id);
+      await this._fetchSilences([...referenced].filter((id) => !this._silences.has(id)));
+
+      const now = this.now();
+      const open = new Map<string, ApiAlert>();
+      const endedInAm: ApiAlert[] = [];
+      for (const a of amAlerts) {
+        // GET /api/v2/alerts leaves out resolved alerts; one whose end just passed may still slip through.
+        if (a.endsAt !== undefined && a.endsAt <= now) endedInAm.push(a);
+        else open.set(a.fingerprint, a);
+      }
+      const listed = new Set(amAlerts.map((a) => a.fingerprint));
+      const missing = this.ctx.alerts().filter((a) => a.status !== 'resolved' && !listed.has(a.id));
+      const mayResolve = missing.length === 0 || (await this._pastRestartGrace(missing.length));
+
+      // From here on no awaits until the world is updated: nothing can interleave.
+      const t = this.now();
+      for (const a of open.values()) {
+        if ((this._touched.get(a.fingerprint) ?? -1) > gen) continue;
+        this._labels.set(a.fingerprint, a.labels);
+        this._silencedBy.set(a.fingerprint, [...a.status.silencedBy]);
+        const state: AmAlertState = { kind: 'firing', ack: this._ackFromSilences(a.fingerprint, a.labels, a.status.silencedBy, a.updatedAt ?? a.startsAt) };
+        this._apply(toProtocolAlert(a, state, this._mapping, t));
+      }
+      for (const a of endedInAm) if ((this._touched.get(a.fingerprint) ?? -1) <= gen) this._resolved(a, a.endsAt ?? t);
+      if (mayResolve) {
+        for (const a of missing) {
+          if ((this._touched.get(a.id) ?? -1) > gen) continue;
+          log.info(`alert ${a.id} (${a.title}) is no longer in Alertmanager: resolved`);
+          this._resolve(a.id, t);
+        }
+      }
+      // Forget silences nothing refers to any more (expired, deleted, or their alert resolved).
+      const keep = new Set([...referenced, ...this._ackSilence.values()]);
+      for (const id of this._silences.keys()) if (!keep.has(id)) this._silences.delete(id);
+      for (const [id, stamp] of this._touched) if (stamp <= gen) this._touched.delete(id);
+
+      if (this._failures > 0) log.info(`Alertmanager at ${this.client.displayUrl} answers again (after ${this._failures} failed attempt${this._failures > 1 ? 's' : ''})`);
+      this._failures = 0;
+
+      await this._flushExpiries();
+      if (mayResolve && !this._sweptOrphans) await this._sweepOrphanAckSilences(amAlerts);
+      return true;
+    } catch (e) {
+      this._failures++;
+      const msg = errorText(e);
+      const retry = `retrying in ${Math.round(this._backoff() / 1000)} s; alerts are kept as they are meanwhile`;
+      // One error line per outage (and a reminder every 10 minutes), not one per attempt.
+      const t = this.now();
+      if (this._failures === 1) {
+        log.error(`cannot reconcile with Alertmanager: ${msg} (${retry})`);
+        this._lastErrorLogAt = t;
+      } else if (t - this._lastErrorLogAt >= 10 * 60_000) {
+        log.warn(`still cannot reconcile with Alertmanager after ${this._failures} attempts: ${msg} (${retry})`);
+        this._lastErrorLogAt = t;
+      } else log.debug(`still cannot reconcile with Alertmanager (attempt ${this._failures}): ${msg}`);
+      return false;
+    }
+  }
+
+  private async _fetchSilences(ids: string[]): Promise<void> {
+    // A few at a time: a big silence (one per maintenance window) is referenced by many alerts, but new ids are rare.
+    for (let i = 0; i < ids.length; i += 8) {
+      const batch = ids.slice(i, i + 8);
+      const got = await Promise.all(batch.map((id) => this.client.silence(id)));
+      for (const s of got) if (s) this._silences.set(s.id, s);
+    }
+  }
+
+  /** False (and a log line once per Alertmanager start) while Alertmanager may not have been sent its alerts again since a restart. */
+  private async _pastRestartGrace(missingCount: number): Promise<boolean> {
+    const started = await this.client.startedAt();
+    const log = this.ctx.logger;
+    if (this._amStartedAt !== undefined && started !== this._amStartedAt) log.info(`Alertmanager restarted at ${new Date(started).toISOString()}`);
+    this._amStartedAt = started;
+    const left = started + this._graceMs - this.now();
+    if (left <= 0) return true;
+    if (this._graceLogged !== started) {
+      this._graceLogged = started;
+      log.info(
+        `Alertmanager started ${Math.round((this.now() - started) / 1000)} s ago and does not have ${missingCount} alert(s) yet (it forgets alerts on restart until Prometheus sends them again): ` +
+          `keeping them open for up to ${Math.ceil(left / 1000)} s more`,
+      );
+    }
+    return false;
+  }
+
+  /** Who acknowledged, from the alert's active silences: the bridge's own ack silence first (and it is remembered). */
+  private _ackFromSilences(fp: string, labels: LabelSet, silencedBy: readonly string[], fallbackAt: number): Ack | undefined {
+    const tracked = this._ackSilence.get(fp);
+    if (tracked !== undefined && !silencedBy.includes(tracked)) this._ackSilence.delete(fp); // expired or deleted in Alertmanager
+    if (silencedBy.length === 0) return undefined;
+    const known = silencedBy.map((id) => this._silences.get(id)).filter((s): s is ApiSilence => s !== undefined);
+    const ours = known.find((s) => s.id === tracked) ?? known.find((s) => isAckSilenceFor(s, labels));
+    if (ours) this._ackSilence.set(fp, ours.id);
+    const s = ours ?? known[0];
+    // Silenced by an id Alertmanager no longer returns (deleted in between): still silenced, by someone.
+    if (!s) return { by: { name: 'a silence in Alertmanager' }, at: fallbackAt };
+    return { by: parseActor(s.createdBy), at: s.startsAt };
+  }
+
+  private _apply(alert: Alert): void {
+    const cur = this.ctx.getAlert(alert.id);
+    if (!cur || !sameAlert(cur, alert)) this.ctx.upsertAlert(alert);
+  }
+
+  private _resolved(a: { fingerprint: string; labels: LabelSet; annotations?: LabelSet | undefined; startsAt: number; generatorURL?: string | undefined }, at: number): void {
+    const cur = this.ctx.getAlert(a.fingerprint);
+    if (cur && cur.status !== 'resolved') this._resolve(a.fingerprint, at);
+    // Never seen open (it fired and cleared while the bridge was away): kept as history.
+    else if (!cur) this.ctx.upsertAlert(toProtocolAlert(a, { kind: 'resolved', at }, this._mapping, this.now()));
+  }
+
+  /** Resolves in the world and queues the expiry of the alert's ack silence. */
+  private _resolve(fp: string, at: number): void {
+    const cur = this.ctx.getAlert(fp);
+    const startedAt = cur ? Date.parse(cur.startedAt) : at;
+    this.ctx.resolveAlert(fp, undefined, new Date(Math.max(at, startedAt)).toISOString());
+    this._labels.delete(fp);
+    this._silencedBy.delete(fp);
+    const sid = this._ackSilence.get(fp);
+    if (sid !== undefined) {
+      this._ackSilence.delete(fp);
+      this._pendingExpiry.set(sid, fp);
+      void this._flushExpiries();
+    }
+  }
+
+  /** Expires the ack silences of resolved alerts; what fails stays queued for the next reconcile. */
+  private async _flushExpiries(): Promise<void> {
+    if (this._flushing || this._pendingExpiry.size === 0) return;
+    this._flushing = true;
+    try {
+      for (const [sid, fp] of [...this._pendingExpiry]) {
+        try {
+          await this.client.expireSilence(sid);
+          this._pendingExpiry.delete(sid);
+          this._silences.delete(sid);
+          this._expiryError = undefined;
+          this.ctx.logger.info(`expired silence ${sid}: alert ${fp} resolved`);
+        } catch (e) {
+          const msg = errorText(e);
+          if (msg !== this._expiryError) this.ctx.logger.warn(`could not expire silence ${sid} of resolved alert ${fp}: ${msg} (retried at the next reconcile)`);
+          this._expiryError = msg;
+          break;
+        }
+      }
+    } finally {
+      this._flushing = false;
+    }
+  }
+
+  /**
+   * After a bridge restart: ack silences (our comment, equality matchers) whose alert is gone resolved
+   * while the bridge was away; they would otherwise silence the alert's next firing. Once per run.
+   */
+  private async _sweepOrphanAckSilences(amAlerts: readonly ApiAlert[]): Promise<void> {
+    try {
+      // Right after an Alertmanager restart every alert is "missing": nothing can be told to be resolved yet.
+      if (this.now() - (await this.client.startedAt()) < this._graceMs) return;
+      const silences = await this.client.silences();
+      this._sweptOrphans = true;
+      for (const s of silences) {
+        if (s.status.state !== 'active' || s.comment !== ACK_COMMENT || !s.matchers.every((m) => m.isEqual && !m.isRegex)) continue;
+        if (amAlerts.some((a) => isAckSilenceFor(s, a.labels))) continue;
+        if ([...this._pendingExpiry.keys()].includes(s.id)) continue;
+        this.ctx.logger.info(`silence ${s.id} acknowledged an alert that is no longer in Alertmanager: expiring it`);
+        this._pendingExpiry.set(s.id, s.matchers.map((m) => `${m.name}="${m.value}"`).join(','));
+      }
+      await this._flushExpiries();
+    } catch (e) {
+      this.ctx.logger.warn(`could not look for leftover acknowledge silences: ${errorText(e)} (tried again at the next reconcile)`);
+    }
+  }
+
+  // ---- webhook
+
+  private _webhook(req: HttpRequestInfo): HttpResponseInfo {
+    if (!this._ctx) return { status: 503, body: { error: 'starting' } };
+    const token = this._opts.webhookToken;
+    if (token !== undefined && !checkBearer(req.headers, token)) {
+      this._rejected(`unauthorized (${req.headers.authorization === undefined ? 'no Authorization header' : 'wrong token'}; set http_config.authorization.credentials to the --webhook-token-file secret)`);
+      return { status: 401, body: { error: 'unauthorized: send the shared secret as "Authorization: Bearer …"' } };
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(req.body.toString('utf8'));
+    } catch (e) {
+      const msg = `body is not JSON (${errorText(e)})`;
+      this._rejected(msg);
+      return { status: 400, body: { error: msg } };
+    }
+    const r = parseWith(WebhookSchema, json);
+    if (!r.ok) {
+      const msg = `not an Alertmanager webhook (version 4) body: ${r.error}`;
+      this._rejected(msg);
+      return { status: 400, body: { error: msg } };
+    }
+    const body = r.value;
+    let refresh = body.truncatedAlerts !== undefined && body.truncatedAlerts > 0;
+    for (const a of body.alerts) if (this._webhookAlert(a)) refresh = true;
+    this.ctx.logger.debug(`webhook from receiver ${body.receiver ?? '?'}: ${body.alerts.length} alert(s), ${body.status ?? '?'}`);
+    // Truncated groups, and firing notifications for alerts we think are silenced, are checked against the API now.
+    if (refresh) void this.reconcile();
+    return { status: 200, body: { ok: true, alerts: body.alerts.length } };
+  }
+
+  /** True when the REST API should be asked (the notification disagrees with what we believe). */
+  private _webhookAlert(a: WebhookAlert): boolean {
+    const fp = a.fingerprint;
+    this._touched.set(fp, ++this._gen);
+    const now = this.now();
+    if (a.status === 'resolved') {
+      this._resolved(a, a.endsAt ?? now);
+      return false;
+    }
+    this._labels.set(fp, a.labels);
+    const cur = this.ctx.getAlert(fp);
+    // Silenced alerts are not notified, so a firing one should not be acknowledged — unless the silence was just made.
+    const keepAck = cur?.status === 'acknowledged' && cur.acknowledgedBy ? { by: cur.acknowledgedBy, at: Date.parse(cur.acknowledgedAt ?? cur.updatedAt) } : undefined;
+    this._apply(toProtocolAlert(a, { kind: 'firing', ack: keepAck }, this._mapping, now));
+    return keepAck !== undefined;
+  }
+
+  private _rejected(reason: string): void {
+    this._rejectedWebhooks++;
+    const n = this._rejectedWebhooks;
+    if (n <= 10 || n % 100 === 0) this.ctx.logger.warn(`rejected a webhook on ${WEBHOOK_PATH}: ${reason}${n === 10 ? ' (further ones logged every 100th)' : ''}`);
+  }
+
+  // ---- actions
+
+  async handleAction(action: AlertAction, alertIds: readonly string[], actor: Person | undefined): Promise<void> {
+    if (action === 'resolve') throw new SourceActionError(RESOLVE_REFUSAL);
+    const errors: string[] = [];
+    for (const id of alertIds) {
+      const cur = this.ctx.getAlert(id);
+      if (!cur) {
+        errors.push(`unknown alert ${id}`);
+        continue;
+      }
+      if (cur.status === 'resolved') {
+        errors.push(`"${cur.title}" is already resolved`);
+        continue;
+      }
+      try {
+        if (action === 'ack') await this._ack(cur, actor);
+        else await this._unack(cur);
+      } catch (e) {
+        if (e instanceof SourceActionError) errors.push(e.message);
+        else if (e instanceof AlertmanagerError) {
+          this.ctx.logger.warn(`${action} of ${id} failed: ${e.message}`);
+          errors.push(`could not ${action === 'ack' ? 'acknowledge' : 'unacknowledge'} "${cur.title}": ${e.message}`);
+        } else throw e;
+      }
+    }
+    if (errors.length > 0) throw new SourceActionError(errors.join('; '));
+  }
+
+  private async _ack(cur: Alert, actor: Person | undefined): Promise<void> {
+    if (cur.status === 'acknowledged') return; // already silenced: acking again changes nothing
+    const labels = this._labels.get(cur.id) ?? cur.labels;
+    const createdBy = formatActor(actor);
+    const startsAt = this.now();
+    const matchers = matchersFor(labels);
+    const sid = await this.client.createSilence({ matchers, startsAt, endsAt: startsAt + this._ackMs, createdBy, comment: ACK_COMMENT });
+    // Alertmanager sets startsAt to its own "now": read it back so the next reconcile finds nothing changed.
+    let silence: ApiSilence | undefined;
+    try {
+      silence = await this.client.silence(sid);
+    } catch {
+      // The silence exists; the local copy below is close enough until the next reconcile.
+    }
+    silence ??= { id: sid, status: { state: 'active' }, matchers, startsAt, endsAt: startsAt + this._ackMs, createdBy, comment: ACK_COMMENT };
+    this._silences.set(sid, silence);
+    this._touched.set(cur.id, ++this._gen);
+    const now = this.ctx.getAlert(cur.id);
+    if (!now || now.status === 'resolved') {
+      // It resolved while the silence was being made: the silence has nothing left to do.
+      this._pendingExpiry.set(sid, cur.id);
+      void this._flushExpiries();
+      return;
+    }
+    this._ackSilence.set(cur.id, sid);
+    this._silencedBy.set(cur.id, [...(this._silencedBy.get(cur.id) ?? []).filter((x) => x !== sid), sid]);
+    this.ctx.logger.info(`acknowledged ${cur.id} (${cur.title}) for ${createdBy}: silence ${sid} until ${new Date(silence.endsAt).toISOString()}`);
+    this.ctx.upsertAlert({
+      ...now,
+      status: 'acknowledged',
+      acknowledgedBy: parseActor(silence.createdBy),
+      acknowledgedAt: new Date(silence.startsAt).toISOString(),
+      updatedAt: new Date(this.now()).toISOString(),
+    });
+  }
+
+  private async _unack(cur: Alert): Promise<void> {
+    if (cur.status !== 'acknowledged') return;
+    const labels = this._labels.get(cur.id) ?? cur.labels;
+    const silencedBy = this._silencedBy.get(cur.id) ?? [];
+    const sid = this._ackSilence.get(cur.id) ?? silencedBy.find((id) => { const s = this._silences.get(id); return s !== undefined && isAckSilenceFor(s, labels); });
+    if (sid === undefined) {
+      const other = silencedBy.map((id) => this._silences.get(id)).find((s) => s !== undefined);
+      throw new SourceActionError(
+        other
+          ? `"${cur.title}" is silenced in Alertmanager by ${other.createdBy}'s silence ${other.id} ("${other.comment}"), not by an acknowledge: expire that silence in Alertmanager`
+          : `"${cur.title}" is silenced in Alertmanager by a silence that was not made by an acknowledge: expire it in Alertmanager`,
+      );
+    }
+    await this.client.expireSilence(sid); // false = already gone: the result is the same
+    this._ackSilence.delete(cur.id);
+    this._silences.delete(sid);
+    this._touched.set(cur.id, ++this._gen);
+    const remaining = silencedBy.filter((id) => id !== sid);
+    this._silencedBy.set(cur.id, remaining);
+    this.ctx.logger.info(`unacknowledged ${cur.id} (${cur.title}): expired silence ${sid}`);
+    const now = this.ctx.getAlert(cur.id);
+    if (!now || now.status === 'resolved') return;
+    const other = remaining.map((id) => this._silences.get(id)).find((s): s is ApiSilence => s !== undefined && s.endsAt > this.now());
+    const next: Alert = { ...now, status: other ? 'acknowledged' : 'triggered', updatedAt: new Date(this.now()).toISOString() };
+    if (other) {
+      next.acknowledgedBy = parseActor(other.createdBy);
+      next.acknowledgedAt = new Date(other.startsAt).toISOString();
+    } else {
+      delete next.acknowledgedBy;
+      delete next.acknowledgedAt;
+    }
+    this.ctx.upsertAlert(next);
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

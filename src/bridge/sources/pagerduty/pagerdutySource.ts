@@ -1,0 +1,385 @@
+/**
+ * PagerDuty through the bridge: REST API v2 polling (incidents, their alerts' details, on-calls,
+ * schedules, escalation policies), ack/resolve with `PUT /incidents/{id}` and the `From` header, and
+ * Webhooks v3 on `POST /webhooks/pagerduty` verified with `X-PagerDuty-Signature`.
+ *
+ * Webhooks make changes show up at once; polling stays on as the safety net (a webhook that was lost,
+ * rejected or arrived while the bridge was down is caught by the next poll), so nothing depends on
+ * every delivery arriving.
+ */
+import * as v from 'valibot';
+import type { Alert, AlertAction, OnCallState, Person, Severity } from '../../../core/protocol/types';
+import type { Logger } from '../../../core/util/logger';
+import { BridgeConfigError } from '../../server';
+import { BoundedSet, errorText, extractDetails, isoOf, mapLimit, sameJson, validAlert, validOnCall, type ExtractedDetails } from '../shared/alertHelpers';
+import { paginateOffset } from '../shared/paginate';
+import { Poller } from '../shared/poller';
+import { VendorHttp, VendorHttpError } from '../shared/vendorHttp';
+import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext, type SourceModule } from '../types';
+import { alertSeverityOf, buildOnCall, incidentToAlert, maxSeverity } from './mapping';
+import { EscalationPolicySchema, IncidentEnvelopeSchema, IncidentSchema, OnCallEntrySchema, PdAlertSchema, ScheduleSchema, WebhookSchema, type PdIncident } from './schemas';
+import { verifyPagerDutySignature } from './signature';
+
+export interface PagerDutyOptions {
+  /** REST API key (account or user token). Sent as `Authorization: Token token=…`, never logged. */
+  token: string;
+  /** Default https://api.pagerduty.com. */
+  apiUrl?: string;
+  /** `From` for ack/resolve when the acting user has no email (must be a PagerDuty user's login email). */
+  fromEmail?: string;
+  /** Webhooks v3 signing secrets (several while one rotates). Without any, the webhook route is off. */
+  webhookSecrets?: readonly string[];
+  /** Only incidents of these services / teams (default: all the token can see). */
+  serviceIds?: readonly string[];
+  teamIds?: readonly string[];
+  /** Restrict on-call data to these schedules / escalation policies (default: all). */
+  scheduleIds?: readonly string[];
+  escalationPolicyIds?: readonly string[];
+  /** Default 30 s. */
+  pollIntervalMs?: number;
+  /** Schedules, policies, on-calls. Default 5 min. */
+  onCallIntervalMs?: number;
+  /** How far ahead shifts are fetched. Default 7 days. */
+  onCallWindowMs?: number;
+  maxBackoffMs?: number;
+  /** Tests: Retry-After waits and jitter. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  timeoutMs?: number;
+}
+
+const STATUS_FOR: Record<'ack' | 'resolve', 'acknowledged' | 'resolved'> = { ack: 'acknowledged', resolve: 'resolved' };
+const MAX_INCIDENTS = 10_000; // PagerDuty's classic pagination stops at offset+limit 10,000 anyway
+const WEBHOOK_MAX_BYTES = 1024 * 1024;
+
+interface DetailCache {
+  alertCount: number | undefined;
+  details: ExtractedDetails;
+  severity?: Severity;
+  description?: string;
+}
+
+export class PagerDutySource implements SourceModule {
+  readonly name = 'pagerduty';
+  readonly capabilities = ['ack', 'resolve', 'oncall'] as const;
+  readonly routes: readonly Route[];
+
+  private _ctx: SourceContext | undefined;
+  private _log: Logger | undefined;
+  private _http: VendorHttp | undefined;
+  private _incidentPoller: Poller | undefined;
+  private _onCallPoller: Poller | undefined;
+  /** Details from each open incident's alerts, fetched once (again when its alert count changes). */
+  private readonly _details = new Map<string, DetailCache>();
+  private readonly _seenEvents = new BoundedSet(2000);
+  private _lastOnCall: Pick<OnCallState, 'rotations' | 'policies'> | undefined;
+  private _rejectedWebhooks = 0;
+  private readonly _secrets: readonly string[];
+
+  constructor(private readonly _opts: PagerDutyOptions) {
+    if (!_opts.token.trim()) throw new BridgeConfigError('PagerDuty: the API token is empty');
+    this._secrets = (_opts.webhookSecrets ?? []).map((s) => s.trim()).filter((s) => s.length > 0);
+    this.routes = this._secrets.length
+      ? [{ method: 'POST', path: '/webhooks/pagerduty', auth: 'none', maxBodyBytes: WEBHOOK_MAX_BYTES, handle: (req) => this._onWebhook(req) }]
+      : [];
+  }
+
+  private get ctx(): SourceContext {
+    if (!this._ctx) throw new Error('PagerDuty source not started');
+    return this._ctx;
+  }
+
+  private get log(): Logger {
+    return this._log ?? this.ctx.logger;
+  }
+
+  private get http(): VendorHttp {
+    if (!this._http) throw new Error('PagerDuty source not started');
+    return this._http;
+  }
+
+  async start(ctx: SourceContext): Promise<void> {
+    this._ctx = ctx;
+    this._log = ctx.logger;
+    this._http = new VendorHttp({
+      vendor: 'PagerDuty',
+      baseUrl: this._opts.apiUrl ?? 'https://api.pagerduty.com',
+      headers: { Authorization: `Token token=${this._opts.token}`, Accept: 'application/json' },
+      logger: ctx.logger,
+      ...(this._opts.sleep ? { sleep: this._opts.sleep } : {}),
+      ...(this._opts.timeoutMs ? { timeoutMs: this._opts.timeoutMs } : {}),
+    });
+    const common = { clock: ctx.clock, logger: ctx.logger, maxBackoffMs: this._opts.maxBackoffMs, ...(this._opts.random ? { random: this._opts.random } : {}) };
+    this._incidentPoller = new Poller({ ...common, name: 'PagerDuty incident poll', intervalMs: this._opts.pollIntervalMs ?? 30_000, run: () => this.pollIncidents() });
+    this._onCallPoller = new Poller({ ...common, name: 'PagerDuty on-call poll', intervalMs: this._opts.onCallIntervalMs ?? 300_000, run: () => this.pollOnCall() });
+    // The first snapshot should already hold the open incidents; a bad token is a configuration
+    // error (exit 2 with the reason), anything else is retried with backoff while the bridge serves.
+    for (const p of [this._incidentPoller, this._onCallPoller]) {
+      try {
+        await p.start();
+      } catch (e) {
+        if (e instanceof VendorHttpError && e.isAuthError) {
+          p.stop();
+          this._incidentPoller.stop();
+          this._onCallPoller.stop();
+          throw new BridgeConfigError(`PagerDuty rejected the API token (${e.message}). Check PAGERDUTY_TOKEN / --pagerduty-token-file.`);
+        }
+      }
+    }
+    ctx.logger.info(`PagerDuty ready: ${ctx.alerts().filter((a) => a.status !== 'resolved').length} open incidents; webhooks ${this._secrets.length ? 'on (/webhooks/pagerduty)' : 'off (no signing secret)'}`);
+  }
+
+  stop(): Promise<void> {
+    this._incidentPoller?.stop();
+    this._onCallPoller?.stop();
+    return Promise.resolve();
+  }
+
+  /** Tests: wait for background polls. */
+  async idle(): Promise<void> {
+    await this._incidentPoller?.idle();
+    await this._onCallPoller?.idle();
+  }
+
+  // ---- incidents ----
+
+  /** One full poll: every open incident, paginated; incidents no longer open are resolved. */
+  async pollIncidents(): Promise<void> {
+    const query: Record<string, readonly string[] | string | number> = { 'statuses[]': ['triggered', 'acknowledged'], time_zone: 'UTC' };
+    if (this._opts.serviceIds?.length) query['service_ids[]'] = this._opts.serviceIds;
+    if (this._opts.teamIds?.length) query['team_ids[]'] = this._opts.teamIds;
+    const page = await paginateOffset(this.http, 'incidents', 'incidents', query, { limit: 100, maxItems: MAX_INCIDENTS });
+    const open = new Set<string>();
+    const incidents: PdIncident[] = [];
+    for (const raw of page.items) {
+      // Ids of items that fail validation still count as open: never resolve what we could not read.
+      const rawId = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
+      if (typeof rawId === 'string') open.add(rawId);
+      const r = v.safeParse(IncidentSchema, raw);
+      if (r.success) incidents.push(r.output);
+      else this.log.warn(`skipped an incident PagerDuty sent (${typeof rawId === 'string' ? rawId : 'no id'}): ${r.issues[0]?.message ?? 'invalid'}`);
+    }
+    await mapLimit(
+      incidents.filter((i) => this._needsDetails(i)),
+      4,
+      (i) => this._fetchDetails(i),
+    );
+    for (const inc of incidents) this._apply(inc);
+    if (!page.complete) {
+      this.log.warn(`more than ${MAX_INCIDENTS} open incidents: not resolving incidents missing from the list`);
+      return;
+    }
+    const now = new Date(this.ctx.clock.now()).toISOString();
+    for (const a of this.ctx.alerts()) {
+      if (a.status === 'resolved' || open.has(a.id)) continue;
+      // No longer triggered/acknowledged: it was resolved (or merged) in PagerDuty.
+      this.ctx.resolveAlert(a.id, undefined, now);
+      this._details.delete(a.id);
+    }
+  }
+
+  private _needsDetails(inc: PdIncident): boolean {
+    const cached = this._details.get(inc.id);
+    return !cached || (inc.alert_counts?.all ?? undefined) !== cached.alertCount;
+  }
+
+  /** The stack trace and friends live in the incident's alerts' custom_details. Failures are retried next poll. */
+  private async _fetchDetails(inc: PdIncident): Promise<void> {
+    try {
+      const body = await this.http.request('GET', `incidents/${encodeURIComponent(inc.id)}/alerts`, { query: { limit: 25, 'sort_by': 'created_at:asc' } });
+      const list = body && typeof body === 'object' ? (body as { alerts?: unknown }).alerts : undefined;
+      if (!Array.isArray(list)) throw new VendorHttpError('unexpected response (alerts: expected an array)');
+      let details: ExtractedDetails = {};
+      let severity: Severity | undefined;
+      let description: string | undefined;
+      for (const raw of list as unknown[]) {
+        const r = v.safeParse(PdAlertSchema, raw);
+        if (!r.success) continue;
+        severity = maxSeverity(severity, alertSeverityOf(r.output.severity));
+        const d = extractDetails(r.output.body ?? {});
+        details = { ...d, ...details }; // the first alert that has a field wins
+        if (!description && r.output.summary && r.output.summary !== inc.title) description = r.output.summary;
+      }
+      const entry: DetailCache = { alertCount: inc.alert_counts?.all ?? undefined, details };
+      if (severity) entry.severity = severity;
+      if (description) entry.description = description;
+      this._details.set(inc.id, entry);
+    } catch (e) {
+      this.log.debug(`could not read the alerts of incident ${inc.id}: ${errorText(e)}`);
+    }
+  }
+
+  /** Applies an incident unless the world already holds a newer state of it. */
+  private _apply(inc: PdIncident, at?: string, agent?: Person): void {
+    const prev = this.ctx.getAlert(inc.id);
+    const cache = this._details.get(inc.id);
+    const alert = incidentToAlert(inc, { ...(cache ? { details: cache.details, ...(cache.severity ? { alertSeverity: cache.severity } : {}), ...(cache.description ? { description: cache.description } : {}) } : {}) }, prev, at);
+    if (agent && inc.status === 'acknowledged' && !inc.acknowledgements?.length) {
+      alert.acknowledgedBy = agent;
+      if (at) alert.acknowledgedAt = at;
+    }
+    if (prev) {
+      // A poll that started before a webhook (or an ack) must not roll the alert back.
+      if (Date.parse(alert.updatedAt) < Date.parse(prev.updatedAt)) return;
+      if (sameJson(stripVolatile(prev), stripVolatile(alert))) return;
+    }
+    if (alert.status === 'resolved') {
+      if (!prev) return; // a resolved incident we never showed is not news
+      if (prev.status !== 'resolved') {
+        this.ctx.resolveAlert(inc.id, agent, alert.resolvedAt);
+        this._details.delete(inc.id);
+      }
+      return;
+    }
+    const ok = validAlert(alert, this.log);
+    if (ok) this.ctx.upsertAlert(ok);
+  }
+
+  // ---- actions ----
+
+  async handleAction(action: AlertAction, alertIds: readonly string[], actor: Person | undefined): Promise<void> {
+    if (action === 'unack') {
+      throw new SourceActionError('PagerDuty has no "un-acknowledge" in its API: an acknowledged incident re-triggers by itself when its acknowledgement timeout ends');
+    }
+    const from = actor?.email?.includes('@') ? actor.email : this._opts.fromEmail;
+    if (!from) {
+      throw new SourceActionError(
+        'PagerDuty needs the email of a PagerDuty user for this (the "From" header): set "oncall.identity" to your PagerDuty login email, or start the bridge with --pagerduty-from',
+      );
+    }
+    const unknown = alertIds.filter((id) => !this.ctx.getAlert(id));
+    if (unknown.length) throw new SourceActionError(`unknown incident(s): ${unknown.slice(0, 5).join(', ')}`);
+    const resolved = alertIds.filter((id) => this.ctx.getAlert(id)?.status === 'resolved');
+    if (action === 'ack' && resolved.length) throw new SourceActionError(`already resolved: ${resolved.slice(0, 5).join(', ')}`);
+    const status = STATUS_FOR[action];
+    const todo = alertIds.filter((id) => this.ctx.getAlert(id)?.status !== 'resolved' && !(action === 'ack' && this.ctx.getAlert(id)?.status === 'acknowledged'));
+    const failures: string[] = [];
+    await mapLimit(todo, 4, async (id) => {
+      try {
+        const res = await this.http.request('PUT', `incidents/${encodeURIComponent(id)}`, {
+          headers: { From: from },
+          body: { incident: { type: 'incident_reference', status } },
+          schema: IncidentEnvelopeSchema,
+        });
+        // Shown at once; the next poll or webhook confirms it.
+        const who: Person = { name: actor?.name ?? from, email: from };
+        this._apply(res.incident, new Date(this.ctx.clock.now()).toISOString(), who);
+      } catch (e) {
+        failures.push(e instanceof VendorHttpError && e.vendorMessage ? `${id}: ${e.vendorMessage}` : `${id}: ${errorText(e)}`);
+      }
+    });
+    if (failures.length) {
+      const verb = action === 'ack' ? 'acknowledge' : 'resolve';
+      throw new SourceActionError(`PagerDuty could not ${verb} ${failures.length} of ${todo.length} incident(s): ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? '; …' : ''}`);
+    }
+  }
+
+  // ---- webhooks ----
+
+  private _onWebhook(req: HttpRequestInfo): Promise<HttpResponseInfo> {
+    if (!verifyPagerDutySignature(req.body, req.headers['x-pagerduty-signature'], this._secrets)) {
+      this._rejectedWebhooks++;
+      // Logged once, then every 100th: a misconfigured secret must not flood the log.
+      if (this._rejectedWebhooks === 1 || this._rejectedWebhooks % 100 === 0) {
+        const why = req.headers['x-pagerduty-signature'] === undefined ? 'no X-PagerDuty-Signature header' : 'the signature does not match any configured secret';
+        this.log.warn(`rejected a PagerDuty webhook: ${why} (${this._rejectedWebhooks} rejected so far; check PAGERDUTY_WEBHOOK_SECRET)`);
+      }
+      return Promise.resolve({ status: 401, body: { error: 'invalid signature' } });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(req.body.toString('utf8'));
+    } catch (e) {
+      const error = `the body is not valid JSON (${errorText(e)})`;
+      this.log.warn(`rejected a PagerDuty webhook: ${error}`);
+      return Promise.resolve({ status: 400, body: { error } });
+    }
+    const r = v.safeParse(WebhookSchema, json, { abortEarly: true });
+    if (!r.success) {
+      const i = r.issues[0];
+      const error = `not a PagerDuty v3 webhook: ${i?.path?.map((p) => String(p.key)).join('.') ?? 'body'}: ${i?.message ?? 'invalid'}`;
+      this.log.warn(`rejected a PagerDuty webhook: ${error}`);
+      return Promise.resolve({ status: 400, body: { error } });
+    }
+    const ev = r.output.event;
+    if (this._seenEvents.has(ev.id)) return Promise.resolve({ status: 202, body: { ok: true, duplicate: true } });
+    if (!ev.event_type.startsWith('incident.')) return Promise.resolve({ status: 202, body: { ok: true, ignored: ev.event_type } });
+    const data = ev.data ?? {};
+    if (data.type !== 'incident') {
+      // Notes, responders, status updates: they carry a reference, not the incident. A quick poll
+      // brings the incident up to date.
+      this._seenEvents.add(ev.id);
+      void this._incidentPoller?.pollNow();
+      return Promise.resolve({ status: 202, body: { ok: true } });
+    }
+    const inc = v.safeParse(IncidentSchema, data, { abortEarly: true });
+    if (!inc.success) {
+      const i = inc.issues[0];
+      const error = `event.data is not a PagerDuty incident: ${i?.path?.map((p) => String(p.key)).join('.') ?? ''}: ${i?.message ?? 'invalid'}`;
+      this.log.warn(`rejected a PagerDuty webhook: ${error}`);
+      return Promise.resolve({ status: 400, body: { error } });
+    }
+    this._seenEvents.add(ev.id);
+    const at = isoOf(ev.occurred_at) ?? new Date(this.ctx.clock.now()).toISOString();
+    const agent = ev.agent && (ev.agent.type === 'user_reference' || ev.agent.type === 'user') ? { id: ev.agent.id, name: ev.agent.summary || ev.agent.name || ev.agent.id } : undefined;
+    this.log.debug(`webhook ${ev.event_type} for ${inc.output.id}`);
+    const incident = inc.output;
+    const isNew = !this.ctx.getAlert(incident.id);
+    this._apply(incident, at, agent);
+    if (isNew && incident.status !== 'resolved') {
+      // The stack trace is in the incident's alerts: fetch it in the background and re-apply.
+      void this._fetchDetails(incident).then(() => this._apply({ ...incident }, at, agent));
+    }
+    return Promise.resolve({ status: 202, body: { ok: true } });
+  }
+
+  // ---- on-call ----
+
+  async pollOnCall(): Promise<void> {
+    const now = this.ctx.clock.now();
+    const until = now + (this._opts.onCallWindowMs ?? 7 * 86_400_000);
+    const [schedulesPage, policiesPage, oncallsPage] = await Promise.all([
+      paginateOffset(this.http, 'schedules', 'schedules', {}, { maxItems: 2000 }),
+      paginateOffset(this.http, 'escalation_policies', 'escalation_policies', {}, { maxItems: 2000 }),
+      paginateOffset(
+        this.http,
+        'oncalls',
+        'oncalls',
+        {
+          since: new Date(now).toISOString(),
+          until: new Date(until).toISOString(),
+          'include[]': ['users'],
+          time_zone: 'UTC',
+          ...(this._opts.scheduleIds?.length ? { 'schedule_ids[]': this._opts.scheduleIds } : {}),
+          ...(this._opts.escalationPolicyIds?.length ? { 'escalation_policy_ids[]': this._opts.escalationPolicyIds } : {}),
+        },
+        { maxItems: 10_000 },
+      ),
+    ]);
+    const parse = <T>(schema: v.GenericSchema<unknown, T>, items: unknown[], what: string): T[] =>
+      items.flatMap((x) => {
+        const r = v.safeParse(schema, x);
+        if (r.success) return [r.output];
+        this.log.debug(`skipped a PagerDuty ${what}: ${r.issues[0]?.message ?? 'invalid'}`);
+        return [];
+      });
+    const wantS = this._opts.scheduleIds?.length ? new Set(this._opts.scheduleIds) : undefined;
+    const wantP = this._opts.escalationPolicyIds?.length ? new Set(this._opts.escalationPolicyIds) : undefined;
+    const schedules = parse(ScheduleSchema, schedulesPage.items, 'schedule').filter((s) => !wantS || wantS.has(s.id));
+    const policies = parse(EscalationPolicySchema, policiesPage.items, 'escalation policy').filter((p) => !wantP || wantP.has(p.id));
+    const oncalls = parse(OnCallEntrySchema, oncallsPage.items, 'on-call entry');
+    const state = buildOnCall(now, schedules, policies, oncalls);
+    const comparable = { rotations: state.rotations, policies: state.policies };
+    if (this._lastOnCall && sameJson(this._lastOnCall, comparable)) return;
+    const ok = validOnCall(state, this.log);
+    if (!ok) return;
+    this._lastOnCall = comparable;
+    this.ctx.setOnCall(ok);
+  }
+}
+
+/** updatedAt moves on every poll of an unchanged incident when PagerDuty bumps it; compare the rest. */
+function stripVolatile(a: Alert): Omit<Alert, 'updatedAt'> {
+  const { updatedAt: _u, ...rest } = a;
+  return rest;
+}

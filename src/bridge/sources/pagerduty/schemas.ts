@@ -1,0 +1,112 @@
+/**
+ * valibot shapes of the PagerDuty REST API v2 and Webhooks v3 payloads we read. Lenient on purpose:
+ * only what we use is checked, every field PagerDuty may omit or null is optional, and list pages are
+ * validated item by item (one odd incident costs that incident, not the page).
+ * Reference: https://developer.pagerduty.com/api-reference/ and docs/webhooks/01-Overview.md of
+ * github.com/PagerDuty/developer-docs.
+ */
+import * as v from 'valibot';
+
+const optStr = v.optional(v.nullable(v.string()));
+
+export const RefSchema = v.object({
+  id: v.string(),
+  type: optStr,
+  summary: optStr,
+  html_url: optStr,
+  // Full objects (include[]=users) carry these as well.
+  name: optStr,
+  email: optStr,
+  time_zone: optStr,
+});
+export type PdRef = v.InferOutput<typeof RefSchema>;
+
+export const INCIDENT_STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
+
+/** An incident from GET /incidents, PUT /incidents/{id}, or a webhook's `event.data` (type "incident"). */
+export const IncidentSchema = v.object({
+  id: v.pipe(v.string(), v.minLength(1)),
+  incident_number: v.optional(v.nullable(v.number())),
+  /** Webhooks call it `number`. */
+  number: v.optional(v.nullable(v.number())),
+  title: optStr,
+  summary: optStr,
+  description: optStr,
+  status: v.picklist(INCIDENT_STATUSES),
+  created_at: v.string(),
+  updated_at: optStr,
+  last_status_change_at: optStr,
+  resolved_at: optStr,
+  html_url: optStr,
+  incident_key: optStr,
+  service: v.optional(v.nullable(RefSchema)),
+  assignments: v.optional(v.nullable(v.array(v.object({ at: optStr, assignee: RefSchema })))),
+  /** Webhooks list assignees directly. */
+  assignees: v.optional(v.nullable(v.array(RefSchema))),
+  acknowledgements: v.optional(v.nullable(v.array(v.object({ at: v.string(), acknowledger: RefSchema })))),
+  escalation_policy: v.optional(v.nullable(RefSchema)),
+  teams: v.optional(v.nullable(v.array(RefSchema))),
+  urgency: optStr,
+  priority: v.optional(v.nullable(v.object({ id: optStr, summary: optStr, name: optStr }))),
+  pending_actions: v.optional(v.nullable(v.array(v.object({ type: v.string(), at: v.string() })))),
+  alert_counts: v.optional(v.nullable(v.object({ all: v.optional(v.nullable(v.number())), triggered: v.optional(v.nullable(v.number())) }))),
+});
+export type PdIncident = v.InferOutput<typeof IncidentSchema>;
+
+export const IncidentEnvelopeSchema = v.object({ incident: IncidentSchema });
+
+/** GET /incidents/{id}/alerts items: the Events API v2 `custom_details` arrive in body.details / body.cef_details.details. */
+export const PdAlertSchema = v.object({
+  id: v.string(),
+  summary: optStr,
+  severity: optStr,
+  status: optStr,
+  created_at: optStr,
+  body: v.optional(v.nullable(v.object({ details: v.optional(v.unknown()), cef_details: v.optional(v.unknown()), contexts: v.optional(v.unknown()) }))),
+});
+export type PdAlert = v.InferOutput<typeof PdAlertSchema>;
+
+export const OnCallEntrySchema = v.object({
+  user: RefSchema,
+  schedule: v.optional(v.nullable(RefSchema)),
+  escalation_policy: v.optional(v.nullable(RefSchema)),
+  escalation_level: v.optional(v.nullable(v.number())),
+  start: optStr,
+  end: optStr,
+});
+export type PdOnCall = v.InferOutput<typeof OnCallEntrySchema>;
+
+export const ScheduleSchema = v.object({ id: v.string(), name: optStr, summary: optStr, time_zone: optStr, html_url: optStr });
+export type PdSchedule = v.InferOutput<typeof ScheduleSchema>;
+
+export const EscalationPolicySchema = v.object({
+  id: v.string(),
+  name: optStr,
+  summary: optStr,
+  escalation_rules: v.optional(
+    v.nullable(
+      v.array(
+        v.object({
+          id: optStr,
+          escalation_delay_in_minutes: v.optional(v.nullable(v.number())),
+          targets: v.optional(v.nullable(v.array(RefSchema))),
+        }),
+      ),
+    ),
+  ),
+  services: v.optional(v.nullable(v.array(RefSchema))),
+});
+export type PdEscalationPolicy = v.InferOutput<typeof EscalationPolicySchema>;
+
+/** Webhooks v3: `{ event: { id, event_type, resource_type, occurred_at, agent, client, data } }`. */
+export const WebhookSchema = v.object({
+  event: v.object({
+    id: v.pipe(v.string(), v.minLength(1)),
+    event_type: v.string(),
+    resource_type: optStr,
+    occurred_at: v.string(),
+    agent: v.optional(v.nullable(RefSchema)),
+    client: v.optional(v.unknown()),
+    data: v.optional(v.nullable(v.record(v.string(), v.unknown()))),
+  }),
+});

@@ -1,0 +1,261 @@
+/**
+ * Contract tests of the PagerDuty module: a loopback server replays PagerDuty's documented payloads
+ * (test/fixtures/pagerduty, sources in its README) and records what the bridge sent.
+ */
+import * as assert from 'node:assert';
+import { parseBridgeArgs } from '../../../src/bridge/args';
+import { createVendorSource } from '../../../src/bridge/sources/shared/vendorOptions';
+import { nullLogger } from '../../../src/core/util/logger';
+import { PagerDutySource } from '../../../src/bridge/sources/pagerduty/pagerdutySource';
+import { pagerDutySignatureHeader, verifyPagerDutySignature } from '../../../src/bridge/sources/pagerduty/signature';
+import { BRIDGE_TOKEN, FakeVendor, loadFixture, post, rawFixture, recordingSleep, startVendorBridge, type VendorBridge } from './vendorFake';
+import { TestClient } from './helpers';
+
+const PD_TOKEN = 'pd-rest-token-SECRET-1234';
+const SECRET_OLD = 'old-signing-secret';
+const SECRET_NEW = 'new-signing-secret';
+const fx = (name: string): unknown => loadFixture('pagerduty', name);
+
+describe('PagerDuty source (contract)', () => {
+  let vendor: FakeVendor;
+  let source: PagerDutySource;
+  let bridge: VendorBridge;
+  let sleeps: ReturnType<typeof recordingSleep>;
+
+  function standardRoutes(v: FakeVendor): void {
+    v.on('GET /incidents', (req) => (req.query.get('offset') === '1' ? { body: fx('incidents-page2.json') } : { body: fx('incidents-page1.json') }));
+    v.on('GET /incidents/PT4KHLK/alerts', { body: fx('incident-alerts.json') });
+    v.on('GET /incidents/PGR0VU2/alerts', { body: { alerts: [], more: false } });
+    v.on('GET /incidents/Q2NEW0001/alerts', { body: { alerts: [], more: false } });
+    v.on('GET /schedules', { body: fx('schedules.json') });
+    v.on('GET /escalation_policies', { body: fx('escalation_policies.json') });
+    v.on('GET /oncalls', { body: fx('oncalls.json') });
+  }
+
+  beforeEach(async () => {
+    vendor = new FakeVendor();
+    standardRoutes(vendor);
+    await vendor.start();
+    sleeps = recordingSleep();
+    source = new PagerDutySource({ token: PD_TOKEN, apiUrl: vendor.url, webhookSecrets: [SECRET_NEW], fromEmail: 'default@example.com', sleep: sleeps.sleep, pollIntervalMs: 3_600_000 });
+    bridge = await startVendorBridge(source);
+  });
+
+  afterEach(async () => {
+    await bridge.server.close();
+    await vendor.close();
+  });
+
+  it('polls every page of open incidents with the token header, and clients see them with details from custom_details', async () => {
+    const pages = vendor.of('GET', '/incidents');
+    assert.deepStrictEqual(
+      pages.map((r) => r.query.get('offset')),
+      ['0', '1'],
+    );
+    for (const r of pages) {
+      assert.strictEqual(r.headers.authorization, `Token token=${PD_TOKEN}`);
+      assert.deepStrictEqual(r.query.getAll('statuses[]'), ['triggered', 'acknowledged']);
+    }
+    const client = new TestClient(bridge.server.url, { headers: { Authorization: `Bearer ${BRIDGE_TOKEN}` } });
+    const snap = await client.handshake();
+    client.close();
+    assert.strictEqual(snap.type, 'snapshot');
+    if (snap.type !== 'snapshot') return;
+    const fire = snap.alerts.find((a) => a.id === 'PT4KHLK');
+    assert.ok(fire);
+    assert.strictEqual(fire.title, 'The server is on fire.');
+    assert.strictEqual(fire.severity, 'high'); // priority P2
+    assert.strictEqual(fire.status, 'triggered');
+    assert.strictEqual(fire.service, 'My Mail Service');
+    assert.strictEqual(fire.url, 'https://subdomain.pagerduty.com/incidents/PT4KHLK');
+    assert.match(fire.stackTrace ?? '', /at writeSpool \(src\/mail\/spool\.ts:88:11\)/);
+    assert.strictEqual(fire.release, 'mail@4.2.0');
+    assert.strictEqual(fire.commitSha, '9fceb02d0ae598e95dc970b74767f19372d61af8');
+    assert.strictEqual(fire.environment, 'production');
+    assert.deepStrictEqual(fire.assignees, [{ id: 'PXPGF42', name: 'Earline Greenholt' }]);
+    const bump = snap.alerts.find((a) => a.id === 'PGR0VU2');
+    assert.strictEqual(bump?.status, 'acknowledged');
+    assert.strictEqual(bump.severity, 'warning'); // no priority, no alert severity, urgency low
+    assert.strictEqual(bump.acknowledgedBy?.name, 'User 123');
+    // on-call: one rotation (the shift listed once per policy level is de-duplicated), policy tiers
+    assert.ok(snap.oncall);
+    const rot = snap.oncall.rotations.find((r) => r.id === 'PI7DH85');
+    assert.strictEqual(rot?.timeZone, 'America/New_York');
+    assert.strictEqual(rot.shifts.length, 1);
+    assert.deepStrictEqual(rot.shifts[0]?.person, { id: 'PXPGF42', name: 'Earline Greenholt', email: '125.greenholt.earline@graham.name', timeZone: 'America/Lima' });
+    const pol = snap.oncall.policies[0];
+    assert.strictEqual(pol?.name, 'Another Escalation Policy');
+    assert.deepStrictEqual(pol.services, ['My Mail Service']);
+    assert.deepStrictEqual(pol.tiers.map((t) => [t.level, t.delayMinutes, t.targets[0]?.type]), [
+      [1, 30, 'rotation'],
+      [2, 15, 'person'],
+    ]);
+    const oncallReq = vendor.of('GET', '/oncalls')[0]!;
+    assert.deepStrictEqual(oncallReq.query.getAll('include[]'), ['users']);
+    assert.ok(oncallReq.query.get('since') && oncallReq.query.get('until'));
+  });
+
+  it('honours 429 Retry-After, then gets the page', async () => {
+    vendor.once('GET /incidents', { status: 429, headers: { 'retry-after': '2' }, body: { error: { message: 'Rate Limit Exceeded', code: 2020 } } });
+    const before = vendor.of('GET', '/incidents').length;
+    await source.pollIncidents();
+    assert.deepStrictEqual(sleeps.waits, [2000]);
+    assert.strictEqual(vendor.of('GET', '/incidents').length - before, 3); // 429, page 1, page 2
+    assert.ok(bridge.logger.lines.some((l) => l.level === 'warn' && /rate limited \(429\); retrying in 2 s/.test(l.message)));
+  });
+
+  it('gives up after repeated 429s without changing anything, and says when to retry', async () => {
+    const seq = bridge.server.world.seq;
+    vendor.once('GET /incidents', ...[1, 2, 3].map(() => ({ status: 429, headers: { 'retry-after': '1' } })));
+    await assert.rejects(source.pollIncidents(), /rate limited \(429\); retry after 1 s/);
+    assert.strictEqual(bridge.server.world.seq, seq);
+  });
+
+  it('resolves incidents that left the open list, but not when a poll fails half-way (nothing lost)', async () => {
+    vendor.once('GET /incidents', { body: fx('incidents-page1.json') }, { body: '{"incidents": [ broken' });
+    await assert.rejects(source.pollIncidents(), /not valid JSON/);
+    assert.strictEqual(bridge.server.world.getAlert('PGR0VU2')?.status, 'acknowledged');
+    vendor.once('GET /incidents', { body: { ...(fx('incidents-page2.json') as object), offset: 0 } });
+    await source.pollIncidents();
+    assert.strictEqual(bridge.server.world.getAlert('PT4KHLK')?.status, 'resolved');
+    assert.strictEqual(bridge.server.world.getAlert('PGR0VU2')?.status, 'acknowledged');
+  });
+
+  it('acknowledges with PUT /incidents/{id}, the From header and the documented body', async () => {
+    vendor.on('PUT /incidents/PT4KHLK', { body: fx('put-incident-acknowledged.json') });
+    const client = new TestClient(bridge.server.url, { headers: { Authorization: `Bearer ${BRIDGE_TOKEN}` } });
+    await client.handshake();
+    client.send({ type: 'ack', requestId: 'r1', alertIds: ['PT4KHLK'], actor: { name: 'Earline', email: 'earline@example.com' } });
+    // The new state is broadcast first; the result follows once PagerDuty accepted.
+    const ev = await client.nextOfType('alert');
+    const result = await client.nextOfType('result');
+    assert.deepStrictEqual(result, { type: 'result', requestId: 'r1', ok: true });
+    const put = vendor.of('PUT', '/incidents/PT4KHLK');
+    assert.strictEqual(put.length, 1);
+    assert.strictEqual(put[0]!.headers.from, 'earline@example.com');
+    assert.strictEqual(put[0]!.headers.authorization, `Token token=${PD_TOKEN}`);
+    assert.match(String(put[0]!.headers['content-type']), /application\/json/);
+    assert.deepStrictEqual(JSON.parse(put[0]!.body), { incident: { type: 'incident_reference', status: 'acknowledged' } });
+    assert.strictEqual(ev.alert.status, 'acknowledged');
+    assert.strictEqual(ev.alert.acknowledgedBy?.name, 'Earline Greenholt');
+    client.close();
+  });
+
+  it('resolves with the configured default From when the actor has no email; reports PagerDuty errors', async () => {
+    vendor.on('PUT /incidents/PT4KHLK', { status: 400, body: { error: { message: 'Invalid Input Provided', code: 2001, errors: ['Incident Already Resolved'] } } });
+    await assert.rejects(source.handleAction('resolve', ['PT4KHLK'], { name: 'no email' }), /could not resolve 1 of 1 incident\(s\): PT4KHLK: Invalid Input Provided: Incident Already Resolved/);
+    const put = vendor.of('PUT', '/incidents/PT4KHLK')[0]!;
+    assert.strictEqual(put.headers.from, 'default@example.com');
+    assert.deepStrictEqual(JSON.parse(put.body), { incident: { type: 'incident_reference', status: 'resolved' } });
+    await assert.rejects(source.handleAction('unack', ['PT4KHLK'], undefined), /no "un-acknowledge"/);
+    await assert.rejects(source.handleAction('ack', ['NOPE'], undefined), /unknown incident/);
+  });
+
+  it('accepts a webhook signed with any of several rotating secrets and applies it', async () => {
+    const body = rawFixture('pagerduty', 'webhook-incident-acknowledged.json');
+    const sig = pagerDutySignatureHeader(body, [SECRET_OLD, SECRET_NEW]);
+    assert.match(sig, /^v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
+    const res = await post(`${bridge.httpUrl}/webhooks/pagerduty`, body, { 'x-pagerduty-signature': sig });
+    assert.strictEqual(res.status, 202);
+    const a = bridge.server.world.getAlert('PT4KHLK');
+    assert.strictEqual(a?.status, 'acknowledged');
+    assert.strictEqual(a.acknowledgedBy?.name, 'Tenex Engineer');
+    assert.strictEqual(a.severity, 'critical'); // the webhook's priority P1
+    assert.match(a.stackTrace ?? '', /writeSpool/, 'details learned by polling are kept');
+    // A redelivery of the same event changes nothing.
+    const seq = bridge.server.world.seq;
+    assert.strictEqual((await post(`${bridge.httpUrl}/webhooks/pagerduty`, body, { 'x-pagerduty-signature': sig })).status, 202);
+    assert.strictEqual(bridge.server.world.seq, seq);
+  });
+
+  it('adds a new incident from incident.triggered', async () => {
+    const body = rawFixture('pagerduty', 'webhook-incident-triggered.json');
+    const res = await post(`${bridge.httpUrl}/webhooks/pagerduty`, body, { 'x-pagerduty-signature': pagerDutySignatureHeader(body, [SECRET_NEW]) });
+    assert.strictEqual(res.status, 202);
+    const a = bridge.server.world.getAlert('Q2NEW0001');
+    assert.strictEqual(a?.title, 'Checkout latency above SLO');
+    assert.strictEqual(a.status, 'triggered');
+  });
+
+  it('rejects bad and missing signatures with 401, changes nothing, logs once', async () => {
+    const body = rawFixture('pagerduty', 'webhook-incident-acknowledged.json');
+    const seq = bridge.server.world.seq;
+    const bad = await post(`${bridge.httpUrl}/webhooks/pagerduty`, body, { 'x-pagerduty-signature': pagerDutySignatureHeader(body, ['wrong-secret']) });
+    assert.strictEqual(bad.status, 401);
+    const tampered = await post(`${bridge.httpUrl}/webhooks/pagerduty`, body.replace('acknowledged', 'resolved'), { 'x-pagerduty-signature': pagerDutySignatureHeader(body, [SECRET_NEW]) });
+    assert.strictEqual(tampered.status, 401);
+    const missing = await post(`${bridge.httpUrl}/webhooks/pagerduty`, body, {});
+    assert.strictEqual(missing.status, 401);
+    assert.strictEqual(bridge.server.world.seq, seq);
+    assert.strictEqual(bridge.server.world.getAlert('PT4KHLK')?.status, 'triggered');
+    assert.strictEqual(bridge.logger.lines.filter((l) => /rejected a PagerDuty webhook/.test(l.message)).length, 1);
+  });
+
+  it('rejects a signed but malformed body with 400 and a clear error, changing nothing', async () => {
+    const seq = bridge.server.world.seq;
+    for (const [body, re] of [
+      ['{"event": {', /not valid JSON/],
+      ['{"event": {"id": "x", "event_type": "incident.triggered", "occurred_at": "2026-11-23T10:00:00Z", "data": {"type": "incident", "id": "Q", "status": "exploded", "created_at": "2026-11-23T10:00:00Z"}}}', /event\.data is not a PagerDuty incident: status/],
+      ['{"hello": 1}', /not a PagerDuty v3 webhook: event/],
+    ] as const) {
+      const res = await post(`${bridge.httpUrl}/webhooks/pagerduty`, body, { 'x-pagerduty-signature': pagerDutySignatureHeader(body, [SECRET_NEW]) });
+      assert.strictEqual(res.status, 400, body);
+      assert.match(JSON.parse(res.body).error, re);
+    }
+    assert.strictEqual(bridge.server.world.seq, seq);
+  });
+
+  it('never logs the API token, even when PagerDuty fails', async () => {
+    vendor.once('GET /incidents', { status: 500, body: 'upstream exploded' });
+    await assert.rejects(source.pollIncidents(), (e: Error) => !e.message.includes(PD_TOKEN) && /HTTP 500/.test(e.message));
+    await source.handleAction('ack', ['PT4KHLK'], { name: 'x', email: 'x@example.com' }).catch((e: Error) => assert.ok(!e.message.includes(PD_TOKEN)));
+    for (const l of bridge.logger.lines) assert.ok(!l.message.includes(PD_TOKEN), l.message);
+  });
+});
+
+describe('PagerDuty webhook signatures', () => {
+  const body = Buffer.from('{"event":{}}');
+  it('accepts any matching v1 signature and rejects everything else', () => {
+    const good = pagerDutySignatureHeader(body, ['s1']);
+    assert.ok(verifyPagerDutySignature(body, good, ['s1']));
+    assert.ok(verifyPagerDutySignature(body, `v1=${'0'.repeat(64)},${good}`, ['s1']));
+    assert.ok(verifyPagerDutySignature(body, good.toUpperCase().replace('V1=', 'v1='), ['s1']));
+    assert.ok(verifyPagerDutySignature(body, good, ['other', 's1']));
+    assert.ok(!verifyPagerDutySignature(body, good, ['other']));
+    assert.ok(!verifyPagerDutySignature(body, good.replace('v1=', 'v2='), ['s1']));
+    assert.ok(!verifyPagerDutySignature(body, undefined, ['s1']));
+    assert.ok(!verifyPagerDutySignature(body, good, []));
+    assert.ok(!verifyPagerDutySignature(body, 'v1=abc', ['s1']));
+  });
+});
+
+describe('vendor source CLI options (pagerduty, splunk-oncall, grafana-irm)', () => {
+  it('parses the sources and refuses misplaced or malformed options', () => {
+    const ok = parseBridgeArgs(['--source', 'pagerduty', '--pagerduty-from', 'me@example.com', '--poll-seconds', '15']);
+    assert.strictEqual(ok.kind, 'ok');
+    if (ok.kind === 'ok') assert.strictEqual(ok.args.vendor?.pollSeconds, 15);
+    const err = (argv: string[]): string => {
+      const r = parseBridgeArgs(argv);
+      return r.kind === 'error' ? r.message : `no error for ${argv.join(' ')}`;
+    };
+    assert.match(err(['--source', 'splunk-oncall', '--pagerduty-from', 'a@b.c']), /only applies to --source pagerduty/);
+    assert.match(err(['--source', 'grafana-irm']), /needs --grafana-irm-url/);
+    assert.match(err(['--source', 'pagerduty', '--pagerduty-from', 'nope']), /must be an email/);
+    assert.match(err(['--source', 'pagerduty', '--poll-seconds', '1']), /between 5 and 3600/);
+    assert.match(err(['--demo', '--poll-seconds', '30']), /only applies/);
+    assert.match(err(['--source', 'pagerduty', '--pagerduty-api-url', 'https://u:p@api.example.com']), /must not contain a user name or password/);
+    // No option takes a secret value on the command line.
+    assert.match(err(['--source', 'pagerduty', '--pagerduty-token', 'abc']), /Unknown option/);
+  });
+
+  it('reads secrets from the environment only, and fails clearly without them', async () => {
+    const r = parseBridgeArgs(['--source', 'pagerduty']);
+    assert.ok(r.kind === 'ok' && r.args.vendor);
+    if (r.kind !== 'ok' || !r.args.vendor) return;
+    await assert.rejects(createVendorSource(r.args.vendor, {}, nullLogger), /set PAGERDUTY_TOKEN or pass --pagerduty-token-file/);
+    await assert.rejects(createVendorSource(r.args.vendor, { PAGERDUTY_TOKEN: ' ' }, nullLogger), /empty/);
+    const src = await createVendorSource(r.args.vendor, { PAGERDUTY_TOKEN: 'x', PAGERDUTY_WEBHOOK_SECRETS: 'a,b' }, nullLogger);
+    assert.strictEqual(src.name, 'pagerduty');
+    assert.deepStrictEqual(src.routes?.map((x) => `${x.method} ${x.path} ${x.auth}`), ['POST /webhooks/pagerduty none']);
+  });
+});
