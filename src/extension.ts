@@ -53,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     const alerts = new AlertsFeature(connections, config, keys, clock, logger);
     const stackTraces = new StackTraceFeature(connections, alerts, clock, logger, keys, context.extensionUri);
     const deploys = new DeploysFeature({ connections, alerts, frames: stackTraces, clock, logger, identity: () => identity.value });
+    stackTraces.lineMapper = (alert, frame) => deploys.rows.workingTreeLine(alert, frame);
     const statusBar = new StatusBarFeature(connections, clock, {
       myStatus: () => onCall.myStatus(),
       watching: () => deploys.watching(),

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Alert } from '../../src/core/protocol/types';
@@ -112,6 +113,31 @@ describe('stack traces → source (real VS Code host)', function () {
     api.stackTraces.handleUri(vscode.Uri.parse('vscode://oncall.vscode-oncall/run?cmd=rm'));
     await sleep(500);
     assert.strictEqual(vscode.window.activeTextEditor, undefined, 'nothing opened');
+  });
+
+  it('after local edits above the failing line, "Open Source" still lands on the same code (mapped from the deployed commit)', async () => {
+    const a = withTrace.find((x) => x.service === 'checkout-api') ?? withTrace[0]!;
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('oncall.openSource', a.id);
+    const before = await waitFor('editor', () => vscode.window.activeTextEditor);
+    const line0 = before.selection.active.line;
+    const text0 = before.document.lineAt(line0).text;
+    const file = before.document.uri.fsPath;
+    const original = fs.readFileSync(file, 'utf8');
+    try {
+      fs.writeFileSync(file, `// local edit 1\n// local edit 2\n// local edit 3\n${original}`);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      // The file watcher tells the extension the file changed; the jump follows the edit.
+      const after = await waitFor('Open Source on the moved line', async () => {
+        await vscode.commands.executeCommand('oncall.openSource', a.id);
+        const ed = vscode.window.activeTextEditor;
+        return ed && ed.selection.active.line === line0 + 3 ? ed : undefined;
+      });
+      assert.strictEqual(after.document.lineAt(after.selection.active.line).text, text0, 'the same code');
+    } finally {
+      fs.writeFileSync(file, original);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
   });
 
   it('refuses to open a target that is not an indexed workspace file', async () => {

@@ -84,10 +84,16 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
   /** Commands' targets, found from the tree element an inline action passes. */
   readonly commitTargets = new WeakMap<AlertChild, CommitTarget>();
   readonly driftTargets = new WeakMap<AlertChild, DriftTarget>();
+  private readonly _lineCache = new Map<string, { at: number; line: number | undefined }>();
 
   constructor(private readonly _ctx: AlertRowsContext) {
     super();
     this._register(toDisposable(() => this.reset()));
+    // Line mappings follow the working tree: any change to a file forgets them.
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher('**/*', true, false, false));
+    this._register(watcher.onDidChange(() => this._lineCache.clear()));
+    this._register(watcher.onDidDelete(() => this._lineCache.clear()));
+    this._register(vscode.workspace.onDidSaveTextDocument(() => this._lineCache.clear()));
   }
 
   /** Drops cached analyses and cancels running ones (refresh, trust granted, dispose). */
@@ -195,6 +201,38 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
         clearTimeout(offer);
         if (this._running.get(key) === ac) this._running.delete(key);
       });
+  }
+
+
+  /**
+   * Where a frame's line (numbered as in the deployed commit) is in the working tree now, so "Open Source" and
+   * the decoration land on the same code after local edits. Undefined when unknown (untrusted workspace, no
+   * deploy sha, commit not fetched, file deleted): callers then use the frame's own line.
+   */
+  async workingTreeLine(alert: Alert, frame: { folder: string; path: string; line: number }): Promise<number | undefined> {
+    if (!vscode.workspace.isTrusted) return undefined;
+    const alertSha = alert.commitSha?.toLowerCase();
+    const eff = deployInEffect(alert, this._ctx.history());
+    const rev = alertSha !== undefined && isSha(alertSha) ? alertSha : eff.found ? eff.deploy.commitSha : undefined;
+    if (rev === undefined) return undefined;
+    const key = `${rev}:${frame.folder}:${frame.path}:${frame.line}`;
+    const now = this._ctx.clock.now();
+    const hit = this._lineCache.get(key);
+    if (hit && now - hit.at < 10_000) return hit.line; // edits move lines: keep answers briefly
+    let line: number | undefined;
+    try {
+      const repo = await this._ctx.repos.open(frame.folder);
+      const p = repo ? repoRelative(repo.root, frame.folder, frame.path) : undefined;
+      if (repo && p !== undefined && (await repo.commitExists(rev))) {
+        const pos = mapPositionForward(await repo.diffHunks(rev, WORKING_TREE, p), frame.line);
+        line = pos.fileDeleted || pos.path !== p ? undefined : pos.line;
+      }
+    } catch (e) {
+      this._ctx.log.debug(`line mapping of ${frame.path}:${frame.line} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (this._lineCache.size > 2000) this._lineCache.clear();
+    this._lineCache.set(key, { at: now, line });
+    return line;
   }
 
   private async _analyse(alert: Alert, eff: DeployInEffect, signal: AbortSignal): Promise<AlertChild[]> {

@@ -53,6 +53,8 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
   private readonly _topFrames = new Map<string, FrameTarget>();
   private _decorateTimer: ReturnType<typeof setTimeout> | undefined;
   private _fileMappings: CodeMapping[] = [];
+  /** Set by the deploys feature: maps a deployed line to the working tree (local edits move code). */
+  lineMapper: ((alert: Alert, frame: { folder: string; path: string; line: number }) => Promise<number | undefined>) | undefined;
   readonly terminalLinks: StackTerminalLinks;
 
   constructor(
@@ -87,7 +89,16 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
         after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorCodeLens.foreground') },
       }),
     );
-    this._register(vscode.window.onDidChangeVisibleTextEditors(() => this._scheduleDecorate()));
+    this._register(
+      vscode.window.onDidChangeVisibleTextEditors(() => {
+        this._topFrames.clear(); // re-map for the files now on screen
+        this._scheduleDecorate();
+      }),
+    );
+    this._register(vscode.workspace.onDidSaveTextDocument(() => {
+      this._topFrames.clear();
+      this._scheduleDecorate();
+    }));
     this._register(_connections.onDidChangeConnection(() => this._follow()));
     this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('oncall.codeMappings') && void this._loadMappings()));
     const watcher = this._register(vscode.workspace.createFileSystemWatcher('**/.vscode/oncall.json'));
@@ -188,8 +199,15 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
       if (pick) await this.explain(alertId);
       return false;
     }
-    await this.openTarget(top.resolved);
+    await this.openTarget(await this._mapped(alert, top.resolved));
     return true;
+  }
+
+  /** The frame at its working-tree line when the deploys feature can tell (else as printed). */
+  private async _mapped(alert: Alert, t: FrameTarget): Promise<FrameTarget> {
+    if (!this.lineMapper || t.line === undefined) return t;
+    const line = await this.lineMapper(alert, { folder: t.folder, path: t.path, line: t.line });
+    return line !== undefined && line !== t.line ? { ...t, line, column: 1 } : t;
   }
 
   async openTarget(t: FrameTarget): Promise<vscode.TextEditor | undefined> {
@@ -281,11 +299,15 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
     const open = store ? [...store.values()].filter((a) => a.status !== 'resolved' && a.stackTrace).slice(0, MAX_DECORATED_ALERTS) : [];
     const openIds = new Set(open.map((a) => a.id));
     for (const id of [...this._topFrames.keys()]) if (!openIds.has(id)) this._topFrames.delete(id);
+    const visible = new Set(vscode.window.visibleTextEditors.map((e) => e.document.uri.fsPath));
     for (const a of open) {
       if (this._topFrames.has(a.id)) continue;
       const r = await this.resolveAlert(a);
       const top = r && topInAppFrame(r);
-      if (top?.resolved) this._topFrames.set(a.id, top.resolved);
+      if (!top?.resolved) continue;
+      // Only files on screen are worth a git diff to follow local edits.
+      const onScreen = visible.has(path.join(top.resolved.folder, ...top.resolved.path.split('/')));
+      this._topFrames.set(a.id, onScreen ? await this._mapped(a, top.resolved) : top.resolved);
     }
     const now = this._clock.now();
     for (const editor of vscode.window.visibleTextEditors) {
