@@ -65,7 +65,14 @@ export class Router {
     req.on('end', () => {
       if (tooLarge) return;
       const info: HttpRequestInfo = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) };
-      route.handle(info).then(
+      // A handler that throws synchronously must answer 500 like a rejected one, not crash the bridge.
+      let handled: Promise<HttpResponseInfo>;
+      try {
+        handled = route.handle(info);
+      } catch (e) {
+        handled = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+      handled.then(
         (r) => send(res, r),
         (e: unknown) => {
           this._logger.error(`${route.method} ${route.path} failed: ${e instanceof Error ? e.message : String(e)}`);

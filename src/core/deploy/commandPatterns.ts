@@ -1,5 +1,6 @@
 import type { ConfigError } from './guardConfig';
 import { MATCH_INPUT_MAX_LENGTH, safeExec, validateUserRegex } from './commandRegex';
+import { globMatch } from '../util/glob';
 
 /**
  * Recognizes deploy commands in terminal command lines and task command lines the host feeds in.
@@ -128,8 +129,9 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 export function isProtectedBranch(branch: string, globs: readonly string[]): boolean {
-  return globs.some((g) => globToRegExp(g).test(branch));
+  return globs.some((g) => globMatch(g, branch));
 }
+
 
 /** git options that take a separate value argument (before or after `push`). */
 const GIT_VALUE_OPTS = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace']);

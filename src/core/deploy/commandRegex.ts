@@ -1,3 +1,4 @@
+import * as vm from 'node:vm';
 import safeRegex from 'safe-regex2';
 
 /**
@@ -7,8 +8,9 @@ import safeRegex from 'safe-regex2';
  * Checks, in order: text of 1..maxLength chars; compiles; flags limited to i/m/s/u (g and y make
  * `test` stateful); and safe-regex2 accepts it. safe-regex2 is a heuristic: it rejects nested
  * quantifiers ("star height" > 1, e.g. `(a+)+$`) and more than 25 repetitions, but it does NOT catch
- * every super-linear pattern (overlapping alternations like `(a|a)*$` pass). The length cap on the
- * matched input (`safeTest`) bounds what remains.
+ * every super-linear pattern (overlapping alternations like `(a|a)*$` pass, and so do polynomial ones
+ * like `a*a*a*a*b`). So matching (`safeTest`/`safeExec`) also caps the input length and runs under a
+ * time limit: a pattern that exceeds it counts as no match and is not run again.
  */
 
 export const USER_REGEX_MAX_LENGTH = 500;
@@ -40,12 +42,40 @@ export function validateUserRegex(source: unknown, options: UserRegexOptions = {
   return { ok: true, regex };
 }
 
-/** `regex.test` on at most `maxInput` characters of the input. */
-export function safeTest(regex: RegExp, input: string, maxInput = MATCH_INPUT_MAX_LENGTH): boolean {
-  return regex.test(input.length > maxInput ? input.slice(0, maxInput) : input);
+/** Longest a single match may run before the pattern is given up on. */
+export const MATCH_TIME_LIMIT_MS = 50;
+
+const sandbox = vm.createContext(Object.create(null) as object);
+const execScript = new vm.Script('r.exec(s)');
+/** Patterns that once ran out of time: skipped from then on (no 50 ms stall on every command). */
+const runaway = new WeakSet<RegExp>();
+
+/** True when the pattern hit the time limit and is no longer run. */
+export function isRunawayRegex(regex: RegExp): boolean {
+  return runaway.has(regex);
 }
 
-/** `regex.exec` on at most `maxInput` characters of the input. */
+/** `regex.test` on at most `maxInput` characters of the input, within the time limit. */
+export function safeTest(regex: RegExp, input: string, maxInput = MATCH_INPUT_MAX_LENGTH): boolean {
+  return safeExec(regex, input, maxInput) !== null;
+}
+
+/** `regex.exec` on at most `maxInput` characters of the input, within the time limit (else null). */
 export function safeExec(regex: RegExp, input: string, maxInput = MATCH_INPUT_MAX_LENGTH): RegExpExecArray | null {
-  return regex.exec(input.length > maxInput ? input.slice(0, maxInput) : input);
+  if (runaway.has(regex)) return null;
+  const s = input.length > maxInput ? input.slice(0, maxInput) : input;
+  const box = sandbox as { r?: RegExp; s?: string };
+  box.r = regex;
+  box.s = s;
+  try {
+    // The vm timeout interrupts the regex engine itself, which a plain call cannot be.
+    return execScript.runInContext(sandbox, { timeout: MATCH_TIME_LIMIT_MS }) as RegExpExecArray | null;
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
+    runaway.add(regex);
+    return null;
+  } finally {
+    box.r = undefined;
+    box.s = undefined;
+  }
 }

@@ -10,6 +10,8 @@ import safeRegex from 'safe-regex2';
 import type { Alert, Deploy, DeployAuthor } from '../protocol/types';
 import type { GitRepository, QueryOptions } from './gitRepository';
 import { DEFAULT_TAG_PATTERNS } from './gitRepository';
+import { safeExec } from '../deploy/commandRegex';
+import { globMatch } from '../util/glob';
 import type { TagInfo } from './types';
 import { GitInputError, assertTagGlob, isSha, sameSha } from './validate';
 
@@ -51,7 +53,7 @@ export interface DeployRecord {
 
 export interface CompiledTagRule {
   glob: string;
-  globRe: RegExp;
+  globRe: { test(name: string): boolean };
   /** Literal text before the first `*` (stripped before the word heuristic). */
   prefix: string;
   regex?: RegExp;
@@ -62,7 +64,8 @@ export function compileTagRules(rules: readonly TagRule[] = DEFAULT_TAG_RULES): 
   return rules.map((r) => {
     const glob = assertTagGlob(r.glob);
     // for-each-ref's `*` does not cross `/`.
-    const globRe = new RegExp(`^${glob.split('*').map(escapeRe).join('[^/]*')}$`);
+    // for-each-ref's `*` does not cross `/`, and neither does `**` here. Not a regex: see globMatch.
+    const globRe = { test: (name: string): boolean => globMatch(glob, name, { doubleStar: false }) };
     const c: CompiledTagRule = { glob, globRe, prefix: glob.split('*')[0] ?? '' };
     if (r.regex !== undefined) {
       if (r.regex.length > 500) throw new GitInputError(`tag regex for ${glob} is too long`);
@@ -77,10 +80,6 @@ export function compileTagRules(rules: readonly TagRule[] = DEFAULT_TAG_RULES): 
     }
     return c;
   });
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Environment words recognised in tag names, with the canonical key used to compare environments. */
@@ -129,7 +128,7 @@ export function parseTagName(name: string, rules: readonly CompiledTagRule[]): {
   const rule = rules.find((r) => r.globRe.test(name));
   if (rule === undefined) return {};
   if (rule.regex !== undefined) {
-    const m = rule.regex.exec(name);
+    const m = safeExec(rule.regex, name); // time-limited: the regex comes from settings
     const out: { rule?: CompiledTagRule; service?: string; environment?: string } = { rule };
     const s = m?.groups?.service;
     const e = m?.groups?.environment;

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Alert } from '../../core/protocol/types';
@@ -218,6 +219,11 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
       return undefined;
     }
     const uri = vscode.Uri.joinPath(folder.uri, ...t.path.split('/'));
+    // An indexed name can be a symlink that points anywhere: what opens must really be inside the folder.
+    if (!(await isReallyInside(folder.uri.fsPath, uri.fsPath))) {
+      this._log.warn(`refused to open a path that leaves its workspace folder through a symlink: ${displayText(t.path, 200)}`);
+      return undefined;
+    }
     const line = Math.max(0, (t.line ?? 1) - 1);
     const col = Math.max(0, (t.column ?? 1) - 1);
     const editor = await vscode.window.showTextDocument(uri, { selection: new vscode.Range(line, col, line, col), preview: true });
@@ -466,5 +472,16 @@ async function readText(folder: string, rel: string): Promise<string | undefined
     return bytes.byteLength > 20 * 1024 * 1024 ? undefined : new TextDecoder().decode(bytes);
   } catch {
     return undefined;
+  }
+}
+
+/** True when `file`, with every symlink resolved, is a file below `root` (also resolved). */
+async function isReallyInside(root: string, file: string): Promise<boolean> {
+  try {
+    const [r, f] = await Promise.all([fs.promises.realpath(root), fs.promises.realpath(file)]);
+    const rel = path.relative(r, f);
+    return rel !== '' && !path.isAbsolute(rel) && rel.split(path.sep)[0] !== '..';
+  } catch {
+    return false; // missing or unreadable: nothing to open
   }
 }

@@ -28,7 +28,8 @@ const stringMap = v.pipe(
     },
   ),
   v.check(
-    (rec) => Object.keys(rec).every((k) => k.length <= MAX_LABEL_CHARS && (rec[k] as string).length <= MAX_LABEL_CHARS),
+    // valibot runs every check of a pipe: non-string values were reported just above, so only measure strings.
+    (rec) => Object.keys(rec).every((k) => k.length <= MAX_LABEL_CHARS && (typeof rec[k] !== 'string' || rec[k].length <= MAX_LABEL_CHARS)),
     `expected names and values of at most ${MAX_LABEL_CHARS} characters`,
   ),
   v.transform((rec): LabelSet => {

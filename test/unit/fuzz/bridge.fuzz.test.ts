@@ -1,0 +1,3 @@
+import { describeBridgeFuzz } from './bridgeFuzz';
+
+describeBridgeFuzz(1000);

@@ -1,0 +1,3 @@
+import { describeDecoderFuzz } from './decoderFuzz';
+
+describeDecoderFuzz(5000);

@@ -1,0 +1,3 @@
+import { describeStackTraceFuzz } from './stackTraceFuzz';
+
+describeStackTraceFuzz(2000);

@@ -1,0 +1,3 @@
+import { describeWebhookFuzz } from './webhookFuzz';
+
+describeWebhookFuzz(600);
