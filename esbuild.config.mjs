@@ -1,9 +1,14 @@
 // Bundles the extension (dist/extension.js) and the bridge (dist/bridge.js).
-// Flags: --production (minified, no source maps), --watch (rebuild on change).
+// Flags: --production (minified, no source maps), --watch (rebuild on change), --outdir=DIR (default dist;
+// the benchmark builds into its own folder so it never overwrites the dist/ other runs use), --metafile
+// (writes DIR/meta-<name>.json, which bench/run.mjs reads for the bundle's biggest inputs).
+import * as fs from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+const metafile = process.argv.includes('--metafile');
+const outdir = process.argv.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) || 'dist';
 
 /** @type {import('esbuild').BuildOptions} */
 const common = {
@@ -21,17 +26,23 @@ const common = {
 };
 
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
-  { ...common, entryPoints: ['src/bridge/main.ts'], outfile: 'dist/bridge.js', banner: { js: '#!/usr/bin/env node' } },
-  { ...common, entryPoints: ['src/cli/guardCli.ts'], outfile: 'dist/guard-cli.js' },
+  { ...common, entryPoints: ['src/extension.ts'], outfile: `${outdir}/extension.js` },
+  { ...common, entryPoints: ['src/bridge/main.ts'], outfile: `${outdir}/bridge.js`, banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/cli/guardCli.ts'], outfile: `${outdir}/guard-cli.js` },
   // The iCal parser, loaded by the extension only when a feed is configured (keeps dist/extension.js small).
-  { ...common, entryPoints: ['src/core/schedule/ical.ts'], outfile: 'dist/ical.js' },
-];
+  { ...common, entryPoints: ['src/core/schedule/ical.ts'], outfile: `${outdir}/ical.js` },
+].map((b) => (metafile ? { ...b, metafile: true } : b));
 
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   await Promise.all(contexts.map((c) => c.watch()));
   console.log('[watch] watching for changes');
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  const results = await Promise.all(builds.map((b) => esbuild.build(b)));
+  if (metafile) {
+    results.forEach((r, i) => {
+      const name = builds[i].outfile.split('/').pop().replace(/\.js$/, '');
+      fs.writeFileSync(`${outdir}/meta-${name}.json`, JSON.stringify(r.metafile));
+    });
+  }
 }

@@ -8,7 +8,7 @@ const noVscode = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'demo-workspace/**', 'demo/**', '.tmp/**', '**/*.js', '**/*.mjs', '**/*.cjs', 'test/fixtures/**'] },
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'demo-workspace/**', 'demo/**', '.tmp/**', 'bench/.data/**', '**/*.js', '**/*.mjs', '**/*.cjs', 'test/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

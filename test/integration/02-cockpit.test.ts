@@ -109,4 +109,19 @@ describe('on-call cockpit against the demo bridge (real VS Code host)', function
     assert.match(doc.getText(), /\| Alerts triggered \| \d+ \|/);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
+
+  it('"Connect to Alert Source…" takes effect even when the workspace sets the URL (it writes where the setting lives)', async () => {
+    const other = bridgeUrl.replace('127.0.0.1', 'localhost');
+    const cfg = () => vscode.workspace.getConfiguration('oncall').inspect<string>('serverUrl');
+    assert.strictEqual(cfg()?.workspaceValue, bridgeUrl, 'the demo workspace sets oncall.serverUrl');
+    try {
+      await vscode.commands.executeCommand('oncall.connect', { url: other, token: '' });
+      await waitFor('the new URL in use', () => api.connections.url === other);
+      assert.strictEqual(cfg()?.workspaceValue, other);
+      await waitFor('connected through the new URL', () => api.connections.connection?.state.state === 'connected', 20000);
+    } finally {
+      await vscode.workspace.getConfiguration('oncall').update('serverUrl', bridgeUrl, vscode.ConfigurationTarget.Workspace);
+      await waitFor('back on the original URL', () => api.connections.url === bridgeUrl && api.connections.connection?.state.state === 'connected', 20000);
+    }
+  });
 });

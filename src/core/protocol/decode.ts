@@ -12,10 +12,10 @@ import type { ClientMessage, ServerMessage } from './types';
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /**
- * Largest text frame we look at, in UTF-16 code units. Matches the socket's 64 MiB maxPayload: a
- * 100k-alert snapshot is around 50 MB, and anything bigger is a broken or hostile peer.
+ * Largest text frame we look at, in UTF-16 code units. Matches the socket's 256 MiB maxPayload: a
+ * 100k-alert snapshot is around 80 MB (bench/), and anything bigger than the limit is a broken or hostile peer.
  */
-export const MAX_FRAME_CHARS = 64 * 1024 * 1024;
+export const MAX_FRAME_CHARS = 256 * 1024 * 1024;
 
 /** Reasons are logged and shown in "Show Logs"; a megabyte-long `got ...` helps nobody. */
 const MAX_REASON_CHARS = 300;

@@ -27,12 +27,10 @@ import {
   type StateEvent,
 } from '../protocol/types';
 import type { Clock } from '../util/clock';
-import { Disposable, DisposableStore, type IDisposable } from '../util/disposable';
+import { Disposable, type IDisposable } from '../util/disposable';
 import { Emitter, type Event } from '../util/event';
 import { tagged, type Logger } from '../util/logger';
-import { Backoff, type BackoffOptions } from './backoff';
-import { wsSocketFactory, type SocketFactory, type SocketLike } from './socket';
-import { checkServerUrl } from './urlPolicy';
+import { errorText, ReconnectingSocket, type CloseOutcome, type SocketConnectionOptions } from './reconnectingSocket';
 
 export { checkServerUrl, isLoopbackHost, type UrlCheck } from './urlPolicy';
 export type { SocketFactory, SocketLike } from './socket';
@@ -97,22 +95,11 @@ export interface AlertSourceConnection extends IDisposable {
   annotate(annotation: Annotation): Promise<ResultMessage>;
 }
 
-export interface AlertClientOptions {
-  url: string;
-  /** Read before every connection attempt (the token may change). Undefined = no Authorization header. */
-  getToken?: () => Promise<string | undefined>;
-  allowInsecure?: boolean;
+/** url, getToken, allowInsecure, clock, logger, socketFactory, heartbeatMs (default 15 s), backoff, random, stableAfterMs, and: */
+export interface AlertClientOptions extends SocketConnectionOptions {
   /** Sent with actions; the server may override it from the token. */
   actor?: Person;
-  clock: Clock;
-  logger: Logger;
-  socketFactory?: SocketFactory;
-  heartbeatMs?: number;
   requestTimeoutMs?: number;
-  backoff?: BackoffOptions;
-  random?: () => number;
-  /** A connection up this long resets the backoff. Default 10 s. */
-  stableAfterMs?: number;
   maxResolved?: number;
   maxResolvedAgeMs?: number;
   /** Most deploys remembered (oldest dropped). Default 500. */
@@ -124,10 +111,7 @@ export const CloseCodes = { normal: 1000, goingAway: 1001, unauthorized: 4001, s
 
 const DEFAULT_HEARTBEAT_MS = 15_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-const DEFAULT_STABLE_AFTER_MS = 10_000;
 const DEFAULT_MAX_DEPLOYS = 500;
-/** Beats without any sign of life before the connection counts as half-open. */
-const MISSED_BEATS_LIMIT = 2;
 
 interface PendingRequest {
   resolve(r: ResultMessage): void;
@@ -135,34 +119,21 @@ interface PendingRequest {
   timer: IDisposable;
 }
 
-/** Errors that no retry can fix: we stop and say what the user must change. */
-class FatalConnectionError extends Error {}
-
 export class AlertClient extends Disposable implements AlertSourceConnection {
   readonly store: AlertStore;
 
   private readonly _log: Logger;
   private readonly _clock: Clock;
-  private readonly _socketFactory: SocketFactory;
-  private readonly _heartbeatMs: number;
   private readonly _requestTimeoutMs: number;
-  private readonly _stableAfterMs: number;
   private readonly _maxDeploys: number;
-  private readonly _backoff: Backoff;
+  /** The socket, its heartbeat, reconnects and the connection state. */
+  private readonly _rs: ReconnectingSocket;
 
-  private _state: ConnectionStateInfo = { state: 'idle' };
-  /** Bumped for every connection attempt; callbacks of older sockets check it and do nothing. */
-  private _generation = 0;
-  private _socket: SocketLike | undefined;
   private _server: HelloMessage | undefined;
-  /** Timers and listeners of the current connection attempt. */
-  private readonly _conn = this._register(new DisposableStore());
-  private _retryTimer: IDisposable | undefined;
-  private _wanted = false;
+  private _lastSocketError: string | undefined;
 
   private _lastSeq = -1;
   private _resyncSentAt: number | undefined;
-  private _missedBeats = 0;
   private readonly _pending = new Map<string, PendingRequest>();
   private readonly _requestPrefix = randomUUID();
   private _requestCounter = 0;
@@ -172,8 +143,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
   private _deployList: readonly Deploy[] | undefined;
   private readonly _stats: ClientStats = { received: 0, applied: 0, rejected: 0, duplicates: 0, gaps: 0, reconnects: 0 };
 
-  private readonly _onDidChangeState = this._register(new Emitter<ConnectionStateInfo>());
-  readonly onDidChangeState: Event<ConnectionStateInfo> = this._onDidChangeState.event;
+  readonly onDidChangeState: Event<ConnectionStateInfo>;
   private readonly _onDidChangeOnCall = this._register(new Emitter<OnCallState | null>());
   readonly onDidChangeOnCall: Event<OnCallState | null> = this._onDidChangeOnCall.event;
   private readonly _onDidReceiveDeploy = this._register(new Emitter<Deploy>());
@@ -187,22 +157,54 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
     super();
     this._log = tagged(_options.logger, 'client');
     this._clock = _options.clock;
-    this._socketFactory = _options.socketFactory ?? wsSocketFactory;
-    this._heartbeatMs = Math.max(1, _options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     this._requestTimeoutMs = Math.max(1, _options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-    this._stableAfterMs = _options.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS;
     this._maxDeploys = Math.max(1, _options.maxDeploys ?? DEFAULT_MAX_DEPLOYS);
-    this._backoff = new Backoff(_options.backoff, _options.random);
     this.store = this._register(
       new AlertStore({ clock: this._clock, maxResolved: _options.maxResolved, maxResolvedAgeMs: _options.maxResolvedAgeMs }),
     );
     this._register({ dispose: () => this._shutdown('the connection was disposed') });
+    // Registered last, so disposed first: once this client is disposed, so is its socket.
+    this._rs = this._register(
+      new ReconnectingSocket(_options, {
+        logger: this._log,
+        defaultHeartbeatMs: DEFAULT_HEARTBEAT_MS,
+        // Covers the TCP/TLS/upgrade handshake and the wait for `hello`.
+        openTimeoutMs: this._requestTimeoutMs,
+        authHeaders: (token) => ({ Authorization: `Bearer ${token}` }),
+        isEstablished: () => this._server !== undefined,
+        describeClose: (code, reason) => this._describeClose(code, reason),
+        openTimeoutText: (secs) => `the alert source did not answer within ${secs} s`,
+        heartbeatLostText: (secs) => `no answer from the alert source for ${secs} s (connection lost)`,
+        warnOnDrop: true,
+        logPingFailures: true,
+        onReconnect: () => this._stats.reconnects++,
+      }),
+    );
+    this.onDidChangeState = this._rs.onDidChangeState;
+    this._rs.onMessage((data) => {
+      try {
+        this._onFrame(data);
+      } catch (e) {
+        // A bug in applying must not kill the socket's event loop; the frame counts as rejected.
+        this._stats.rejected++;
+        this._log.error(`failed to apply a message: ${errorText(e)}`);
+      }
+    });
+    this._rs.onError((err) => {
+      this._lastSocketError = describeSocketError(err);
+    });
+    this._rs.onClose((reason) => {
+      this._server = undefined;
+      this._lastSocketError = undefined;
+      this._resyncSentAt = undefined;
+      this._failAllPending(`the connection to the alert source was lost: ${reason}`);
+    });
   }
 
   // ---- public state ----
 
   get state(): ConnectionStateInfo {
-    return this._state;
+    return this._rs.state;
   }
 
   get oncall(): OnCallState | null {
@@ -227,18 +229,13 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
 
   /** Starts connecting (no-op while already connecting or connected). Reconnects by itself after that. */
   connect(): void {
-    if (this.isDisposed) return;
-    this._wanted = true;
-    if (this._socket || this._retryTimer) return;
-    this._backoff.reset();
-    this._setState({ state: 'connecting', lastError: this._state.lastError });
-    void this._open();
+    this._rs.connect();
   }
 
   /** Closes the connection and stops reconnecting until `connect()` is called again. */
   disconnect(): void {
     this._shutdown('disconnected');
-    if (!this.isDisposed) this._setState({ state: 'closed' });
+    this._rs.disconnect();
   }
 
   // ---- requests ----
@@ -275,8 +272,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
   }
 
   private _request(capability: string, build: (requestId: string) => ClientMessage): Promise<ResultMessage> {
-    const socket = this._socket;
-    if (this._state.state !== 'connected' || !socket) return Promise.reject(new Error(this._notConnectedText()));
+    if (this.state.state !== 'connected' || !this._rs.hasSocket) return Promise.reject(new Error(this._notConnectedText()));
     if (this._server && !this._server.capabilities.includes(capability)) {
       return Promise.reject(new Error(`the alert source (${this._server.server}) does not support "${capability}"`));
     }
@@ -288,7 +284,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
         reject(new Error(`timed out after ${secs} s waiting for the alert source`));
       }, this._requestTimeoutMs);
       this._pending.set(requestId, { resolve, reject, timer });
-      if (!this._send(socket, build(requestId))) {
+      if (!this._send(build(requestId))) {
         this._settle(requestId, new Error('could not send to the alert source: the connection is closing'));
       }
     });
@@ -296,7 +292,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
 
   /** "not connected — retrying in 8 s", or "not connected" when no retry is scheduled. */
   private _notConnectedText(): string {
-    const at = this._state.retryAt;
+    const at = this._rs.retryAt;
     if (at === undefined) return 'not connected';
     return `not connected — retrying in ${Math.max(1, Math.ceil((at - this._clock.now()) / 1000))} s`;
   }
@@ -317,102 +313,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
 
   // ---- connection ----
 
-  private async _open(): Promise<void> {
-    const gen = ++this._generation;
-    this._conn.clear();
-    try {
-      const policy = checkServerUrl(this._options.url, this._options.allowInsecure ?? false);
-      if (!policy.ok) throw new FatalConnectionError(policy.error);
-      let token: string | undefined;
-      try {
-        token = await this._options.getToken?.();
-      } catch (e) {
-        throw new Error(`could not read the token: ${errorText(e)}`, { cause: e });
-      }
-      if (gen !== this._generation || !this._wanted) return;
-      // Tokens go in a header only: URLs end up in logs and proxies.
-      const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
-      const socket = this._socketFactory(policy.url.toString(), { headers });
-      this._socket = socket;
-      this._wire(socket, gen);
-      // Covers the TCP/TLS/upgrade handshake and the wait for `hello`.
-      this._conn.add(
-        this._clock.setTimeout(() => {
-          if (!this._server) this._drop(gen, `the alert source did not answer within ${Math.round(this._requestTimeoutMs / 1000)} s`);
-        }, this._requestTimeoutMs),
-      );
-    } catch (e) {
-      if (gen !== this._generation) return;
-      this._connectionFailed(errorText(e), e instanceof FatalConnectionError);
-    }
-  }
-
-  private _wire(socket: SocketLike, gen: number): void {
-    const live = (): boolean => gen === this._generation && !this.isDisposed;
-    socket.on('open', () => {
-      if (!live()) return;
-      this._startHeartbeat(socket, gen);
-    });
-    socket.on('pong', () => {
-      if (live()) this._missedBeats = 0;
-    });
-    socket.on('message', (data) => {
-      if (!live()) return;
-      this._missedBeats = 0;
-      try {
-        this._onFrame(socket, data);
-      } catch (e) {
-        // A bug in applying must not kill the socket's event loop; the frame counts as rejected.
-        this._stats.rejected++;
-        this._log.error(`failed to apply a message: ${errorText(e)}`);
-      }
-    });
-    socket.on('error', (err) => {
-      if (live()) this._lastSocketError = describeSocketError(err);
-    });
-    socket.on('close', (code, reason) => {
-      if (live()) this._onClose(code, reason);
-    });
-  }
-
-  private _lastSocketError: string | undefined;
-
-  private _startHeartbeat(socket: SocketLike, gen: number): void {
-    this._missedBeats = 0;
-    this._conn.add(
-      this._clock.setInterval(() => {
-        if (gen !== this._generation) return;
-        if (this._missedBeats >= MISSED_BEATS_LIMIT) {
-          const secs = Math.round((this._heartbeatMs * MISSED_BEATS_LIMIT) / 1000);
-          this._drop(gen, `no answer from the alert source for ${secs} s (connection lost)`);
-          return;
-        }
-        this._missedBeats++;
-        try {
-          socket.ping();
-        } catch (e) {
-          this._log.debug(`ping failed: ${errorText(e)}`);
-        }
-      }, this._heartbeatMs),
-    );
-  }
-
-  /** Ends the current socket at once (no closing handshake) and goes through the normal close path. */
-  private _drop(gen: number, reason: string): void {
-    if (gen !== this._generation) return;
-    this._log.warn(reason);
-    const socket = this._socket;
-    this._generation++; // the socket's own late 'close' must not run the close path twice
-    try {
-      socket?.terminate();
-    } catch {
-      // already gone
-    }
-    this._afterClose(reason, false);
-  }
-
-  private _onClose(code: number, reason: string): void {
-    this._generation++;
+  private _describeClose(code: number, reason: string): CloseOutcome {
     let text: string;
     let fatal = false;
     switch (code) {
@@ -434,70 +335,19 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
       fatal = true;
     }
     this._log.info(`connection closed: code ${code}${reason ? ` (${reason})` : ''}`);
-    this._afterClose(text, fatal);
+    return { reason: text, fatal };
   }
 
-  private _afterClose(reason: string, fatal: boolean): void {
-    this._conn.clear();
-    this._socket = undefined;
-    this._server = undefined;
-    this._lastSocketError = undefined;
-    this._resyncSentAt = undefined;
-    this._failAllPending(`the connection to the alert source was lost: ${reason}`);
-    this._connectionFailed(reason, fatal);
-  }
-
-  private _connectionFailed(reason: string, fatal: boolean): void {
-    this._socket = undefined;
-    if (this.isDisposed || !this._wanted) return;
-    if (fatal) {
-      this._wanted = false;
-      this._log.error(reason);
-      this._setState({ state: 'closed', lastError: reason });
-      return;
-    }
-    const delay = this._backoff.next();
-    const retryAt = this._clock.now() + delay;
-    this._log.info(`reconnecting in ${Math.ceil(delay / 1000)} s: ${reason}`);
-    this._setState({ state: 'reconnecting', retryAt, lastError: reason });
-    this._retryTimer = this._clock.setTimeout(() => {
-      this._retryTimer = undefined;
-      if (!this._wanted || this.isDisposed) return;
-      this._stats.reconnects++;
-      this._setState({ state: 'reconnecting', lastError: reason });
-      void this._open();
-    }, delay);
-  }
-
+  /** The client's side of closing the socket (the socket side is the ReconnectingSocket's). */
   private _shutdown(reason: string): void {
-    this._wanted = false;
-    this._retryTimer?.dispose();
-    this._retryTimer = undefined;
-    const socket = this._socket;
-    this._generation++;
-    this._conn.clear();
-    this._socket = undefined;
+    this._rs.shutdown();
     this._server = undefined;
-    try {
-      socket?.close(CloseCodes.normal, 'client closing');
-    } catch {
-      // already closed
-    }
     this._failAllPending(`the connection to the alert source was closed: ${reason}`);
   }
 
-  private _setState(s: ConnectionStateInfo): void {
-    const next: ConnectionStateInfo = { state: s.state };
-    if (s.retryAt !== undefined) next.retryAt = s.retryAt;
-    if (s.lastError !== undefined) next.lastError = s.lastError;
-    if (s.server !== undefined) next.server = s.server;
-    this._state = Object.freeze(next);
-    this._onDidChangeState.fire(this._state);
-  }
-
-  private _send(socket: SocketLike, msg: ClientMessage): boolean {
+  private _send(msg: ClientMessage): boolean {
     try {
-      socket.send(encodeMessage(msg));
+      this._rs.send(encodeMessage(msg));
       return true;
     } catch (e) {
       this._log.warn(`send failed: ${errorText(e)}`);
@@ -507,7 +357,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
 
   // ---- inbound ----
 
-  private _onFrame(socket: SocketLike, data: string): void {
+  private _onFrame(data: string): void {
     this._stats.received++;
     const r = decodeServerMessage(data);
     if (!r.ok) {
@@ -517,7 +367,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
     const msg: ServerMessage = r.value;
     switch (msg.type) {
       case 'hello':
-        this._onHello(socket, msg);
+        this._onHello(msg);
         return;
       case 'error':
         this._log.warn(`the alert source reported an error: ${msg.error.code}: ${msg.error.message}`);
@@ -533,7 +383,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
       return;
     }
     if (msg.type === 'snapshot') this._applySnapshot(msg);
-    else this._onEvent(socket, msg);
+    else this._onEvent(msg);
   }
 
   private _reject(reason: string): void {
@@ -541,12 +391,11 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
     this._log.warn(`rejected a message from the alert source: ${reason}`);
   }
 
-  private _onHello(socket: SocketLike, hello: HelloMessage): void {
+  private _onHello(hello: HelloMessage): void {
     if (hello.protocol !== PROTOCOL_VERSION) {
       const reason = `the alert source speaks protocol ${hello.protocol}, this extension speaks protocol ${PROTOCOL_VERSION}. Update ${hello.protocol > PROTOCOL_VERSION ? 'the extension' : 'the alert source'}.`;
       this._shutdown(reason);
-      this._log.error(reason);
-      this._setState({ state: 'closed', lastError: reason });
+      this._rs.disconnect(reason);
       return;
     }
     if (this._server) {
@@ -555,14 +404,8 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
     }
     this._server = hello;
     this._log.info(`connected to ${hello.server} (${hello.source}); resuming after seq ${this._lastSeq}`);
-    this._send(socket, { type: 'resume', lastSeq: this._lastSeq });
-    const gen = this._generation;
-    this._conn.add(
-      this._clock.setTimeout(() => {
-        if (gen === this._generation) this._backoff.reset();
-      }, this._stableAfterMs),
-    );
-    this._setState({ state: 'connected', server: hello });
+    this._send({ type: 'resume', lastSeq: this._lastSeq });
+    this._rs.established(hello);
   }
 
   private _applySnapshot(s: SnapshotMessage): void {
@@ -580,13 +423,13 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
     this._onDidChangeDeploys.fire(this.deploys);
   }
 
-  private _onEvent(socket: SocketLike, e: StateEvent): void {
+  private _onEvent(e: StateEvent): void {
     if (e.seq <= this._lastSeq) {
       this._stats.duplicates++;
       return;
     }
     if (e.seq > this._lastSeq + 1) {
-      this._onGap(socket, e.seq);
+      this._onGap(e.seq);
       return;
     }
     this._lastSeq = e.seq;
@@ -623,13 +466,13 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
    * flight, further early events are dropped without asking again (the replay covers them), unless
    * the server has not caught us up within the request timeout.
    */
-  private _onGap(socket: SocketLike, seq: number): void {
+  private _onGap(seq: number): void {
     const now = this._clock.now();
     if (this._resyncSentAt !== undefined && now - this._resyncSentAt < this._requestTimeoutMs) return;
     this._stats.gaps++;
     this._resyncSentAt = now;
     this._log.warn(`missed events ${this._lastSeq + 1}..${seq - 1}; asking the alert source to resume after ${this._lastSeq}`);
-    this._send(socket, { type: 'resume', lastSeq: this._lastSeq });
+    this._send({ type: 'resume', lastSeq: this._lastSeq });
   }
 
   private _trimDeploys(): void {
@@ -639,10 +482,6 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
       this._deploys.delete(first.value);
     }
   }
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** ws reports HTTP failures of the upgrade as "Unexpected server response: 401". */

@@ -14,27 +14,16 @@ import { AlertStore } from '../alerts/alertStore';
 import { MAX_ALERT_IDS_PER_REQUEST } from '../protocol/schemas';
 import type { Alert, Deploy, ErrorMessage, HelloMessage, OnCallState, Person, ResultMessage } from '../protocol/types';
 import type { Clock } from '../util/clock';
-import { Disposable, DisposableStore, type IDisposable } from '../util/disposable';
+import { Disposable } from '../util/disposable';
 import { Emitter, type Event } from '../util/event';
 import { tagged, type Logger } from '../util/logger';
 import type { AlertSourceConnection, Annotation, ClientStats, ConnectionStateInfo } from './alertClient';
-import { Backoff, type BackoffOptions } from './backoff';
-import { wsSocketFactory, type SocketFactory, type SocketLike } from './socket';
-import { checkServerUrl } from './urlPolicy';
+import { errorText, FatalConnectionError, ReconnectingSocket, type CloseOutcome, type SocketConnectionOptions } from './reconnectingSocket';
 
-export interface DirectConnectionOptions {
-  url: string;
-  /** Read before every connection attempt. */
-  getToken?: () => Promise<string | undefined>;
-  allowInsecure?: boolean;
-  clock: Clock;
-  logger: Logger;
-  socketFactory?: SocketFactory;
-  heartbeatMs?: number;
-  backoff?: BackoffOptions;
-  random?: () => number;
-  /** A connection up this long resets the backoff. Default 10 s. */
-  stableAfterMs?: number;
+export { errorText } from './reconnectingSocket';
+
+/** url, getToken, allowInsecure, clock, logger, socketFactory, heartbeatMs (default 30 s), backoff, random, stableAfterMs, and: */
+export interface DirectConnectionOptions extends SocketConnectionOptions {
   /** Most alerts kept (oldest dropped first). Default 500. */
   maxAlerts?: number;
   maxResolved?: number;
@@ -57,45 +46,38 @@ export function isLocalResult(r: ResultMessage): r is LocalResultMessage {
 export const LOCAL_ACTOR: Person = { name: 'you (local)' };
 
 const DEFAULT_HEARTBEAT_MS = 30_000;
-const DEFAULT_STABLE_AFTER_MS = 10_000;
 const DEFAULT_MAX_ALERTS = 500;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-const MISSED_BEATS_LIMIT = 2;
 
-export class FatalDirectError extends Error {}
+/** An event that never fires (subscribing works, and disposing the subscription). */
+const neverFires: Event<never> = (_listener, _thisArgs, disposables) => {
+  const sub = { dispose: (): void => undefined };
+  disposables?.push(sub);
+  return sub;
+};
+
+/** An error no retry can fix (thrown while opening: the connection stops in `closed`). */
+export class FatalDirectError extends FatalConnectionError {}
 
 export abstract class DirectConnection extends Disposable implements AlertSourceConnection {
   readonly store: AlertStore;
   protected readonly _log: Logger;
   protected readonly _clock: Clock;
   protected readonly _requestTimeoutMs: number;
-  private readonly _socketFactory: SocketFactory;
-  private readonly _heartbeatMs: number;
-  private readonly _stableAfterMs: number;
   private readonly _maxAlerts: number;
-  private readonly _backoff: Backoff;
-
-  private _state: ConnectionStateInfo = { state: 'idle' };
-  private _generation = 0;
-  private _socket: SocketLike | undefined;
-  private readonly _conn = this._register(new DisposableStore());
-  private _retryTimer: IDisposable | undefined;
-  private _wanted = false;
-  private _missedBeats = 0;
+  /** The socket, its heartbeat, reconnects and the connection state. */
+  private readonly _rs: ReconnectingSocket;
   private _lastSocketError: string | undefined;
   private _requestCounter = 0;
   /** Alert ids in arrival order, for the maxAlerts bound. */
   private readonly _order = new Set<string>();
   protected readonly _stats: ClientStats = { received: 0, applied: 0, rejected: 0, duplicates: 0, gaps: 0, reconnects: 0 };
 
-  private readonly _onDidChangeState = this._register(new Emitter<ConnectionStateInfo>());
-  readonly onDidChangeState: Event<ConnectionStateInfo> = this._onDidChangeState.event;
-  private readonly _onDidChangeOnCall = this._register(new Emitter<OnCallState | null>());
-  readonly onDidChangeOnCall: Event<OnCallState | null> = this._onDidChangeOnCall.event;
-  private readonly _onDidReceiveDeploy = this._register(new Emitter<Deploy>());
-  readonly onDidReceiveDeploy: Event<Deploy> = this._onDidReceiveDeploy.event;
-  private readonly _onDidChangeDeploys = this._register(new Emitter<readonly Deploy[]>());
-  readonly onDidChangeDeploys: Event<readonly Deploy[]> = this._onDidChangeDeploys.event;
+  readonly onDidChangeState: Event<ConnectionStateInfo>;
+  // These services have no on-call and no deploys: the events never fire.
+  readonly onDidChangeOnCall: Event<OnCallState | null> = neverFires;
+  readonly onDidReceiveDeploy: Event<Deploy> = neverFires;
+  readonly onDidChangeDeploys: Event<readonly Deploy[]> = neverFires;
   protected readonly _onDidReceiveError = this._register(new Emitter<ErrorMessage['error']>());
   readonly onDidReceiveError: Event<ErrorMessage['error']> = this._onDidReceiveError.event;
 
@@ -106,19 +88,48 @@ export abstract class DirectConnection extends Disposable implements AlertSource
     super();
     this._log = tagged(_options.logger, tag);
     this._clock = _options.clock;
-    this._socketFactory = _options.socketFactory ?? wsSocketFactory;
-    this._heartbeatMs = Math.max(1, _options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
-    this._stableAfterMs = _options.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS;
     this._maxAlerts = Math.max(1, _options.maxAlerts ?? DEFAULT_MAX_ALERTS);
     this._requestTimeoutMs = Math.max(1, _options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-    this._backoff = new Backoff(_options.backoff, _options.random);
     this.store = this._register(new AlertStore({ clock: this._clock, maxResolved: _options.maxResolved, maxResolvedAgeMs: _options.maxResolvedAgeMs }));
     this._register(
       this.store.onDidChange((e) => {
         for (const id of e.removed) this._order.delete(id);
       }),
     );
-    this._register({ dispose: () => this._shutdown() });
+    // Registered last, so disposed first: once this connection is disposed, so is its socket.
+    this._rs = this._register(
+      new ReconnectingSocket(_options, {
+        logger: this._log,
+        defaultHeartbeatMs: DEFAULT_HEARTBEAT_MS,
+        // Covers the upgrade handshake.
+        openTimeoutMs: this._requestTimeoutMs,
+        socketUrl: (checked) => this._socketUrl(checked),
+        authHeaders: (token) => this._authHeaders(token),
+        describeClose: (code, reason) => this._describeClose(code, reason),
+        openTimeoutText: (secs) => `${this._hello.server} did not answer within ${secs} s`,
+        heartbeatLostText: (secs) => `no sign of life from ${this._hello.server} for ${secs} s`,
+        // A close the peer reports ends like a drop: the socket is terminated too.
+        terminateOnClose: true,
+        onReconnect: () => this._stats.reconnects++,
+      }),
+    );
+    this.onDidChangeState = this._rs.onDidChangeState;
+    this._rs.onOpen(({ token, live }) => {
+      this._log.info(`connected to ${redact(this._options.url)}`);
+      this._rs.established(this._hello);
+      void this._afterOpen(token, live).catch((e: unknown) => this._log.warn(`catching up failed: ${errorText(e)}`));
+    });
+    this._rs.onMessage((data) => {
+      this._stats.received++;
+      try {
+        this._onText(data);
+      } catch (e) {
+        this._reject(`failed to apply: ${errorText(e)}`);
+      }
+    });
+    this._rs.onError((err) => {
+      this._lastSocketError = describeSocketError(err);
+    });
   }
 
   // ---- what subclasses provide ----
@@ -139,7 +150,7 @@ export abstract class DirectConnection extends Disposable implements AlertSource
   // ---- public state ----
 
   get state(): ConnectionStateInfo {
-    return this._state;
+    return this._rs.state;
   }
   get oncall(): OnCallState | null {
     return null;
@@ -152,17 +163,11 @@ export abstract class DirectConnection extends Disposable implements AlertSource
   }
 
   connect(): void {
-    if (this.isDisposed) return;
-    this._wanted = true;
-    if (this._socket || this._retryTimer) return;
-    this._backoff.reset();
-    this._setState({ state: 'connecting', ...(this._state.lastError ? { lastError: this._state.lastError } : {}) });
-    void this._open();
+    this._rs.connect();
   }
 
   disconnect(): void {
-    this._shutdown();
-    if (!this.isDisposed) this._setState({ state: 'closed' });
+    this._rs.disconnect();
   }
 
   ack(alertIds: readonly string[]): Promise<ResultMessage> {
@@ -261,160 +266,21 @@ export abstract class DirectConnection extends Disposable implements AlertSource
   }
 
   protected _connected(): boolean {
-    return this._state.state === 'connected';
+    return this._rs.state.state === 'connected';
   }
 
   // ---- connection ----
 
-  private async _open(): Promise<void> {
-    const gen = ++this._generation;
-    this._conn.clear();
-    try {
-      const policy = checkServerUrl(this._options.url, this._options.allowInsecure ?? false);
-      if (!policy.ok) throw new FatalDirectError(policy.error);
-      let token: string | undefined;
-      try {
-        token = await this._options.getToken?.();
-      } catch (e) {
-        throw new Error(`could not read the token: ${errorText(e)}`, { cause: e });
-      }
-      if (gen !== this._generation || !this._wanted) return;
-      const url = this._socketUrl(new URL(policy.url.toString()));
-      // Tokens only in headers: URLs end up in logs and proxies.
-      const socket = this._socketFactory(url.toString(), { headers: token ? this._authHeaders(token) : {} });
-      this._socket = socket;
-      this._wire(socket, gen, token);
-      this._conn.add(
-        this._clock.setTimeout(() => {
-          if (this._state.state !== 'connected') this._drop(gen, `${this._hello.server} did not answer within ${Math.round(this._requestTimeoutMs / 1000)} s`);
-        }, this._requestTimeoutMs),
-      );
-    } catch (e) {
-      if (gen !== this._generation) return;
-      this._connectionFailed(errorText(e), e instanceof FatalDirectError);
-    }
-  }
-
-  private _wire(socket: SocketLike, gen: number, token: string | undefined): void {
-    const live = (): boolean => gen === this._generation && !this.isDisposed;
-    socket.on('open', () => {
-      if (!live()) return;
-      this._log.info(`connected to ${redact(this._options.url)}`);
-      this._setState({ state: 'connected', server: this._hello });
-      this._missedBeats = 0;
-      this._conn.add(
-        this._clock.setInterval(() => {
-          if (!live()) return;
-          if (++this._missedBeats > MISSED_BEATS_LIMIT) {
-            this._drop(gen, `no sign of life from ${this._hello.server} for ${Math.round((this._heartbeatMs * MISSED_BEATS_LIMIT) / 1000)} s`);
-            return;
-          }
-          try {
-            socket.ping();
-          } catch {
-            // closing: the close handler reconnects
-          }
-        }, this._heartbeatMs),
-      );
-      this._conn.add(
-        this._clock.setTimeout(() => {
-          if (live()) this._backoff.reset();
-        }, this._stableAfterMs),
-      );
-      void this._afterOpen(token, live).catch((e: unknown) => this._log.warn(`catching up failed: ${errorText(e)}`));
-    });
-    socket.on('pong', () => {
-      if (live()) this._missedBeats = 0;
-    });
-    socket.on('message', (data) => {
-      if (!live()) return;
-      this._missedBeats = 0;
-      this._stats.received++;
-      try {
-        this._onText(data);
-      } catch (e) {
-        this._reject(`failed to apply: ${errorText(e)}`);
-      }
-    });
-    socket.on('error', (err) => {
-      if (live()) this._lastSocketError = describeSocketError(err);
-    });
-    socket.on('close', (code, reason) => {
-      if (!live()) return;
-      const why = this._lastSocketError ?? `closed (${code}${reason ? ` ${reason}` : ''})`;
-      this._lastSocketError = undefined;
-      // 401/403 on the upgrade: the token is wrong; retrying will not fix it.
-      this._drop(gen, why, /HTTP 40[13]\b/.test(why));
-    });
-  }
-
-  private _drop(gen: number, reason: string, fatal = false): void {
-    if (gen !== this._generation) return;
-    const socket = this._socket;
-    this._generation++;
-    this._conn.clear();
-    this._socket = undefined;
-    try {
-      socket?.terminate();
-    } catch {
-      // already gone
-    }
-    this._connectionFailed(reason, fatal);
-  }
-
-  private _connectionFailed(reason: string, fatal: boolean): void {
-    this._socket = undefined;
-    if (this.isDisposed || !this._wanted) return;
-    if (fatal) {
-      this._wanted = false;
-      this._log.error(reason);
-      this._setState({ state: 'closed', lastError: reason });
-      return;
-    }
-    const delay = this._backoff.next();
-    const retryAt = this._clock.now() + delay;
-    this._log.info(`reconnecting in ${Math.ceil(delay / 1000)} s: ${reason}`);
-    this._setState({ state: 'reconnecting', retryAt, lastError: reason });
-    this._retryTimer = this._clock.setTimeout(() => {
-      this._retryTimer = undefined;
-      if (!this._wanted || this.isDisposed) return;
-      this._stats.reconnects++;
-      this._setState({ state: 'reconnecting', lastError: reason });
-      void this._open();
-    }, delay);
-  }
-
-  private _shutdown(): void {
-    this._wanted = false;
-    this._retryTimer?.dispose();
-    this._retryTimer = undefined;
-    const socket = this._socket;
-    this._generation++;
-    this._conn.clear();
-    this._socket = undefined;
-    try {
-      socket?.close(1000, 'client closing');
-    } catch {
-      // already closed
-    }
-  }
-
-  private _setState(s: ConnectionStateInfo): void {
-    const next: ConnectionStateInfo = { state: s.state };
-    if (s.retryAt !== undefined) next.retryAt = s.retryAt;
-    if (s.lastError !== undefined) next.lastError = s.lastError;
-    if (s.server !== undefined) next.server = s.server;
-    this._state = Object.freeze(next);
-    this._onDidChangeState.fire(this._state);
+  private _describeClose(code: number, reason: string): CloseOutcome {
+    const why = this._lastSocketError ?? `closed (${code}${reason ? ` ${reason}` : ''})`;
+    this._lastSocketError = undefined;
+    // 401/403 on the upgrade: the token is wrong; retrying will not fix it.
+    return { reason: why, fatal: /HTTP 40[13]\b/.test(why) };
   }
 }
 
 export function later(a: string, b: string): string {
   return Date.parse(b) >= Date.parse(a) ? b : a;
-}
-
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** Logs show host and path, never a query (ntfy topics can be secret-ish; tokens never go there anyway). */

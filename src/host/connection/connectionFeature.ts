@@ -156,7 +156,7 @@ export class ConnectionFeature extends Disposable {
     if (token === undefined) return;
     await this._secrets.setToken(trimmed, token.trim() || undefined);
     if (trimmed === this._config.value.serverUrl) await this.rebuild();
-    else await this._config.update('serverUrl', trimmed); // rebuild follows from the configuration change
+    else await this._config.update('serverUrl', trimmed, serverUrlTarget()); // rebuild follows from the configuration change
     this._log.info(`alert source set to ${redactUrl(trimmed)}`);
   }
 
@@ -165,7 +165,7 @@ export class ConnectionFeature extends Disposable {
     if (url) await this._secrets.setToken(url, undefined);
     this._demoUrl = undefined;
     this._demo.dispose();
-    if (this._config.value.serverUrl) await this._config.update('serverUrl', undefined);
+    if (this._config.value.serverUrl) await this._config.update('serverUrl', undefined, serverUrlTarget());
     await this.rebuild();
     this._log.info('signed out: token removed from the keychain');
     void vscode.window.showInformationMessage('On Call: signed out. The token was removed from your keychain.');
@@ -188,6 +188,17 @@ export class ConnectionFeature extends Disposable {
     }
     await this.rebuild();
   }
+}
+
+/**
+ * Where to write oncall.serverUrl: where it is defined now (a workspace value, as in the demo workspace, would
+ * otherwise override a new user-level value and "Connect" would silently change nothing), else user settings.
+ */
+function serverUrlTarget(): vscode.ConfigurationTarget {
+  const i = vscode.workspace.getConfiguration('oncall').inspect<string>('serverUrl');
+  if (i?.workspaceFolderValue !== undefined) return vscode.ConfigurationTarget.WorkspaceFolder;
+  if (i?.workspaceValue !== undefined) return vscode.ConfigurationTarget.Workspace;
+  return vscode.ConfigurationTarget.Global;
 }
 
 /** Never log credentials that someone pasted into a URL. */

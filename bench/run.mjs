@@ -1,0 +1,336 @@
+// npm run bench — measures the figures of issue #9, prints one table and writes bench/RESULTS.md.
+// Reports, never asserts. Every comparing figure is a ratio measured side by side in the same run (this
+// machine is shared and noisy); absolute numbers are a guide. Generated data lives in bench/.data/ and is
+// reused. Builds go to .tmp/ (never dist/ or out/, which other runs use).
+// Env: BENCH_ONLY=ingest,traces,suspects,fanout,host,bundle  BENCH_HOST=4.139.1  BENCH_STORM=100000  VERBOSE=1
+import { execFileSync, fork, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const tmp = path.join(root, '.tmp');
+const build = path.join(tmp, 'bench-build');
+const extDir = path.join(tmp, 'bench-ext');
+const data = path.join(root, 'bench', '.data');
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+const verbose = !!process.env.VERBOSE;
+const want = (k) => !only || only.has(k);
+const log = (...a) => console.error('[bench]', ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+/** rows: { figure, measured, ratio, target, status } */
+const rows = [];
+const notes = [];
+let vscodeVersion = 'not run';
+
+// ---------------------------------------------------------------- build
+
+async function buildAll() {
+  fs.mkdirSync(build, { recursive: true });
+  const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', external: ['vscode', 'bufferutil', 'utf-8-validate'], logLevel: 'warning', sourcemap: 'inline', sourcesContent: false };
+  await esbuild.build({ ...common, entryPoints: [path.join(root, 'bench/src/node.ts')], outfile: path.join(build, 'node.js') });
+  await esbuild.build({ ...common, entryPoints: [path.join(root, 'bench/src/host.ts')], outfile: path.join(build, 'host.js') });
+  // The extension exactly as shipped (production), through the project's own build script, into a private folder.
+  fs.rmSync(extDir, { recursive: true, force: true });
+  fs.mkdirSync(extDir, { recursive: true });
+  execFileSync(process.execPath, [path.join(root, 'esbuild.config.mjs'), '--production', '--metafile', `--outdir=${path.join(extDir, 'dist')}`], { cwd: root, stdio: verbose ? 'inherit' : 'ignore' });
+  for (const f of ['package.json', 'package.nls.json']) fs.copyFileSync(path.join(root, f), path.join(extDir, f));
+  fs.cpSync(path.join(root, 'media'), path.join(extDir, 'media'), { recursive: true });
+}
+
+// ---------------------------------------------------------------- processes
+
+function startBenchBridge(extra = []) {
+  const child = spawn(process.execPath, ['--max-old-space-size=4096', path.join(build, 'node.js'), 'bridge', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (verbose) child.stderr.on('data', (d) => process.stderr.write('[bridge] ' + d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('bench bridge did not start')), 20000);
+    child.on('exit', (c) => reject(new Error(`bench bridge exited ${c}`)));
+    child.stdout.on('data', (d) => {
+      const m = String(d).match(/bench-bridge listening (ws:\/\/\S+)/);
+      if (!m) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      const url = m[1];
+      resolve({
+        url, http: url.replace(/^ws/, 'http').replace(/\/$/, ''), child,
+        stop: () => new Promise((r) => { if (child.exitCode !== null) return r(); child.once('exit', () => r()); child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), 3000).unref(); }),
+      });
+    });
+  });
+}
+
+async function ctl(bridge, route) {
+  const res = await fetch(`${bridge.http}/bench/${route}`, { method: 'POST' });
+  return res.json();
+}
+
+function forkNode(args, execArgv = []) {
+  const child = fork(path.join(build, 'node.js'), args, { stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'inherit', 'ipc'], execArgv });
+  const queue = [];
+  const waiters = [];
+  child.on('message', (m) => (waiters.length ? waiters.shift()(m) : queue.push(m)));
+  return {
+    child,
+    next: (timeoutMs = 60000) => queue.length ? Promise.resolve(queue.shift()) : new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no answer from ${args[0]} within ${timeoutMs} ms`)), timeoutMs);
+      waiters.push((m) => { clearTimeout(t); resolve(m); });
+    }),
+    send: (m) => child.send(m),
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+function runJson(args, timeoutMs) {
+  const out = execFileSync(process.execPath, ['--max-old-space-size=4096', path.join(build, 'node.js'), ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+// ---------------------------------------------------------------- generated data (git fast-import)
+
+/** Streams a fast-import script into `git fast-import` (with backpressure). */
+async function fastImport(dir, gen) {
+  execFileSync('git', ['init', '-q', '-b', 'main', dir]);
+  const p = spawn('git', ['fast-import', '--quiet'], { cwd: dir, stdio: ['pipe', 'ignore', 'inherit'] });
+  const done = new Promise((resolve, reject) => p.on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`fast-import exited ${c}`)))));
+  for (const chunk of gen()) if (!p.stdin.write(chunk)) await new Promise((r) => p.stdin.once('drain', r));
+  p.stdin.end();
+  await done;
+}
+
+const data1 = (s) => `data ${Buffer.byteLength(s)}\n${s}\n`;
+
+async function ensureWorkspace() {
+  const dir = path.join(data, 'ws200k');
+  if (fs.existsSync(path.join(dir, '.bench-ok'))) return dir;
+  fs.rmSync(dir, { recursive: true, force: true });
+  log('generating the 200k-file workspace (once)…');
+  const t = Date.now();
+  await fastImport(dir, function* () {
+    yield `blob\nmark :1\n${data1('export const x = 1;\n')}`;
+    yield `commit refs/heads/main\ncommitter Bench <bench@example.com> 1700000000 +0000\n${data1('200k files')}`;
+    let buf = '';
+    for (let i = 0; i < 200_000; i++) {
+      // 40 packages × 250 folders × 20 → unique paths; ~20k distinct basenames, ~10 files each (like index.ts).
+      const pkg = i % 40, d = Math.floor(i / 40), dir = d % 250, rest = Math.floor(d / 250);
+      buf += `M 100644 :1 packages/p${pkg}/src/d${dir}/m${rest}_${(i * 31) % 997}.ts\n`;
+      if (buf.length > 1 << 20) { yield buf; buf = ''; }
+    }
+    yield buf + '\n';
+  });
+  execFileSync('git', ['checkout', '-q', '-f', 'main'], { cwd: dir });
+  fs.writeFileSync(path.join(dir, '.git', 'info', 'exclude'), '.bench-ok\n');
+  fs.writeFileSync(path.join(dir, '.bench-ok'), '');
+  log(`  done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  return dir;
+}
+
+async function ensureRepo() {
+  const dir = path.join(data, 'repo100k');
+  if (fs.existsSync(path.join(dir, '.bench-ok'))) return dir;
+  fs.rmSync(dir, { recursive: true, force: true });
+  log('generating the 100k-commit repository (once)…');
+  const t = Date.now();
+  const FILES = 1000, LINES = 24, COMMITS = 100_000;
+  const files = Array.from({ length: FILES }, (_, f) => Array.from({ length: LINES }, (_, l) => (l % 6 === 0 ? `export function fn${l}() {` : l % 6 === 5 ? '}' : `  step(${f}, ${l}, 0);`)));
+  let x = 12345;
+  const rnd = (n) => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return (x >>> 0) % n; };
+  await fastImport(dir, function* () {
+    let buf = '';
+    for (let c = 0; c < COMMITS; c++) {
+      const when = 1600000000 + c * 60;
+      buf += `commit refs/heads/main\nmark :${c + 1}\nauthor Dev ${c % 50} <dev${c % 50}@example.com> ${when} +0000\ncommitter Dev ${c % 50} <dev${c % 50}@example.com> ${when} +0000\n${data1(`change ${c}`)}`;
+      if (c > 0) buf += `from :${c}\n`;
+      const touched = c === 0 ? files.map((_, i) => i) : [rnd(FILES), ...(rnd(2) ? [rnd(FILES)] : [])];
+      for (const f of touched) {
+        if (c > 0) for (let k = 0, n = 1 + rnd(3); k < n; k++) { const l = 1 + rnd(LINES - 2); if (l % 6 !== 0 && l % 6 !== 5) files[f][l] = `  step(${f}, ${l}, ${c});`; }
+        buf += `M 100644 inline src/area${f % 20}/file${f}.ts\n${data1(files[f].join('\n') + '\n')}`;
+      }
+      buf += '\n';
+      if (buf.length > 1 << 20) { yield buf; buf = ''; }
+    }
+    yield buf;
+  });
+  fs.writeFileSync(path.join(dir, '.bench-ok'), '');
+  log(`  done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  return dir;
+}
+
+// ---------------------------------------------------------------- figures
+
+const fmt = (n, d = 1) => (n === undefined || n === null || Number.isNaN(n) ? 'n/a' : Number(n).toFixed(d));
+const row = (figure, measured, ratio, target, ok) => rows.push({ figure, measured, ratio, target, status: ok === undefined ? 'report' : ok ? 'ok' : 'MISS' });
+
+async function ingest() {
+  const bridge = await startBenchBridge(['--replay', '200000', '--max-client-buffer', String(2 ** 31)]);
+  const client = forkNode(['ingest', '--mode', 'client', '--url', bridge.url]);
+  const raw = forkNode(['ingest', '--mode', 'raw', '--url', bridge.url]);
+  try {
+    await client.next();
+    await raw.next();
+    const ratios = [], cl = [], rw = [];
+    for (let round = 0; round < 3; round++) {
+      const { from, to } = await ctl(bridge, 'burst?n=30000');
+      client.send({ go: { to } });
+      raw.send({ go: { from, to } });
+      const [c, r] = await Promise.all([client.next(120000), raw.next(120000)]);
+      const cr = c.result.events / (c.result.ms / 1000), rr = r.result.events / (r.result.ms / 1000);
+      cl.push(cr); rw.push(rr); ratios.push(cr / rr);
+      if (verbose) log('ingest round', round, Math.round(cr), Math.round(rr), c.result.stats);
+    }
+    const ratio = median(ratios);
+    row('ingest throughput (client→validation→store vs raw ws+JSON.parse)', `${fmt(median(cl) / 1000)}k ev/s vs raw ${fmt(median(rw) / 1000)}k ev/s`, `${fmt(ratio, 2)}× raw`, '≥ 0.5× raw', ratio >= 0.5);
+    return { ratios, client: cl, raw: rw };
+  } finally {
+    client.kill(); raw.kill();
+    await bridge.stop();
+  }
+}
+
+async function traces() {
+  const dir = await ensureWorkspace();
+  const r = runJson(['traces', '--dir', dir], 180000);
+  row('trace index build (200k files: git ls-files + index)', `${fmt(r.buildMs, 0)} ms (raw ls-files ${fmt(r.rawMs, 0)} ms)`, `${fmt(r.buildMs / 1500, 2)}× target; ${fmt(r.buildMs / r.rawMs, 2)}× raw`, '≤ 1.5 s', r.buildMs <= 1500);
+  row('trace resolution (50 frames, per trace)', `p50 ${fmt(r.traceP50, 2)} ms, p99 ${fmt(r.traceP99, 2)} ms`, `${fmt(r.traceP99 / 20, 2)}× target (p99)`, '≤ 20 ms', r.traceP99 <= 20);
+  return r;
+}
+
+async function suspects() {
+  const dir = await ensureRepo();
+  const r = runJson(['suspects', '--dir', dir], 300000);
+  row('suspect commits (1,000-commit range, 100k-commit repo)', `${fmt(r.suspectsMs, 0)} ms (raw git log -p ${fmt(r.rawMs, 0)} ms)`, `${fmt(r.suspectsMs / 300, 2)}× target; ${fmt(r.suspectsMs / r.rawMs, 2)}× raw`, '≤ 300 ms', r.suspectsMs <= 300);
+  return r;
+}
+
+async function fanout() {
+  const bridge = await startBenchBridge();
+  const procs = [forkNode(['fanout', '--url', bridge.url, '--count', '250']), forkNode(['fanout', '--url', bridge.url, '--count', '250'])];
+  try {
+    for (const p of procs) await p.next(60000);
+    const before = await ctl(bridge, 'stats');
+    const { total } = await ctl(bridge, 'rate?eps=1000&seconds=5');
+    let rss = before.rss;
+    for (let i = 0; i < 16; i++) { await sleep(500); rss = Math.max(rss, (await ctl(bridge, 'stats')).rss); }
+    for (const p of procs) p.send({ stop: true });
+    const res = await Promise.all(procs.map((p) => p.next(60000)));
+    const received = res.reduce((s, r) => s + r.result.received, 0);
+    const p99 = Math.max(...res.map((r) => r.result.p99));
+    const p50 = median(res.map((r) => r.result.p50));
+    const closed = res.reduce((s, r) => s + r.result.closedEarly, 0);
+    const delivered = received / (total * 500);
+    row('bridge fan-out (500 clients, 1,000 ev/s, 5 s)', `p50 ${fmt(p50, 0)} ms, p99 ${fmt(p99, 0)} ms; RSS ${fmt(rss / 1048576, 0)} MB (+${fmt((rss - before.rss) / 1048576, 0)})`, `${fmt(delivered * 100, 1)}% delivered, ${closed} dropped`, 'report', undefined);
+    return { p50, p99, rss, delivered, closed };
+  } finally {
+    for (const p of procs) p.kill();
+    await bridge.stop();
+  }
+}
+
+async function host() {
+  const hostVer = process.env.BENCH_HOST || '4.139.1';
+  const { runInCodeServer } = await import(path.join(root, 'test/host/codeServerRunner.mjs'));
+  const bridge = await startBenchBridge(['--max-client-buffer', String(2 ** 31)]);
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-bench-ws-'));
+  const outFile = path.join(tmp, 'bench-host.json');
+  fs.rmSync(outFile, { force: true });
+  try {
+    fs.mkdirSync(path.join(ws, '.vscode'));
+    fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'oncall.serverUrl': bridge.url }, null, 2));
+    const code = await runInCodeServer({
+      root, host: hostVer, workspace: ws, verbose, timeoutSec: 400,
+      extensionDevelopmentPath: extDir,
+      extensionTestsPath: path.join(build, 'host.js'),
+      env: { BENCH_OUT: outFile, BENCH_CTL: bridge.http, BENCH_TMP: ws, BENCH_STORM: process.env.BENCH_STORM || '100000' },
+    });
+    if (!fs.existsSync(outFile)) throw new Error(`the host run wrote no results (exit ${code})`);
+    const r = JSON.parse(fs.readFileSync(outFile, 'utf8'));
+    vscodeVersion = `${r.vscode} (code-server ${hostVer}, extension host Node ${r.node})`;
+    if (r.error) notes.push(`host run error: ${r.error.split('\n')[0]}`);
+    const l = r.latency;
+    if (l) row(`alert → UI latency (${l.eps} ev/s, ${l.events} alerts)`, `p50 ${fmt(l.p50, 0)} ms, p99 ${fmt(l.p99, 0)} ms (transport p99 ${fmt(l.transportP99, 0)}, status ${fmt(l.statusP99, 0)}, tree ${fmt(l.treeP99, 0)})`, `${fmt(l.p99 / 50, 2)}× target (p99)`, 'p99 ≤ 50 ms', l.p99 <= 50);
+    const s = r.storm;
+    if (s) {
+      row(`storm heap delta (${s.alerts} alerts, after GC)`, `${fmt(s.heapDeltaMB, 0)} MB (peak +${fmt(s.heapPeakDeltaMB, 0)} MB; snapshot ${fmt(r.stormSnapshotBytes / 1048576, 0)} MB in ${fmt(s.connectToSnapshotMs, 0)} ms)`, `${fmt(s.heapDeltaMB / 150, 2)}× target`, '≤ 150 MB', s.heapDeltaMB <= 150);
+      row('storm: time to first tree page', `${fmt(s.firstPageMs, 0)} ms`, `${fmt(s.firstPageMs / 100, 2)}× target`, '≤ 100 ms', s.firstPageMs <= 100);
+      if (s.ack) row('storm: ack 1,000 selected (→ result / store / tree)', `${fmt(s.ack.resultMs, 0)} / ${fmt(s.ack.storeMs, 0)} / ${fmt(s.ack.treeMs, 0)} ms`, `${fmt(s.ack.treeMs / 100, 2)}× target (tree)`, '≤ 100 ms', s.ack.treeMs !== null && s.ack.treeMs <= 100);
+    } else if (r.stormSnapshotBytes) {
+      row('storm (100k alerts)', `snapshot ${fmt(r.stormSnapshotBytes / 1048576, 0)} MB not applied`, '', '≤ 150 MB, ≤ 100 ms', false);
+    }
+    if (r.activateMs !== undefined) row('activation: activate() in the real host', `${fmt(r.activateMs, 1)} ms (+ bundle load ${fmt(r.bundleLoadMs, 1)} ms)`, `${fmt(r.activateMs / 30, 2)}× target`, '≤ 30 ms', r.activateMs <= 30);
+    return r;
+  } finally {
+    await bridge.stop();
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+}
+
+function bundle() {
+  const file = path.join(extDir, 'dist', 'extension.js');
+  const size = fs.statSync(file).size;
+  const meta = JSON.parse(fs.readFileSync(path.join(extDir, 'dist', 'meta-extension.json'), 'utf8'));
+  const inputs = Object.values(meta.outputs).find((o) => o.entryPoint === 'src/extension.ts').inputs;
+  const groups = new Map();
+  for (const [p, v] of Object.entries(inputs)) {
+    const m = p.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+    const key = m ? m[1] : p.split('/').slice(0, 3).join('/');
+    groups.set(key, (groups.get(key) ?? 0) + v.bytesInOutput);
+  }
+  const top = [...groups].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${fmt(v / 1024, 0)} KB`);
+  notes.push(`bundle's biggest inputs: ${top.join(', ')}`);
+  row('bundle size dist/extension.js (production)', `${fmt(size / 1024, 0)} KB`, `${fmt(size / 1024 / 300, 2)}× target`, '≤ 300 KB', size <= 300 * 1024);
+  return { size, top };
+}
+
+// ---------------------------------------------------------------- main
+
+const results = {};
+const t0 = Date.now();
+await buildAll();
+fs.mkdirSync(data, { recursive: true });
+for (const [name, fn] of [['bundle', bundle], ['ingest', ingest], ['traces', traces], ['suspects', suspects], ['host', host], ['fanout', fanout]]) {
+  if (!want(name)) continue;
+  const t = Date.now();
+  log(`${name}…`);
+  try {
+    results[name] = await fn();
+  } catch (e) {
+    notes.push(`${name} failed: ${e instanceof Error ? e.message.split('\n')[0] : e}`);
+    row(name, 'failed', '', '', false);
+    log(e);
+  }
+  log(`  ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+
+const cpus = os.cpus();
+const machine = `${cpus.length} cores (${cpus[0]?.model ?? '?'}), ${fmt(os.totalmem() / 2 ** 30, 0)} GiB RAM, load ${os.loadavg().map((x) => x.toFixed(2)).join('/')}`;
+const header = ['figure', 'measured', 'ratio / target', 'target', 'status'];
+const lines = [header, ...rows.map((r) => [r.figure, r.measured, r.ratio, r.target, r.status])];
+const widths = header.map((_, i) => Math.max(...lines.map((l) => String(l[i]).length)));
+const table = lines.map((l, j) => {
+  const s = '| ' + l.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
+  return j === 0 ? s + '\n|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|' : s;
+}).join('\n');
+console.log(table);
+for (const n of notes) console.log(`- ${n}`);
+const md = `# Benchmark results
+
+Written by \`npm run bench\` (bench/run.mjs). Ratios are measured side by side in the same run; absolute numbers are a guide only (shared, noisy machine). The benchmark reports, it does not assert.
+
+- date: ${new Date().toISOString()}
+- machine: ${machine} (${os.platform()} ${os.release()})
+- Node: ${process.version}
+- VS Code: ${vscodeVersion}
+- duration: ${((Date.now() - t0) / 1000).toFixed(0)} s
+
+${table}
+
+${notes.map((n) => `- ${n}`).join('\n')}
+`;
+fs.writeFileSync(path.join(root, 'bench', 'RESULTS.md'), md);
+fs.writeFileSync(path.join(tmp, 'bench-results.json'), JSON.stringify({ rows, notes, results, machine }, null, 2));
+log(`wrote bench/RESULTS.md (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+process.exit(0);

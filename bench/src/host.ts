@@ -1,0 +1,226 @@
+/**
+ * Runs inside a real VS Code extension host (bench/run.mjs → test/host/codeServerRunner.mjs) against a bench
+ * bridge: activation, alert → UI latency, and the 100k-alert storm. Writes its measurements as JSON to
+ * $BENCH_OUT. Instrumentation is by observation only: the tree provider's getChildren and the status bar
+ * item's text setter are wrapped on their instances (no product hook needed).
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import * as vscode from 'vscode';
+import type { OnCallApi } from '../../src/extension';
+import type { AlertsElement } from '../../src/host/alerts/alertsTreeProvider';
+import { percentile, wallMs } from './common';
+
+const out: Record<string, unknown> = {};
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function ctl(route: string): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${process.env.BENCH_CTL}/bench/${route}`, { method: 'POST' }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(JSON.parse(body) as Record<string, number>));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** A real full GC, so heap figures are what is retained (the host does not start with --expose-gc). */
+function gcNow(): void {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  gc();
+  gc();
+}
+
+type TreeListener = (el: AlertsElement | undefined, ms: number) => void;
+
+export async function run(): Promise<void> {
+  try {
+    await bench();
+  } catch (e) {
+    out['error'] = e instanceof Error ? e.stack : String(e);
+  }
+  fs.writeFileSync(process.env.BENCH_OUT!, JSON.stringify(out, null, 2));
+}
+
+async function bench(): Promise<void> {
+  out['vscode'] = vscode.version;
+  out['node'] = process.version;
+  const ext = vscode.extensions.getExtension<OnCallApi>('oncall.vscode-oncall')!;
+  const api = await ext.activate();
+  out['activateMs'] = api.activatedInMs;
+
+  // Module evaluation of the bundle (what the host pays before activate()): a fresh copy, so the cache is cold.
+  const bundle = `${ext.extensionPath}/dist/extension.js`;
+  const copy = `${process.env.BENCH_TMP}/extension-copy.js`;
+  fs.copyFileSync(bundle, copy);
+  const t0 = performance.now();
+  // A plain require on purpose: module evaluation is what is measured (an import() adds its own async cost).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(copy);
+  out['bundleLoadMs'] = performance.now() - t0;
+
+  await waitFor('the connection to the bench bridge', () => api.connections.connection?.state.state === 'connected', 30_000);
+  await vscode.commands.executeCommand('oncall.alerts.focus');
+  await sleep(500);
+
+  // ---- instrumentation
+  const treeListeners = new Set<TreeListener>();
+  const provider = api.alerts.provider;
+  const origGetChildren = provider.getChildren.bind(provider);
+  provider.getChildren = (el?: AlertsElement) => {
+    const r = origGetChildren(el);
+    const fire = (): void => {
+      const now = wallMs();
+      for (const l of treeListeners) l(el, now);
+    };
+    if (r instanceof Promise) void r.then(fire);
+    else fire();
+    return r;
+  };
+  const statusListeners = new Set<(ms: number) => void>();
+  const item = api.statusBar.item;
+  const proto = Object.getPrototypeOf(item) as object;
+  const desc = Object.getOwnPropertyDescriptor(proto, 'text')!;
+  Object.defineProperty(item, 'text', {
+    configurable: true,
+    get(): string {
+      return desc.get!.call(item) as string;
+    },
+    set(v: string) {
+      desc.set!.call(item, v);
+      const now = wallMs();
+      for (const l of statusListeners) l(now);
+    },
+  });
+
+  // ---- alert → UI latency at 1,000 events/s
+  {
+    const eps = Number(process.env.BENCH_EPS ?? 1000);
+    const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+    interface Pending { sent: number; recv: number; group: string; status?: number; tree?: number }
+    const byId = new Map<string, Pending>();
+    const waitingStatus: Pending[] = [];
+    const waitingTree = new Map<string, Pending[]>();
+    const conn = api.connections.connection!;
+    const sub = conn.store.onDidChange((e) => {
+      const now = wallMs();
+      for (const a of e.added) {
+        const s = a.labels['benchSentAt'];
+        if (!s) continue;
+        const p: Pending = { sent: Number(s), recv: now, group: a.service };
+        byId.set(a.id, p);
+        waitingStatus.push(p);
+        const list = waitingTree.get(p.group) ?? [];
+        list.push(p);
+        waitingTree.set(p.group, list);
+      }
+    });
+    const onStatus = (ms: number): void => {
+      for (const p of waitingStatus.splice(0)) p.status = ms;
+    };
+    const onTree: TreeListener = (el, ms) => {
+      if (!el || el.kind !== 'group') return;
+      const list = waitingTree.get(el.key);
+      if (!list) return;
+      for (const p of list) p.tree = ms;
+      waitingTree.delete(el.key);
+    };
+    statusListeners.add(onStatus);
+    treeListeners.add(onTree);
+    const { total } = await ctl(`rate?eps=${eps}&seconds=${seconds}`);
+    await waitFor('all timed alerts', () => byId.size >= total!, (seconds + 30) * 1000);
+    await sleep(1500);
+    sub.dispose();
+    statusListeners.delete(onStatus);
+    treeListeners.delete(onTree);
+    const all = [...byId.values()];
+    const e2e = all.filter((p) => p.status !== undefined && p.tree !== undefined).map((p) => Math.max(p.status!, p.tree!) - p.sent).sort((a, b) => a - b);
+    const transport = all.map((p) => p.recv - p.sent).sort((a, b) => a - b);
+    const status = all.filter((p) => p.status !== undefined).map((p) => p.status! - p.sent).sort((a, b) => a - b);
+    const tree = all.filter((p) => p.tree !== undefined).map((p) => p.tree! - p.sent).sort((a, b) => a - b);
+    out['latency'] = {
+      eps, seconds, events: all.length, observed: e2e.length,
+      p50: percentile(e2e, 50), p99: percentile(e2e, 99),
+      transportP50: percentile(transport, 50), transportP99: percentile(transport, 99),
+      statusP99: percentile(status, 99), treeP99: percentile(tree, 99),
+    };
+  }
+
+  // ---- storm: 100k active alerts arriving as one snapshot
+  {
+    await ctl('resolveAll');
+    await sleep(1500);
+    const n = Number(process.env.BENCH_STORM ?? 100_000);
+    const fill = await ctl(`fill?n=${n}&traces=200`);
+    out['stormSnapshotBytes'] = fill.snapshotBytes;
+    // Drop the connection (and its store) first, then measure the baseline.
+    api.connections.connection?.disconnect();
+    await sleep(300);
+    gcNow();
+    const heap0 = process.memoryUsage().heapUsed;
+    let firstPage = 0;
+    let snapshotAt = 0;
+    const started = wallMs();
+    const onTree: TreeListener = (el, ms) => {
+      if (snapshotAt && !firstPage && el?.kind === 'group') firstPage = ms;
+    };
+    treeListeners.add(onTree);
+    const modelSub = api.alerts.model.onDidChange(() => {
+      if (!snapshotAt && api.alerts.model.size >= n) snapshotAt = wallMs();
+    });
+    await api.connections.rebuild();
+    const conn = api.connections.connection!;
+    try {
+      await waitFor('the storm snapshot', () => snapshotAt > 0 || conn.state.state === 'reconnecting', 120_000);
+      if (!snapshotAt) throw new Error(`snapshot not applied: ${conn.state.lastError ?? conn.state.state}`);
+      await waitFor('the first tree page', () => firstPage > 0, 30_000);
+      const heapPeak = process.memoryUsage().heapUsed;
+      await sleep(500);
+      gcNow();
+      const heap1 = process.memoryUsage().heapUsed;
+      out['storm'] = {
+        alerts: conn.store.size,
+        heapDeltaMB: (heap1 - heap0) / 1048576,
+        heapPeakDeltaMB: (heapPeak - heap0) / 1048576,
+        connectToSnapshotMs: snapshotAt - started,
+        firstPageMs: firstPage - snapshotAt,
+      };
+      // Ack 1,000 selected alerts: request → bridge → 1,000 events → store → tree refreshed.
+      const ids = conn.store.sorted().filter((a) => a.status === 'triggered').slice(0, 1000).map((a) => a.id);
+      let treeAfter = 0;
+      let allAcked = 0;
+      const t0 = wallMs();
+      const ackTree: TreeListener = (el, ms) => {
+        if (allAcked && !treeAfter && el?.kind === 'group') treeAfter = ms;
+      };
+      treeListeners.add(ackTree);
+      const ackSub = conn.store.onDidChange(() => {
+        if (!allAcked && ids.every((id) => conn.store.get(id)?.status === 'acknowledged')) allAcked = wallMs();
+      });
+      const ok = await api.alerts.runAction('ack', ids);
+      const resultAt = wallMs();
+      // Not fatal: report what was observed (NaN = not within 20 s).
+      await waitFor('1,000 acks in the tree', () => treeAfter > 0, 20_000).catch(() => undefined);
+      ackSub.dispose();
+      treeListeners.delete(ackTree);
+      const acked = ids.filter((id) => conn.store.get(id)?.status === 'acknowledged').length;
+      (out['storm'] as Record<string, unknown>)['ack'] = { ok, selected: ids.length, acked, resultMs: resultAt - t0, storeMs: allAcked ? allAcked - t0 : NaN, treeMs: treeAfter ? treeAfter - t0 : NaN };
+    } finally {
+      modelSub.dispose();
+      treeListeners.delete(onTree);
+    }
+  }
+}
