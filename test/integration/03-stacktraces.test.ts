@@ -74,17 +74,21 @@ describe('stack traces → source (real VS Code host)', function () {
     await waitFor('the frame opened', () => vscode.window.activeTextEditor);
   });
 
-  it('turns stack frames printed in the terminal into links that open the mapped file', async () => {
-    const a = withTrace[0]!;
-    const rawLine = parseStackTrace(a.stackTrace!).frames.find((f) => f.inApp !== false && f.file)!.raw;
+  it('turns stack frames printed in the terminal — one line at a time, every runtime in the demo — into links that open the mapped file', async () => {
     const terminal = vscode.window.createTerminal({ name: 'oncall-test' });
     try {
-      const links = await api.stackTraces.terminalLinks.provideTerminalLinks({ line: rawLine, terminal }, new vscode.CancellationTokenSource().token);
-      assert.ok(links && links.length >= 1, `a link in: ${rawLine}`);
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-      await api.stackTraces.terminalLinks.handleTerminalLink(links[0]!);
-      const editor = await waitFor('the linked file', () => vscode.window.activeTextEditor);
-      assert.strictEqual(path.basename(editor.document.uri.fsPath), printedTop(a).base);
+      for (const a of withTrace) {
+        const frame = parseStackTrace(a.stackTrace!).frames.find((f) => f.inApp !== false && f.file)!;
+        // The line a terminal shows with the file in it (Go prints the function and the file on two lines).
+        const termLine = frame.raw.split('\n').find((l) => l.includes(frame.file!))!;
+        const links = await api.stackTraces.terminalLinks.provideTerminalLinks({ line: termLine, terminal }, new vscode.CancellationTokenSource().token);
+        assert.ok(links && links.length >= 1, `a link in: ${termLine}`);
+        assert.ok(termLine.slice(links[0]!.startIndex, links[0]!.startIndex + links[0]!.length).includes(frame.file!.split(/[\\/]/).pop()!), 'the link covers the printed path');
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        await api.stackTraces.terminalLinks.handleTerminalLink(links[0]!);
+        const editor = await waitFor('the linked file', () => vscode.window.activeTextEditor);
+        assert.strictEqual(path.basename(editor.document.uri.fsPath), printedTop(a).base);
+      }
     } finally {
       terminal.dispose();
     }

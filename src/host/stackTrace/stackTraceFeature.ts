@@ -25,6 +25,7 @@ import type { ContextKeys } from '../contextKeys';
 import { Disposable, DisposableStore, toDisposable } from '../lifecycle';
 import type { AlertFrames, ResolvedFrameRef } from './alertFrames';
 import { WorkspaceFiles } from './workspaceFiles';
+import { locationsInLine } from '../../core/stackTrace/lineLocations';
 
 interface FrameTarget {
   folder: string;
@@ -404,7 +405,16 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
   async resolveLine(line: string): Promise<ResolvedFrame[]> {
     if (line.length > 4000) return [];
     const r = await this.resolveText(line);
-    return r.frames.filter((f) => f.resolved);
+    const parsed = r.frames.filter((f) => f.resolved);
+    if (parsed.length > 0) return parsed;
+    // Terminals print traces line by line: a Go file line or a lone Python "File ..." line is not a trace by
+    // itself, so look for printed locations and resolve each one the same way (index entries only).
+    const out: ResolvedFrame[] = [];
+    for (const loc of locationsInLine(line).slice(0, 5)) {
+      const f = await this._resolver.resolveFrame({ file: loc.file, line: loc.line, ...(loc.column !== undefined ? { column: loc.column } : {}), raw: line, inApp: true }, 'unknown');
+      if (f.resolved) out.push(f);
+    }
+    return out;
   }
 }
 
