@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { decodeClientMessage, encodeMessage } from '../core/protocol/decode';
+import { RateLimiter } from './rateLimit';
 import { PROTOCOL_VERSION, type AlertActionMessage, type AnnotateMessage, type ClientMessage, type ErrorMessage, type HelloMessage, type ResultMessage } from '../core/protocol/types';
 import { systemClock, type Clock } from '../core/util/clock';
 import type { IDisposable } from '../core/util/disposable';
@@ -36,6 +37,12 @@ export interface BridgeServerOptions {
   maxPayloadBytes?: number;
   /** Ping interval; a client that has not answered the previous ping is terminated. Default 30 s. */
   heartbeatMs?: number;
+  /** Inbound messages a client may send per second (token bucket). Default 50. */
+  maxMessagesPerSecond?: number;
+  /** Burst allowed above the rate. Default 200. */
+  messageBurst?: number;
+  /** A client that has had this many messages dropped for rate is closed with 4029. Default 2,000. */
+  maxDroppedMessages?: number;
   /** Connections beyond this are refused with 503. Default 1,000. */
   maxClients?: number;
   /** How long a closing slow client gets to read its close frame before its socket is destroyed. Default 10 s. */
@@ -58,6 +65,9 @@ interface Client {
   closing: boolean;
   invalidCount: number;
   timers: IDisposable[];
+  rate: RateLimiter;
+  /** When the client was last told it is rate limited (told at most once a second). */
+  rateToldAt: number;
 }
 
 export interface BridgeStats {
@@ -95,6 +105,9 @@ export class BridgeServer {
       maxPayloadBytes: 1024 * 1024,
       heartbeatMs: 30_000,
       maxClients: 1000,
+      maxMessagesPerSecond: 50,
+      messageBurst: 200,
+      maxDroppedMessages: 2000,
       slowClientGraceMs: 10_000,
       clock: systemClock,
       logger: nullLogger,
@@ -232,7 +245,11 @@ export class BridgeServer {
   }
 
   private _onConnection(ws: WebSocket, remote: string): void {
-    const c: Client = { id: this._nextClientId++, ws, remote, live: false, alive: true, closing: false, invalidCount: 0, timers: [] };
+    const c: Client = {
+      id: this._nextClientId++, ws, remote, live: false, alive: true, closing: false, invalidCount: 0, timers: [],
+      rate: new RateLimiter(this._opts.clock, this._opts.maxMessagesPerSecond, this._opts.messageBurst),
+      rateToldAt: -Infinity,
+    };
     this._clients.set(c.id, c);
     this._log.info(`client #${c.id} connected from ${remote} (${this._clients.size} connected)`);
     // Either direction of the heartbeat proves the peer is there.
@@ -261,11 +278,32 @@ export class BridgeServer {
 
   private _onMessage(c: Client, data: RawData, isBinary: boolean): void {
     c.alive = true;
+    if (c.closing) return;
+    if (!c.rate.take()) return this._rateLimited(c);
     if (isBinary) return this._invalid(c, 'message: binary frames are not supported (send JSON text)');
     const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
     const r = decodeClientMessage(text);
     if (!r.ok) return this._invalid(c, r.error);
     this._handle(c, r.value);
+  }
+
+  /** Dropped for rate: the client is told (once a second), the log gets one line per 1,000 drops; a flood ends the connection. */
+  private _rateLimited(c: Client): void {
+    const now = this._opts.clock.now();
+    if (c.rate.dropped === 1 || c.rate.dropped % 1000 === 0) {
+      this._log.warn(`client #${c.id}: over ${this._opts.maxMessagesPerSecond} messages/s; ${c.rate.dropped} dropped`);
+    }
+    if (c.rate.dropped >= this._opts.maxDroppedMessages) {
+      c.closing = true;
+      this._log.warn(`client #${c.id}: closed for flooding (${c.rate.dropped} messages dropped)`);
+      c.ws.close(4029, 'rate limited');
+      return;
+    }
+    if (now - c.rateToldAt >= 1000) {
+      c.rateToldAt = now;
+      const msg: ErrorMessage = { type: 'error', error: { code: 'rate_limited', message: `too many messages: at most ${this._opts.maxMessagesPerSecond}/s; messages were dropped` } };
+      this._send(c, encodeMessage(msg));
+    }
   }
 
   /** The connection survives a bad frame: the client learns why, the log gets one line (rate-limited). */
