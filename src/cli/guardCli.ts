@@ -70,6 +70,12 @@ export function protectedBranchesOf(settings: unknown): string[] {
   return raw.filter((b): b is string => typeof b === 'string' && b.length > 0 && b.length < 200);
 }
 
+/** Now — or, for tests only, the instant in ONCALL_TEST_NOW (the same variable the extension honours). */
+function now(): number {
+  const t = process.env.ONCALL_TEST_NOW ? Date.parse(process.env.ONCALL_TEST_NOW) : NaN;
+  return Number.isFinite(t) ? t : Date.now();
+}
+
 export async function main(): Promise<number> {
   if (process.argv[2] !== 'pre-push') {
     say('usage: guard-cli pre-push --git-dir DIR --remote NAME < refs');
@@ -93,7 +99,7 @@ export async function main(): Promise<number> {
   // No editor to ask: the same policy, from the cached schedule.
   const identity = file?.cache.identity ?? '';
   const decision = decideDeploy({
-    at: Date.now(),
+    at: now(),
     author: identity,
     ...(file?.cache.timeZone ? { authorTimeZone: file.cache.timeZone } : {}),
     schedule: new Schedule(file?.cache.rotations ?? [], file?.cache.policies ?? []),
