@@ -209,7 +209,7 @@ describe('deploys and suspect commits against the demo bridge (real VS Code host
       assert.ok(w.newAlerts >= 1, 'the coupon alert started after my checkout-api deploy');
       assert.ok(api.deploys.startedAfterMyDeploy(coupon), 'coupon alert is marked');
       api.statusBar.update();
-      assert.match(api.statusBar.item.text, new RegExp(`watching ${w.sha.slice(0, 7)}`));
+      assert.match(api.statusBar.item.text, new RegExp(`Watching deploy ${w.sha.slice(0, 7)} · \\d+ new alerts? · \\d+ min left`));
       const rows = await childRows(api, alertElement(api, coupon.id)!);
       assert.match(rowById(rows, 'deploys:afterMyDeploy')?.child.label ?? '', /^Started after your deploy [0-9a-f]{7}$/);
     } finally {

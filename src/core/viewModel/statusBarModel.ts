@@ -26,6 +26,12 @@ export interface StatusModel {
   background?: 'error' | 'warning';
 }
 
+/** "Watching deploy a1b2c3d · 0 new alerts · 25 min left". */
+export function watchText(w: NonNullable<StatusInput['watching']>): string {
+  const min = Math.max(0, Math.ceil(w.msLeft / 60_000));
+  return `Watching deploy ${w.sha.slice(0, 7)} · ${w.newAlerts} new alert${w.newAlerts === 1 ? '' : 's'} · ${min} min left`;
+}
+
 /** e.g. "Mon 09:00" in the user's zone. */
 export function shortTime(t: number, timeZone: string): string {
   return format(new TZDate(t, timeZone), 'EEE HH:mm');
@@ -46,7 +52,8 @@ export function statusBarModel(s: StatusInput): StatusModel {
   else if (s.onCall.onCall) text = `$(bell) On call${s.onCall.until !== undefined ? ` until ${shortTime(s.onCall.until, s.timeZone)}` : ''}`;
   else text = `$(bell-slash) Off call${s.onCall.nextShiftStart !== undefined ? ` · next shift ${shortTime(s.onCall.nextShiftStart, s.timeZone)}` : ''}`;
   if (triggered.length > 0 || s.onCall?.onCall) text += ` · ${triggered.length} firing`;
-  if (s.watching) text += ` · watching ${s.watching.sha.slice(0, 7)}`;
+  // "Stick around after your deploy": the watch says it all while it lasts.
+  if (s.watching) text += ` · ${watchText(s.watching)}`;
 
   let background: StatusModel['background'];
   if (s.connection === 'disconnected' || s.connection === 'connecting') {
@@ -57,10 +64,7 @@ export function statusBarModel(s: StatusInput): StatusModel {
   if (s.onCall?.onCall && triggered.some((a) => a.severity === 'critical')) background = 'error';
 
   if (s.demo) tooltip.push('Demo alert source (simulated).');
-  if (s.watching) {
-    const min = Math.max(0, Math.ceil(s.watching.msLeft / 60_000));
-    tooltip.push(`Watching deploy ${s.watching.sha.slice(0, 7)} · ${s.watching.newAlerts} new alert${s.watching.newAlerts === 1 ? '' : 's'} · ${min} min left`);
-  }
+  if (s.watching) tooltip.push(`${watchText(s.watching)}: alerts on that service that start now are marked "started after your deploy" and notify you.`);
   if (triggered.length === 0) tooltip.push('Nothing is firing.');
   else {
     tooltip.push(`${triggered.length} firing:`);

@@ -46,4 +46,11 @@ describe('statusBarModel', () => {
   it('not configured', () => {
     assert.strictEqual(statusBarModel({ ...base, connection: 'unconfigured' }).text, '$(bell-slash) On Call: not configured');
   });
+
+  it('while watching my deploy: "Watching deploy a1b2c3d · 0 new alerts · 25 min left"', () => {
+    const m = statusBarModel({ ...base, onCall: { onCall: false }, watching: { sha: 'a1b2c3d4e5f6', newAlerts: 0, msLeft: 24.2 * 60_000 } });
+    assert.strictEqual(m.text, '$(bell-slash) Off call · Watching deploy a1b2c3d · 0 new alerts · 25 min left');
+    const one = statusBarModel({ ...base, watching: { sha: 'a1b2c3d4e5f6', newAlerts: 1, msLeft: 60_000 } });
+    assert.match(one.text, /1 new alert · 1 min left$/);
+  });
 });
