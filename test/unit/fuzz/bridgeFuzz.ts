@@ -52,7 +52,8 @@ export function describeBridgeFuzz(runs: number): void {
         const answers = await waitForMessages(c, 1 + batch.length + 1);
         batch.forEach((f, k) => {
           const m = answers[1 + k]!;
-          const want = decodeClientMessage(f);
+          // What the bridge receives: UTF-8 on the wire turns lone surrogates into U+FFFD.
+          const want = decodeClientMessage(Buffer.from(f, 'utf8').toString('utf8'));
           assert.ok(!want.ok);
           assert.deepEqual(m, { type: 'error', error: { code: 'invalid_message', message: want.error } }, `frame ${i + k}: ${JSON.stringify(f.slice(0, 100))}`);
         });
@@ -61,7 +62,8 @@ export function describeBridgeFuzz(runs: number): void {
         const rejections = b.logger.lines.slice(logStart).filter((l) => l.message.includes('invalid message'));
         assert.equal(rejections.length, batch.length, 'one log line per rejection');
         batch.forEach((f, k) => {
-          const want = decodeClientMessage(f);
+          // What the bridge receives: UTF-8 on the wire turns lone surrogates into U+FFFD.
+          const want = decodeClientMessage(Buffer.from(f, 'utf8').toString('utf8'));
           assert.ok(!want.ok && rejections[k]!.message.includes(`invalid message: ${want.error}`), `the line names the reason: ${rejections[k]!.message.slice(0, 200)}`);
           assert.equal(rejections[k]!.level, 'warn');
         });
