@@ -497,21 +497,26 @@ function containsWord(text: string, word: string): boolean {
   return false;
 }
 
+/** A blamed line as the report shows it (author, age in days, boundary/uncommitted flags). */
+function blameInfo(b: BlameLine, now: number): NonNullable<FrameReport['blame']> {
+  return {
+    sha: b.sha,
+    shortSha: short(b.sha),
+    author: b.author,
+    authoredAt: new Date(b.authorTime).toISOString(),
+    ageDays: b.uncommitted ? 0 : Math.max(0, Math.floor((now - b.authorTime) / DAY_MS)),
+    summary: b.summary,
+    boundary: b.boundary,
+    uncommitted: b.uncommitted,
+  };
+}
+
 async function blameFrame(repo: GitRepository, f: Frame, rev: string | undefined, now: number, q: QueryOptions): Promise<FrameReport> {
   const r: FrameReport = { depth: f.depth, path: f.path, line: f.line };
   if (f.function !== undefined) r.function = f.function;
   try {
     const b: BlameLine = await repo.blame(f.path, f.line, rev ?? 'HEAD', q);
-    r.blame = {
-      sha: b.sha,
-      shortSha: short(b.sha),
-      author: b.author,
-      authoredAt: new Date(b.authorTime).toISOString(),
-      ageDays: b.uncommitted ? 0 : Math.max(0, Math.floor((now - b.authorTime) / DAY_MS)),
-      summary: b.summary,
-      boundary: b.boundary,
-      uncommitted: b.uncommitted,
-    };
+    r.blame = blameInfo(b, now);
   } catch (e) {
     if (e instanceof GitError && e.code === 'cancelled') throw e;
     r.error = message(e);
@@ -543,16 +548,7 @@ async function blameFallback(
     if (f.function !== undefined) r.function = f.function;
     try {
       const b = await repo.blame(f.path, f.line, at, q);
-      r.blame = {
-        sha: b.sha,
-        shortSha: short(b.sha),
-        author: b.author,
-        authoredAt: new Date(b.authorTime).toISOString(),
-        ageDays: b.uncommitted ? 0 : Math.max(0, Math.floor((now - b.authorTime) / DAY_MS)),
-        summary: b.summary,
-        boundary: b.boundary,
-        uncommitted: b.uncommitted,
-      };
+      r.blame = blameInfo(b, now);
       if (!b.uncommitted) {
         const e = bySha.get(b.sha) ?? { blame: b, hits: [] };
         const boundary = b.boundary ? '; boundary commit, the line may be older' : '';

@@ -256,6 +256,20 @@ export abstract class DirectConnection extends Disposable implements AlertSource
     }
   }
 
+  /** One text frame as JSON, or undefined after rejecting it (too large, not JSON). JSON never yields undefined. */
+  protected _parseFrame(data: string, maxChars: number): unknown {
+    if (data.length > maxChars) {
+      this._reject(`frame too large (${data.length} characters)`);
+      return undefined;
+    }
+    try {
+      return JSON.parse(data) as unknown;
+    } catch {
+      this._reject('not valid JSON');
+      return undefined;
+    }
+  }
+
   /** The http(s) URL matching the configured ws(s) URL (same host, same security). */
   protected _httpBase(): URL {
     const u = new URL(this._options.url.trim());

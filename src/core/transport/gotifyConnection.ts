@@ -195,13 +195,8 @@ export class GotifyConnection extends DirectConnection {
   }
 
   protected _onText(data: string): void {
-    if (data.length > MAX_TEXT * 2) return this._reject(`frame too large (${data.length} characters)`);
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      return this._reject('not valid JSON');
-    }
+    const json = this._parseFrame(data, MAX_TEXT * 2);
+    if (json === undefined) return;
     const a = this._toAlert(json);
     if (!a) return;
     if (this.store.has(a.id)) return void this._stats.duplicates++;

@@ -109,13 +109,8 @@ export class NtfyConnection extends DirectConnection {
   }
 
   protected _onText(data: string): void {
-    if (data.length > MAX_TEXT * 2) return this._reject(`frame too large (${data.length} characters)`);
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      return this._reject('not valid JSON');
-    }
+    const json = this._parseFrame(data, MAX_TEXT * 2);
+    if (json === undefined) return;
     const r = v.safeParse(NtfyEventSchema, json, { abortEarly: true });
     if (!r.success) {
       const i = r.issues[0];
