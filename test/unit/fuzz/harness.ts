@@ -102,6 +102,8 @@ function setAt(root: unknown, path: Array<string | number>, value: unknown, remo
       for (let j = Number(last); j < arr.length - 1; j++) arr[j] = arr[j + 1];
       arr.length = Math.max(0, arr.length - 1);
     } else delete cur[last];
+  } else if (Array.isArray(cur) && last === 'length') {
+    // A JSON array cannot carry a "length" key of its own (and redefining it throws): no such input exists.
   } else {
     // defineProperty so "__proto__" becomes an own key, as JSON.parse would make it.
     Object.defineProperty(cur, last, { value, enumerable: true, writable: true, configurable: true });
