@@ -272,6 +272,7 @@ export class BridgeServer {
       server: `oncall-bridge/${BRIDGE_VERSION}`,
       source: this._opts.source.name,
       capabilities: [...this._opts.source.capabilities],
+      ...(this._opts.source.actionsUnavailableReason ? { actionsUnavailableReason: this._opts.source.actionsUnavailableReason } : {}),
     };
     this._send(c, encodeMessage(hello));
   }
@@ -343,11 +344,13 @@ export class BridgeServer {
 
   private async _action(c: Client, msg: AlertActionMessage): Promise<void> {
     const src = this._opts.source;
-    if (!src.capabilities.includes(msg.type)) return this._result(c, msg.requestId, `this alert source does not support ${msg.type}`);
+    if (!src.capabilities.includes(msg.type)) {
+      return this._result(c, msg.requestId, `this alert source does not support ${msg.type}${src.actionsUnavailableReason ? `: ${src.actionsUnavailableReason}` : ''}`);
+    }
     try {
-      await src.handleAction(msg.type, msg.alertIds, msg.actor);
-      this._log.info(`client #${c.id}: ${msg.type} ${msg.alertIds.length} alert(s) (${msg.requestId})`);
-      this._result(c, msg.requestId);
+      const outcome = await src.handleAction(msg.type, msg.alertIds, msg.actor);
+      this._log.info(`client #${c.id}: ${msg.type} ${msg.alertIds.length} alert(s) (${msg.requestId})${outcome?.note ? `: ${outcome.note}` : ''}`);
+      this._result(c, msg.requestId, undefined, outcome?.note);
     } catch (e) {
       this._result(c, msg.requestId, this._failure(c, msg.type, e));
     }
@@ -374,8 +377,8 @@ export class BridgeServer {
     return `the alert source failed to ${what}; see the bridge log`;
   }
 
-  private _result(c: Client, requestId: string, error?: string): void {
-    const msg: ResultMessage = error === undefined ? { type: 'result', requestId, ok: true } : { type: 'result', requestId, ok: false, error };
+  private _result(c: Client, requestId: string, error?: string, note?: string): void {
+    const msg: ResultMessage = error === undefined ? { type: 'result', requestId, ok: true, ...(note ? { note: note.slice(0, 500) } : {}) } : { type: 'result', requestId, ok: false, error };
     this._send(c, encodeMessage(msg));
   }
 

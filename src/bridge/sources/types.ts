@@ -28,8 +28,16 @@ export interface SourceModule {
   /** HTTP routes the module serves, typically `POST /webhooks/<name>`. Registered before `start`. */
   readonly routes?: readonly Route[];
   start(ctx: SourceContext): Promise<void>;
-  /** `alertIds` are validated ids (non-empty strings); the module decides what an unknown id means. */
-  handleAction(action: AlertAction, alertIds: readonly string[], actor: Person | undefined): Promise<void>;
+  /**
+   * Why actions the source would otherwise offer are not in `capabilities` (e.g. a token that may only
+   * read). Sent as `hello.actionsUnavailableReason`; the editor shows it where the actions are missing.
+   */
+  readonly actionsUnavailableReason?: string;
+  /**
+   * `alertIds` are validated ids (non-empty strings); the module decides what an unknown id means.
+   * May resolve with a note the user should read although it worked (sent as `result.note`).
+   */
+  handleAction(action: AlertAction, alertIds: readonly string[], actor: Person | undefined): Promise<ActionOutcome | undefined | void>;
   annotate?(annotation: AnnotateMessage['annotation']): Promise<void>;
   stop(): Promise<void>;
 }
@@ -49,6 +57,11 @@ export interface SourceContext {
   setOnCall(state: OnCallState): void;
   /** Records a deploy (the bridge keeps the most recent ones); broadcasts `deploy`. */
   addDeploy(deploy: Deploy): void;
+}
+
+/** What a successful action may add for the user ("done as the configured user: …"). */
+export interface ActionOutcome {
+  note?: string;
 }
 
 /** A reason for a failed action that is safe and useful to show the user (sent as `result.error`). */

@@ -210,6 +210,7 @@ export const HelloSchema: Schema<HelloMessage> = v.object({
   server: str,
   source: str,
   capabilities: v.array(str),
+  actionsUnavailableReason: v.optional(str),
 });
 
 export const SnapshotSchema: Schema<SnapshotMessage> = v.object({
@@ -242,6 +243,7 @@ export const ResultSchema: Schema<ResultMessage> = v.object({
   requestId: id,
   ok: v.boolean(),
   error: v.optional(str),
+  note: v.optional(str),
 });
 
 // ---- client → server ----

@@ -139,6 +139,8 @@ export interface HelloMessage {
   source: SourceKind;
   /** e.g. "ack", "unack", "resolve", "oncall", "deploys", "annotate". */
   capabilities: string[];
+  /** Why actions the source would otherwise offer are missing from `capabilities` (shown to the user). */
+  actionsUnavailableReason?: string;
 }
 
 export interface SnapshotMessage {
@@ -184,6 +186,8 @@ export interface ResultMessage {
   requestId: string;
   ok: boolean;
   error?: string;
+  /** With ok: something the user should know although it worked ("done as the configured user"). */
+  note?: string;
 }
 
 export type StateEvent = AlertEventMessage | AlertResolvedMessage | OnCallEventMessage | DeployEventMessage;

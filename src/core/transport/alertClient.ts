@@ -274,7 +274,8 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
   private _request(capability: string, build: (requestId: string) => ClientMessage): Promise<ResultMessage> {
     if (this.state.state !== 'connected' || !this._rs.hasSocket) return Promise.reject(new Error(this._notConnectedText()));
     if (this._server && !this._server.capabilities.includes(capability)) {
-      return Promise.reject(new Error(`the alert source (${this._server.server}) does not support "${capability}"`));
+      const why = this._server.actionsUnavailableReason;
+      return Promise.reject(new Error(`the alert source (${this._server.server}) does not support "${capability}"${why ? `: ${why}` : ''}`));
     }
     const requestId = `${this._requestPrefix}-${++this._requestCounter}`;
     return new Promise<ResultMessage>((resolve, reject) => {

@@ -153,10 +153,12 @@ export class AlertsFeature extends Disposable {
     const text = actionText(action, alertIds.length === 1 ? displayText(conn?.store.get(alertIds[0]!)?.title, 60) || alertIds[0] : undefined, alertIds.length);
     try {
       if (!conn) throw new Error(vscode.l10n.t('not connected to an alert source — use "On Call: Connect to Alert Source…"'));
-      await vscode.window.withProgress({ location: { viewId: Views.alerts }, title: text.progress }, () =>
+      const r = await vscode.window.withProgress({ location: { viewId: Views.alerts }, title: text.progress }, () =>
         action === 'ack' ? conn.ack(alertIds) : action === 'unack' ? conn.unack(alertIds) : conn.resolve(alertIds),
       );
-      this._log.info(`${verb}: ${alertIds.length} alert(s) ok`);
+      this._log.info(`${verb}: ${alertIds.length} alert(s) ok${r.note ? ` (${r.note})` : ''}`);
+      // The source did it, with a caveat the user should know (e.g. "done as the configured user").
+      if (r.note) void vscode.window.showInformationMessage(vscode.l10n.t('On Call: {0}', displayText(r.note, 300)));
       return true;
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);

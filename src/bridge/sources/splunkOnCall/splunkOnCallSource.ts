@@ -6,23 +6,37 @@
  *   GET   /api-public/v1/alerts/{uuid}             an incident's last alert (stack trace in its raw JSON)
  *   PATCH /api-public/v1/incidents/ack|resolve     by incident names ("incidentNumber") and user name
  *   GET   /api-public/v1/oncall/current            who is on call now, per team and policy
- *   GET   /api-public/v2/team/{team}/oncall/schedule  upcoming shifts of a team
+ *   GET   /api-public/v2/team/{team}/oncall/schedule  upcoming shifts of a team (rolls + overrides)
+ *   GET   /api-public/v1/policies/{policy}         an escalation policy's steps and their timeouts
+ *   GET   /api-public/v1/user                      the org's users (maps the editor's identity to a user name)
+ *
+ * Shapes follow the vendor's Swagger document "VictorOps 0.0.3" (victorops-api-v1.yaml); the policy
+ * detail, which that document does not describe, as the official Go client victorops/go-victorops
+ * reads it: `{name, slug, teamSlug, steps: [{timeout, entries: [{executionType, user, rotationGroup, …}]}]}`.
  *
  * Auth: `X-VO-Api-Id` + `X-VO-Api-Key` (never logged). The API allows about 60 calls a minute per
- * endpoint: the defaults stay far below, and 429/Retry-After is honoured.
+ * endpoint: the defaults stay far below. Its documented answer when the limit is reached is **403**
+ * ("Authentication failed or rate-limit reached"), not 429: a 403 is treated as a rate limit (the poller
+ * backs off, at least a minute), never as a configuration error; 429/Retry-After is honoured too.
  *
  * Severity: `entityState` CRITICAL → critical, WARNING → warning, INFO/OK/RECOVERY → info; none → high
- * (it paged someone). Ack means the incident is acknowledged in Splunk On-Call by the acting user,
- * whose Splunk On-Call user name is the actor's handle or the configured default (--splunk-oncall-user).
+ * (it paged someone). Ack means the incident is acknowledged in Splunk On-Call by the acting user:
+ * the Splunk On-Call user whose user name is the actor's handle or whose email is the actor's email
+ * (from GET /user); else the configured default (--splunk-oncall-user), and the result says so.
+ *
+ * Escalation: the first paged policy's steps become tiers (a step's `timeout` is the minutes "if still
+ * unacked after" before that step pages, so tier N waits the timeout of step N+1); the countdown runs
+ * from the incident's last transition to triggered (else its start time).
  */
 import * as v from 'valibot';
-import type { Alert, AlertAction, AlertStatus, OnCallState, Person, Rotation, Severity } from '../../../core/protocol/types';
+import type { Alert, AlertAction, AlertStatus, EscalationPolicy, EscalationTarget, OnCallState, Person, Rotation, Severity } from '../../../core/protocol/types';
 import type { Logger } from '../../../core/util/logger';
 import { BridgeConfigError } from '../../server';
 import { errorText, extractDetails, isoOf, laterIso, mapLimit, sameJson, severityFromWord, validAlert, validOnCall, type ExtractedDetails } from '../shared/alertHelpers';
+import { escalationOf } from '../shared/escalation';
 import { Poller } from '../shared/poller';
-import { VendorHttp, VendorHttpError } from '../shared/vendorHttp';
-import { SourceActionError, type SourceContext, type SourceModule } from '../types';
+import { VendorHttp, VendorHttpError, type HttpMethod, type RequestOptions } from '../shared/vendorHttp';
+import { SourceActionError, type ActionOutcome, type SourceContext, type SourceModule } from '../types';
 
 export interface SplunkOnCallOptions {
   apiId: string;
@@ -82,26 +96,24 @@ const AckResolveResponseSchema = v.object({
 });
 
 const UserRef = v.object({ username: v.string() });
+/** `OnCallNowResource`: the document spells it `onCallNow` / `users[].onCallUser`; older answers `oncallNow` / `onCalluser`. */
+const OnCallNowSchema = v.object({
+  escalationPolicy: v.optional(v.nullable(NameSlug)),
+  users: v.optional(v.nullable(v.array(v.object({ onCallUser: v.optional(v.nullable(UserRef)), onCalluser: v.optional(v.nullable(UserRef)) })))),
+});
 const CurrentOnCallSchema = v.object({
   teamsOnCall: v.array(
     v.object({
       team: NameSlug,
-      oncallNow: v.optional(
-        v.nullable(
-          v.array(
-            v.object({
-              escalationPolicy: v.optional(v.nullable(NameSlug)),
-              // The documented key is `onCalluser` (lower-case u); accept the other spelling too.
-              users: v.optional(v.nullable(v.array(v.object({ onCalluser: v.optional(v.nullable(UserRef)), onCallUser: v.optional(v.nullable(UserRef)) })))),
-            }),
-          ),
-        ),
-      ),
+      onCallNow: v.optional(v.nullable(v.array(OnCallNowSchema))),
+      oncallNow: v.optional(v.nullable(v.array(OnCallNowSchema))),
     }),
   ),
 });
 
 const RollSchema = v.object({ start: optStr, end: optStr, onCallUser: v.optional(v.nullable(UserRef)), isRoll: v.optional(v.nullable(v.boolean())) });
+/** `OnCallOverride` of a `PolicySchedule`. */
+const OverrideSchema = v.object({ start: optStr, end: optStr, origOnCallUser: v.optional(v.nullable(UserRef)), overrideOnCallUser: v.optional(v.nullable(UserRef)) });
 const TeamScheduleSchema = v.object({
   team: v.optional(v.nullable(NameSlug)),
   schedules: v.array(
@@ -121,9 +133,32 @@ const TeamScheduleSchema = v.object({
           ),
         ),
       ),
+      overrides: v.optional(v.nullable(v.array(OverrideSchema))),
     }),
   ),
 });
+
+const StrRecord = v.optional(v.nullable(v.record(v.string(), v.unknown())));
+/** GET /api-public/v1/policies/{policy}, as go-victorops's `EscalationPolicy` reads it. */
+export const PolicyDetailSchema = v.object({
+  name: optStr,
+  slug: v.pipe(v.string(), v.minLength(1)),
+  teamSlug: optStr,
+  steps: v.optional(
+    v.nullable(
+      v.array(
+        v.object({
+          timeout: v.optional(v.nullable(v.number())),
+          entries: v.optional(v.nullable(v.array(v.object({ executionType: optStr, user: StrRecord, rotationGroup: StrRecord, targetPolicy: StrRecord, webhook: StrRecord, email: StrRecord })))),
+        }),
+      ),
+    ),
+  ),
+});
+type VoPolicy = v.InferOutput<typeof PolicyDetailSchema>;
+
+/** `ListUserResponse` / `V1User`. */
+const UserListSchema = v.object({ users: v.optional(v.nullable(v.array(v.object({ username: optStr, email: optStr, firstName: optStr, lastName: optStr })))) });
 
 /** UNACKED/ACKED/RESOLVED in practice; the API description also says triggered/acknowledged/resolved. */
 export function phaseToStatus(phase: string): AlertStatus | undefined {
@@ -151,7 +186,79 @@ function entityStateSeverity(state: string | null | undefined): Severity {
 
 const person = (username: string): Person => ({ id: username, name: username, handle: username });
 
-export function voIncidentToAlert(inc: VoIncident, details: ExtractedDetails | undefined, prev: Alert | undefined, nowIso: string): Alert | undefined {
+const str = (x: unknown): string | undefined => (typeof x === 'string' && x.trim() ? x.trim() : undefined);
+
+/**
+ * A policy's steps as protocol tiers. Step N's `timeout` is how long the incident stays unacked before
+ * step N pages ("If still unacked after N minutes", the timeout types of the Swagger document), so
+ * tier N waits step N+1's timeout; the last tier does not escalate. Users become person targets,
+ * rotation groups the rotation of that policy with the same name (else every rotation of the policy).
+ */
+export function voPolicyToEscalation(p: VoPolicy, rotations: readonly Rotation[]): EscalationPolicy {
+  const steps = p.steps ?? [];
+  const ofPolicy = rotations.filter((r) => r.id.split('/')[1] === p.slug);
+  const tiers = steps.slice(0, 20).map((step, i) => {
+    const targets: EscalationTarget[] = [];
+    for (const e of step.entries ?? []) {
+      const type = (e.executionType ?? '').toLowerCase();
+      const username = str(e.user?.username);
+      if (username) targets.push({ type: 'person', person: person(username) });
+      else if (type.startsWith('rotation_group') || e.rotationGroup) {
+        const label = str(e.rotationGroup?.label) ?? str(e.rotationGroup?.name) ?? str(e.rotationGroup?.slug);
+        const named = ofPolicy.filter((r) => label !== undefined && r.id.split('/').slice(2).join('/') === label);
+        for (const r of named.length ? named : ofPolicy) targets.push({ type: 'rotation', rotationId: r.id });
+      }
+    }
+    const next = steps[i + 1];
+    return { level: i + 1, delayMinutes: next ? Math.max(0, next.timeout ?? 0) : 0, targets };
+  });
+  return { id: p.slug, name: p.name || p.slug, services: [], tiers };
+}
+
+/**
+ * Applies a policy's overrides to a rotation's rolls: the part of a roll of `origOnCallUser` that an
+ * override covers goes to `overrideOnCallUser`. The reference does not say whether `rolls` already show
+ * overrides (the entry's `overrideOnCallUser` is the current one only), so they are applied here; a roll
+ * already given to the overriding user is left as it is.
+ */
+export function applyOverrides(shifts: Rotation['shifts'], overrides: ReadonlyArray<v.InferOutput<typeof OverrideSchema>>): Rotation['shifts'] {
+  let out = shifts;
+  for (const o of overrides.slice(0, 200)) {
+    const a = Date.parse(isoOf(o.start) ?? '');
+    const b = Date.parse(isoOf(o.end) ?? '');
+    const from = o.origOnCallUser?.username;
+    const to = o.overrideOnCallUser?.username;
+    if (!Number.isFinite(a) || !Number.isFinite(b) || b <= a || !to) continue;
+    const next: Rotation['shifts'] = [];
+    for (const sh of out) {
+      const s0 = Date.parse(sh.start);
+      const s1 = Date.parse(sh.end);
+      if ((from !== undefined && sh.person.id !== from) || s1 <= a || b <= s0) {
+        next.push(sh);
+        continue;
+      }
+      if (s0 < a) next.push({ ...sh, end: new Date(a).toISOString() });
+      next.push({ person: person(to), start: new Date(Math.max(s0, a)).toISOString(), end: new Date(Math.min(s1, b)).toISOString() });
+      if (b < s1) next.push({ ...sh, start: new Date(b).toISOString() });
+    }
+    out = next;
+  }
+  return out;
+}
+
+/** When the incident last started escalating: its last transition to triggered, else its start. */
+function escalationStart(inc: VoIncident): number {
+  const t = [...(inc.transitions ?? [])].reverse().find((x) => phaseToStatus(x.name ?? '') === 'triggered');
+  return Date.parse(isoOf(t?.at) ?? isoOf(inc.startTime) ?? '');
+}
+
+export function voIncidentToAlert(
+  inc: VoIncident,
+  details: ExtractedDetails | undefined,
+  prev: Alert | undefined,
+  nowIso: string,
+  esc?: { policies: ReadonlyMap<string, EscalationPolicy>; oncall: OnCallState | undefined },
+): Alert | undefined {
   const status = phaseToStatus(inc.currentPhase);
   if (!status) return undefined;
   const started = isoOf(inc.startTime) ?? prev?.startedAt ?? nowIso;
@@ -195,6 +302,13 @@ export function voIncidentToAlert(inc: VoIncident, details: ExtractedDetails | u
     const res = [...transitions].reverse().find((t) => (t.name ?? '').toUpperCase().startsWith('RESOLVE'));
     a.resolvedAt = isoOf(res?.at) ?? updated;
   }
+  const slug = inc.pagedPolicies?.find((p) => p.policy?.slug && esc?.policies.has(p.policy.slug))?.policy?.slug;
+  const policy = slug ? esc?.policies.get(slug) : undefined;
+  if (policy && status !== 'resolved') {
+    const nowMs = Date.parse(nowIso);
+    const e = escalationOf(policy, escalationStart(inc), nowMs, esc?.oncall, { active: status === 'triggered', stoppedAtMs: Date.parse(a.acknowledgedAt ?? nowIso) });
+    if (e) a.escalation = e;
+  }
   return a;
 }
 
@@ -209,6 +323,12 @@ export class SplunkOnCallSource implements SourceModule {
   /** Details of an incident's last alert, keyed by incident number; refetched when lastAlertId changes. */
   private readonly _details = new Map<string, { alertId: string; details: ExtractedDetails }>();
   private _lastOnCall: unknown;
+  /** Escalation policy details by slug (GET /policies/{slug}), refreshed with the on-call poll. */
+  private readonly _rawPolicies = new Map<string, { at: number; policy: VoPolicy }>();
+  private readonly _policies = new Map<string, EscalationPolicy>();
+  private _oncall: OnCallState | undefined;
+  /** The org's users (GET /user), to map the editor's identity to a Splunk On-Call user name. */
+  private _users: { at: number; list: Array<{ username: string; email?: string }> } | undefined;
 
   constructor(private readonly _opts: SplunkOnCallOptions) {
     if (!_opts.apiId.trim() || !_opts.apiKey.trim()) throw new BridgeConfigError('Splunk On-Call: the API id and API key are both required');
@@ -241,7 +361,8 @@ export class SplunkOnCallSource implements SourceModule {
     const common = { clock: ctx.clock, logger: ctx.logger, maxBackoffMs: this._opts.maxBackoffMs, ...(this._opts.random ? { random: this._opts.random } : {}) };
     this._incidentPoller = new Poller({ ...common, name: 'Splunk On-Call incident poll', intervalMs: this._opts.pollIntervalMs ?? 30_000, run: () => this.pollIncidents() });
     this._onCallPoller = new Poller({ ...common, name: 'Splunk On-Call on-call poll', intervalMs: this._opts.onCallIntervalMs ?? 300_000, run: () => this.pollOnCall() });
-    for (const p of [this._incidentPoller, this._onCallPoller]) {
+    // On-call first: escalation tiers that page a rotation name its people.
+    for (const p of [this._onCallPoller, this._incidentPoller]) {
       try {
         await p.start();
       } catch (e) {
@@ -267,8 +388,30 @@ export class SplunkOnCallSource implements SourceModule {
     await this._onCallPoller?.idle();
   }
 
+  /**
+   * Every call goes through here: the documented answer to "rate limit reached" is 403 (the same
+   * status as "authentication failed", which cannot be told apart), so a 403 becomes a rate-limit error
+   * with a wait of at least a minute (the limits are per minute): the poller backs off instead of
+   * hammering, and nobody is told their key is "forbidden" because they polled too often.
+   */
+  private async _req<T = unknown>(method: HttpMethod, path: string, opts: RequestOptions<T> = {}): Promise<T> {
+    try {
+      return await this.http.request(method, path, opts);
+    } catch (e) {
+      if (e instanceof VendorHttpError && e.status === 403) {
+        throw new VendorHttpError(
+          `Splunk On-Call ${method} /${path.split('?')[0]}: HTTP 403 — its rate limit was reached (or the API credentials were refused); backing off for at least 60 s`,
+          403,
+          Math.max(e.retryAfterMs ?? 0, 60_000),
+          e.vendorMessage,
+        );
+      }
+      throw e;
+    }
+  }
+
   async pollIncidents(): Promise<void> {
-    const body = await this.http.request('GET', 'api-public/v1/incidents');
+    const body = await this._req('GET', 'api-public/v1/incidents');
     const list = body && typeof body === 'object' ? (body as { incidents?: unknown }).incidents : undefined;
     if (!Array.isArray(list)) throw new VendorHttpError('Splunk On-Call GET /api-public/v1/incidents: unexpected response (incidents: expected an array)');
     const seen = new Set<string>();
@@ -284,10 +427,14 @@ export class SplunkOnCallSource implements SourceModule {
     // a few at a time (the alerts endpoint is rate-limited too).
     const needDetails = incidents.filter((i) => i.lastAlertId && phaseToStatus(i.currentPhase) !== 'resolved' && this._details.get(i.incidentNumber)?.alertId !== i.lastAlertId).slice(0, 10);
     await mapLimit(needDetails, 2, (i) => this._fetchDetails(i));
+    // Policies an open incident was paged through and we have not read yet (the on-call poll refreshes them).
+    const missing = [...new Set(incidents.filter((i) => phaseToStatus(i.currentPhase) !== 'resolved').flatMap((i) => (i.pagedPolicies ?? []).map((p) => p.policy?.slug).filter((x): x is string => !!x)))].filter((slug) => !this._rawPolicies.has(slug));
+    if (missing.length) await this._fetchPolicies(missing);
     const nowIso = new Date(this.ctx.clock.now()).toISOString();
+    const esc = { policies: this._policies, oncall: this._oncall };
     for (const inc of incidents) {
       const prev = this.ctx.getAlert(inc.incidentNumber);
-      const alert = voIncidentToAlert(inc, this._details.get(inc.incidentNumber)?.details, prev, nowIso);
+      const alert = voIncidentToAlert(inc, this._details.get(inc.incidentNumber)?.details, prev, nowIso, esc);
       if (!alert) {
         this.log.debug(`incident ${inc.incidentNumber}: unknown phase ${inc.currentPhase}`);
         continue;
@@ -324,7 +471,7 @@ export class SplunkOnCallSource implements SourceModule {
     const id = inc.lastAlertId;
     if (!id) return;
     try {
-      const body = await this.http.request('GET', `api-public/v1/alerts/${encodeURIComponent(id)}`, { schema: AlertDetailSchema });
+      const body = await this._req('GET', `api-public/v1/alerts/${encodeURIComponent(id)}`, { schema: AlertDetailSchema });
       const d = extractDetails({ raw: body.raw, stateMessage: body.stateMessage });
       this._details.set(inc.incidentNumber, { alertId: id, details: d });
     } catch (e) {
@@ -332,26 +479,85 @@ export class SplunkOnCallSource implements SourceModule {
     }
   }
 
-  async handleAction(action: AlertAction, alertIds: readonly string[], actor: Person | undefined): Promise<void> {
-    if (action === 'unack') throw new SourceActionError('Splunk On-Call has no "un-acknowledge" in its API');
-    const user = actor?.handle?.replace(/^@/, '') || this._opts.defaultUser;
-    if (!user) {
-      throw new SourceActionError('Splunk On-Call needs your Splunk On-Call user name for this: start the bridge with --splunk-oncall-user, or set your handle in your identity');
+  /** Reads policy details (at most 50, two at a time); a policy that cannot be read keeps its last copy. */
+  private async _fetchPolicies(slugs: readonly string[]): Promise<void> {
+    const now = this.ctx.clock.now();
+    await mapLimit(slugs.slice(0, 50), 2, async (slug) => {
+      try {
+        const p = await this._req('GET', `api-public/v1/policies/${encodeURIComponent(slug)}`, { schema: PolicyDetailSchema });
+        this._rawPolicies.set(slug, { at: now, policy: p });
+      } catch (e) {
+        if (e instanceof VendorHttpError && (e.status === 403 || e.status === 429)) throw e;
+        this.log.debug(`could not read escalation policy ${slug}: ${errorText(e)}`);
+        // Not retried every poll: the on-call poll tries again.
+        if (!this._rawPolicies.has(slug)) this._rawPolicies.set(slug, { at: now, policy: { slug, name: slug, steps: [] } });
+      }
+    });
+    this._rebuildPolicies();
+  }
+
+  private _rebuildPolicies(): void {
+    this._policies.clear();
+    const rotations = this._oncall?.rotations ?? [];
+    for (const [slug, { policy }] of this._rawPolicies) if (policy.steps?.length) this._policies.set(slug, voPolicyToEscalation(policy, rotations));
+  }
+
+  /** The Splunk On-Call user acting: by handle (user name) or email; else the configured default, with a note saying so. */
+  private async _actingUser(actor: Person | undefined): Promise<{ user: string; note?: string } | undefined> {
+    const handle = actor?.handle?.replace(/^@/, '').trim();
+    const email = actor?.email?.trim().toLowerCase();
+    const now = this.ctx.clock.now();
+    if ((handle || email) && (!this._users || now - this._users.at > 3_600_000)) {
+      try {
+        const body = await this._req('GET', 'api-public/v1/user', { schema: UserListSchema });
+        const list = (body.users ?? []).flatMap((u) => (u.username ? [{ username: u.username, ...(u.email ? { email: u.email } : {}) }] : [])).slice(0, 10_000);
+        this._users = { at: now, list };
+      } catch (e) {
+        this.log.debug(`could not list Splunk On-Call users: ${errorText(e)}`);
+      }
     }
+    const users = this._users?.list;
+    const found =
+      (handle && users?.find((u) => u.username.toLowerCase() === handle.toLowerCase())) || (email && users?.find((u) => u.email?.toLowerCase() === email)) || undefined;
+    if (found) return { user: found.username };
+    // Without the user list (it failed) a handle is still the best guess, as before.
+    if (handle && !users) return { user: handle };
+    const def = this._opts.defaultUser;
+    if (!def) return undefined;
+    const who = actor ? (handle ? `@${handle}` : (email ?? actor.name)) : undefined;
+    return { user: def, note: who ? `done as ${def} (--splunk-oncall-user): ${who} is not a Splunk On-Call user` : `done as ${def} (--splunk-oncall-user): set your handle to your Splunk On-Call user name to act as yourself` };
+  }
+
+  /**
+   * Ack/resolve the chosen incidents as the acting user: `PATCH /incidents/ack|resolve` with `userName`
+   * and `incidentNames`. Not `/incidents/byUser/ack|resolve`: those take no incident names and act on
+   * every incident the user was paged for, including ones the editor did not show or select.
+   */
+  async handleAction(action: AlertAction, alertIds: readonly string[], actor: Person | undefined): Promise<ActionOutcome | undefined> {
+    if (action === 'unack') throw new SourceActionError('Splunk On-Call has no "un-acknowledge" in its API');
+    const acting = await this._actingUser(actor);
+    if (!acting) {
+      throw new SourceActionError('Splunk On-Call needs your Splunk On-Call user name for this: set your handle in your identity to your Splunk On-Call user name, or start the bridge with --splunk-oncall-user');
+    }
+    const user = acting.user;
+    const note = acting.note ? { note: acting.note } : undefined;
     const unknown = alertIds.filter((id) => !this.ctx.getAlert(id));
     if (unknown.length) throw new SourceActionError(`unknown incident(s): ${unknown.slice(0, 5).join(', ')}`);
     const resolved = alertIds.filter((id) => this.ctx.getAlert(id)?.status === 'resolved');
     if (action === 'ack' && resolved.length) throw new SourceActionError(`already resolved: ${resolved.slice(0, 5).join(', ')}`);
     const names = alertIds.filter((id) => this.ctx.getAlert(id)?.status !== 'resolved');
-    if (!names.length) return;
+    if (!names.length) return note;
     const verb = action === 'ack' ? 'acknowledge' : 'resolve';
     let res: v.InferOutput<typeof AckResolveResponseSchema>;
     try {
-      res = await this.http.request('PATCH', `api-public/v1/incidents/${action === 'ack' ? 'ack' : 'resolve'}`, {
+      res = await this._req('PATCH', `api-public/v1/incidents/${action === 'ack' ? 'ack' : 'resolve'}`, {
         body: { userName: user, incidentNames: names, message: `${action === 'ack' ? 'Acknowledged' : 'Resolved'} from VS Code (On-Call)` },
         schema: AckResolveResponseSchema,
       });
     } catch (e) {
+      if (e instanceof VendorHttpError && e.status === 403) {
+        throw new SourceActionError(`Splunk On-Call refused to ${verb} (HTTP 403): its rate limit was reached — try again in a minute — or the API key cannot write (read-only keys can't ${verb})`);
+      }
       throw new SourceActionError(`Splunk On-Call could not ${verb}: ${e instanceof VendorHttpError && e.vendorMessage ? e.vendorMessage : errorText(e)}`);
     }
     const refused = res.results.filter((r) => r.cmdAccepted !== true);
@@ -368,19 +574,22 @@ export class SplunkOnCallSource implements SourceModule {
       throw new SourceActionError(`Splunk On-Call did not ${verb} ${refused.map((r) => `${String(r.incidentNumber ?? '?')}${r.message ? ` (${r.message})` : ''}`).slice(0, 5).join(', ')}`);
     }
     void this._incidentPoller?.pollNow();
+    return note;
   }
 
   async pollOnCall(): Promise<void> {
     const now = this.ctx.clock.now();
-    const current = await this.http.request('GET', 'api-public/v1/oncall/current', { schema: CurrentOnCallSchema });
+    const current = await this._req('GET', 'api-public/v1/oncall/current', { schema: CurrentOnCallSchema });
+    const onCallNow = (t: v.InferOutput<typeof CurrentOnCallSchema>['teamsOnCall'][number]) => t.onCallNow ?? t.oncallNow ?? [];
     const teams = this._opts.teams?.length ? [...this._opts.teams] : [...new Set(current.teamsOnCall.map((t) => t.team.slug).filter((s): s is string => !!s))];
     const rotations = new Map<string, Rotation>();
     const nowIso = new Date(now).toISOString();
+    const policySlugs = new Set<string>();
     const schedules = await mapLimit(teams.slice(0, 50), 2, async (team) => {
       try {
-        return { team, s: await this.http.request('GET', `api-public/v2/team/${encodeURIComponent(team)}/oncall/schedule`, { query: { daysForward: this._opts.daysForward ?? 7 }, schema: TeamScheduleSchema }) };
+        return { team, s: await this._req('GET', `api-public/v2/team/${encodeURIComponent(team)}/oncall/schedule`, { query: { daysForward: this._opts.daysForward ?? 7 }, schema: TeamScheduleSchema }) };
       } catch (e) {
-        if (e instanceof VendorHttpError && e.status === 429) throw e;
+        if (e instanceof VendorHttpError && (e.status === 429 || e.status === 403)) throw e;
         this.log.debug(`could not read the schedule of team ${team}: ${errorText(e)}`);
         return { team, s: undefined };
       }
@@ -388,17 +597,20 @@ export class SplunkOnCallSource implements SourceModule {
     for (const { team, s } of schedules) {
       if (!s) continue;
       for (const pol of s.schedules) {
+        if (pol.policy?.slug) policySlugs.add(pol.policy.slug);
         for (const entry of pol.schedule ?? []) {
           const name = [s.team?.name ?? team, pol.policy?.name, entry.rotationName ?? entry.shiftName].filter((x) => !!x).join(' / ');
           const id = `${team}/${pol.policy?.slug ?? 'policy'}/${entry.rotationName ?? entry.shiftName ?? 'direct'}`;
           let r = rotations.get(id);
           if (!r) rotations.set(id, (r = { id, name, pair: team, shifts: [] }));
+          const shifts: Rotation['shifts'] = [];
           for (const roll of entry.rolls ?? []) {
             const start = isoOf(roll.start);
             const end = isoOf(roll.end);
             if (!start || !end || !roll.onCallUser) continue;
-            r.shifts.push({ person: person(roll.onCallUser.username), start, end });
+            shifts.push({ person: person(roll.onCallUser.username), start, end });
           }
+          r.shifts.push(...applyOverrides(shifts, pol.overrides ?? []));
         }
       }
     }
@@ -406,11 +618,12 @@ export class SplunkOnCallSource implements SourceModule {
     // shift from now to the end of the window: the API does not say when it ends.
     const windowEnd = new Date(now + (this._opts.daysForward ?? 7) * 86_400_000).toISOString();
     for (const t of current.teamsOnCall) {
-      for (const oc of t.oncallNow ?? []) {
+      for (const oc of onCallNow(t)) {
+        if (oc.escalationPolicy?.slug) policySlugs.add(oc.escalationPolicy.slug);
         const id = `${t.team.slug ?? t.team.name ?? 'team'}/${oc.escalationPolicy?.slug ?? 'policy'}/now`;
         const covered = [...rotations.values()].some((r) => r.id.startsWith(`${t.team.slug ?? ''}/${oc.escalationPolicy?.slug ?? 'policy'}/`) && r.shifts.length);
         if (covered) continue;
-        const users = (oc.users ?? []).map((u) => u.onCalluser ?? u.onCallUser).filter((u): u is { username: string } => !!u);
+        const users = (oc.users ?? []).map((u) => u.onCallUser ?? u.onCalluser).filter((u): u is { username: string } => !!u);
         if (!users.length) continue;
         rotations.set(id, {
           id,
@@ -421,8 +634,19 @@ export class SplunkOnCallSource implements SourceModule {
       }
     }
     for (const r of rotations.values()) r.shifts.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
-    const state: OnCallState = { generatedAt: nowIso, rotations: [...rotations.values()], policies: [] };
-    const comparable = state.rotations.map((r) => ({ ...r, shifts: r.shifts.map((s) => (s.start === nowIso ? { ...s, start: '', end: '' } : s)) }));
+    this._oncall = { generatedAt: nowIso, rotations: [...rotations.values()], policies: [] };
+    for (const slug of this._rawPolicies.keys()) policySlugs.add(slug);
+    const stale = [...policySlugs].filter((slug) => {
+      const got = this._rawPolicies.get(slug);
+      return !got || now - got.at >= (this._opts.onCallIntervalMs ?? 300_000);
+    });
+    if (stale.length) await this._fetchPolicies(stale);
+    else this._rebuildPolicies();
+    const state: OnCallState = { generatedAt: nowIso, rotations: [...rotations.values()], policies: [...this._policies.values()] };
+    const comparable = {
+      rotations: state.rotations.map((r) => ({ ...r, shifts: r.shifts.map((s) => (s.start === nowIso ? { ...s, start: '', end: '' } : s)) })),
+      policies: state.policies,
+    };
     if (this._lastOnCall !== undefined && sameJson(this._lastOnCall, comparable)) return;
     const ok = validOnCall(state, this.log);
     if (!ok) return;
