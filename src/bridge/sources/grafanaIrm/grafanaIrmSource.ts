@@ -1,6 +1,7 @@
 /**
- * Grafana IRM / Grafana OnCall through the bridge, over its public HTTP API (no push to us, so we
- * poll with backoff):
+ * Grafana IRM / Grafana OnCall through the bridge, over its public HTTP API (docs/sources/oncall-api-reference
+ * of grafana/oncall). It polls with backoff, and — when a webhook secret is configured — also takes OnCall's
+ * outgoing webhooks on POST /webhooks/grafana-irm, so changes arrive at once; polling stays as reconcile.
  *
  *   GET  /api/v1/alert_groups/?state=new|acknowledged|silenced   open alert groups (`next` pagination)
  *   GET  /api/v1/alert_groups/{id}/                               one group (after an action)
@@ -8,32 +9,52 @@
  *   GET  /api/v1/schedules/                                       schedules (name, time zone)
  *   GET  /api/v1/schedules/{id}/final_shifts?start_date&end_date  the shifts as they will happen
  *                                                                 (rotations, overrides and on_call_shifts resolved)
+ *   GET  /api/v1/users/, /integrations/, /routes/, /escalation_chains/, /escalation_policies/
+ *                                                                 names, and each group's escalation chain
  *
- * Auth: OSS OnCall takes the API token as-is in `Authorization`; Grafana Cloud IRM takes
- * `Authorization: Bearer <service account token>` plus `X-Grafana-URL: <stack URL>` — chosen by
- * whether a stack URL is configured.
+ * Auth, as the reference's auth section says: `Authorization: <token>` with no scheme, for OnCall API
+ * tokens and Grafana service-account tokens alike; a service-account token (the engine recognises them
+ * by their `glsa_` prefix — so "Bearer glsa_…" is not one) also needs `X-Grafana-URL: <stack URL>`.
+ * `authScheme: 'bearer'` (--grafana-auth-scheme bearer) sends "Bearer <token>" for setups that want it.
+ * The engine refuses every alert-group action from a service account (403; the reference marks them
+ * "user authentication only"), so with a `glsa_` token no actions are announced, and hello says why.
  *
  * Severity: a `severity` label of the group (or of its last alert's payload: Alertmanager's
  * commonLabels/labels, Grafana alerting's labels) mapped by shared/alertHelpers.severityFromWord;
  * none → high. A silenced group shows as acknowledged (label silenced=true): nobody is being paged.
  * Ack/resolve act as the user who owns the token (the API has no "on behalf of").
+ *
+ * Freshness: the engine clears `acknowledged_at` on un-acknowledge (and `silenced_at`/`resolved_at` on
+ * unsilence/unresolve), so a time derived from them can go backwards; changes are detected by comparing
+ * the state, and `updatedAt` never goes backwards (the observation time is used when it would).
+ *
+ * Escalation: a group's route (`route_id`, else the integration's default route) names its escalation
+ * chain; the chain's policies in `position` order become tiers: notify steps are a tier's targets, a
+ * `wait` step (`duration` seconds) is the delay before the next tier. The countdown runs from the
+ * group's creation, or from the moment it went back to "new" (un-acknowledge, unsilence, unresolve).
  */
 import * as v from 'valibot';
-import type { Alert, AlertAction, AlertStatus, OnCallState, Person, Rotation, Severity } from '../../../core/protocol/types';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { Alert, AlertAction, AlertStatus, EscalationPolicy, EscalationTarget, OnCallState, Person, Rotation, Severity } from '../../../core/protocol/types';
 import type { Logger } from '../../../core/util/logger';
 import { BridgeConfigError } from '../../server';
-import { errorText, extractDetails, isoOf, laterIso, mapLimit, sameJson, severityFromWord, validAlert, validOnCall } from '../shared/alertHelpers';
+import { BoundedSet, errorText, extractDetails, isoOf, laterIso, mapLimit, sameJson, severityFromWord, validAlert, validOnCall } from '../shared/alertHelpers';
+import { escalationOf } from '../shared/escalation';
 import { paginateNext } from '../shared/paginate';
 import { Poller } from '../shared/poller';
 import { VendorHttp, VendorHttpError } from '../shared/vendorHttp';
-import { SourceActionError, type SourceContext, type SourceModule } from '../types';
+import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext, type SourceModule } from '../types';
 
 export interface GrafanaIrmOptions {
   /** OnCall API base, e.g. https://oncall-prod-us-central-0.grafana.net/oncall (no trailing /api/v1). */
   apiUrl: string;
   token: string;
-  /** Grafana Cloud stack URL (sent as X-Grafana-URL; switches Authorization to "Bearer <token>"). */
+  /** Grafana stack URL, sent as X-Grafana-URL (needed with a service-account token). */
   grafanaUrl?: string;
+  /** 'none' (default, as the reference): `Authorization: <token>`; 'bearer': `Authorization: Bearer <token>`. */
+  authScheme?: 'none' | 'bearer';
+  /** Shared secret(s) of the outgoing webhooks: enables POST /webhooks/grafana-irm. */
+  webhookSecrets?: readonly string[];
   /** Default 30 s. */
   pollIntervalMs?: number;
   /** Default 5 min. */
@@ -67,11 +88,41 @@ export const AlertGroupSchema = v.object({
   resolved_by: optStr,
   title: optStr,
   permalinks: v.optional(v.nullable(v.object({ web: optStr, slack: optStr, telegram: optStr }))),
-  labels: v.optional(v.nullable(v.array(LabelSchema))),
+  // The API lists `{key:{name},value:{name}}`; the outgoing webhook's alert_group has a `{key: value}` map.
+  labels: v.optional(v.nullable(v.union([v.array(LabelSchema), v.record(v.string(), v.unknown())]))),
   teams: v.optional(v.nullable(v.array(v.string()))),
   last_alert: v.optional(v.nullable(v.object({ id: optStr, created_at: optStr, payload: v.optional(v.unknown()) }))),
 });
 type AlertGroup = v.InferOutput<typeof AlertGroupSchema>;
+
+const UserSchema = v.object({ id: v.string(), email: optStr, username: optStr, name: optStr });
+const IntegrationSchema = v.object({ id: v.string(), name: optStr, default_route: v.optional(v.nullable(v.object({ id: optStr, escalation_chain_id: optStr }))) });
+const RouteSchema = v.object({ id: v.string(), integration_id: optStr, escalation_chain_id: optStr });
+const ChainSchema = v.object({ id: v.string(), name: optStr });
+export const EscalationStepSchema = v.object({
+  id: v.string(),
+  escalation_chain_id: v.string(),
+  position: v.optional(v.nullable(v.number())),
+  type: optStr,
+  duration: v.optional(v.nullable(v.number())),
+  persons_to_notify: v.optional(v.nullable(v.array(v.string()))),
+  persons_to_notify_next_each_time: v.optional(v.nullable(v.array(v.string()))),
+  notify_on_call_from_schedule: optStr,
+});
+type EscalationStep = v.InferOutput<typeof EscalationStepSchema>;
+
+const WebhookUser = v.optional(v.nullable(v.object({ id: optStr, username: optStr, email: optStr })));
+/** An outgoing webhook with "Forward All" (the whole event data, docs/sources/configure/integrations/outgoing-webhooks). */
+export const WebhookEventSchema = v.object({
+  event: v.object({ type: v.string(), time: optStr }),
+  user: WebhookUser,
+  alert_group: AlertGroupSchema,
+  alert_group_id: optStr,
+  alert_payload: v.optional(v.unknown()),
+  integration: v.optional(v.nullable(v.object({ id: optStr, name: optStr }))),
+  alert_group_acknowledged_by: WebhookUser,
+  alert_group_resolved_by: WebhookUser,
+});
 
 const ScheduleSchema = v.object({ id: v.string(), name: optStr, time_zone: optStr, team_id: optStr, on_call_now: v.optional(v.nullable(v.array(v.string()))) });
 const FinalShiftSchema = v.object({ user_pk: optStr, user_email: optStr, user_username: optStr, shift_start: v.string(), shift_end: v.string() });
@@ -94,9 +145,16 @@ export function stateToStatus(state: string): AlertStatus | undefined {
 }
 
 /** The severity label of the group, else of its last alert's payload (Alertmanager / Grafana alerting shapes). */
+function groupLabels(g: AlertGroup): Array<[string, string]> {
+  const l = g.labels;
+  if (!l) return [];
+  if (Array.isArray(l)) return l.map((x) => [x.key.name, x.value.name]);
+  return Object.entries(l).flatMap(([k, x]) => (typeof x === 'string' ? [[k, x] as [string, string]] : []));
+}
+
 function severityOf(g: AlertGroup): { severity: Severity; service?: string; environment?: string } {
   const labels: Record<string, string> = {};
-  for (const l of g.labels ?? []) labels[l.key.name.toLowerCase()] = l.value.name;
+  for (const [k, x] of groupLabels(g)) labels[k.toLowerCase()] = x;
   const p = g.last_alert?.payload;
   const fromPayload = (k: string): string | undefined => {
     if (!p || typeof p !== 'object') return undefined;
@@ -115,7 +173,7 @@ function severityOf(g: AlertGroup): { severity: Severity; service?: string; envi
   return out;
 }
 
-export function alertGroupToAlert(g: AlertGroup, prev: Alert | undefined, users: ReadonlyMap<string, Person>): Alert | undefined {
+export function alertGroupToAlert(g: AlertGroup, prev: Alert | undefined, users: ReadonlyMap<string, Person>, integrationNames: ReadonlyMap<string, string> = new Map()): Alert | undefined {
   const status = stateToStatus(g.state);
   if (!status) return undefined;
   const created = isoOf(g.created_at) ?? prev?.startedAt;
@@ -124,8 +182,10 @@ export function alertGroupToAlert(g: AlertGroup, prev: Alert | undefined, users:
   for (const t of [g.acknowledged_at, g.resolved_at, g.silenced_at, g.last_alert?.created_at]) updated = laterIso(updated, isoOf(t)) ?? updated;
   const { severity, service, environment } = severityOf(g);
   const labels: Record<string, string> = {};
-  for (const l of g.labels ?? []) labels[l.key.name] = l.value.name;
+  for (const [k, x] of groupLabels(g)) labels[k] = x;
   if (g.integration_id) labels.integration_id = g.integration_id;
+  const integrationName = g.integration_id ? integrationNames.get(g.integration_id) : undefined;
+  if (integrationName) labels.integration = integrationName;
   if (g.alerts_count !== undefined && g.alerts_count !== null) labels.alerts_count = String(g.alerts_count);
   if (g.state === 'silenced') labels.silenced = 'true';
   const a: Alert = {
@@ -133,7 +193,7 @@ export function alertGroupToAlert(g: AlertGroup, prev: Alert | undefined, users:
     title: g.title || prev?.title || `Alert group ${g.alert_group_number ?? g.id}`,
     severity,
     status,
-    service: service ?? prev?.service ?? g.integration_id ?? 'unknown service',
+    service: service ?? prev?.service ?? integrationName ?? g.integration_id ?? 'unknown service',
     startedAt: created,
     updatedAt: updated,
     assignees: prev?.assignees ?? [],
@@ -168,21 +228,87 @@ export function alertGroupToAlert(g: AlertGroup, prev: Alert | undefined, users:
   return a;
 }
 
+/**
+ * A chain's steps (sorted by `position`) as tiers: notify steps add targets to the current tier; a
+ * `wait` ends it, its `duration` (seconds) being the tier's delay before the next one (consecutive waits
+ * add up; waits before the first notify delay the first tier — kept as a first tier without targets).
+ * Users are named from /users/; `notify_on_call_from_schedule` targets the schedule's rotation (same id).
+ */
+export function chainToPolicy(chain: { id: string; name?: string | null }, steps: readonly EscalationStep[], users: ReadonlyMap<string, Person>): EscalationPolicy {
+  const sorted = [...steps].sort((a, b) => (a.position ?? 0) - (b.position ?? 0)).slice(0, 100);
+  const tiers: EscalationPolicy['tiers'] = [];
+  let cur: { targets: EscalationTarget[]; delaySec: number; waited: boolean } = { targets: [], delaySec: 0, waited: false };
+  const person = (id: string): Person => users.get(id) ?? { id, name: id };
+  const close = (): void => {
+    tiers.push({ level: tiers.length + 1, delayMinutes: cur.delaySec / 60, targets: cur.targets });
+    cur = { targets: [], delaySec: 0, waited: false };
+  };
+  for (const st of sorted) {
+    if (st.type === 'wait') {
+      cur.delaySec += Math.max(0, st.duration ?? 0);
+      cur.waited = true;
+      continue;
+    }
+    if (cur.waited) close();
+    for (const id of [...(st.persons_to_notify ?? []), ...(st.persons_to_notify_next_each_time ?? [])].slice(0, 50)) cur.targets.push({ type: 'person', person: person(id) });
+    if (st.notify_on_call_from_schedule) cur.targets.push({ type: 'rotation', rotationId: st.notify_on_call_from_schedule });
+  }
+  if (cur.targets.length || cur.waited || tiers.length === 0) close();
+  // The last tier does not escalate further.
+  if (tiers.length) tiers[tiers.length - 1]!.delayMinutes = 0;
+  return { id: chain.id, name: chain.name || chain.id, services: [], tiers };
+}
+
+const SERVICE_ACCOUNT_REASON =
+  'Grafana OnCall does not let service-account tokens act on alert groups (its API reference marks acknowledge, unacknowledge and resolve "user authentication only"). To act from the editor, start the bridge with a user\'s OnCall API token (OnCall → Settings → API tokens) instead of the glsa_ service-account token.';
+
+const WEBHOOK_MAX_BYTES = 1024 * 1024;
+
+/** Constant-time comparison of a presented secret with the configured ones (hashed first: equal lengths). */
+function secretMatches(given: string, secrets: readonly string[]): boolean {
+  const g = createHash('sha256').update(given).digest();
+  let ok = false;
+  for (const s of secrets) if (timingSafeEqual(g, createHash('sha256').update(s).digest())) ok = true;
+  return ok;
+}
+
 export class GrafanaIrmSource implements SourceModule {
   readonly name = 'grafana-irm';
-  readonly capabilities = ['ack', 'unack', 'resolve', 'oncall'] as const;
+  readonly capabilities: readonly string[];
+  readonly actionsUnavailableReason: string | undefined;
+  readonly routes: readonly Route[];
 
   private _ctx: SourceContext | undefined;
   private _http: VendorHttp | undefined;
   private _groupPoller: Poller | undefined;
   private _onCallPoller: Poller | undefined;
-  /** Users seen in final shifts (id → person), to name who acknowledged. Bounded by the org's size. */
+  /** OnCall users (id → person), from /users/ and the final shifts. Bounded by the org's size. */
   private readonly _users = new Map<string, Person>();
+  private readonly _integrationNames = new Map<string, string>();
+  /** route id → escalation chain id (routes, and integrations' default routes); integration id → its default route's chain. */
+  private readonly _routeChain = new Map<string, string>();
+  private readonly _integrationChain = new Map<string, string>();
+  private readonly _policies = new Map<string, EscalationPolicy>();
+  /** When a group last (re)started escalating: set when it is seen going back to "new". */
+  private readonly _escalationStart = new Map<string, number>();
+  private _oncall: OnCallState | undefined;
   private _lastOnCall: unknown;
+  private readonly _isServiceAccount: boolean;
+  private readonly _secrets: readonly string[];
+  private readonly _seenEvents = new BoundedSet(500);
+  private _rejectedWebhooks = 0;
 
   constructor(private readonly _opts: GrafanaIrmOptions) {
     if (!_opts.token.trim()) throw new BridgeConfigError('Grafana IRM: the API token is empty');
     if (!_opts.apiUrl.trim()) throw new BridgeConfigError('Grafana IRM: the OnCall API URL is required (--grafana-irm-url)');
+    this._isServiceAccount = _opts.token.trim().startsWith('glsa_');
+    if (this._isServiceAccount && !_opts.grafanaUrl) {
+      throw new BridgeConfigError('Grafana IRM: a service-account token (glsa_…) also needs the Grafana stack URL: pass --grafana-url https://<your-stack>.grafana.net (sent as X-Grafana-URL)');
+    }
+    this.capabilities = this._isServiceAccount ? ['oncall'] : ['ack', 'unack', 'resolve', 'oncall'];
+    this.actionsUnavailableReason = this._isServiceAccount ? SERVICE_ACCOUNT_REASON : undefined;
+    this._secrets = (_opts.webhookSecrets ?? []).map((x) => x.trim()).filter((x) => x.length > 0);
+    this.routes = this._secrets.length ? [{ method: 'POST', path: '/webhooks/grafana-irm', auth: 'none', maxBodyBytes: WEBHOOK_MAX_BYTES, handle: (req) => this._onWebhook(req) }] : [];
   }
 
   private get ctx(): SourceContext {
@@ -201,9 +327,9 @@ export class GrafanaIrmSource implements SourceModule {
 
   async start(ctx: SourceContext): Promise<void> {
     this._ctx = ctx;
-    const headers: Record<string, string> = this._opts.grafanaUrl
-      ? { Authorization: `Bearer ${this._opts.token}`, 'X-Grafana-URL': this._opts.grafanaUrl }
-      : { Authorization: this._opts.token };
+    const token = this._opts.token.trim();
+    const headers: Record<string, string> = { Authorization: this._opts.authScheme === 'bearer' ? `Bearer ${token}` : token };
+    if (this._opts.grafanaUrl) headers['X-Grafana-URL'] = this._opts.grafanaUrl;
     try {
       this._http = new VendorHttp({
         vendor: 'Grafana IRM',
@@ -216,10 +342,11 @@ export class GrafanaIrmSource implements SourceModule {
     } catch (e) {
       throw new BridgeConfigError(errorText(e));
     }
+    if (this._isServiceAccount) ctx.logger.info(`service-account token: reading only (${SERVICE_ACCOUNT_REASON})`);
     const common = { clock: ctx.clock, logger: ctx.logger, maxBackoffMs: this._opts.maxBackoffMs, ...(this._opts.random ? { random: this._opts.random } : {}) };
     this._groupPoller = new Poller({ ...common, name: 'Grafana IRM alert group poll', intervalMs: this._opts.pollIntervalMs ?? 30_000, run: () => this.pollAlertGroups() });
     this._onCallPoller = new Poller({ ...common, name: 'Grafana IRM schedule poll', intervalMs: this._opts.onCallIntervalMs ?? 300_000, run: () => this.pollOnCall() });
-    // Schedules first: they name the users who acknowledged groups.
+    // Schedules, users and escalation chains first: they name the users and escalation of groups.
     for (const p of [this._onCallPoller, this._groupPoller]) {
       try {
         await p.start();
@@ -227,7 +354,13 @@ export class GrafanaIrmSource implements SourceModule {
         if (e instanceof VendorHttpError && e.isAuthError) {
           this._groupPoller.stop();
           this._onCallPoller.stop();
-          throw new BridgeConfigError(`Grafana IRM rejected the API token (${e.message}). Check GRAFANA_IRM_TOKEN / --grafana-irm-token-file${this._opts.grafanaUrl ? '' : ' (Grafana Cloud IRM also needs --grafana-url)'}.`);
+          const hint =
+            this._opts.authScheme === 'bearer'
+              ? ' You set --grafana-auth-scheme bearer; the OnCall API reference sends the token with no scheme (drop the option).'
+              : this._isServiceAccount
+                ? ' A service-account token needs --grafana-url to be the stack URL it belongs to.'
+                : '';
+          throw new BridgeConfigError(`Grafana IRM rejected the API token (${e.message}). Check GRAFANA_IRM_TOKEN / --grafana-irm-token-file.${hint}`);
         }
       }
     }
@@ -265,21 +398,37 @@ export class GrafanaIrmSource implements SourceModule {
       return;
     }
     const nowIso = new Date(this.ctx.clock.now()).toISOString();
-    for (const a of this.ctx.alerts()) if (a.status !== 'resolved' && !open.has(a.id)) this.ctx.resolveAlert(a.id, undefined, nowIso);
+    for (const a of this.ctx.alerts()) {
+      if (a.status !== 'resolved' && !open.has(a.id)) {
+        this.ctx.resolveAlert(a.id, undefined, nowIso);
+        this._escalationStart.delete(a.id);
+      }
+    }
   }
 
-  private _apply(g: AlertGroup): void {
+  /**
+   * Applies one group as the API (or a webhook) shows it now. Compared by content, not by time: the
+   * engine clears acknowledged_at/silenced_at/resolved_at when those are undone, so derived times can
+   * go backwards; the updatedAt we publish does not (clients drop older updates).
+   */
+  private _apply(g: AlertGroup, eventTimeMs?: number): void {
     const prev = this.ctx.getAlert(g.id);
-    const alert = alertGroupToAlert(g, prev, this._users);
+    const now = this.ctx.clock.now();
+    const nowIso = new Date(now).toISOString();
+    const status = stateToStatus(g.state);
+    if (prev && prev.status !== 'triggered' && status === 'triggered') this._escalationStart.set(g.id, eventTimeMs ?? now);
+    const alert = alertGroupToAlert(g, prev, this._users, this._integrationNames);
     if (!alert) {
       this.log.debug(`alert group ${g.id}: unknown state ${g.state}`);
       return;
     }
+    this._addEscalation(alert, g, now);
     if (prev) {
-      if (Date.parse(alert.updatedAt) < Date.parse(prev.updatedAt)) return;
       if (sameJson({ ...prev, updatedAt: '' }, { ...alert, updatedAt: '' })) return;
+      if (Date.parse(alert.updatedAt) <= Date.parse(prev.updatedAt)) alert.updatedAt = laterIso(prev.updatedAt, nowIso) ?? nowIso;
     }
     if (alert.status === 'resolved') {
+      this._escalationStart.delete(g.id);
       if (prev && prev.status !== 'resolved') {
         const by = g.resolved_by ? (this._users.get(g.resolved_by) ?? { id: g.resolved_by, name: g.resolved_by }) : undefined;
         this.ctx.resolveAlert(g.id, by, alert.resolvedAt);
@@ -290,7 +439,19 @@ export class GrafanaIrmSource implements SourceModule {
     if (ok) this.ctx.upsertAlert(ok);
   }
 
+  private _addEscalation(a: Alert, g: AlertGroup, now: number): void {
+    if (a.status === 'resolved') return;
+    const chainId = (g.route_id ? this._routeChain.get(g.route_id) : undefined) ?? (g.integration_id ? this._integrationChain.get(g.integration_id) : undefined);
+    const policy = chainId ? this._policies.get(chainId) : undefined;
+    if (!policy) return;
+    const start = this._escalationStart.get(g.id) ?? Date.parse(a.startedAt);
+    const stopped = Date.parse(isoOf(g.acknowledged_at) ?? isoOf(g.silenced_at) ?? '');
+    const e = escalationOf(policy, start, now, this._oncall, { active: a.status === 'triggered', ...(Number.isFinite(stopped) ? { stoppedAtMs: stopped } : {}) });
+    if (e) a.escalation = e;
+  }
+
   async handleAction(action: AlertAction, alertIds: readonly string[], _actor: Person | undefined): Promise<void> {
+    if (this._isServiceAccount) throw new SourceActionError(SERVICE_ACCOUNT_REASON);
     const unknown = alertIds.filter((id) => !this.ctx.getAlert(id));
     if (unknown.length) throw new SourceActionError(`unknown alert group(s): ${unknown.slice(0, 5).join(', ')}`);
     const resolved = alertIds.filter((id) => this.ctx.getAlert(id)?.status === 'resolved');
@@ -319,9 +480,119 @@ export class GrafanaIrmSource implements SourceModule {
     }
   }
 
+  /**
+   * POST /webhooks/grafana-irm: an OnCall outgoing webhook (trigger "Status Change" / "Alert Group
+   * Created", "Forward All" on). OnCall sends its configured "Authorization Header" verbatim and the body
+   * as JSON; there is no signature, so the header must equal a configured secret (or "Bearer <secret>").
+   * Browser-originated requests (Origin / Sec-Fetch-Site) are refused: OnCall's server never sends them.
+   */
+  private _onWebhook(req: HttpRequestInfo): Promise<HttpResponseInfo> {
+    const h = req.headers;
+    if (h.origin !== undefined || (h['sec-fetch-site'] !== undefined && h['sec-fetch-site'] !== 'none')) {
+      return Promise.resolve({ status: 403, body: { error: 'browser requests are not accepted' } });
+    }
+    const auth = typeof h.authorization === 'string' ? h.authorization.trim() : '';
+    const given = auth.replace(/^Bearer\s+/i, '');
+    if (!given || !secretMatches(given, this._secrets)) {
+      this._rejectedWebhooks++;
+      if (this._rejectedWebhooks === 1 || this._rejectedWebhooks % 100 === 0) {
+        this.log.warn(`rejected a Grafana OnCall webhook: ${auth ? 'the Authorization header does not match the webhook secret' : 'no Authorization header'} (${this._rejectedWebhooks} rejected so far; set the webhook's "Authorization Header" to GRAFANA_IRM_WEBHOOK_SECRET)`);
+      }
+      return Promise.resolve({ status: 401, body: { error: 'invalid authorization' } });
+    }
+    const ct = String(h['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (ct !== 'application/json') return Promise.resolve({ status: 415, body: { error: 'expected Content-Type: application/json' } });
+    let json: unknown;
+    try {
+      json = JSON.parse(req.body.toString('utf8'));
+    } catch (e) {
+      this.log.warn(`a Grafana OnCall webhook body is not JSON: ${errorText(e)}`);
+      return Promise.resolve({ status: 400, body: { error: 'body is not valid JSON' } });
+    }
+    const r = v.safeParse(WebhookEventSchema, json);
+    if (!r.success) {
+      const i = r.issues[0];
+      const where = i?.path?.map((x) => String(x.key)).join('.') ?? '';
+      this.log.warn(`ignored a Grafana OnCall webhook: ${where ? `${where}: ` : ''}${i?.message ?? 'invalid'} (turn on "Forward All" so the webhook sends the whole event)`);
+      return Promise.resolve({ status: 400, body: { error: `unexpected webhook body (${where || 'body'}: ${i?.message ?? 'invalid'})` } });
+    }
+    const ev = r.output;
+    const g = ev.alert_group;
+    // OnCall retries a webhook it thinks failed: the same event (group, type, time) is applied once.
+    const key = ev.event.time ? `${g.id}|${ev.event.type}|${ev.event.time}` : undefined;
+    if (key && this._seenEvents.has(key)) return Promise.resolve({ status: 200, body: { ok: true, duplicate: true } });
+    if (key) this._seenEvents.add(key);
+    for (const u of [ev.user, ev.alert_group_acknowledged_by, ev.alert_group_resolved_by]) {
+      if (u?.id && !this._users.has(u.id)) this._users.set(u.id, webhookPerson(u));
+    }
+    if (ev.integration?.id && ev.integration.name) this._integrationNames.set(ev.integration.id, ev.integration.name);
+    const at = Date.parse(isoOf(ev.event.time) ?? '');
+    const hadIt = !!this.ctx.getAlert(g.id);
+    const withPayload = g.last_alert || ev.alert_payload === undefined ? g : { ...g, last_alert: { payload: ev.alert_payload } };
+    this._apply(withPayload, Number.isFinite(at) ? at : undefined);
+    // A group resolved before we ever showed it is not news; nothing else to do for it.
+    if (!hadIt && stateToStatus(g.state) === 'resolved') this.log.debug(`webhook: alert group ${g.id} resolved before it was shown`);
+    return Promise.resolve({ status: 200, body: { ok: true } });
+  }
+
+  /** Users, integrations, routes and escalation chains: names and each group's escalation. Failures keep the last copy. */
+  private async _pollDirectory(): Promise<void> {
+    const list = async (path: string): Promise<unknown[] | undefined> => {
+      try {
+        const p = await paginateNext(this.http, path, {}, { maxPages: 20 });
+        return p.items;
+      } catch (e) {
+        if (e instanceof VendorHttpError && (e.status === 429 || e.status === 401)) throw e;
+        this.log.debug(`could not read ${path}: ${errorText(e)}`);
+        return undefined;
+      }
+    };
+    const parse = <T>(schema: v.GenericSchema<unknown, T>, items: unknown[]): T[] => items.flatMap((x) => {
+      const r = v.safeParse(schema, x);
+      return r.success ? [r.output] : [];
+    });
+    const users = await list('api/v1/users/');
+    for (const u of parse(UserSchema, users ?? [])) {
+      const p: Person = { id: u.id, name: u.name || u.username || u.email || u.id };
+      if (u.email) p.email = u.email;
+      if (u.username) p.handle = u.username;
+      this._users.set(u.id, p);
+    }
+    const integrations = await list('api/v1/integrations/');
+    if (integrations) {
+      this._integrationChain.clear();
+      for (const i of parse(IntegrationSchema, integrations)) {
+        if (i.name) this._integrationNames.set(i.id, i.name);
+        const chain = i.default_route?.escalation_chain_id;
+        if (chain) {
+          this._integrationChain.set(i.id, chain);
+          if (i.default_route?.id) this._routeChain.set(i.default_route.id, chain);
+        }
+      }
+    }
+    const routes = await list('api/v1/routes/');
+    for (const r of parse(RouteSchema, routes ?? [])) {
+      if (r.escalation_chain_id) this._routeChain.set(r.id, r.escalation_chain_id);
+      else this._routeChain.delete(r.id);
+    }
+    const chains = await list('api/v1/escalation_chains/');
+    const steps = chains ? await list('api/v1/escalation_policies/') : undefined;
+    if (chains && steps) {
+      const byChain = new Map<string, EscalationStep[]>();
+      for (const st of parse(EscalationStepSchema, steps)) {
+        const xs = byChain.get(st.escalation_chain_id) ?? [];
+        xs.push(st);
+        byChain.set(st.escalation_chain_id, xs);
+      }
+      this._policies.clear();
+      for (const c of parse(ChainSchema, chains).slice(0, 500)) this._policies.set(c.id, chainToPolicy(c, byChain.get(c.id) ?? [], this._users));
+    }
+  }
+
   async pollOnCall(): Promise<void> {
     const now = this.ctx.clock.now();
     const page = await paginateNext(this.http, 'api/v1/schedules/', {}, { maxPages: 20 });
+    await this._pollDirectory();
     const want = this._opts.scheduleIds?.length ? new Set(this._opts.scheduleIds) : undefined;
     const schedules = page.items.flatMap((x) => {
       const r = v.safeParse(ScheduleSchema, x);
@@ -341,11 +612,14 @@ export class GrafanaIrmSource implements SourceModule {
           const a = isoOf(f.output.shift_start);
           const b = isoOf(f.output.shift_end);
           if (!a || !b || Date.parse(b) <= now) continue;
-          const person: Person = { name: f.output.user_username || f.output.user_email || f.output.user_pk || 'unknown' };
-          if (f.output.user_pk) person.id = f.output.user_pk;
-          if (f.output.user_email) person.email = f.output.user_email;
-          if (f.output.user_username) person.handle = f.output.user_username;
-          if (f.output.user_pk) this._users.set(f.output.user_pk, person);
+          const known = f.output.user_pk ? this._users.get(f.output.user_pk) : undefined;
+          const person: Person = known ?? { name: f.output.user_username || f.output.user_email || f.output.user_pk || 'unknown' };
+          if (!known) {
+            if (f.output.user_pk) person.id = f.output.user_pk;
+            if (f.output.user_email) person.email = f.output.user_email;
+            if (f.output.user_username) person.handle = f.output.user_username;
+            if (f.output.user_pk) this._users.set(f.output.user_pk, person);
+          }
           r.shifts.push({ person, start: a, end: b });
         }
       } catch (e) {
@@ -355,11 +629,24 @@ export class GrafanaIrmSource implements SourceModule {
       r.shifts.sort((x, y) => Date.parse(x.start) - Date.parse(y.start));
       return r;
     });
-    const state: OnCallState = { generatedAt: new Date(now).toISOString(), rotations, policies: [] };
-    if (this._lastOnCall !== undefined && sameJson(this._lastOnCall, rotations)) return;
+    const policies = [...this._policies.values()].filter((p) => p.tiers.some((t) => t.targets.length));
+    // Rotation targets must name a rotation the state carries.
+    const ids = new Set(rotations.map((r) => r.id));
+    for (const p of policies) for (const t of p.tiers) t.targets = t.targets.filter((x) => x.type !== 'rotation' || ids.has(x.rotationId));
+    const state: OnCallState = { generatedAt: new Date(now).toISOString(), rotations, policies };
+    this._oncall = state;
+    if (this._lastOnCall !== undefined && sameJson(this._lastOnCall, { rotations, policies })) return;
     const ok = validOnCall(state, this.log);
     if (!ok) return;
-    this._lastOnCall = rotations;
+    this._lastOnCall = { rotations, policies };
     this.ctx.setOnCall(ok);
   }
+}
+
+function webhookPerson(u: { id?: string | null; username?: string | null; email?: string | null }): Person {
+  const p: Person = { name: u.username || u.email || u.id || 'unknown' };
+  if (u.id) p.id = u.id;
+  if (u.email) p.email = u.email;
+  if (u.username) p.handle = u.username;
+  return p;
 }

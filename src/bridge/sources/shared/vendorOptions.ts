@@ -37,6 +37,8 @@ export const VENDOR_CLI_OPTIONS = {
   'grafana-irm-token-file': { type: 'string' },
   'grafana-url': { type: 'string' },
   'grafana-irm-schedule-ids': { type: 'string' },
+  'grafana-auth-scheme': { type: 'string' },
+  'grafana-irm-webhook-secret-file': { type: 'string' },
 } as const;
 
 export const VENDOR_USAGE = `PagerDuty (--source pagerduty):
@@ -59,8 +61,14 @@ Splunk On-Call (--source splunk-oncall):
 Grafana IRM / OnCall (--source grafana-irm):
   --grafana-irm-url URL       OnCall API URL (required; Grafana Cloud: Alerts & IRM → OnCall → Settings)
   GRAFANA_IRM_TOKEN / --grafana-irm-token-file PATH         API token (required)
-  --grafana-url URL           Grafana Cloud stack URL (sent as X-Grafana-URL; service account tokens)
+  --grafana-url URL           Grafana stack URL, sent as X-Grafana-URL (needed with a glsa_ service-account
+                              token; such tokens may only read: no ack/resolve from the editor)
+  --grafana-auth-scheme none|bearer   "Authorization: <token>" (default, as the OnCall API reference)
+                              or "Authorization: Bearer <token>"
   --grafana-irm-schedule-ids A,B                            only these schedules
+  GRAFANA_IRM_WEBHOOK_SECRET / --grafana-irm-webhook-secret-file PATH
+                              shared secret(s) of OnCall outgoing webhooks (their "Authorization Header");
+                              enables POST /webhooks/grafana-irm (without it: polling only)
 
 PagerDuty, Splunk On-Call, Grafana IRM:
   --poll-seconds N            poll interval (default 30; backs off on errors and rate limits)
@@ -107,6 +115,8 @@ export function parseVendorArgs(values: Values, source: string): VendorArgs | un
     }
   }
   if (source === 'grafana-irm' && !values['grafana-irm-url']?.trim()) return '--source grafana-irm needs --grafana-irm-url URL (the OnCall API URL)';
+  const scheme = values['grafana-auth-scheme'];
+  if (scheme !== undefined && !['none', 'bearer'].includes(scheme.trim().toLowerCase())) return `--grafana-auth-scheme must be "none" or "bearer", got "${scheme}"`;
   const from = values['pagerduty-from'];
   if (from !== undefined && !/^[^\s@]+@[^\s@]+$/.test(from.trim())) return `--pagerduty-from must be an email address, got "${from}"`;
   const out: VendorArgs = { source: source as VendorSourceName, pollSeconds: Number(raw), values: {} };
@@ -136,18 +146,18 @@ async function secret(env: NodeJS.ProcessEnv, envName: string, file: string | un
   return t || undefined;
 }
 
-async function webhookSecrets(env: NodeJS.ProcessEnv, file: string | undefined): Promise<string[]> {
-  const fromEnv = env.PAGERDUTY_WEBHOOK_SECRETS;
+async function webhookSecrets(env: NodeJS.ProcessEnv, file: string | undefined, envName = 'PAGERDUTY_WEBHOOK_SECRETS', fileOpt = 'pagerduty-webhook-secret-file'): Promise<string[]> {
+  const fromEnv = env[envName];
   if (file !== undefined) {
-    if (fromEnv) throw new BridgeConfigError('both PAGERDUTY_WEBHOOK_SECRETS and --pagerduty-webhook-secret-file are set; use one');
+    if (fromEnv) throw new BridgeConfigError(`both ${envName} and --${fileOpt} are set; use one`);
     let text: string;
     try {
       text = await fs.readFile(file, 'utf8');
     } catch (e) {
-      throw new BridgeConfigError(`cannot use --pagerduty-webhook-secret-file: ${e instanceof Error ? e.message : String(e)}`);
+      throw new BridgeConfigError(`cannot use --${fileOpt}: ${e instanceof Error ? e.message : String(e)}`);
     }
     const xs = text.split(/\r?\n|,/).map((x) => x.trim()).filter((x) => x.length > 0);
-    if (!xs.length) throw new BridgeConfigError(`--pagerduty-webhook-secret-file ${file} is empty`);
+    if (!xs.length) throw new BridgeConfigError(`--${fileOpt} ${file} is empty`);
     return xs;
   }
   return (fromEnv ?? '').split(',').map((x) => x.trim()).filter((x) => x.length > 0);
@@ -187,10 +197,13 @@ export async function createVendorSource(a: VendorArgs, env: NodeJS.ProcessEnv, 
     }
     case 'grafana-irm': {
       const token = (await secret(env, 'GRAFANA_IRM_TOKEN', o['grafana-irm-token-file'], 'grafana-irm-token-file', true))!;
+      const hooks = await webhookSecrets(env, o['grafana-irm-webhook-secret-file'], 'GRAFANA_IRM_WEBHOOK_SECRET', 'grafana-irm-webhook-secret-file');
       return new GrafanaIrmSource({
         apiUrl: o['grafana-irm-url']!,
         token,
         pollIntervalMs,
+        webhookSecrets: hooks,
+        ...(o['grafana-auth-scheme']?.toLowerCase() === 'bearer' ? { authScheme: 'bearer' as const } : {}),
         ...(o['grafana-url'] ? { grafanaUrl: o['grafana-url'] } : {}),
         ...(list(o['grafana-irm-schedule-ids']) ? { scheduleIds: list(o['grafana-irm-schedule-ids']) } : {}),
       });
