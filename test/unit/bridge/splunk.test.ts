@@ -1,6 +1,8 @@
 /** Contract tests of the Splunk On-Call module against its documented payloads (test/fixtures/splunk-oncall). */
 import * as assert from 'node:assert';
 import { SplunkOnCallSource } from '../../../src/bridge/sources/splunkOnCall/splunkOnCallSource';
+import { VendorHttpError } from '../../../src/bridge/sources/shared/vendorHttp';
+import { contractViolations, splunkRules } from './vendorContract';
 import { FakeVendor, loadFixture, recordingSleep, startVendorBridge, type VendorBridge } from './vendorFake';
 
 const API_ID = 'vo-api-id';
@@ -19,7 +21,10 @@ describe('Splunk On-Call source (contract)', () => {
       .on('GET /api-public/v1/alerts/a2c8e7f0-1111-4b7d-9c55-0c5e2f1a0001', { body: fx('alert.json') })
       .on('GET /api-public/v1/oncall/current', { body: fx('oncall-current.json') })
       .on('GET /api-public/v2/team/team-payments/oncall/schedule', { body: fx('team-schedule.json') })
-      .on('GET /api-public/v2/team/team-storage/oncall/schedule', { status: 404, body: { message: 'Team not found' } });
+      .on('GET /api-public/v2/team/team-storage/oncall/schedule', { status: 404, body: { message: 'Team not found' } })
+      .on('GET /api-public/v1/policies/pol-payments', { body: fx('policy-pol-payments.json') })
+      .on('GET /api-public/v1/policies/pol-storage', { status: 404, body: { message: 'Policy not found' } })
+      .on('GET /api-public/v1/user', { body: fx('users.json') });
     await vendor.start();
     sleeps = recordingSleep();
     source = new SplunkOnCallSource({ apiId: API_ID, apiKey: API_KEY, apiUrl: vendor.url, defaultUser: 'oncall-bot', sleep: sleeps.sleep, pollIntervalMs: 3_600_000 });
@@ -27,6 +32,9 @@ describe('Splunk On-Call source (contract)', () => {
   });
 
   afterEach(async () => {
+    // Every request the bridge sent, in every test, is an operation of the Swagger document with its
+    // required headers, query parameters and body shape.
+    assert.deepStrictEqual(contractViolations(vendor.requests, splunkRules(API_ID, API_KEY)), []);
     await bridge.server.close();
     await vendor.close();
   });
@@ -53,20 +61,80 @@ describe('Splunk On-Call source (contract)', () => {
     assert.strictEqual(w.getAlert('1490'), undefined);
   });
 
-  it('builds rotations from team schedules and the current on-call', () => {
+  it('builds rotations from team schedules (overrides applied) and the current on-call (documented onCallNow/onCallUser)', () => {
     const oc = bridge.server.world.snapshot().oncall;
     assert.ok(oc);
     const weekly = oc.rotations.find((r) => r.id === 'team-payments/pol-payments/Weekly');
+    // The policy's override (mchen → asmith, 24th 12:00–18:00) splits mchen's roll.
     assert.deepStrictEqual(
-      weekly?.shifts.map((s) => [s.person.name, s.start]),
+      weekly?.shifts.map((s) => [s.person.name, s.start, s.end]),
       [
-        ['jdoe', '2026-11-23T09:00:00Z'],
-        ['mchen', '2026-11-24T09:00:00Z'],
+        ['jdoe', '2026-11-23T09:00:00Z', '2026-11-24T09:00:00Z'],
+        ['mchen', '2026-11-24T09:00:00Z', '2026-11-24T12:00:00.000Z'],
+        ['asmith', '2026-11-24T12:00:00.000Z', '2026-11-24T18:00:00.000Z'],
+        ['mchen', '2026-11-24T18:00:00.000Z', '2026-11-25T09:00:00Z'],
       ],
     );
-    // Storage has no schedule (404): who is on call now still shows.
+    // Storage has no schedule (404): who is on call now (`teamsOnCall[].onCallNow[].users[].onCallUser`) still shows.
     const storage = oc.rotations.find((r) => r.id.startsWith('team-storage/'));
     assert.strictEqual(storage?.shifts[0]?.person.name, 'asmith');
+  });
+
+  it('reads the paged escalation policy (GET /policies/{slug}) into tiers and counts down from the incident transitions', () => {
+    const oc = bridge.server.world.snapshot().oncall;
+    const pol = oc?.policies.find((p) => p.id === 'pol-payments');
+    assert.deepStrictEqual(pol, {
+      id: 'pol-payments',
+      name: 'Payments primary',
+      services: [],
+      tiers: [
+        { level: 1, delayMinutes: 15, targets: [{ type: 'rotation', rotationId: 'team-payments/pol-payments/Weekly' }] },
+        { level: 2, delayMinutes: 30, targets: [{ type: 'person', person: { id: 'mchen', name: 'mchen', handle: 'mchen' } }] },
+        { level: 3, delayMinutes: 0, targets: [{ type: 'person', person: { id: 'asmith', name: 'asmith', handle: 'asmith' } }] },
+      ],
+    });
+    // Triggered at 10:00, now 10:17: step 2 paged at 10:15, step 3 comes at 10:45 unless someone acks.
+    assert.deepStrictEqual(bridge.server.world.getAlert('1501')?.escalation, {
+      level: 2,
+      policy: 'Payments primary',
+      targets: [{ id: 'asmith', name: 'asmith', handle: 'asmith' }],
+      nextEscalationAt: '2026-11-23T10:45:00.000Z',
+    });
+    // An incident paged through no policy has no escalation rather than a made-up one.
+    assert.strictEqual(bridge.server.world.getAlert('1498')?.escalation, undefined);
+  });
+
+  it('treats the documented 403 rate-limit answer as a rate limit: backs off, never a "forbidden" configuration error', async () => {
+    vendor.once('GET /api-public/v1/incidents', { status: 403, body: { message: 'Forbidden' } });
+    await assert.rejects(source.pollIncidents(), (e: unknown) => e instanceof VendorHttpError && /rate limit/.test(e.message) && (e.retryAfterMs ?? 0) >= 60_000);
+    // At start: the bridge starts (polling keeps going, backed off), nothing is lost.
+    const v2 = new FakeVendor().on('GET /api-public/v1/incidents', { status: 403 }).on('GET /api-public/v1/oncall/current', { status: 403 });
+    await v2.start();
+    const s2 = new SplunkOnCallSource({ apiId: API_ID, apiKey: API_KEY, apiUrl: v2.url, sleep: sleeps.sleep, pollIntervalMs: 30_000 });
+    const b2 = await startVendorBridge(s2);
+    try {
+      assert.ok(b2.logger.lines.some((l) => /rate limit was reached/.test(l.message)));
+      const n = v2.requests.length;
+      b2.clock.advance(59_000);
+      await s2.idle();
+      assert.strictEqual(v2.requests.length, n, 'no retry within the minute after a 403');
+    } finally {
+      await b2.server.close();
+      await v2.close();
+    }
+    vendor.on('PATCH /api-public/v1/incidents/ack', { status: 403 });
+    await assert.rejects(source.handleAction('ack', ['1501'], { name: 'Jane', handle: 'jdoe' }), /rate limit was reached — try again in a minute/);
+  });
+
+  it('acts as the Splunk On-Call user the identity maps to (GET /user: handle or email), else as the configured user and says so', async () => {
+    vendor.on('PATCH /api-public/v1/incidents/ack', { body: fx('ack-response.json') });
+    const byEmail = await source.handleAction('ack', ['1501'], { name: 'Jane', email: 'Jane@Example.com' });
+    assert.strictEqual(JSON.parse(vendor.of('PATCH', '/api-public/v1/incidents/ack').at(-1)!.body).userName, 'jdoe');
+    assert.strictEqual(byEmail?.note, undefined);
+    const fallback = await source.handleAction('ack', ['1501'], { name: 'Someone', handle: '@nobody' });
+    assert.strictEqual(JSON.parse(vendor.of('PATCH', '/api-public/v1/incidents/ack').at(-1)!.body).userName, 'oncall-bot');
+    assert.match(fallback?.note ?? '', /done as oncall-bot \(--splunk-oncall-user\): @nobody is not a Splunk On-Call user/);
+    assert.strictEqual(vendor.of('GET', '/api-public/v1/user').length, 1, 'the user list is cached');
   });
 
   it('acknowledges by incident name with PATCH /incidents/ack and the user name', async () => {
