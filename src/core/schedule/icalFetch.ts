@@ -101,7 +101,7 @@ export async function fetchFeedText(url: string, opts: FeedFetchOptions = {}): P
 /** Reads the body counting bytes; past the cap it aborts the request, whatever the server declared. */
 async function readCapped(res: Response, maxBytes: number, ac: AbortController): Promise<FeedFetchResult> {
   if (!res.body) return { ok: true, text: '' };
-  const reader = res.body.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {

@@ -3,25 +3,15 @@ import * as vscode from 'vscode';
 import type { Rotation } from '../../core/protocol/types';
 import { FEED_MAX_BYTES, feedUrlProblem, fetchFeedText } from '../../core/schedule/icalFetch';
 import { parseICalFeedInWorker } from '../../core/schedule/icalIsolated';
+import { feedSettings, feedUrl, type FeedSetting } from '../../core/schedule/icalSettings';
 import type { Clock } from '../../core/util/clock';
 import { Emitter, type Event } from '../../core/util/event';
 import { tagged, type Logger } from '../../core/util/logger';
 import { Commands } from '../constants';
 import { Disposable, toDisposable } from '../lifecycle';
 
-export interface FeedSetting {
-  name: string;
-  url?: string;
-  rotationId?: string;
-  role?: string;
-  pair?: string;
-  /** Where the entry comes from: user settings, or the workspace (only read when the workspace is trusted). */
-  source: 'user' | 'workspace';
-}
-
 const REFRESH_MS = 15 * 60_000;
 const SECRET_PREFIX = 'oncall.ical:';
-const MAX_FEEDS = 20;
 /** Feeds parsed at the same time (each in its own worker with its own heap limit). */
 const CONCURRENCY = 2;
 
@@ -42,6 +32,7 @@ export class ICalFeeds extends Disposable {
   readonly onDidChange: Event<void> = this._onDidChange.event;
   private readonly _log: Logger;
   private _running: Promise<void> | undefined;
+  private _again = false;
 
   constructor(
     private readonly _secrets: vscode.SecretStorage,
@@ -57,7 +48,7 @@ export class ICalFeeds extends Disposable {
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.refresh()));
     const t = setInterval(() => void this.refresh(), REFRESH_MS);
     this._register(toDisposable(() => clearInterval(t)));
-    this._register(vscode.commands.registerCommand(Commands.setICalFeedUrl, () => this._setFeedUrl()));
+    this._register(vscode.commands.registerCommand(Commands.setICalFeedUrl, (args?: unknown) => this._setFeedUrl(args)));
     this._register(vscode.commands.registerCommand(Commands.refreshSchedule, () => this.refresh()));
     void this.refresh();
   }
@@ -77,36 +68,25 @@ export class ICalFeeds extends Disposable {
    * the effective value, marked with where it came from.
    */
   feeds(): FeedSetting[] {
-    const info = vscode.workspace.getConfiguration('oncall').inspect<unknown>('schedule.icalFeeds');
-    const trusted = vscode.workspace.isTrusted;
-    let raw: unknown = info?.globalValue;
-    let source: FeedSetting['source'] = 'user';
-    if (trusted && info?.workspaceFolderValue !== undefined) [raw, source] = [info.workspaceFolderValue, 'workspace'];
-    else if (trusted && info?.workspaceValue !== undefined) [raw, source] = [info.workspaceValue, 'workspace'];
-    if (!Array.isArray(raw)) return [];
-    const out: FeedSetting[] = [];
-    const seen = new Set<string>();
-    raw.forEach((f: unknown, i) => {
-      const o = f && typeof f === 'object' ? (f as Record<string, unknown>) : {};
-      const name = typeof o.name === 'string' ? o.name.trim().slice(0, 100) : '';
-      if (!name || seen.has(name)) {
-        this._log.warn(`setting oncall.schedule.icalFeeds[${i}]: needs a unique "name"; ignored`);
-        return;
-      }
-      if (out.length >= MAX_FEEDS) {
-        if (out.length === MAX_FEEDS) this._log.warn(`setting oncall.schedule.icalFeeds: only the first ${MAX_FEEDS} feeds are read`);
-        return;
-      }
-      seen.add(name);
-      const str = (k: string): string | undefined => (typeof o[k] === 'string' && (o[k]).length < 2000 ? (o[k]) : undefined);
-      out.push({ name, url: str('url'), rotationId: str('rotationId'), role: str('role'), pair: str('pair'), source });
-    });
-    return out;
+    const layers = vscode.workspace.getConfiguration('oncall').inspect<unknown>('schedule.icalFeeds');
+    return feedSettings(layers, vscode.workspace.isTrusted, (m) => this._log.warn(m));
   }
 
-  /** Fetches and parses every feed; one run at a time. */
+  /**
+   * Fetches and parses every feed; one run at a time. A request during a run (a setting changed while a
+   * slow feed was still being read) runs again right after it, so the newest settings always win.
+   */
   refresh(): Promise<void> {
-    this._running ??= this._refresh().finally(() => (this._running = undefined));
+    if (this._running) {
+      this._again = true;
+      return this._running;
+    }
+    this._running = (async () => {
+      do {
+        this._again = false;
+        await this._refresh();
+      } while (this._again && !this.isDisposed);
+    })().finally(() => (this._running = undefined));
     return this._running;
   }
 
@@ -127,9 +107,7 @@ export class ICalFeeds extends Disposable {
 
   /** The URL a feed is fetched from: the keychain's wins over any setting (a workspace must not redirect it). */
   private async _urlOf(f: FeedSetting): Promise<string | undefined> {
-    const kept = await this._secrets.get(SECRET_PREFIX + f.name);
-    if (kept) return kept;
-    return f.source === 'workspace' && !vscode.workspace.isTrusted ? undefined : f.url;
+    return feedUrl(f, await this._secrets.get(SECRET_PREFIX + f.name), vscode.workspace.isTrusted);
   }
 
   private async _load(f: FeedSetting): Promise<{ ok: true; rotation: Rotation } | { ok: false; error: string }> {
@@ -159,8 +137,19 @@ export class ICalFeeds extends Disposable {
     }
   }
 
-  private async _setFeedUrl(): Promise<void> {
+  /** Asks for a feed and its URL; `{ name, url }` from a caller (tests, other extensions) skips the prompts. */
+  private async _setFeedUrl(args?: unknown): Promise<void> {
     const names = this.feeds().map((f) => f.name);
+    const given = args && typeof args === 'object' ? (args as Record<string, unknown>) : undefined;
+    if (typeof given?.name === 'string' && given.name.trim() && typeof given.url === 'string') {
+      const key = SECRET_PREFIX + given.name.trim().slice(0, 100);
+      const problem = given.url ? checkFeedUrl(given.url.trim()) : undefined;
+      if (problem) throw new Error(problem);
+      // An empty URL forgets the stored one.
+      await (given.url ? this._secrets.store(key, given.url.trim()) : this._secrets.delete(key));
+      await this.refresh();
+      return;
+    }
     const NEW = vscode.l10n.t('$(add) New feed…');
     let name = names.length ? await vscode.window.showQuickPick([...names, NEW], { title: vscode.l10n.t('Set iCal Feed URL: which feed?') }) : NEW;
     if (!name) return;

@@ -101,13 +101,12 @@ describe('iCal feed fetch: size cap and redirect policy', function () {
 
   it('https → http is refused even to loopback (no downgrade); https → https is followed', async () => {
     const seen: string[] = [];
-    const fake = (hops: Record<string, string>): typeof fetch =>
-      (async (input: string | URL | Request) => {
-        const u = String(input);
-        seen.push(u);
-        const next = hops[u];
-        return next ? new Response(null, { status: 302, headers: { location: next } }) : new Response(ICS, { status: 200 });
-      }) as typeof fetch;
+    const fake = (hops: Record<string, string>): typeof fetch => (input) => {
+      const u = input instanceof Request ? input.url : String(input);
+      seen.push(u);
+      const next = hops[u];
+      return Promise.resolve(next ? new Response(null, { status: 302, headers: { location: next } }) : new Response(ICS, { status: 200 }));
+    };
     const down = failed(await fetchFeedText('https://cal.example.com/a', { fetch: fake({ 'https://cal.example.com/a': 'http://127.0.0.1/b' }) }));
     assert.equal(down.code, 'redirect');
     assert.deepEqual(seen, ['https://cal.example.com/a']);
@@ -130,10 +129,10 @@ describe('iCal feed fetch: size cap and redirect policy', function () {
 
   it('the fetch uses redirect: manual (the runtime never follows a hop on its own)', async () => {
     const modes: RequestInit['redirect'][] = [];
-    const fake = (async (_u: string | URL | Request, init?: RequestInit) => {
+    const fake: typeof fetch = (_u, init) => {
       modes.push(init?.redirect);
-      return new Response(ICS);
-    }) as typeof fetch;
+      return Promise.resolve(new Response(ICS));
+    };
     assert.ok((await fetchFeedText('https://cal.example.com/a', { fetch: fake })).ok);
     assert.deepEqual(modes, ['manual']);
   });
