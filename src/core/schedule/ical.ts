@@ -301,7 +301,7 @@ export function impossibleRule(ev: ICAL.Component): string | undefined {
     const days = numbers(parts.BYMONTHDAY);
     if (!months.length || !days.length) continue;
     const fits = months.some((m) => days.some((d) => d !== 0 && Math.abs(d) <= (MONTH_DAYS[m - 1] ?? 0)));
-    if (!fits) return `BYMONTHDAY=${days.join(',')} never falls in BYMONTH=${months.join(',')}`;
+    if (!fits) return `BYMONTHDAY=${days.slice(0, 8).join(',')} never falls in BYMONTH=${months.slice(0, 12).join(',')}`;
   }
   return undefined;
 }

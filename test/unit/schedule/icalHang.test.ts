@@ -4,6 +4,7 @@
  * minutes. Every case here must finish, and the feed must be reported as skipped with its reason.
  */
 import * as assert from 'node:assert/strict';
+import ICAL from 'ical.js';
 import { parseICalFeed, type ICalParseResult } from '../../../src/core/schedule/ical';
 import { parseICalFeedInWorker } from '../../../src/core/schedule/icalIsolated';
 
@@ -92,6 +93,23 @@ describe('iCal feeds that never finish expanding (kewisch/ical.js#1038)', functi
     assert.ok(parseICalFeed(three, { ...OPTS, maxIterationsPerEvent: 60, maxTotalIterations: 200 }).ok);
     const e = failed(parseICalFeed(three, { ...OPTS, maxIterationsPerEvent: 60, maxTotalIterations: 100 }));
     assert.equal(e.code, 'tooComplex');
+  });
+
+  it('plain events are read in linear time: ical.js is not asked to relate every VEVENT to every other (O(n²))', () => {
+    const text = calendar(...Array.from({ length: 300 }, (_, i) => event(`e${i}`, i % 2 ? 'FREQ=WEEKLY;COUNT=3' : undefined, '20260320T000000Z', '20260320T010000Z')));
+    const proto = ICAL.Component.prototype as unknown as { getAllSubcomponents: (name?: string) => unknown[] };
+    const original = proto.getAllSubcomponents;
+    let scans = 0;
+    proto.getAllSubcomponents = function (this: unknown, name?: string) {
+      if (name === 'vevent') scans++;
+      return original.call(this, name);
+    };
+    try {
+      assert.ok(parseICalFeed(text, OPTS).ok);
+    } finally {
+      proto.getAllSubcomponents = original;
+    }
+    assert.ok(scans <= 2, `the calendar's events were listed ${scans} times for 300 events`);
   });
 
   it('a worker that runs out of heap is reported, not fatal', async () => {
