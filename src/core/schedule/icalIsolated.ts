@@ -15,6 +15,8 @@ export interface IsolationLimits {
   timeoutMs?: number;
   /** Old-generation heap limit of the worker. Default 384 MB. */
   maxHeapMb?: number;
+  /** Stops the parse (the extension is deactivating); the result is then `crashed`. */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_PARSE_TIMEOUT_MS = 15_000;
@@ -48,6 +50,8 @@ export function parseICalFeedInWorker(text: string, options: ICalFeedOptions, li
     }
     worker.unref();
     const w = worker;
+    if (limits.signal?.aborted) done(fail('crashed', 'The iCal parse was cancelled.'));
+    limits.signal?.addEventListener('abort', () => done(fail('crashed', 'The iCal parse was cancelled.')), { once: true });
     w.on('message', (m: unknown) => done(isResult(m) ? m : fail('crashed', 'The iCal parser returned an unexpected value.')));
     w.on('error', (e: Error & { code?: string }) =>
       done(

@@ -33,6 +33,8 @@ export class ICalFeeds extends Disposable {
   private readonly _log: Logger;
   private _running: Promise<void> | undefined;
   private _again = false;
+  /** Stops running parses when the extension deactivates (a worker can otherwise run up to its time limit). */
+  private readonly _stop = new AbortController();
 
   constructor(
     private readonly _secrets: vscode.SecretStorage,
@@ -46,6 +48,7 @@ export class ICalFeeds extends Disposable {
     this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('oncall.schedule.icalFeeds') && void this.refresh()));
     this._register(_secrets.onDidChange((e) => e.key.startsWith(SECRET_PREFIX) && void this.refresh()));
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.refresh()));
+    this._register(toDisposable(() => this._stop.abort()));
     const t = setInterval(() => void this.refresh(), REFRESH_MS);
     this._register(toDisposable(() => clearInterval(t)));
     this._register(vscode.commands.registerCommand(Commands.setICalFeedUrl, (args?: unknown) => this._setFeedUrl(args)));
@@ -127,7 +130,7 @@ export class ICalFeeds extends Disposable {
           ...(f.role ? { role: f.role } : {}),
           ...(f.pair ? { pair: f.pair } : {}),
         },
-        { workerPath: path.join(this._extensionPath, 'dist', 'icalWorker.js') },
+        { workerPath: path.join(this._extensionPath, 'dist', 'icalWorker.js'), signal: this._stop.signal },
       );
       if (!r.ok) return { ok: false, error: r.error.message };
       for (const w of r.warnings.slice(0, 5)) this._log.debug(`feed "${f.name}": ${w}`);

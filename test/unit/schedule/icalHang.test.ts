@@ -126,6 +126,16 @@ describe('iCal feeds that never finish expanding (kewisch/ical.js#1038)', functi
     assert.ok(inWorker.rotation.shifts.length >= 5);
   });
 
+  it('a running parse can be cancelled (deactivation): the worker is stopped at once', async () => {
+    const ac = new AbortController();
+    const text = calendar(event('rare', 'FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO'));
+    const p = parseICalFeedInWorker(text, OPTS, { workerPath, timeoutMs: 60_000, signal: ac.signal });
+    setTimeout(() => ac.abort(), 300);
+    const e = failed(await within(20_000, p, 'the cancelled worker'));
+    assert.equal(e.code, 'crashed');
+    assert.match(e.message, /cancelled/);
+  });
+
   it('a missing worker script is a clear error', async () => {
     const e = failed(await parseICalFeedInWorker(calendar(event('x', undefined)), OPTS, { workerPath: '/nonexistent/icalWorker.js' }));
     assert.equal(e.code, 'crashed');
