@@ -29,8 +29,9 @@ const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: `${outdir}/extension.js` },
   { ...common, entryPoints: ['src/bridge/main.ts'], outfile: `${outdir}/bridge.js`, banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/cli/guardCli.ts'], outfile: `${outdir}/guard-cli.js` },
-  // The iCal parser, loaded by the extension only when a feed is configured (keeps dist/extension.js small).
-  { ...common, entryPoints: ['src/core/schedule/ical.ts'], outfile: `${outdir}/ical.js` },
+  // The iCal parser, run in a worker thread only when a feed is configured (keeps dist/extension.js small,
+  // and a feed that makes ical.js loop for ever costs a terminated worker, not the extension host).
+  { ...common, entryPoints: ['src/core/schedule/icalWorker.ts'], outfile: `${outdir}/icalWorker.js` },
 ].map((b) => (metafile ? { ...b, metafile: true } : b));
 
 if (watch) {

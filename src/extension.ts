@@ -49,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     const demo = new DemoBridge(context.extensionUri, context.globalStorageUri, logger);
     const connections = new ConnectionFeature(config, secrets, keys, clock, logger, demo, () => identity.value);
     const feeds = new ICalFeeds(context.secrets, clock, logger, context.extensionPath, () => config.value.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone);
-    const onCall = new OnCallFeature(connections, clock, () => identity.value, () => config.value.timeZone, () => feeds.rotations);
+    const onCall = new OnCallFeature(connections, clock, () => identity.value, () => config.value.timeZone, () => feeds.rotations, () => feeds.errors);
     const alerts = new AlertsFeature(connections, config, keys, clock, logger);
     const stackTraces = new StackTraceFeature(connections, alerts, clock, logger, keys, context.extensionUri);
     const deploys = new DeploysFeature({ connections, alerts, frames: stackTraces, clock, logger, identity: () => identity.value });

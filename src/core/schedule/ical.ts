@@ -10,7 +10,13 @@ import { DAY_MS } from './time';
  * that nothing depends on ical.js's process-global timezone registry (feeds must not affect each other).
  */
 
-export type ICalFeedErrorCode = 'empty' | 'tooLarge' | 'syntax' | 'notCalendar' | 'invalidOptions';
+/**
+ * `badRule`: a recurrence rule that can never occur (ical.js would loop for ever on it).
+ * `tooComplex`: the feed needs more recurrence steps than the global budget allows. `timeout` and `crashed`
+ * come from {@link parseICalFeedInWorker} (icalIsolated.ts): the parse ran past its wall-clock limit or its
+ * memory limit and the worker was stopped.
+ */
+export type ICalFeedErrorCode = 'empty' | 'tooLarge' | 'syntax' | 'notCalendar' | 'invalidOptions' | 'badRule' | 'tooComplex' | 'timeout' | 'crashed';
 
 export interface ICalFeedError {
   kind: 'ICalFeedError';
@@ -35,6 +41,12 @@ export interface ICalFeedOptions {
   maxOccurrences?: number;
   /** Cap on recurrence steps per event, including those before the window. Default 20000. */
   maxIterationsPerEvent?: number;
+  /**
+   * Cap on recurrence steps across all events of the feed (default 100,000, about 1 s of work): a feed of many
+   * SECONDLY events would otherwise take minutes. Past it the feed fails with `tooComplex` rather than
+   * showing a schedule with arbitrary holes.
+   */
+  maxTotalIterations?: number;
   /** Cap on input size in characters. Default 5 MB. */
   maxChars?: number;
 }
@@ -87,6 +99,13 @@ function parseUnsafe(text: string, options: ICalFeedOptions): ICalParseResult {
   const warnings: string[] = [];
   const calName = str(root.getFirstPropertyValue('x-wr-calname'));
   const calZone = str(root.getFirstPropertyValue('x-wr-timezone'));
+  // VTIMEZONE rules are expanded by ical.js's same iterator (on the first time converted in that zone).
+  for (const vtz of root.getAllSubcomponents('vtimezone')) {
+    for (const part of vtz.getAllSubcomponents()) {
+      const impossible = impossibleRule(part);
+      if (impossible) return fail('badRule', `Time zone ${displayTzid(vtz)} has a rule that can never occur (${impossible}); fix or remove it.`);
+    }
+  }
   const zones = createZoneResolver(root.getAllSubcomponents('vtimezone'), warnings);
   const defaultZone = zones.iana(calZone) ?? zones.iana(options.timeZone) ?? 'UTC';
 
@@ -94,6 +113,8 @@ function parseUnsafe(text: string, options: ICalFeedOptions): ICalParseResult {
   const windowEnd = options.now + options.horizonDays * DAY_MS;
   const maxOcc = options.maxOccurrences ?? 2000;
   const maxIter = options.maxIterationsPerEvent ?? 20_000;
+  const maxTotal = options.maxTotalIterations ?? 100_000;
+  let budget = maxTotal;
   const ctx: EventContext = { zones, defaultZone, warnings };
 
   const events = root.getAllSubcomponents('vevent');
@@ -134,11 +155,20 @@ function parseUnsafe(text: string, options: ICalFeedOptions): ICalParseResult {
       continue;
     }
     firstZone ??= zones.iana(tzidOf(dtstart));
-    const event = new ICAL.Event(ev);
+    // exceptions: [] — without it ical.js relates every VEVENT of the calendar to each event (O(n²): an
+    // 8,000-event export took 11 s); RECURRENCE-ID overrides are handled here instead (overriddenIds).
+    const event = new ICAL.Event(ev, { exceptions: [] });
     if (!event.isRecurring()) {
       const one = singleOccurrence(ev, ctx);
       if (one && one.end > windowStart && one.start < windowEnd) occurrences.push(one);
       continue;
+    }
+    const impossible = impossibleRule(ev);
+    if (impossible) {
+      // ical.js 2.2's iterator never returns for such a rule (kewisch/ical.js#1038). Dropping the feed, not
+      // just the event, so that nobody reads a schedule with a rotation silently missing.
+      const uid = displayUid(ev);
+      return fail('badRule', `Event ${uid} has a recurrence rule that can never occur (${impossible}); fix or remove that event.`);
     }
     const shape = eventShape(ev, ctx);
     if (!shape) continue;
@@ -150,6 +180,9 @@ function parseUnsafe(text: string, options: ICalFeedOptions): ICalParseResult {
         warnings.push(`Stopped expanding "${shape.person.name}" after ${maxIter} recurrences.`);
         truncated = true;
         break;
+      }
+      if (--budget < 0) {
+        return fail('tooComplex', `The iCal feed's recurrence rules need more than ${maxTotal} steps to expand (limit); simplify the feed or split it.`);
       }
       const next = it.next();
       if (!next) break;
@@ -251,6 +284,41 @@ function endOf(startTime: ICAL.Time, start: number, length: Length, tzid: string
   const end = startTime.clone();
   end.addDuration(ICAL.Duration.fromSeconds(length.seconds));
   return ctx.zones.toEpoch(end, tzid, ctx.defaultZone) ?? start + length.seconds * 1000;
+}
+
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * A cheap static check for RRULEs that can never match: BYMONTHDAY beyond every BYMONTH's length (Feb 30,
+ * Apr 31, -30 in February). Returns why, or undefined. Rules this misses are still bounded by the worker's
+ * wall-clock limit (icalIsolated.ts).
+ */
+export function impossibleRule(ev: ICAL.Component): string | undefined {
+  for (const prop of ev.getAllProperties('rrule')) {
+    const recur = prop.getFirstValue() as ICAL.Recur | null;
+    const parts = (recur?.parts ?? {}) as Record<string, unknown>;
+    const months = numbers(parts.BYMONTH);
+    const days = numbers(parts.BYMONTHDAY);
+    if (!months.length || !days.length) continue;
+    const fits = months.some((m) => days.some((d) => d !== 0 && Math.abs(d) <= (MONTH_DAYS[m - 1] ?? 0)));
+    if (!fits) return `BYMONTHDAY=${days.slice(0, 8).join(',')} never falls in BYMONTH=${months.slice(0, 12).join(',')}`;
+  }
+  return undefined;
+}
+
+function displayUid(ev: ICAL.Component): string {
+  const uid = str(ev.getFirstPropertyValue('uid'));
+  return uid ? `"${uid.replace(/[^\x20-\x7e]/g, '').slice(0, 80)}"` : '(no UID)';
+}
+
+function displayTzid(vtz: ICAL.Component): string {
+  const id = str(vtz.getFirstPropertyValue('tzid'));
+  return id ? `"${id.replace(/[^\x20-\x7e]/g, '').slice(0, 80)}"` : '(no TZID)';
+}
+
+function numbers(v: unknown): number[] {
+  const a = Array.isArray(v) ? (v as unknown[]) : v === undefined ? [] : [v];
+  return a.map(Number).filter((n) => Number.isInteger(n));
 }
 
 function exdates(ev: ICAL.Component, ctx: EventContext): number[] {

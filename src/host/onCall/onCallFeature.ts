@@ -9,7 +9,7 @@ import { Emitter, type Event } from '../../core/util/event';
 import { displayText } from '../../core/util/text';
 import type { StatusInput } from '../../core/viewModel/statusBarModel';
 import type { ConnectionFeature } from '../connection/connectionFeature';
-import { Views } from '../constants';
+import { Commands, Views } from '../constants';
 import { Disposable, DisposableStore, toDisposable } from '../lifecycle';
 import { redactUrl } from '../connection/connectionFeature';
 
@@ -21,7 +21,8 @@ type Element =
   | { kind: 'rotation'; group: number; index: number }
   | { kind: 'escalation' }
   | { kind: 'policy'; index: number }
-  | { kind: 'tier'; policy: number; index: number };
+  | { kind: 'tier'; policy: number; index: number }
+  | { kind: 'feedError'; name: string };
 
 /**
  * The "On Call" view: am I on call and until when, my next shift, who is on call for each rotation
@@ -44,6 +45,8 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
     private readonly _identity: () => string,
     private readonly _configuredZone: () => string = () => '',
     private readonly _extraRotations: () => readonly Rotation[] = () => [],
+    /** iCal feed name → why it was skipped (one row each, so a dropped feed is never silently missing). */
+    private readonly _feedErrors: () => ReadonlyMap<string, string> = () => new Map(),
   ) {
     super();
     this.view = this._register(vscode.window.createTreeView(Views.status, { treeDataProvider: this }));
@@ -103,11 +106,13 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
 
   //#region TreeDataProvider
   getChildren(e?: Element): Element[] {
-    if (!this._connections.url && this._schedule.rotations.length === 0) return [];
+    const feedErrors: Element[] = [...this._feedErrors().keys()].map((name) => ({ kind: 'feedError', name }));
+    if (!this._connections.url && this._schedule.rotations.length === 0 && feedErrors.length === 0) return [];
     if (!e) {
       const roots: Element[] = [{ kind: 'me' }, { kind: 'connection' }];
       if (this._groups.length) roots.push({ kind: 'now' });
       if (this._schedule.policies.length) roots.push({ kind: 'escalation' });
+      roots.push(...feedErrors);
       return roots;
     }
     switch (e.kind) {
@@ -213,6 +218,16 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
         item.id = `tier:${e.policy}:${e.index}`;
         item.description = tier ? (tier.pagedAfterMinutes === 0 ? vscode.l10n.t('paged at once') : vscode.l10n.t('after {0} min unacked', tier.pagedAfterMinutes)) : undefined;
         item.iconPath = new vscode.ThemeIcon('person');
+        return item;
+      }
+      case 'feedError': {
+        const why = this._feedErrors().get(e.name) ?? '';
+        const item = new vscode.TreeItem(vscode.l10n.t('iCal feed "{0}" skipped', displayText(e.name, 60)), None);
+        item.id = `feedError:${e.name}`;
+        item.description = displayText(why, 120);
+        item.tooltip = displayText(why, 500);
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+        item.command = { command: Commands.showLogs, title: vscode.l10n.t('Show Logs') };
         return item;
       }
     }
