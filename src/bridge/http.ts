@@ -86,7 +86,7 @@ export class Router {
       handled.then(
         (r) => {
           // A module that checks its own secret says 401: that failure counts towards the caller's back-off.
-          if (r.status === 401 && route.auth === 'self') this._policy.limiter.failed(remoteOf(req), `webhook to ${route.path}`);
+          if (r.status === 401 && route.auth === 'self') this._policy.limiter.failed(remoteOf(req)); // the module logged it
           send(res, r);
         },
         (e: unknown) => {

@@ -102,8 +102,11 @@ export class AuthFailureLimiter {
     this._count(addressKey(address));
   }
 
-  /** A failed token check; `detail` (e.g. "client connection: wrong token") goes into the first log line. */
-  failed(address: string, detail: string): void {
+  /**
+   * A failed token check; `detail` (e.g. "connection (wrong token)") goes into the first log line. Without it
+   * the failure only counts (the caller logged it already, e.g. a source module that checks its own secret).
+   */
+  failed(address: string, detail?: string): void {
     const key = addressKey(address);
     const now = this._clock.now();
     let s = this._byKey.get(key);
@@ -120,7 +123,7 @@ export class AuthFailureLimiter {
     this._window.failures++;
     this._count(key);
     if (first) {
-      this._log.warn(`refused an unauthorized ${detail} from ${key}; further failures are summarised every ${Math.round(this._o.summaryIntervalMs / 1000)} s`);
+      if (detail !== undefined) this._log.warn(`refused an unauthorized ${detail} from ${key}; further failures are summarised every ${Math.round(this._o.summaryIntervalMs / 1000)} s`);
       this._window = { failures: 0, refused: 0, byKey: new Map() };
       this._summary = this._clock.setTimeout(() => this._flush(), this._o.summaryIntervalMs);
     }

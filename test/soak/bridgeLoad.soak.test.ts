@@ -15,7 +15,7 @@ import { collectGarbage, watchProcessErrors } from '../unit/fuzz/harness';
 const SECONDS = Number(process.env.SOAK_LOAD_SECONDS ?? 60);
 const CLIENTS = Number(process.env.SOAK_LOAD_CLIENTS ?? 500);
 const RATE = Number(process.env.SOAK_LOAD_RATE ?? 1000);
-const TOKEN = 'load-test-token-7b2e';
+const TOKEN = 'load-test-token-7b2e-0123456789abcdef';
 
 interface Report {
   messages: number;

@@ -17,7 +17,7 @@ import { SourceActionError } from '../../../src/bridge/sources/types';
 import { AlertmanagerProcess, ensureAlertmanager, freePort } from './alertmanagerProcess';
 import { TestClient, waitUntil } from './helpers';
 
-const TOKEN = 'bridge-test-token';
+const TOKEN = 'bridge-test-token-0123456789abcdef';
 const WEBHOOK_SECRET = 'am-webhook-secret';
 const ALICE = { name: 'Alice Example', email: 'alice@example.com' };
 

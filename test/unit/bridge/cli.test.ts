@@ -74,14 +74,14 @@ describe('bridge CLI (process)', function () {
   it('with a token file, clients must authenticate', async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-cli-'));
     const tokenFile = path.join(tmp, 'token');
-    fs.writeFileSync(tokenFile, 'cli-token-123\n');
+    fs.writeFileSync(tokenFile, 'cli-token-123-0123456789abcdefghij\n');
     const { child, url, stderr } = await startCli(['--demo', '--port', '0', '--token-file', tokenFile]);
     try {
       await assert.rejects(new TestClient(url).opened, /401/);
-      const c = new TestClient(url, { headers: { Authorization: 'Bearer cli-token-123' } });
+      const c = new TestClient(url, { headers: { Authorization: 'Bearer cli-token-123-0123456789abcdefghij' } });
       assert.strictEqual((await c.handshake(-1)).type, 'snapshot');
       c.ws.terminate();
-      assert.ok(!stderr().includes('cli-token-123'));
+      assert.ok(!stderr().includes('cli-token-123-0123456789abcdefghij'));
     } finally {
       child.kill('SIGKILL');
       fs.rmSync(tmp, { recursive: true, force: true });
