@@ -18,7 +18,7 @@ import { AlertmanagerProcess, ensureAlertmanager, freePort } from './alertmanage
 import { TestClient, waitUntil } from './helpers';
 
 const TOKEN = 'bridge-test-token-0123456789abcdef';
-const WEBHOOK_SECRET = 'am-webhook-secret';
+const WEBHOOK_SECRET = 'am-webhook-secret-0123456789abcdefghij';
 const ALICE = { name: 'Alice Example', email: 'alice@example.com' };
 
 const CHECKOUT = {
