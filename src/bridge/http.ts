@@ -86,7 +86,7 @@ export class Router {
       handled.then(
         (r) => {
           // A module that checks its own secret says 401: that failure counts towards the caller's back-off.
-          if (r.status === 401 && route.auth === 'self') this._policy.limiter.failed(remoteOf(req)); // the module logged it
+          if (r.status === 401 && route.auth === 'self') this._policy.limiter.failed(remoteOf(req), undefined, route.path); // the module logged it
           send(res, r);
         },
         (e: unknown) => {
@@ -114,9 +114,11 @@ export class Router {
       return undefined;
     }
     const remote = remoteOf(req);
-    const wait = this._policy.limiter.blockedFor(remote);
+    // A module's own secret has its own budget (see AuthFailureLimiter.blockedFor).
+    const scope = auth === 'self' ? route.path : 'bridge';
+    const wait = this._policy.limiter.blockedFor(remote, scope);
     if (wait > 0) {
-      this._policy.limiter.refused(remote);
+      this._policy.limiter.refused(remote, scope);
       res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
       return { status: 429, body: { error: 'too many failed attempts from this address: try again later' } };
     }

@@ -83,9 +83,13 @@ export class AuthFailureLimiter {
     this._o = { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: 60_000, forgetAfterMs: 600_000, maxTracked: 10_000, summaryIntervalMs: 60_000, ...opts };
   }
 
-  /** Milliseconds `address` must still wait before its next attempt is looked at; 0 = go ahead. */
-  blockedFor(address: string): number {
-    const key = addressKey(address);
+  /**
+   * Milliseconds `address` must still wait before its next attempt is looked at; 0 = go ahead. `scope` keeps
+   * separate budgets per secret: "bridge" (the bridge token: clients and bridge-token routes), or a webhook
+   * route's path — so a local Alertmanager with a wrong secret slows down only its own webhook, not the editors.
+   */
+  blockedFor(address: string, scope = 'bridge'): number {
+    const key = scopedKey(address, scope);
     const s = this._byKey.get(key);
     if (!s) return 0;
     const now = this._clock.now();
@@ -97,17 +101,17 @@ export class AuthFailureLimiter {
   }
 
   /** An attempt refused with 429 because the address is backing off. */
-  refused(address: string): void {
+  refused(address: string, scope = 'bridge'): void {
     this._window.refused++;
-    this._count(addressKey(address));
+    this._count(scopedKey(address, scope));
   }
 
   /**
    * A failed token check; `detail` (e.g. "connection (wrong token)") goes into the first log line. Without it
    * the failure only counts (the caller logged it already, e.g. a source module that checks its own secret).
    */
-  failed(address: string, detail?: string): void {
-    const key = addressKey(address);
+  failed(address: string, detail?: string, scope = 'bridge'): void {
+    const key = scopedKey(address, scope);
     const now = this._clock.now();
     let s = this._byKey.get(key);
     if (s && now - s.last > this._o.forgetAfterMs) s = undefined;
@@ -151,6 +155,11 @@ export class AuthFailureLimiter {
     this._summary?.dispose();
     this._summary = undefined;
   }
+}
+
+function scopedKey(address: string, scope: string): string {
+  const k = addressKey(address);
+  return scope === 'bridge' ? k : `${k} ${scope}`;
 }
 
 /**

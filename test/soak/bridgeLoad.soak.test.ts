@@ -37,7 +37,7 @@ describe(`bridge load: ${CLIENTS} clients, ${RATE} events/s for ${SECONDS} s`, f
   it('memory stays bounded and every client ends at the bridge seq', async () => {
     const logger = new MemoryLogger();
     const source = new StreamSource();
-    const server = new BridgeServer({ source, port: 0, token: TOKEN, logger, maxClients: CLIENTS + 10 });
+    const server = new BridgeServer({ source, port: 0, token: TOKEN, logger, maxClients: CLIENTS + 10, maxConnectionsPerAddress: CLIENTS + 10 }); // the swarm dials from one address at once
     await server.start();
     const swarm = spawn(process.execPath, [path.join(__dirname, 'swarm.js'), server.url, TOKEN, String(CLIENTS)], { stdio: ['pipe', 'pipe', 'inherit'] });
     const lines = createInterface({ input: swarm.stdout });

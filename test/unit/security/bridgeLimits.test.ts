@@ -7,11 +7,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AuthFailureLimiter, addressKey } from '../../../src/bridge/rateLimit';
 import { BridgeConfigError, BridgeServer } from '../../../src/bridge/server';
+import { AlertmanagerSource } from '../../../src/bridge/sources/alertmanager/alertmanagerSource';
 import { DemoSource } from '../../../src/bridge/sources/demo/demoSource';
 import { builtinDemoCommits } from '../../../src/bridge/sources/demo/workspace';
 import { ManualClock } from '../../../src/core/util/clock';
 import { MemoryLogger } from '../../../src/core/util/logger';
 import { startTestBridge, TestClient, waitUntil, type TestBridge } from '../bridge/helpers';
+import { fixture } from '../../testUtil/paths';
 
 // Issue 14 §4 (idle connections exhaust file descriptors) and §5 (token brute force).
 
@@ -217,6 +219,33 @@ describe('bridge: tokens and brute force (issue 14 §5)', function () {
     assert.match(lines[1]!.message, /last 60 s: 11 failed token check\(s\), 4 attempt\(s\) refused with 429 while backing off; from 1 address\(es\): 127\.0\.0\.1 ×15/);
     b.clock.advance(60_000);
     assert.equal(authLines().length, 2, 'a quiet minute adds no line');
+  });
+
+  it('a webhook sender with a wrong secret backs off on its own route only: editors from the same address still connect', async () => {
+    const secret = 'webhook-limits-test-secret-0123456789abcdef';
+    const source = new AlertmanagerSource({ url: 'http://127.0.0.1:1/', webhookToken: secret, reconcileIntervalMs: 3_600_000, requestTimeoutMs: 200, maxBackoffMs: 3_600_000 });
+    const server = new BridgeServer({ source, port: 0, token: TOKEN, logger: new MemoryLogger(), heartbeatMs: 86_400_000 });
+    await server.start();
+    try {
+      const port = server.address().port;
+      const post = (auth: string) =>
+        new Promise<number>((resolve, reject) => {
+          const body = fs.readFileSync(fixture('alertmanager', 'webhook-firing.json'));
+          const req = http.request({ host: '127.0.0.1', port, path: '/webhooks/alertmanager', method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': String(body.length), authorization: `Bearer ${auth}` } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+      for (let i = 0; i < 11; i++) assert.equal(await post(`wrong-${i}`), 401);
+      assert.equal(await post(secret), 429, 'the webhook waits after 11 wrong secrets');
+      assert.equal(server.world.alertCount, 0);
+      const editor = dial(server.url, TOKEN);
+      assert.equal((await editor.handshake(-1)).type, 'snapshot');
+    } finally {
+      await server.close();
+    }
   });
 
   it('AuthFailureLimiter: the wait caps at a minute, an address is forgotten after 10 quiet minutes, IPv6 counts per /64', () => {
