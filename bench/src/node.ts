@@ -151,6 +151,8 @@ async function bridgeMain(): Promise<void> {
     replayBufferSize: Number(arg('replay', '10000')),
     maxClientBufferBytes: Number(arg('max-client-buffer', String(8 * 1024 * 1024))),
     maxClients: 1000,
+    // All bench clients dial from 127.0.0.1 at once: the per-address limit on not-yet-accepted connections must not evict them.
+    maxConnectionsPerAddress: 1000,
     // The bench measures throughput, not liveness: no pings competing with the data.
     heartbeatMs: 3_600_000,
   });

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { normalisePublicHost } from './auth';
 import { LOG_LEVELS, type LogLevel } from './log';
 import { PLANNED_SOURCES, SOURCE_NAMES, type SourceName } from './sources/registry';
 import { ALERTMANAGER_CLI_OPTIONS, ALERTMANAGER_USAGE, parseAlertmanagerArgs, type AlertmanagerArgs } from './sources/alertmanager/options';
@@ -15,13 +16,25 @@ export interface BridgeArgs {
   replayBuffer: number;
   logLevel: LogLevel;
   maxClientBufferBytes: number;
+  /** --public-host names (lower case, no port): the Host names unauthenticated requests may use besides IPs and localhost. */
+  publicHosts: string[];
+  /** --state-dir: where the generated webhook secret is kept (default $XDG_STATE_HOME/oncall-bridge or ~/.local/state/oncall-bridge). */
+  stateDir?: string;
+  /** --insecure-unauthenticated-webhooks: no webhook secret (loopback only). */
+  insecureUnauthenticatedWebhooks: boolean;
+  maxConnectionsPerAddress: number;
   /** Set with --source alertmanager. */
   alertmanager?: AlertmanagerArgs;
   /** Set with --source pagerduty | splunk-oncall | grafana-irm. */
   vendor?: VendorArgs;
 }
 
-export type ParseResult = { kind: 'help' } | { kind: 'ok'; args: BridgeArgs } | { kind: 'error'; message: string };
+export type ParseResult =
+  | { kind: 'help' }
+  | { kind: 'ok'; args: BridgeArgs }
+  /** --generate-token [FILE]: print a new token, or write it to FILE (0600). */
+  | { kind: 'generate-token'; file?: string }
+  | { kind: 'error'; message: string };
 
 export const USAGE = `Usage: oncall-bridge (--demo | --source NAME) [options]
 
@@ -36,8 +49,22 @@ Options:
   --host HOST                 address to bind (default 127.0.0.1)
   --port PORT                 port, 0 = any free port (default 8787)
   --token-file PATH           file whose first line is the bearer token clients must send
-                              (or set ONCALL_BRIDGE_TOKEN). Without a token the bridge only
-                              runs in demo mode on a loopback address.
+                              (or set ONCALL_BRIDGE_TOKEN); at least 32 bytes. Without a token
+                              the bridge only runs in demo mode on a loopback address.
+  --generate-token [FILE]     write a new random token to FILE (created 0600, never overwritten)
+                              or print it, and exit. Use it for --token-file and in the editor.
+  --public-host NAME          a host name clients and webhooks use to reach this bridge (e.g.
+                              oncall.example.com; repeat or separate with commas). Requests on
+                              routes without a token must name an IP address, localhost or one
+                              of these in Host (DNS rebinding protection).
+  --state-dir DIR             where the bridge keeps its generated webhook secret (default
+                              $XDG_STATE_HOME/oncall-bridge, else ~/.local/state/oncall-bridge)
+  --insecure-unauthenticated-webhooks
+                              accept webhooks without a secret (loopback only; browsers and
+                              foreign Host names are still refused)
+  --max-connections-per-address N
+                              connections one address may hold open before they are clients
+                              (the oldest idle one is closed to make room; default 32)
   --replay-buffer N           events kept for clients that resume (default 10000)
   --max-client-buffer-mib N   close a client that falls this far behind with 4008 (default 8)
   --log-level LEVEL           ${LOG_LEVELS.join('|')} (default info; logs go to stderr)
@@ -68,11 +95,13 @@ function int(name: string, raw: string | undefined, min: number, max: number): n
 /** Parses the command line (without node and script). Pure: no I/O, no process.exit. */
 export function parseBridgeArgs(argv: readonly string[]): ParseResult {
   let values;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: [...argv],
       strict: true,
-      allowPositionals: false,
+      // Only --generate-token takes one (its optional FILE); anything else is refused below.
+      allowPositionals: true,
       options: {
         help: { type: 'boolean', short: 'h' },
         demo: { type: 'boolean' },
@@ -86,6 +115,11 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
         'demo-workspace': { type: 'string' },
         seed: { type: 'string' },
         'demo-interval-ms': { type: 'string' },
+        'generate-token': { type: 'boolean' },
+        'public-host': { type: 'string', multiple: true },
+        'state-dir': { type: 'string' },
+        'insecure-unauthenticated-webhooks': { type: 'boolean' },
+        'max-connections-per-address': { type: 'string' },
         ...ALERTMANAGER_CLI_OPTIONS,
         ...VENDOR_CLI_OPTIONS,
       },
@@ -94,6 +128,15 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
     return { kind: 'error', message: e instanceof Error ? e.message.replace(/\. To specify a positional argument.*$/s, '') : String(e) };
   }
   if (values.help) return { kind: 'help' };
+  if (values['generate-token']) {
+    const others = Object.keys(values).filter((k) => k !== 'generate-token');
+    if (others.length) return { kind: 'error', message: `--generate-token cannot be combined with --${others[0]}` };
+    if (positionals.length > 1) return { kind: 'error', message: `--generate-token takes at most one FILE, got ${positionals.length}` };
+    const file = positionals[0];
+    if (file !== undefined && !file.trim()) return { kind: 'error', message: '--generate-token FILE needs a path' };
+    return file === undefined ? { kind: 'generate-token' } : { kind: 'generate-token', file };
+  }
+  if (positionals.length) return { kind: 'error', message: `unexpected argument "${positionals[0]}" (this command takes no positional arguments)` };
 
   let source: string | undefined = values.source;
   if (values.demo) {
@@ -125,6 +168,17 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return { kind: 'error', message: `--log-level must be one of ${LOG_LEVELS.join('|')}, got "${logLevel}"` };
   if (values['token-file'] !== undefined && !values['token-file'].trim()) return { kind: 'error', message: '--token-file needs a path' };
   if (values['demo-workspace'] !== undefined && !values['demo-workspace'].trim()) return { kind: 'error', message: '--demo-workspace needs a path' };
+  if (values['state-dir'] !== undefined && !values['state-dir'].trim()) return { kind: 'error', message: '--state-dir needs a path' };
+  const publicHosts: string[] = [];
+  for (const raw of (values['public-host'] ?? []).flatMap((v) => v.split(','))) {
+    const h = normalisePublicHost(raw);
+    if (h === undefined) return { kind: 'error', message: `--public-host must be a host name without scheme, port or path (e.g. oncall.example.com), got "${raw.trim()}"` };
+    if (!publicHosts.includes(h)) publicHosts.push(h);
+  }
+  if (values['insecure-unauthenticated-webhooks'] && source !== 'alertmanager') return { kind: 'error', message: '--insecure-unauthenticated-webhooks only applies to --source alertmanager' };
+  if (values['insecure-unauthenticated-webhooks'] && values['webhook-token-file'] !== undefined) return { kind: 'error', message: '--insecure-unauthenticated-webhooks and --webhook-token-file cannot be combined' };
+  const perAddress = int('max-connections-per-address', values['max-connections-per-address'] ?? '32', 1, 100_000);
+  if (typeof perAddress === 'string') return { kind: 'error', message: perAddress };
   const alertmanager = parseAlertmanagerArgs(values, source);
   if (typeof alertmanager === 'string') return { kind: 'error', message: alertmanager };
   const vendor = parseVendorArgs(values, source);
@@ -138,7 +192,11 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
     replayBuffer,
     logLevel: logLevel as LogLevel,
     maxClientBufferBytes: mib * 1024 * 1024,
+    publicHosts,
+    insecureUnauthenticatedWebhooks: values['insecure-unauthenticated-webhooks'] === true,
+    maxConnectionsPerAddress: perAddress,
   };
+  if (values['state-dir'] !== undefined) args.stateDir = values['state-dir'];
   if (seed !== undefined) args.seed = seed;
   if (values['token-file'] !== undefined) args.tokenFile = values['token-file'];
   if (values['demo-workspace'] !== undefined) args.demoWorkspace = values['demo-workspace'];

@@ -1,7 +1,7 @@
 import type { Logger } from '../core/util/logger';
 import { tagged } from '../core/util/logger';
 import type { BridgeArgs } from './args';
-import { readTokenFile } from './auth';
+import { defaultStateDir, loadOrCreateWebhookSecret, readTokenFile } from './auth';
 import { BridgeConfigError, BridgeServer } from './server';
 import { AlertmanagerConfigError, createAlertmanagerSource } from './sources/alertmanager/options';
 import { DemoSource } from './sources/demo/demoSource';
@@ -21,6 +21,8 @@ export interface RunningBridge {
 export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, logger: Logger): Promise<RunningBridge> {
   const log = tagged(logger, 'bridge');
   const token = await resolveToken(args, env);
+  const secret = await webhookSecret(args, env);
+  if (secret && args.alertmanager) args = { ...args, alertmanager: { ...args.alertmanager, webhookTokenFile: secret.file } };
 
   let commits: DemoCommits = builtinDemoCommits();
   if (args.demoWorkspace) {
@@ -48,6 +50,8 @@ export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, lo
     demoMode: args.source === 'demo',
     replayBufferSize: args.replayBuffer,
     maxClientBufferBytes: args.maxClientBufferBytes,
+    publicHosts: args.publicHosts,
+    maxConnectionsPerAddress: args.maxConnectionsPerAddress,
     // Above any seq a previous run on this machine can have reached (see WorldOptions.initialSeq).
     initialSeq: Date.now(),
     logger,
@@ -68,7 +72,45 @@ export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, lo
       log.warn(`could not write the demo workspace settings: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
+  if (secret) log.info(webhookSecretHelp(secret, server, args));
   return { server, url: server.url };
+}
+
+/**
+ * Alertmanager's webhook needs a shared secret unless the operator opts out: without one, any web page the user
+ * visits could post alerts to a loopback bridge (docs/security.md). The operator's own (--webhook-token-file) wins;
+ * otherwise the bridge's generated one in the state dir is used (made on first run).
+ */
+async function webhookSecret(args: BridgeArgs, env: NodeJS.ProcessEnv): Promise<{ file: string; created: boolean } | undefined> {
+  if (!args.alertmanager || args.alertmanager.webhookTokenFile !== undefined || args.insecureUnauthenticatedWebhooks) return undefined;
+  const dir = args.stateDir ?? defaultStateDir(env);
+  try {
+    const { file, created } = await loadOrCreateWebhookSecret(dir);
+    return { file, created };
+  } catch (e) {
+    throw new BridgeConfigError(
+      `cannot prepare the webhook secret in ${dir}: ${e instanceof Error ? e.message : String(e)} (choose another directory with --state-dir, or give your own secret with --webhook-token-file)`,
+    );
+  }
+}
+
+function webhookSecretHelp(secret: { file: string; created: boolean }, server: BridgeServer, args: BridgeArgs): string {
+  const a = server.address();
+  const host = args.host === '0.0.0.0' || args.host === '::' ? (args.publicHosts[0] ?? 'BRIDGE-HOST') : a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  const url = `http://${host}:${a.port}/webhooks/alertmanager`;
+  if (!secret.created) return `Alertmanager webhook: POST ${url} needs "Authorization: Bearer" with the secret in ${secret.file}`;
+  return [
+    `generated a webhook secret in ${secret.file} (readable only by you). Alertmanager must send it; in alertmanager.yml:`,
+    '  receivers:',
+    '    - name: oncall-bridge',
+    '      webhook_configs:',
+    `        - url: ${url}`,
+    '          send_resolved: true',
+    '          http_config:',
+    '            authorization:',
+    '              type: Bearer',
+    `              credentials_file: ${secret.file}   # or a copy readable by the alertmanager user`,
+  ].join('\n');
 }
 
 async function resolveToken(args: BridgeArgs, env: NodeJS.ProcessEnv): Promise<string | undefined> {

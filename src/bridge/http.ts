@@ -1,6 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../core/util/logger';
+import { isAllowedHostHeader, isBrowserRequest } from './auth';
+import type { AuthFailureLimiter } from './rateLimit';
 import type { HttpRequestInfo, HttpResponseInfo, Route } from './sources/types';
+
+/** What the router needs from the bridge to decide who may call a route (see `Route.auth`). */
+export interface RouterPolicy {
+  /** False in demo mode without a token: "bridge-token" routes are then open, and guarded like "none". */
+  readonly tokenConfigured: boolean;
+  /** Checks the bridge token. */
+  authorize(req: IncomingMessage): boolean;
+  /** Names besides IP literals and localhost that `Host` may carry on unauthenticated routes (--public-host). */
+  readonly publicHosts: readonly string[];
+  /** Per-address back-off after failed token checks. */
+  readonly limiter: AuthFailureLimiter;
+}
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -13,8 +27,7 @@ export class Router {
 
   constructor(
     private readonly _logger: Logger,
-    /** Checks the bridge token for routes with auth "bridge-token". */
-    private readonly _authorize: (req: IncomingMessage) => boolean,
+    private readonly _policy: RouterPolicy,
   ) {}
 
   add(route: Route): void {
@@ -39,10 +52,8 @@ export class Router {
       res.setHeader('allow', [...byMethod.keys()].join(', '));
       return drainAnd(req, res, { status: 405, body: { error: 'method not allowed' } });
     }
-    if ((route.auth ?? 'bridge-token') === 'bridge-token' && !this._authorize(req)) {
-      res.setHeader('www-authenticate', 'Bearer');
-      return drainAnd(req, res, { status: 401, body: { error: 'unauthorized' } });
-    }
+    const refusal = this._refusal(req, route, res);
+    if (refusal) return drainAnd(req, res, refusal);
     const max = route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > max) return drainAnd(req, res, { status: 413, body: { error: `body larger than ${max} bytes` } });
@@ -73,7 +84,11 @@ export class Router {
         handled = Promise.reject(e instanceof Error ? e : new Error(String(e)));
       }
       handled.then(
-        (r) => send(res, r),
+        (r) => {
+          // A module that checks its own secret says 401: that failure counts towards the caller's back-off.
+          if (r.status === 401 && route.auth === 'self') this._policy.limiter.failed(remoteOf(req), undefined, route.path); // the module logged it
+          send(res, r);
+        },
         (e: unknown) => {
           this._logger.error(`${route.method} ${route.path} failed: ${e instanceof Error ? e.message : String(e)}`);
           send(res, { status: 500, body: { error: 'internal error' } });
@@ -81,6 +96,48 @@ export class Router {
       );
     });
   }
+
+  /** Why `req` may not reach `route` (answered without reading the body), or undefined. */
+  private _refusal(req: IncomingMessage, route: Route, res: ServerResponse): HttpResponseInfo | undefined {
+    let auth = route.auth ?? 'bridge-token';
+    if (auth === 'bridge-token' && !this._policy.tokenConfigured) auth = 'none';
+    if (auth !== 'bridge-token' && isBrowserRequest(req.headers)) {
+      return { status: 403, body: { error: 'requests from web pages are refused (Origin or Sec-Fetch-Site header present)' } };
+    }
+    if (auth === 'none') {
+      if (!isAllowedHostHeader(req.headers.host, this._policy.publicHosts)) {
+        return { status: 421, body: { error: 'this Host is not a name the bridge serves: use its IP address or localhost, or start the bridge with --public-host NAME' } };
+      }
+      if ((req.method === 'POST' || req.method === 'PUT') && !isJson(req.headers['content-type'])) {
+        return { status: 415, body: { error: 'send the body as Content-Type: application/json' } };
+      }
+      return undefined;
+    }
+    const remote = remoteOf(req);
+    // A module's own secret has its own budget (see AuthFailureLimiter.blockedFor).
+    const scope = auth === 'self' ? route.path : 'bridge';
+    const wait = this._policy.limiter.blockedFor(remote, scope);
+    if (wait > 0) {
+      this._policy.limiter.refused(remote, scope);
+      res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
+      return { status: 429, body: { error: 'too many failed attempts from this address: try again later' } };
+    }
+    if (auth === 'bridge-token' && !this._policy.authorize(req)) {
+      this._policy.limiter.failed(remote, `request to ${route.path} (${req.headers.authorization === undefined ? 'no token' : 'wrong token'})`);
+      res.setHeader('www-authenticate', 'Bearer');
+      return { status: 401, body: { error: 'unauthorized' } };
+    }
+    return undefined;
+  }
+}
+
+/** Bodies may only be JSON on unauthenticated routes (type/subtype, parameters such as charset allowed). */
+function isJson(contentType: string | undefined): boolean {
+  return typeof contentType === 'string' && /^\s*application\/json\s*(;|$)/i.test(contentType);
+}
+
+function remoteOf(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? '?';
 }
 
 /** Answers without reading the body: the rest of it is discarded (not buffered) and the connection closed. */
@@ -99,6 +156,8 @@ function send(res: ServerResponse, r: HttpResponseInfo): void {
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
+    // No keep-alive: every connection carries one request, so an idle one is always a new one (see ConnectionGuard).
+    connection: 'close',
   });
   res.end(body);
 }

@@ -1,5 +1,6 @@
 // The bridge CLI (bundled to dist/bridge.js): `node dist/bridge.js --help`.
 import { parseBridgeArgs, USAGE } from './args';
+import { generateToken, writeNewSecretFile } from './auth';
 import { startFromArgs } from './cli';
 import { StreamLogger } from './log';
 import { BridgeConfigError } from './server';
@@ -14,6 +15,7 @@ async function main(argv: string[]): Promise<void> {
     console.error(`oncall-bridge: ${parsed.message}\nRun "oncall-bridge --help" for usage.`);
     process.exit(2);
   }
+  if (parsed.kind === 'generate-token') return generate(parsed.file);
   const logger = new StreamLogger(parsed.args.logLevel);
   process.on('uncaughtException', (e) => {
     logger.error(e);
@@ -60,3 +62,20 @@ main(process.argv.slice(2)).catch((e: unknown) => {
   console.error(`oncall-bridge: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });
+
+/** --generate-token [FILE]: the token on stdout, or in a new 0600 file (an existing one is never replaced). */
+async function generate(file: string | undefined): Promise<void> {
+  const token = generateToken();
+  if (file === undefined) {
+    process.stdout.write(`${token}\n`);
+    return;
+  }
+  try {
+    await writeNewSecretFile(file, token);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    console.error(`oncall-bridge: cannot write ${file}: ${code === 'EEXIST' ? 'it already exists (remove it first to replace the token; editors holding it will have to be given the new one)' : e instanceof Error ? e.message : String(e)}`);
+    process.exit(2);
+  }
+  process.stderr.write(`oncall-bridge: wrote a new token to ${file} (readable only by you). Start the bridge with --token-file ${file}; in VS Code run "On Call: Connect to Alert Source…" and paste the token (it is kept in the OS keychain).\n`);
+}

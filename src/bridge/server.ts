@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { decodeClientMessage, encodeMessage } from '../core/protocol/decode';
-import { RateLimiter } from './rateLimit';
+import { AuthFailureLimiter, RateLimiter, type AuthBackoffOptions } from './rateLimit';
 import { PROTOCOL_VERSION, type AlertActionMessage, type AnnotateMessage, type ClientMessage, type ErrorMessage, type HelloMessage, type ResultMessage } from '../core/protocol/types';
 import { systemClock, type Clock } from '../core/util/clock';
 import type { IDisposable } from '../core/util/disposable';
 import { nullLogger, tagged, type Logger } from '../core/util/logger';
-import { checkBearer, isLoopbackHost } from './auth';
+import { checkBearer, isAllowedHostHeader, isBrowserRequest, isLoopbackHost, weakTokenReason } from './auth';
+import { ConnectionGuard } from './connections';
 import { Router } from './http';
 import { SourceActionError, type Route, type SourceContext, type SourceModule } from './sources/types';
 import { World } from './world';
@@ -45,6 +46,19 @@ export interface BridgeServerOptions {
   maxDroppedMessages?: number;
   /** Connections beyond this are refused with 503. Default 1,000. */
   maxClients?: number;
+  /**
+   * Host names (besides IP literals and localhost) that requests on unauthenticated routes, and unauthenticated
+   * WebSocket upgrades, may name in `Host` (--public-host). Anything else is refused (DNS rebinding).
+   */
+  publicHosts?: readonly string[];
+  /** A connection must send its first complete request (or WebSocket upgrade) within this. Default 10 s. */
+  firstRequestTimeoutMs?: number;
+  /** Connections from one address (IPv4, IPv6 /64) not yet accepted as clients; the oldest idle one makes room. Default 32. */
+  maxConnectionsPerAddress?: number;
+  /** The same over all addresses. Default 512. The hard cap (server.maxConnections) is this plus maxClients plus 16. */
+  maxPendingConnections?: number;
+  /** Back-off after failed token checks (per address). */
+  authBackoff?: AuthBackoffOptions;
   /** How long a closing slow client gets to read its close frame before its socket is destroyed. Default 10 s. */
   slowClientGraceMs?: number;
   initialSeq?: number;
@@ -88,6 +102,8 @@ export class BridgeServer {
   private readonly _http: http.Server;
   private readonly _wss: WebSocketServer;
   private readonly _router: Router;
+  private readonly _limiter: AuthFailureLimiter;
+  private readonly _connections: ConnectionGuard;
   private readonly _clients = new Map<number, Client>();
   private _nextClientId = 1;
   private _heartbeat: IDisposable | undefined;
@@ -109,18 +125,39 @@ export class BridgeServer {
       messageBurst: 200,
       maxDroppedMessages: 2000,
       slowClientGraceMs: 10_000,
+      publicHosts: [],
+      firstRequestTimeoutMs: 10_000,
+      maxConnectionsPerAddress: 32,
+      maxPendingConnections: 512,
+      authBackoff: {},
       clock: systemClock,
       logger: nullLogger,
       ...opts,
     };
     this._log = tagged(this._opts.logger, 'server');
     this.world = new World({ replayBufferSize: this._opts.replayBufferSize, initialSeq: opts.initialSeq });
-    this._router = new Router(tagged(this._opts.logger, 'http'), (req) => this._authorized(req.headers));
+    this._limiter = new AuthFailureLimiter(this._opts.clock, tagged(this._opts.logger, 'auth'), this._opts.authBackoff);
+    this._router = new Router(tagged(this._opts.logger, 'http'), {
+      tokenConfigured: this._opts.token !== undefined,
+      authorize: (req) => this._authorized(req.headers),
+      publicHosts: this._opts.publicHosts,
+      limiter: this._limiter,
+    });
     this._router.add({ method: 'GET', path: '/healthz', auth: 'none', handle: () => Promise.resolve({ status: 200, body: this.stats() }) });
-    this._http = http.createServer((req, res) => this._router.handle(req, res));
-    // Slow-loris protection for the HTTP side; WebSocket connections are covered by the heartbeat.
-    this._http.headersTimeout = 10_000;
+    // Node checks headersTimeout/requestTimeout only every connectionsCheckingInterval (30 s by default).
+    this._http = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => this._router.handle(req, res));
+    // Slow-loris protection. Node's timeouts start at a request's first byte, so a connection that sends nothing
+    // (or never finishes its first request head) is closed by the ConnectionGuard after firstRequestTimeoutMs;
+    // later stages: the request head within 10 s, the whole request within 30 s. Upgraded WebSocket connections
+    // are covered by the heartbeat.
+    this._http.headersTimeout = Math.min(10_000, this._opts.firstRequestTimeoutMs);
     this._http.requestTimeout = 30_000;
+    this._http.maxConnections = this._opts.maxClients + this._opts.maxPendingConnections + 16;
+    this._connections = new ConnectionGuard(
+      { firstRequestTimeoutMs: this._opts.firstRequestTimeoutMs, maxPerAddress: this._opts.maxConnectionsPerAddress, maxPending: this._opts.maxPendingConnections },
+      tagged(this._opts.logger, 'connections'),
+    );
+    this._connections.attach(this._http);
     this._wss = new WebSocketServer({ noServer: true, maxPayload: this._opts.maxPayloadBytes, perMessageDeflate: false });
     this._http.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this._onUpgrade(req, socket, head));
     this.world.onEvent((ev) => {
@@ -146,6 +183,8 @@ export class BridgeServer {
     if (this._started) throw new Error('already started');
     this._started = true;
     const { host, token, demoMode } = this._opts;
+    const weak = token === undefined ? undefined : weakTokenReason(token, 'the bridge token (ONCALL_BRIDGE_TOKEN or --token-file)');
+    if (weak) throw new BridgeConfigError(weak);
     if (token === undefined) {
       if (!isLoopbackHost(host) || !demoMode) {
         throw new BridgeConfigError(
@@ -160,6 +199,8 @@ export class BridgeServer {
       this._http.once('error', reject);
       this._http.listen(this._opts.port, host, () => {
         this._http.off('error', reject);
+        // E.g. EMFILE from accept(): logged, never an uncaught exception that stops the bridge.
+        this._http.on('error', (e) => this._log.error(`listener: ${errorText(e)}`));
         resolve();
       });
     });
@@ -185,6 +226,8 @@ export class BridgeServer {
     if (this._closed) return;
     this._closed = true;
     this._heartbeat?.dispose();
+    this._limiter.dispose();
+    this._connections.dispose();
     const closing = [...this._clients.values()].map(
       (c) =>
         new Promise<void>((resolve) => {
@@ -227,15 +270,28 @@ export class BridgeServer {
     if (pathname !== '/') return rejectUpgrade(socket, 404, 'Not Found');
     if (this._closed) return rejectUpgrade(socket, 503, 'Service Unavailable');
     if (this._opts.token === undefined) {
-      // Unauthenticated (demo) mode: a browser tab on any web site could dial ws://127.0.0.1 — it
-      // always sends Origin; the extension's Node client does not.
-      if (req.headers.origin !== undefined) {
-        this._log.warn(`refused a browser connection from ${remote} (Origin header present, no token configured)`);
+      // Unauthenticated (demo) mode: a browser tab on any web site could dial ws://127.0.0.1 — it always sends
+      // Origin; the extension's Node client does not. A page on a name made to resolve to 127.0.0.1 (DNS
+      // rebinding) is caught by its Host.
+      if (isBrowserRequest(req.headers)) {
+        this._log.warn(`refused a browser connection from ${remote} (Origin or Sec-Fetch-Site header present, no token configured)`);
         return rejectUpgrade(socket, 403, 'Forbidden');
       }
-    } else if (!this._authorized(req.headers)) {
-      this._log.warn(`refused an unauthorized connection from ${remote} (${req.headers.authorization === undefined ? 'no token' : 'wrong token'})`);
-      return rejectUpgrade(socket, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer' });
+      if (!isAllowedHostHeader(req.headers.host, this._opts.publicHosts)) {
+        this._log.warn(`refused a connection from ${remote} for Host "${String(req.headers.host ?? '').slice(0, 100)}" (not an IP address, localhost or a --public-host name)`);
+        return rejectUpgrade(socket, 421, 'Misdirected Request');
+      }
+    } else {
+      const address = req.socket.remoteAddress ?? '?';
+      const wait = this._limiter.blockedFor(address);
+      if (wait > 0) {
+        this._limiter.refused(address);
+        return rejectUpgrade(socket, 429, 'Too Many Requests', { 'Retry-After': String(Math.ceil(wait / 1000)) });
+      }
+      if (!this._authorized(req.headers)) {
+        this._limiter.failed(address, `connection (${req.headers.authorization === undefined ? 'no token' : 'wrong token'})`);
+        return rejectUpgrade(socket, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer' });
+      }
     }
     if (this._clients.size >= this._opts.maxClients) {
       this._log.warn(`refused a connection from ${remote}: ${this._clients.size} clients connected (limit)`);

@@ -15,7 +15,7 @@ import { collectGarbage, watchProcessErrors } from '../unit/fuzz/harness';
 const SECONDS = Number(process.env.SOAK_LOAD_SECONDS ?? 60);
 const CLIENTS = Number(process.env.SOAK_LOAD_CLIENTS ?? 500);
 const RATE = Number(process.env.SOAK_LOAD_RATE ?? 1000);
-const TOKEN = 'load-test-token-7b2e';
+const TOKEN = 'load-test-token-7b2e-0123456789abcdef';
 
 interface Report {
   messages: number;
@@ -37,7 +37,7 @@ describe(`bridge load: ${CLIENTS} clients, ${RATE} events/s for ${SECONDS} s`, f
   it('memory stays bounded and every client ends at the bridge seq', async () => {
     const logger = new MemoryLogger();
     const source = new StreamSource();
-    const server = new BridgeServer({ source, port: 0, token: TOKEN, logger, maxClients: CLIENTS + 10 });
+    const server = new BridgeServer({ source, port: 0, token: TOKEN, logger, maxClients: CLIENTS + 10, maxConnectionsPerAddress: CLIENTS + 10 }); // the swarm dials from one address at once
     await server.start();
     const swarm = spawn(process.execPath, [path.join(__dirname, 'swarm.js'), server.url, TOKEN, String(CLIENTS)], { stdio: ['pipe', 'pipe', 'inherit'] });
     const lines = createInterface({ input: swarm.stdout });

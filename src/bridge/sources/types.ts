@@ -89,9 +89,16 @@ export interface Route {
   /** Bodies above this are answered 413 without being buffered. Default 1 MiB. */
   maxBodyBytes?: number;
   /**
-   * "bridge-token" (default): the caller must present the bridge's bearer token, like a client.
-   * "none": the module authenticates the request itself (e.g. a PagerDuty HMAC signature header).
+   * Who may call the route:
+   * - "bridge-token" (default): the caller presents the bridge's bearer token, like a client. Without a configured
+   *   token (demo mode on loopback) the route is treated as "none".
+   * - "self": the module authenticates every request itself (a shared webhook secret, a PagerDuty HMAC signature)
+   *   and answers 401 when that fails. The bridge refuses browser requests, and counts 401s towards the caller's
+   *   back-off (429 while it lasts).
+   * - "none": anyone who can reach the port. The bridge refuses browser requests, requests whose `Host` is not a
+   *   name it serves (DNS rebinding), and bodies that are not `Content-Type: application/json` (a page can send
+   *   text/plain without a CORS preflight, never application/json).
    */
-  auth?: 'bridge-token' | 'none';
+  auth?: 'bridge-token' | 'self' | 'none';
   handle(req: HttpRequestInfo): Promise<HttpResponseInfo>;
 }

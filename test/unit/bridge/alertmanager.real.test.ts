@@ -17,8 +17,8 @@ import { SourceActionError } from '../../../src/bridge/sources/types';
 import { AlertmanagerProcess, ensureAlertmanager, freePort } from './alertmanagerProcess';
 import { TestClient, waitUntil } from './helpers';
 
-const TOKEN = 'bridge-test-token';
-const WEBHOOK_SECRET = 'am-webhook-secret';
+const TOKEN = 'bridge-test-token-0123456789abcdef';
+const WEBHOOK_SECRET = 'am-webhook-secret-0123456789abcdefghij';
 const ALICE = { name: 'Alice Example', email: 'alice@example.com' };
 
 const CHECKOUT = {

@@ -319,7 +319,7 @@ describe('Alertmanager source: module', function () {
   async function startBridge(extra: Partial<ConstructorParameters<typeof AlertmanagerSource>[0]> = {}): Promise<void> {
     logger = new MemoryLogger();
     source = new AlertmanagerSource({ url: amUrl, reconcileIntervalMs: 3_600_000, webhookToken: 'hook', webhookMaxBodyBytes: 64 * 1024, ...extra });
-    server = new BridgeServer({ source, port: 0, token: 't', logger, heartbeatMs: 86_400_000 });
+    server = new BridgeServer({ source, port: 0, token: 'alertmanager-test-bridge-token-0123456789', logger, heartbeatMs: 86_400_000 });
     await server.start();
     httpUrl = server.url.replace('ws://', 'http://');
   }
@@ -447,7 +447,7 @@ describe('Alertmanager source: module', function () {
 
   it('hello advertises ack and unack only', async () => {
     await startBridge();
-    const c = new TestClient(server!.url, { headers: { authorization: 'Bearer t' } });
+    const c = new TestClient(server!.url, { headers: { authorization: 'Bearer alertmanager-test-bridge-token-0123456789' } });
     await c.opened;
     const hello = await c.next();
     assert.ok(hello.type === 'hello');

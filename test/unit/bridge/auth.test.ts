@@ -9,7 +9,7 @@ import { builtinDemoCommits } from '../../../src/bridge/sources/demo/workspace';
 import { MemoryLogger } from '../../../src/core/util/logger';
 import { startTestBridge, TestClient, type TestBridge } from './helpers';
 
-const TOKEN = 's3cr3t-t0ken-value';
+const TOKEN = 's3cr3t-t0ken-value-0123456789abcdef';
 
 describe('bridge server: auth', function () {
   let b: TestBridge | undefined;

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TestClient } from './helpers';
@@ -74,16 +75,103 @@ describe('bridge CLI (process)', function () {
   it('with a token file, clients must authenticate', async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-cli-'));
     const tokenFile = path.join(tmp, 'token');
-    fs.writeFileSync(tokenFile, 'cli-token-123\n');
+    fs.writeFileSync(tokenFile, 'cli-token-123-0123456789abcdefghij\n');
     const { child, url, stderr } = await startCli(['--demo', '--port', '0', '--token-file', tokenFile]);
     try {
       await assert.rejects(new TestClient(url).opened, /401/);
-      const c = new TestClient(url, { headers: { Authorization: 'Bearer cli-token-123' } });
+      const c = new TestClient(url, { headers: { Authorization: 'Bearer cli-token-123-0123456789abcdefghij' } });
       assert.strictEqual((await c.handshake(-1)).type, 'snapshot');
       c.ws.terminate();
-      assert.ok(!stderr().includes('cli-token-123'));
+      assert.ok(!stderr().includes('cli-token-123-0123456789abcdefghij'));
     } finally {
       child.kill('SIGKILL');
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bridge CLI: the Alertmanager webhook secret (issue 14 §2)', function () {
+  this.timeout(30_000);
+  const BRIDGE_TOKEN = 'cli-webhook-test-bridge-token-0123456789';
+  const FIRING = fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'alertmanager', 'webhook-firing.json'));
+  const post = (url: string, headers: Record<string, string>): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const u = new URL(url);
+      const req = http.request({ host: u.hostname, port: u.port, path: '/webhooks/alertmanager', method: 'POST', headers: { 'content-length': String(FIRING.length), ...headers } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(FIRING);
+    });
+  // Alertmanager itself is not needed: the bridge serves while it is down (and says so once).
+  const amArgs = ['--source', 'alertmanager', '--alertmanager-url', 'http://127.0.0.1:1', '--port', '0'];
+
+  it('generates a 0600 secret in --state-dir on first run, prints the Alertmanager configuration, requires it, and reuses it', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-state-'));
+    const stateDir = path.join(tmp, 'state');
+    try {
+      const first = await startCli([...amArgs, '--state-dir', stateDir], { ONCALL_BRIDGE_TOKEN: BRIDGE_TOKEN });
+      const file = path.join(stateDir, 'webhook-secret');
+      let secret: string;
+      try {
+        secret = fs.readFileSync(file, 'utf8').trim();
+        assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
+        if (process.platform !== 'win32') {
+          assert.strictEqual(fs.statSync(file).mode & 0o777, 0o600);
+          assert.strictEqual(fs.statSync(stateDir).mode & 0o777, 0o700);
+        }
+        assert.match(first.stderr(), /generated a webhook secret/);
+        assert.ok(first.stderr().includes(`credentials_file: ${file}`), first.stderr());
+        assert.ok(!first.stderr().includes(secret), 'the secret itself is never printed');
+        const httpUrl = first.url.replace('ws://', 'http://');
+        assert.strictEqual(await post(httpUrl, { 'content-type': 'application/json' }), 401);
+        assert.strictEqual(await post(httpUrl, { 'content-type': 'application/json', authorization: `Bearer ${secret}` }), 200);
+      } finally {
+        first.child.kill('SIGKILL');
+      }
+      const second = await startCli([...amArgs, '--state-dir', stateDir], { ONCALL_BRIDGE_TOKEN: BRIDGE_TOKEN });
+      try {
+        assert.strictEqual(fs.readFileSync(file, 'utf8').trim(), secret, 'the same secret on the next run');
+        assert.doesNotMatch(second.stderr(), /generated a webhook secret/);
+        assert.strictEqual(await post(second.url.replace('ws://', 'http://'), { 'content-type': 'application/json', authorization: `Bearer ${secret}` }), 200);
+      } finally {
+        second.child.kill('SIGKILL');
+      }
+      if (process.platform !== 'win32') {
+        fs.chmodSync(file, 0o644);
+        const open = spawnSync(process.execPath, [MAIN, ...amArgs, '--state-dir', stateDir], { encoding: 'utf8', env: cleanEnv({ ONCALL_BRIDGE_TOKEN: BRIDGE_TOKEN }) });
+        assert.strictEqual(open.status, 2);
+        assert.match(open.stderr, /readable by other users/);
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('--insecure-unauthenticated-webhooks: no secret, loopback only; browsers and non-JSON bodies are still refused', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-state-'));
+    try {
+      const { child, url, stderr } = await startCli([...amArgs, '--state-dir', tmp, '--insecure-unauthenticated-webhooks'], { ONCALL_BRIDGE_TOKEN: BRIDGE_TOKEN });
+      try {
+        assert.ok(!fs.existsSync(path.join(tmp, 'webhook-secret')));
+        assert.match(stderr(), /insecure-unauthenticated-webhooks/);
+        const httpUrl = url.replace('ws://', 'http://');
+        assert.strictEqual(await post(httpUrl, { 'content-type': 'text/plain' }), 415);
+        assert.strictEqual(await post(httpUrl, { 'content-type': 'application/json', origin: 'https://evil.example' }), 403);
+        assert.strictEqual(await post(httpUrl, { 'content-type': 'application/json' }), 200);
+      } finally {
+        child.kill('SIGKILL');
+      }
+      const off = spawnSync(process.execPath, [MAIN, ...amArgs, '--host', '0.0.0.0', '--insecure-unauthenticated-webhooks'], { encoding: 'utf8', env: cleanEnv({ ONCALL_BRIDGE_TOKEN: BRIDGE_TOKEN }) });
+      assert.strictEqual(off.status, 2);
+      assert.match(off.stderr, /would accept alerts from anyone/);
+      const short = path.join(tmp, 'short');
+      fs.writeFileSync(short, 'hook\n');
+      const weak = spawnSync(process.execPath, [MAIN, ...amArgs, '--webhook-token-file', short], { encoding: 'utf8', env: cleanEnv({ ONCALL_BRIDGE_TOKEN: BRIDGE_TOKEN }) });
+      assert.strictEqual(weak.status, 2);
+      assert.match(weak.stderr, /webhook secret in .* is 4 byte\(s\) long; at least 32/);
+    } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });

@@ -256,6 +256,6 @@ describe('vendor source CLI options (pagerduty, splunk-oncall, grafana-irm)', ()
     await assert.rejects(createVendorSource(r.args.vendor, { PAGERDUTY_TOKEN: ' ' }, nullLogger), /empty/);
     const src = await createVendorSource(r.args.vendor, { PAGERDUTY_TOKEN: 'x', PAGERDUTY_WEBHOOK_SECRETS: 'a,b' }, nullLogger);
     assert.strictEqual(src.name, 'pagerduty');
-    assert.deepStrictEqual(src.routes?.map((x) => `${x.method} ${x.path} ${x.auth}`), ['POST /webhooks/pagerduty none']);
+    assert.deepStrictEqual(src.routes?.map((x) => `${x.method} ${x.path} ${x.auth}`), ['POST /webhooks/pagerduty self']);
   });
 });

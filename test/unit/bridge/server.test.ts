@@ -7,7 +7,7 @@ import { startTestBridge, T0, TestClient, type TestBridge } from './helpers';
 function httpGet(url: string, path: string, method = 'GET', body?: string): Promise<{ status: number; body: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path, method }, (res) => {
+    const req = http.request({ host: u.hostname, port: u.port, path, method, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
       let b = '';
       res.on('data', (d: Buffer) => (b += d.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));

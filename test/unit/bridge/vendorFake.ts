@@ -92,7 +92,7 @@ export function rawFixture(vendor: string, name: string): string {
   return fs.readFileSync(fixture(vendor, name), 'utf8');
 }
 
-export const BRIDGE_TOKEN = 'bridge-test-token';
+export const BRIDGE_TOKEN = 'bridge-test-token-0123456789abcdef';
 
 export interface VendorBridge {
   server: BridgeServer;

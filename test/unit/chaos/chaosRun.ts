@@ -17,7 +17,7 @@ import { waitUntil } from '../bridge/helpers';
 import { collectGarbage } from '../fuzz/harness';
 import { ChaosProxy } from './proxy';
 
-export const TOKEN = 'chaos-token-3f9a1c';
+export const TOKEN = 'chaos-token-3f9a1c-0123456789abcdef';
 
 /** A source whose state survives bridge restarts (like a vendor's): the test pushes changes through ctx. */
 export class StreamSource implements SourceModule {

@@ -28,7 +28,7 @@ function fixturesDir(): string {
   throw new Error('test/fixtures not found');
 }
 const FIXTURES = fixturesDir();
-const BRIDGE_TOKEN = 'bridge-token-for-webhook-fuzz';
+const BRIDGE_TOKEN = 'bridge-token-for-webhook-fuzz-0123456789';
 
 interface Target {
   name: string;

@@ -6,7 +6,7 @@ import { StreamSource } from '../chaos/chaosRun';
 
 function request(port: number, p: string, body: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: p, method: 'POST', headers: { 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: p, method: 'POST', headers: { 'content-length': String(Buffer.byteLength(body)), 'content-type': 'application/json', ...headers } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -18,7 +18,7 @@ function request(port: number, p: string, body: string, headers: Record<string, 
 describe('bridge HTTP routes under hostile input', () => {
   it('a route handler that throws synchronously answers 500 and the bridge keeps serving', async () => {
     const logger = new MemoryLogger();
-    const server = new BridgeServer({ source: new StreamSource(), port: 0, token: 'http-test-token', logger });
+    const server = new BridgeServer({ source: new StreamSource(), port: 0, token: 'http-test-token-0123456789abcdefgh', logger });
     server.addRoute({ method: 'POST', path: '/boom', auth: 'none', handle: () => { throw new TypeError('parser bug'); } });
     await server.start();
     try {
@@ -34,7 +34,7 @@ describe('bridge HTTP routes under hostile input', () => {
   });
 
   it('routes with bridge-token auth refuse a missing or wrong token with 401 before reading the body', async () => {
-    const server = new BridgeServer({ source: new StreamSource(), port: 0, token: 'http-test-token' });
+    const server = new BridgeServer({ source: new StreamSource(), port: 0, token: 'http-test-token-0123456789abcdefgh' });
     let called = 0;
     server.addRoute({ method: 'POST', path: '/private', handle: () => (called++, Promise.resolve({ status: 200 })) });
     await server.start();
@@ -42,7 +42,7 @@ describe('bridge HTTP routes under hostile input', () => {
       const port = server.address().port;
       assert.equal(await request(port, '/private', 'x'), 401);
       assert.equal(await request(port, '/private', 'x', { authorization: 'Bearer nope' }), 401);
-      assert.equal(await request(port, '/private', 'x', { authorization: 'Bearer http-test-token' }), 200);
+      assert.equal(await request(port, '/private', 'x', { authorization: 'Bearer http-test-token-0123456789abcdefgh' }), 200);
       assert.equal(called, 1);
     } finally {
       await server.close();

@@ -17,7 +17,7 @@ import { MemoryLogger } from '../../../src/core/util/logger';
 import { waitUntil } from '../bridge/helpers';
 import { StreamSource, streamAlert } from '../chaos/chaosRun';
 
-const TOKEN = 'tok_9Qx7LwZ3vN1sK8pR2mB5';
+const TOKEN = 'tok_9Qx7LwZ3vN1sK8pR2mB5-fL4hJ6dT0wYc';
 const WRONG = 'tok_WRONG_4hG6jD9aF2cE7';
 
 /** A self-signed certificate for localhost/127.0.0.1 (valid until 2126): no CA on this machine trusts it. */

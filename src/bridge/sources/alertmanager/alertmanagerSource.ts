@@ -117,8 +117,9 @@ export class AlertmanagerSource implements SourceModule {
         method: 'POST',
         path: WEBHOOK_PATH,
         maxBodyBytes: _opts.webhookMaxBodyBytes ?? 16 * 1024 * 1024,
-        // Alertmanager cannot be given the bridge's token per client; it sends its own shared secret (or none, on loopback).
-        auth: 'none',
+        // Alertmanager cannot be given the bridge's token per client; it sends its own shared secret, checked in
+        // _webhook ("self"). Without one (--insecure-unauthenticated-webhooks, loopback only) the route is open: "none".
+        auth: _opts.webhookToken !== undefined ? 'self' : 'none',
         handle: (req) => Promise.resolve(this._webhook(req)),
       },
     ];

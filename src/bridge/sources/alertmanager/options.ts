@@ -2,7 +2,7 @@
  * The Alertmanager source's command-line options: declared here (args.ts spreads them into its parser
  * and calls `parseAlertmanagerArgs`), so the source's flags, defaults and checks live in one place.
  */
-import { readTokenFile, isLoopbackHost } from '../../auth';
+import { readTokenFile, isLoopbackHost, weakTokenReason } from '../../auth';
 import type { Logger } from '../../../core/util/logger';
 import { AlertmanagerSource } from './alertmanagerSource';
 
@@ -19,8 +19,10 @@ export const ALERTMANAGER_CLI_OPTIONS = {
 
 export const ALERTMANAGER_USAGE = `Alertmanager (--source alertmanager):
   --alertmanager-url URL      Alertmanager's base URL, e.g. http://127.0.0.1:9093 (required)
-  --webhook-token-file PATH   shared secret Alertmanager sends as "Authorization: Bearer" on
-                              POST /webhooks/alertmanager; without it the bridge must listen on loopback
+  --webhook-token-file PATH   shared secret (at least 32 bytes) Alertmanager sends as
+                              "Authorization: Bearer" on POST /webhooks/alertmanager. Without it the
+                              bridge generates one on first run in --state-dir (file webhook-secret,
+                              0600) and prints the Alertmanager configuration that uses it
   --ack-silence-minutes N     how long an acknowledge silences the alert (default 120)
   --alertmanager-severity-label NAME      label holding the severity (default severity)
   --alertmanager-service-labels A,B,C     first set label names the service (default service,job,app)
@@ -111,12 +113,14 @@ export async function createAlertmanagerSource(args: AlertmanagerArgs, host: str
     } catch (e) {
       throw new AlertmanagerConfigError(`cannot use --webhook-token-file: ${e instanceof Error ? e.message : String(e)}`);
     }
+    const weak = weakTokenReason(webhookToken, `the webhook secret in ${args.webhookTokenFile}`);
+    if (weak) throw new AlertmanagerConfigError(weak);
   } else if (!isLoopbackHost(host)) {
     throw new AlertmanagerConfigError(
-      `the bridge listens on ${host}, so POST /webhooks/alertmanager would accept alerts from anyone: pass --webhook-token-file and set the same secret in Alertmanager's webhook_configs http_config.authorization.credentials`,
+      `the bridge listens on ${host}, so POST /webhooks/alertmanager would accept alerts from anyone: drop --insecure-unauthenticated-webhooks (the bridge then uses its webhook secret) or pass --webhook-token-file, and set the same secret in Alertmanager's webhook_configs http_config.authorization.credentials_file`,
     );
   } else {
-    logger.warn('no --webhook-token-file: the Alertmanager webhook accepts unauthenticated posts (from this machine only: the bridge listens on loopback)');
+    logger.warn('--insecure-unauthenticated-webhooks: the Alertmanager webhook accepts unauthenticated posts from this machine (the bridge listens on loopback; web pages and foreign Host names are refused)');
   }
   const opts: ConstructorParameters<typeof AlertmanagerSource>[0] = {
     url: args.url,

@@ -80,7 +80,7 @@ export class PagerDutySource implements SourceModule {
     if (!_opts.token.trim()) throw new BridgeConfigError('PagerDuty: the API token is empty');
     this._secrets = (_opts.webhookSecrets ?? []).map((s) => s.trim()).filter((s) => s.length > 0);
     this.routes = this._secrets.length
-      ? [{ method: 'POST', path: '/webhooks/pagerduty', auth: 'none', maxBodyBytes: WEBHOOK_MAX_BYTES, handle: (req) => this._onWebhook(req) }]
+      ? [{ method: 'POST', path: '/webhooks/pagerduty', auth: 'self', maxBodyBytes: WEBHOOK_MAX_BYTES, handle: (req) => this._onWebhook(req) }]
       : [];
   }
 
