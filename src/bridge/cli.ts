@@ -47,6 +47,7 @@ export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, lo
     token,
     demoMode: args.source === 'demo',
     replayBufferSize: args.replayBuffer,
+    maxOpenAlerts: args.maxOpenAlerts,
     maxClientBufferBytes: args.maxClientBufferBytes,
     // Above any seq a previous run on this machine can have reached (see WorldOptions.initialSeq).
     initialSeq: Date.now(),

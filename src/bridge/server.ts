@@ -31,6 +31,8 @@ export interface BridgeServerOptions {
   demoMode?: boolean;
   /** Events kept for resume. Default 10,000. */
   replayBufferSize?: number;
+  /** Open alerts sent to clients; the lowest-ranked beyond it are set aside and counted (see World). Default 20,000. */
+  maxOpenAlerts?: number;
   /** A client whose unsent data exceeds this is closed with 4008. Default 8 MiB. */
   maxClientBufferBytes?: number;
   /** Largest inbound frame. Default 1 MiB. */
@@ -75,6 +77,8 @@ export interface BridgeStats {
   seq: number;
   clients: number;
   alerts: number;
+  /** Open alerts held but not sent to clients (over the open-alert limit). */
+  omittedAlerts: number;
 }
 
 /**
@@ -83,7 +87,7 @@ export interface BridgeStats {
  */
 export class BridgeServer {
   readonly world: World;
-  private readonly _opts: Required<Omit<BridgeServerOptions, 'token' | 'initialSeq'>> & Pick<BridgeServerOptions, 'token'>;
+  private readonly _opts: Required<Omit<BridgeServerOptions, 'token' | 'initialSeq' | 'maxOpenAlerts'>> & Pick<BridgeServerOptions, 'token' | 'maxOpenAlerts'>;
   private readonly _log: Logger;
   private readonly _http: http.Server;
   private readonly _wss: WebSocketServer;
@@ -114,7 +118,13 @@ export class BridgeServer {
       ...opts,
     };
     this._log = tagged(this._opts.logger, 'server');
-    this.world = new World({ replayBufferSize: this._opts.replayBufferSize, initialSeq: opts.initialSeq });
+    this.world = new World({
+      replayBufferSize: this._opts.replayBufferSize,
+      initialSeq: opts.initialSeq,
+      ...(opts.maxOpenAlerts !== undefined ? { maxOpenAlerts: opts.maxOpenAlerts } : {}),
+      logger: tagged(this._opts.logger, 'world'),
+      now: () => this._opts.clock.now(),
+    });
     this._router = new Router(tagged(this._opts.logger, 'http'), (req) => this._authorized(req.headers));
     this._router.add({ method: 'GET', path: '/healthz', auth: 'none', handle: () => Promise.resolve({ status: 200, body: this.stats() }) });
     this._http = http.createServer((req, res) => this._router.handle(req, res));
@@ -134,7 +144,7 @@ export class BridgeServer {
   }
 
   stats(): BridgeStats {
-    return { ok: true, seq: this.world.seq, clients: this._clients.size, alerts: this.world.alertCount };
+    return { ok: true, seq: this.world.seq, clients: this._clients.size, alerts: this.world.alertCount, omittedAlerts: this.world.omitted };
   }
 
   get maxBufferedSeen(): number {
@@ -202,6 +212,7 @@ export class BridgeServer {
       this._log.error(`source ${this._opts.source.name} failed to stop: ${errorText(e)}`);
     }
     this._wss.close();
+    this.world.dispose();
     await new Promise<void>((resolve) => {
       if (!this._http.listening) return resolve();
       this._http.close(() => resolve());
