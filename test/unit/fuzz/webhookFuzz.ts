@@ -97,7 +97,7 @@ export function describeWebhookFuzz(runs: number): void {
 
       before(async () => {
         logger = new MemoryLogger();
-        server = new BridgeServer({ source: t.source(), port: 0, token: BRIDGE_TOKEN, clock: new ManualClock(Date.parse('2026-11-23T10:00:00Z')), logger });
+        server = new BridgeServer({ source: t.source(), port: 0, token: BRIDGE_TOKEN, clock: new ManualClock(Date.parse('2026-11-23T10:09:00Z')), logger });
         await server.start();
         port = server.address().port;
       });
