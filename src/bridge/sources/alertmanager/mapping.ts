@@ -2,9 +2,9 @@
  * Pure translation between Alertmanager's alerts/silences and the protocol's `Alert` (no I/O, no clock):
  * the module and the unit tests share it.
  */
-import { capAlert } from '../../../core/protocol/limits';
+import { capAlert, LABELS_OMITTED_KEY } from '../../../core/protocol/limits';
 import type { Alert, Person, Severity } from '../../../core/protocol/types';
-import type { ApiSilence, LabelSet, Matcher } from './schemas';
+import { droppedLabelCount, type ApiSilence, type LabelSet, type Matcher } from './schemas';
 
 export interface MappingOptions {
   /** Label whose value gives the severity. Default "severity". */
@@ -144,9 +144,12 @@ export function toProtocolAlert(am: AmAlertData, state: AmAlertState, opts: Mapp
 function protocolLabels(labels: LabelSet): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of Object.keys(labels).sort()) {
-    if (FORBIDDEN_KEYS.has(k)) continue;
+    if (FORBIDDEN_KEYS.has(k) || k === LABELS_OMITTED_KEY) continue;
     out[k] = labels[k] as string;
   }
+  // Labels already left out when the body was read count too (capAlert adds its own to this).
+  const dropped = droppedLabelCount(labels);
+  if (dropped > 0) out[LABELS_OMITTED_KEY] = String(dropped);
   return out;
 }
 

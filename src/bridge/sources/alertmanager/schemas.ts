@@ -20,9 +20,13 @@ export const MAX_LABELS = 1000;
  * Label sets that lost something to the caps above. Such an alert is still shown (with what was kept), but an
  * acknowledge cannot build a silence that matches exactly it, so the module refuses to acknowledge it.
  */
-const truncatedSets = new WeakSet<object>();
+const truncatedSets = new WeakMap<object, number>();
 export function isTruncatedLabelSet(labels: LabelSet): boolean {
   return truncatedSets.has(labels);
+}
+/** How many entries of this set were left out here (0 when none, or only values were cut). */
+export function droppedLabelCount(labels: LabelSet): number {
+  return truncatedSets.get(labels) ?? 0;
 }
 
 const stringMap = v.pipe(
@@ -42,11 +46,13 @@ const stringMap = v.pipe(
     // JSON.parse makes "__proto__" an own property; copying onto a null prototype keeps it one.
     const out = Object.create(null) as Record<string, string>;
     let kept = 0;
+    let dropped = 0;
     let truncated = false;
     for (const k of Object.keys(rec)) {
       const val = rec[k] as string;
       if (kept >= MAX_LABELS || k.length > MAX_LABEL_CHARS) {
         truncated = true;
+        dropped++;
         continue;
       }
       kept++;
@@ -55,7 +61,7 @@ const stringMap = v.pipe(
         out[k] = `${val.slice(0, MAX_LABEL_CHARS - 1)}…`;
       } else out[k] = val;
     }
-    if (truncated) truncatedSets.add(out);
+    if (truncated) truncatedSets.set(out, dropped);
     return out;
   }),
 );
