@@ -58,7 +58,7 @@ export function capLabels(labels: Readonly<Record<string, string>>): Record<stri
   const priorOk = Number.isSafeInteger(prior) && prior >= 0;
   // Fast path (a handful of short labels): nothing to change, nothing allocated.
   if (keys.length <= L.maxLabels + (Object.hasOwn(labels, LABELS_OMITTED_KEY) ? 1 : 0) && priorOk && keys.every((k) => !FORBIDDEN_LABEL_KEYS.has(k) && k.length <= L.maxLabelNameChars && (labels[k]?.length ?? 0) <= L.maxLabelValueChars)) {
-    return labels as Record<string, string>;
+    return labels;
   }
   const out: Record<string, string> = {};
   let kept = 0;
