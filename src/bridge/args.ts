@@ -14,6 +14,8 @@ export interface BridgeArgs {
   demoIntervalMs: number;
   tokenFile?: string;
   replayBuffer: number;
+  /** Open alerts sent to editors; beyond it the lowest-ranked are set aside and counted (default 20,000). */
+  maxOpenAlerts: number;
   logLevel: LogLevel;
   maxClientBufferBytes: number;
   /** --public-host names (lower case, no port): the Host names unauthenticated requests may use besides IPs and localhost. */
@@ -66,6 +68,8 @@ Options:
                               connections one address may hold open before they are clients
                               (the oldest idle one is closed to make room; default 32)
   --replay-buffer N           events kept for clients that resume (default 10000)
+  --max-open-alerts N         open alerts sent to editors (default 20000); beyond it the lowest
+                              severity, then oldest, are held back and editors show how many
   --max-client-buffer-mib N   close a client that falls this far behind with 4008 (default 8)
   --log-level LEVEL           ${LOG_LEVELS.join('|')} (default info; logs go to stderr)
   -h, --help                  show this help
@@ -110,6 +114,7 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
         port: { type: 'string' },
         'token-file': { type: 'string' },
         'replay-buffer': { type: 'string' },
+        'max-open-alerts': { type: 'string' },
         'max-client-buffer-mib': { type: 'string' },
         'log-level': { type: 'string' },
         'demo-workspace': { type: 'string' },
@@ -154,6 +159,8 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
   if (typeof port === 'string') return { kind: 'error', message: port };
   const replayBuffer = int('replay-buffer', values['replay-buffer'] ?? '10000', 1, 1_000_000);
   if (typeof replayBuffer === 'string') return { kind: 'error', message: replayBuffer };
+  const maxOpenAlerts = int('max-open-alerts', values['max-open-alerts'] ?? '20000', 1, 1_000_000);
+  if (typeof maxOpenAlerts === 'string') return { kind: 'error', message: maxOpenAlerts };
   const mib = int('max-client-buffer-mib', values['max-client-buffer-mib'] ?? '8', 1, 1024);
   if (typeof mib === 'string') return { kind: 'error', message: mib };
   const interval = int('demo-interval-ms', values['demo-interval-ms'] ?? '20000', 10, 86_400_000);
@@ -190,6 +197,7 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
     port,
     demoIntervalMs: interval,
     replayBuffer,
+    maxOpenAlerts,
     logLevel: logLevel as LogLevel,
     maxClientBufferBytes: mib * 1024 * 1024,
     publicHosts,

@@ -49,6 +49,7 @@ export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, lo
     token,
     demoMode: args.source === 'demo',
     replayBufferSize: args.replayBuffer,
+    maxOpenAlerts: args.maxOpenAlerts,
     maxClientBufferBytes: args.maxClientBufferBytes,
     publicHosts: args.publicHosts,
     maxConnectionsPerAddress: args.maxConnectionsPerAddress,

@@ -32,6 +32,8 @@ export interface BridgeServerOptions {
   demoMode?: boolean;
   /** Events kept for resume. Default 10,000. */
   replayBufferSize?: number;
+  /** Open alerts sent to clients; the lowest-ranked beyond it are set aside and counted (see World). Default 20,000. */
+  maxOpenAlerts?: number;
   /** A client whose unsent data exceeds this is closed with 4008. Default 8 MiB. */
   maxClientBufferBytes?: number;
   /** Largest inbound frame. Default 1 MiB. */
@@ -89,6 +91,8 @@ export interface BridgeStats {
   seq: number;
   clients: number;
   alerts: number;
+  /** Open alerts held but not sent to clients (over the open-alert limit). */
+  omittedAlerts: number;
 }
 
 /**
@@ -97,7 +101,7 @@ export interface BridgeStats {
  */
 export class BridgeServer {
   readonly world: World;
-  private readonly _opts: Required<Omit<BridgeServerOptions, 'token' | 'initialSeq'>> & Pick<BridgeServerOptions, 'token'>;
+  private readonly _opts: Required<Omit<BridgeServerOptions, 'token' | 'initialSeq' | 'maxOpenAlerts'>> & Pick<BridgeServerOptions, 'token' | 'maxOpenAlerts'>;
   private readonly _log: Logger;
   private readonly _http: http.Server;
   private readonly _wss: WebSocketServer;
@@ -135,7 +139,13 @@ export class BridgeServer {
       ...opts,
     };
     this._log = tagged(this._opts.logger, 'server');
-    this.world = new World({ replayBufferSize: this._opts.replayBufferSize, initialSeq: opts.initialSeq });
+    this.world = new World({
+      replayBufferSize: this._opts.replayBufferSize,
+      initialSeq: opts.initialSeq,
+      ...(opts.maxOpenAlerts !== undefined ? { maxOpenAlerts: opts.maxOpenAlerts } : {}),
+      logger: tagged(this._opts.logger, 'world'),
+      now: () => this._opts.clock.now(),
+    });
     this._limiter = new AuthFailureLimiter(this._opts.clock, tagged(this._opts.logger, 'auth'), this._opts.authBackoff);
     this._router = new Router(tagged(this._opts.logger, 'http'), {
       tokenConfigured: this._opts.token !== undefined,
@@ -171,7 +181,7 @@ export class BridgeServer {
   }
 
   stats(): BridgeStats {
-    return { ok: true, seq: this.world.seq, clients: this._clients.size, alerts: this.world.alertCount };
+    return { ok: true, seq: this.world.seq, clients: this._clients.size, alerts: this.world.alertCount, omittedAlerts: this.world.omitted };
   }
 
   get maxBufferedSeen(): number {
@@ -245,6 +255,7 @@ export class BridgeServer {
       this._log.error(`source ${this._opts.source.name} failed to stop: ${errorText(e)}`);
     }
     this._wss.close();
+    this.world.dispose();
     await new Promise<void>((resolve) => {
       if (!this._http.listening) return resolve();
       this._http.close(() => resolve());

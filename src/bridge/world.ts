@@ -1,6 +1,8 @@
 import { encodeMessage } from '../core/protocol/decode';
-import type { Alert, Deploy, OnCallState, Person, SnapshotMessage, StateEvent } from '../core/protocol/types';
+import { capAlert } from '../core/protocol/limits';
+import type { Alert, Deploy, OnCallState, Person, Severity, SnapshotMessage, StateEvent } from '../core/protocol/types';
 import { Emitter, type Event } from '../core/util/event';
+import { nullLogger, type Logger } from '../core/util/logger';
 
 /** One state event as broadcast: the seq and its serialised frame (serialised once, sent to every client). */
 export interface BufferedEvent {
@@ -41,13 +43,121 @@ export class RingBuffer<T> {
   }
 }
 
+/** A binary heap of string keys that can also remove or re-rank any key in O(log n). `before(a, b)`: a comes out first. */
+export class IndexedHeap {
+  private readonly _keys: string[] = [];
+  private readonly _pos = new Map<string, number>();
+
+  constructor(private readonly _before: (a: string, b: string) => boolean) {}
+
+  get size(): number {
+    return this._keys.length;
+  }
+
+  has(k: string): boolean {
+    return this._pos.has(k);
+  }
+
+  peek(): string | undefined {
+    return this._keys[0];
+  }
+
+  push(k: string): void {
+    if (this._pos.has(k)) this.delete(k);
+    this._keys.push(k);
+    this._pos.set(k, this._keys.length - 1);
+    this._up(this._keys.length - 1);
+  }
+
+  pop(): string | undefined {
+    const top = this._keys[0];
+    if (top !== undefined) this.delete(top);
+    return top;
+  }
+
+  delete(k: string): boolean {
+    const i = this._pos.get(k);
+    if (i === undefined) return false;
+    const last = this._keys.pop()!;
+    this._pos.delete(k);
+    if (i < this._keys.length) {
+      this._keys[i] = last;
+      this._pos.set(last, i);
+      this._down(i);
+      this._up(i);
+    }
+    return true;
+  }
+
+  private _up(i: number): void {
+    const keys = this._keys;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this._before(keys[i]!, keys[p]!)) break;
+      this._swap(i, p);
+      i = p;
+    }
+  }
+
+  private _down(i: number): void {
+    const keys = this._keys;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < keys.length && this._before(keys[l]!, keys[m]!)) m = l;
+      if (r < keys.length && this._before(keys[r]!, keys[m]!)) m = r;
+      if (m === i) return;
+      this._swap(i, m);
+      i = m;
+    }
+  }
+
+  private _swap(i: number, j: number): void {
+    const a = this._keys[i]!;
+    const b = this._keys[j]!;
+    this._keys[i] = b;
+    this._keys[j] = a;
+    this._pos.set(b, i);
+    this._pos.set(a, j);
+  }
+}
+
+const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, warning: 2, info: 3 };
+
+/** Open alerts over the limit are kept by this order: severity, then the newest start, then id (a total order). */
+export function outranks(a: Alert, b: Alert): boolean {
+  const s = SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity];
+  if (s !== 0) return s < 0;
+  const t = Date.parse(a.startedAt) - Date.parse(b.startedAt);
+  if (t !== 0) return t > 0;
+  return a.id < b.id;
+}
+
+export const DEFAULT_MAX_OPEN_ALERTS = 20_000;
+/** Encoded size of every alert a snapshot carries (open and resolved history): keeps it well under the 256 MiB frame limit. */
+export const DEFAULT_MAX_SNAPSHOT_ALERT_CHARS = 64 * 1024 * 1024;
+
 export interface WorldOptions {
   /** Events kept for `resume`. */
   replayBufferSize: number;
   /** Most recent deploys kept for snapshots. */
   maxDeploys?: number;
-  /** Resolved alerts kept for snapshots (open ones are never dropped). */
+  /** Resolved alerts kept for snapshots. */
   maxResolvedAlerts?: number;
+  /**
+   * Open alerts sent to clients. Beyond it the lowest-ranked ones (`outranks`: severity, then newest start) are
+   * set aside: kept here, counted in `omitted`, not sent; they come back when room frees. Default 20,000.
+   */
+  maxOpenAlerts?: number;
+  /** Set-aside alerts kept beyond `maxOpenAlerts`; the lowest-ranked beyond that are forgotten (logged). Default 4 × maxOpenAlerts. */
+  maxSetAsideAlerts?: number;
+  /** Encoded characters of all alerts sent (open and resolved). Default 64 Mi. */
+  maxSnapshotAlertChars?: number;
+  /** For the one-line summaries of what the limit set aside (at most one line per 10 s). */
+  logger?: Logger;
+  /** For the log summaries' pacing. Default Date.now. */
+  now?: () => number;
   /**
    * The seq the world starts at. A restarted bridge must not reuse a previous run's numbers, or a client
    * resuming from the old run would be "replayed" events of a different world; the CLI passes the start
@@ -60,22 +170,49 @@ export type ResumePlan = { kind: 'snapshot' } | { kind: 'replay'; events: Buffer
 
 /**
  * The bridge's world state: alerts, on-call, recent deploys, the global seq and the replay buffer.
- * Every change goes through here, gets the next seq and fires `onEvent` once.
+ * Every change goes through here, gets the next seq and fires `onEvent`.
+ *
+ * Open-alert limit: at most `maxOpenAlerts` open alerts (and `maxSnapshotAlertChars` of them, encoded) are
+ * sent to clients. The rest are *set aside*: held here (sources see them through `getAlert`/`alerts`), counted
+ * in every snapshot's and state event's `omitted`, announced with one `alert` event carrying `hidden: true`,
+ * and brought back (an ordinary `alert` event) as soon as room frees. Which ones are sent is decided by
+ * `outranks` — severity, then the newest start — so the newest critical alert is never the one set aside
+ * while a lower-severity or older one is shown. Invariant: every set-aside alert ranks below every open alert
+ * that is sent.
  */
 export class World {
+  /** Alerts clients are sent (open ones within the limit, plus resolved history), least recently changed first. */
   private readonly _alerts = new Map<string, Alert>();
+  /** Encoded size of each alert in `_alerts` and of the set-aside ones. */
+  private readonly _size = new Map<string, number>();
+  private _sentChars = 0;
   /**
    * Ids of the resolved alerts, least recently changed first (the same order as in `_alerts`). Pruning used to
    * count them by walking every alert on every resolve, which made a resolve storm quadratic (30k events
    * over 45k alerts took 10 s in bench/); this keeps each prune O(1) amortised.
    */
   private readonly _resolvedIds = new Set<string>();
+  /** Open alerts that are sent, the lowest-ranked on top. */
+  private readonly _openWorst = new IndexedHeap((a, b) => outranks(this._get(b), this._get(a)));
+  /** Set-aside open alerts: the best on top (next to come back) and the worst on top (first forgotten). */
+  private readonly _asideBest = new IndexedHeap((a, b) => outranks(this._get(a), this._get(b)));
+  private readonly _asideWorst = new IndexedHeap((a, b) => outranks(this._get(b), this._get(a)));
+  private readonly _aside = new Map<string, Alert>();
   private _oncall: OnCallState | null = null;
   private _deploys: Deploy[] = [];
   private _seq: number;
   private readonly _buffer: RingBuffer<BufferedEvent>;
   private readonly _maxDeploys: number;
   private readonly _maxResolved: number;
+  private readonly _maxOpen: number;
+  private readonly _maxAside: number;
+  private readonly _maxChars: number;
+  private readonly _log: Logger;
+  private readonly _now: () => number;
+  /** What the limit did since the last summary line: one line per 10 s at most, not one per alert. */
+  private _pending = { setAside: 0, returned: 0, forgotten: 0 };
+  private _lastSummaryAt = -Infinity;
+  private _summaryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly _onEvent = new Emitter<BufferedEvent>();
   readonly onEvent: Event<BufferedEvent> = this._onEvent.event;
 
@@ -84,48 +221,95 @@ export class World {
     this._seq = opts.initialSeq ?? 0;
     this._maxDeploys = opts.maxDeploys ?? 200;
     this._maxResolved = opts.maxResolvedAlerts ?? 500;
+    this._maxOpen = Math.max(1, opts.maxOpenAlerts ?? DEFAULT_MAX_OPEN_ALERTS);
+    this._maxAside = Math.max(0, opts.maxSetAsideAlerts ?? 4 * this._maxOpen);
+    this._maxChars = Math.max(1, opts.maxSnapshotAlertChars ?? DEFAULT_MAX_SNAPSHOT_ALERT_CHARS);
+    this._log = opts.logger ?? nullLogger;
+    this._now = opts.now ?? Date.now;
   }
 
   get seq(): number {
     return this._seq;
   }
 
+  /** Every alert held: sent, resolved history and set aside. */
   get alertCount(): number {
-    return this._alerts.size;
+    return this._alerts.size + this._aside.size;
   }
 
+  /** Open alerts held but not sent (over the open-alert limit). */
+  get omitted(): number {
+    return this._aside.size;
+  }
+
+  get maxOpenAlerts(): number {
+    return this._maxOpen;
+  }
+
+  /** Also finds set-aside alerts: for sources they are as real as any other. */
   getAlert(id: string): Alert | undefined {
-    const a = this._alerts.get(id);
+    const a = this._alerts.get(id) ?? this._aside.get(id);
     return a && structuredClone(a);
   }
 
+  /** Every alert held, set-aside ones included (sources reconcile against all of them). */
   alerts(): Alert[] {
-    return [...this._alerts.values()].map((a) => structuredClone(a));
+    const out = [...this._alerts.values()].map((a) => structuredClone(a));
+    for (const a of this._aside.values()) out.push(structuredClone(a));
+    return out;
   }
 
   upsertAlert(alert: Alert): void {
-    // Copied so a module mutating its object later cannot change what was broadcast.
-    const a = structuredClone(alert);
-    this._alerts.delete(a.id); // re-insert: Map order = last change, which pruning relies on
-    this._alerts.set(a.id, a);
-    this._resolvedIds.delete(a.id);
-    if (a.status === 'resolved') this._resolvedIds.add(a.id);
-    this._emit({ type: 'alert', seq: 0, alert: a });
-    if (a.status === 'resolved') this._pruneResolved();
+    // Copied so a module mutating its object later cannot change what was broadcast; capped so that no
+    // source (whatever its mapping does) can make one alert cost unbounded memory in every client.
+    const a = capAlert(structuredClone(alert));
+    const size = JSON.stringify(a).length;
+    const wasAside = this._aside.has(a.id);
+    this._forget(a.id);
+    if (a.status === 'resolved') {
+      this._addSent(a, size);
+      this._emit({ type: 'alert', seq: 0, alert: a });
+      this._pruneResolved();
+      this._settle();
+      return;
+    }
+    const best = this._asideBest.peek();
+    if (best !== undefined && outranks(this._get(best), a)) {
+      // Ranks below an alert already set aside: set aside too (news for clients only when it was not already).
+      this._setAside(a, size, !wasAside);
+      return;
+    }
+    this._addSent(a, size);
+    // Over the limit: the lowest-ranked sent alerts make room (possibly this one) before anything is sent.
+    const demoted = this._shrink();
+    for (const id of demoted) if (!(id === a.id && wasAside)) this._emitAside(id);
+    if (this._alerts.has(a.id)) {
+      if (wasAside) this._pending.returned++;
+      this._emit({ type: 'alert', seq: 0, alert: a });
+    }
+    this._summary();
   }
 
   resolveAlert(id: string, resolvedAt: string, resolvedBy?: Person): boolean {
+    const aside = this._aside.get(id);
+    if (aside) {
+      // Clients never had it; the event still carries the new `omitted` count.
+      this._forget(id);
+      this._emit({ type: 'alertResolved', seq: 0, alertResolved: resolvedBy ? { id, resolvedAt, resolvedBy } : { id, resolvedAt } });
+      this._refill();
+      return true;
+    }
     const a = this._alerts.get(id);
     if (!a || a.status === 'resolved') return false;
+    this._forget(id);
     a.status = 'resolved';
     a.resolvedAt = resolvedAt;
     a.updatedAt = resolvedAt;
     delete a.escalation?.nextEscalationAt;
-    this._alerts.delete(id);
-    this._alerts.set(id, a);
-    this._resolvedIds.add(id);
+    this._addSent(a, JSON.stringify(a).length);
     this._emit({ type: 'alertResolved', seq: 0, alertResolved: resolvedBy ? { id, resolvedAt, resolvedBy } : { id, resolvedAt } });
     this._pruneResolved();
+    this._settle();
     return true;
   }
 
@@ -142,13 +326,15 @@ export class World {
   }
 
   snapshot(): SnapshotMessage {
-    return {
+    const snap: SnapshotMessage = {
       type: 'snapshot',
       seq: this._seq,
       alerts: [...this._alerts.values()],
       oncall: this._oncall,
       deploys: this._deploys,
     };
+    if (this._aside.size > 0) snap.omitted = this._aside.size;
+    return snap;
   }
 
   /**
@@ -170,19 +356,163 @@ export class World {
     return this._buffer.size;
   }
 
+  /** Stops the pending summary timer (the bridge calls it on close). */
+  dispose(): void {
+    if (this._summaryTimer !== undefined) clearTimeout(this._summaryTimer);
+    this._summaryTimer = undefined;
+    this._flushSummary();
+  }
+
+  // ---- internals
+
+  private _get(id: string): Alert {
+    return (this._alerts.get(id) ?? this._aside.get(id))!;
+  }
+
   private _emit(msg: StateEvent): void {
     msg.seq = ++this._seq;
+    // Every state event carries the count as of its seq, so a replay leaves a client with the right one.
+    if (this._aside.size > 0) msg.omitted = this._aside.size;
     const ev: BufferedEvent = { seq: msg.seq, frame: encodeMessage(msg) };
     this._buffer.push(ev);
     this._onEvent.fire(ev);
+  }
+
+  private _emitAside(id: string): void {
+    const a = this._aside.get(id);
+    if (a) this._emit({ type: 'alert', seq: 0, alert: a, hidden: true });
+  }
+
+  /** Removes an alert from wherever it is held (sent, resolved history, set aside). */
+  private _forget(id: string): void {
+    const size = this._size.get(id) ?? 0;
+    if (this._alerts.has(id)) {
+      this._openWorst.delete(id);
+      this._alerts.delete(id);
+      this._resolvedIds.delete(id);
+      this._sentChars -= size;
+    } else if (this._aside.has(id)) {
+      this._asideBest.delete(id);
+      this._asideWorst.delete(id);
+      this._aside.delete(id);
+    }
+    this._size.delete(id);
+  }
+
+  private _addSent(a: Alert, size: number): void {
+    // Re-inserted last: Map order = last change, which pruning relies on.
+    this._alerts.set(a.id, a);
+    this._size.set(a.id, size);
+    this._sentChars += size;
+    if (a.status === 'resolved') this._resolvedIds.add(a.id);
+    else this._openWorst.push(a.id);
+  }
+
+  private _setAside(a: Alert, size: number, announce: boolean): void {
+    if (this._aside.size >= this._maxAside) {
+      // Full: the lowest-ranked set-aside alert is forgotten (its source offers it again while it is open).
+      const worst = this._asideWorst.peek();
+      if (worst === undefined || outranks(this._get(worst), a)) {
+        this._pending.forgotten++;
+        this._summary();
+        return;
+      }
+      this._forget(worst);
+      this._pending.forgotten++;
+    }
+    this._aside.set(a.id, a);
+    this._size.set(a.id, size);
+    this._asideBest.push(a.id);
+    this._asideWorst.push(a.id);
+    if (announce) {
+      this._pending.setAside++;
+      this._emitAside(a.id);
+    }
+    this._summary();
+  }
+
+  /** After a change that may have freed room or used it up: back within the limits, then refilled. */
+  private _settle(): void {
+    for (const id of this._shrink()) this._emitAside(id);
+    this._refill();
+  }
+
+  /** Sets aside the lowest-ranked sent open alerts while over a limit (resolved history goes first when only size is over); returns their ids. */
+  private _shrink(): string[] {
+    const demoted: string[] = [];
+    while (this._openWorst.size > this._maxOpen || (this._sentChars > this._maxChars && this._alerts.size > 1)) {
+      if (this._openWorst.size <= this._maxOpen && this._resolvedIds.size > 0) {
+        const oldest = this._resolvedIds.values().next().value as string;
+        this._forget(oldest);
+        continue;
+      }
+      const worst = this._openWorst.peek();
+      if (worst === undefined) break;
+      const a = this._alerts.get(worst)!;
+      const size = this._size.get(worst) ?? 0;
+      this._forget(worst);
+      this._setAside(a, size, false);
+      if (this._aside.has(worst)) {
+        this._pending.setAside++;
+        demoted.push(worst);
+      }
+    }
+    return demoted;
+  }
+
+  /** Brings set-aside alerts back, best first, while they fit. */
+  private _refill(): void {
+    for (;;) {
+      const best = this._asideBest.peek();
+      if (best === undefined || this._openWorst.size >= this._maxOpen) break;
+      const size = this._size.get(best) ?? 0;
+      if (this._sentChars + size > this._maxChars && this._alerts.size > 0) break;
+      const a = this._aside.get(best)!;
+      this._forget(best);
+      this._addSent(a, size);
+      this._pending.returned++;
+      this._emit({ type: 'alert', seq: 0, alert: a });
+    }
+    this._summary();
   }
 
   /** Drops the least recently changed resolved alerts beyond the limit (clients keep their own history). */
   private _pruneResolved(): void {
     for (const id of this._resolvedIds) {
       if (this._resolvedIds.size <= this._maxResolved) break;
-      this._resolvedIds.delete(id);
-      this._alerts.delete(id);
+      this._forget(id);
     }
+  }
+
+  /** One summary line per 10 s while the limit is at work (a flood of 100k alerts must not write 100k lines). */
+  private _summary(): void {
+    const p = this._pending;
+    if (p.setAside === 0 && p.returned === 0 && p.forgotten === 0) return;
+    const now = this._now();
+    if (now - this._lastSummaryAt >= 10_000) {
+      this._flushSummary();
+      return;
+    }
+    if (this._summaryTimer === undefined) {
+      this._summaryTimer = setTimeout(() => {
+        this._summaryTimer = undefined;
+        this._flushSummary();
+      }, 10_000 - (now - this._lastSummaryAt));
+      this._summaryTimer.unref?.();
+    }
+  }
+
+  private _flushSummary(): void {
+    const p = this._pending;
+    if (p.setAside === 0 && p.returned === 0 && p.forgotten === 0) return;
+    this._lastSummaryAt = this._now();
+    const parts: string[] = [];
+    if (p.setAside) parts.push(`${p.setAside} set aside`);
+    if (p.returned) parts.push(`${p.returned} brought back`);
+    if (p.forgotten) parts.push(`${p.forgotten} forgotten (more than ${this._maxAside} set aside; their source sends them again while they are open)`);
+    this._log.warn(
+      `open-alert limit (${this._maxOpen} sent to editors, lowest severity and oldest first set aside): ${parts.join(', ')}; now ${this._openWorst.size} sent, ${this._aside.size} not shown`,
+    );
+    this._pending = { setAside: 0, returned: 0, forgotten: 0 };
   }
 }

@@ -67,7 +67,8 @@ describe('hostile alert content (real VS Code host)', function () {
       ws.send(JSON.stringify({ type: 'hello', protocol: 1, server: 'hostile/1', source: 'hostile', capabilities: ['ack'] }));
       ws.on('message', (d: Buffer) => {
         const m = JSON.parse(d.toString()) as { type: string };
-        if (m.type === 'resume') ws.send(JSON.stringify({ type: 'snapshot', seq: 1, alerts: ALERTS, oncall: null, deploys: [] }));
+        // `omitted`: this source also says it holds 1,234 more open alerts than it sends (its open-alert limit).
+        if (m.type === 'resume') ws.send(JSON.stringify({ type: 'snapshot', seq: 1, alerts: ALERTS, oncall: null, deploys: [], omitted: 1234 }));
       });
     });
     const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`;
@@ -105,6 +106,16 @@ describe('hostile alert content (real VS Code host)', function () {
     await vscode.commands.executeCommand('oncall.alerts.focus');
     // Liveness, not speed: a frozen host would not answer at all.
     assert.ok(Date.now() - t0 < 20_000);
+  });
+
+  it('a source over its open-alert limit: the Alerts view ends with "1234 more alerts not shown"', async () => {
+    await waitFor('the omitted count', () => api.connections.connection?.omittedAlerts === 1234, 10_000);
+    const roots = await api.alerts.provider.getChildren();
+    const last = roots.at(-1);
+    assert.ok(last?.kind === 'omitted', `last root row is ${JSON.stringify(last)}`);
+    const ti = api.alerts.provider.getTreeItem(last);
+    assert.strictEqual(ti.label, '1234 more alerts not shown');
+    assert.match(String(ti.tooltip), /lowest severity and are the oldest/);
   });
 
   it('tooltips are untrusted markdown without HTML; command links, images and HTML stay literal text', () => {

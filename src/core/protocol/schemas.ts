@@ -31,6 +31,7 @@ import {
   type ServerMessage,
   type SnapshotMessage,
 } from './types';
+import { capAlert, FORBIDDEN_LABEL_KEYS } from './limits';
 
 /** Longest id / requestId / label key we accept: ids are keys in maps and tree-item ids, not prose. */
 export const MAX_ID_LENGTH = 1024;
@@ -94,19 +95,20 @@ const positiveInt = v.pipe(
 /**
  * string → string map. valibot's record already skips `__proto__`, `constructor` and `prototype`;
  * the explicit filter keeps that guarantee should the library change, because assigning
- * `out["__proto__"] = ...` would swap the produced object's prototype.
+ * `out["__proto__"] = ...` would swap the produced object's prototype. Label names longer than
+ * `ALERT_LIMITS.maxLabelNameChars`, and labels beyond `maxLabels`, are left out by `capAlert` (with a
+ * marker label), not a reason to reject the alert.
  */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const labels: Schema<Record<string, string>> = v.pipe(
   // valibot's record accepts arrays (index keys); labels must be a JSON object.
   v.custom<Record<string, unknown>>(
     (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
     (issue) => `expected an object of string values, got ${Array.isArray(issue.input) ? 'an array' : issue.received}`,
   ),
-  v.record(v.pipe(v.string(), v.maxLength(MAX_ID_LENGTH, `label names are at most ${MAX_ID_LENGTH} characters`)), v.string()),
+  v.record(v.string(), v.string()),
   v.transform((rec) => {
     const out: Record<string, string> = {};
-    for (const k of Object.keys(rec)) if (!FORBIDDEN_KEYS.has(k)) out[k] = rec[k]!;
+    for (const k of Object.keys(rec)) if (!FORBIDDEN_LABEL_KEYS.has(k)) out[k] = rec[k]!;
     return out;
   }),
 );
@@ -126,7 +128,7 @@ export const EscalationSchema: Schema<Escalation> = v.object({
   targets: v.array(PersonSchema),
 });
 
-export const AlertSchema: Schema<Alert> = v.object({
+const AlertFieldsSchema: Schema<Alert> = v.object({
   id,
   title: str,
   description: v.optional(str),
@@ -149,6 +151,9 @@ export const AlertSchema: Schema<Alert> = v.object({
   commitSha: v.optional(sha),
   source: str,
 });
+
+/** An alert as the protocol carries it: valid, and within `ALERT_LIMITS` (long fields cut, never rejected for size). */
+export const AlertSchema: Schema<Alert> = v.pipe(AlertFieldsSchema, v.transform(capAlert));
 
 const ShiftSchema = v.object({ person: PersonSchema, start: isoTime, end: isoTime });
 
@@ -213,25 +218,30 @@ export const HelloSchema: Schema<HelloMessage> = v.object({
   actionsUnavailableReason: v.optional(str),
 });
 
+/** Open alerts the source holds but does not send (optional on the snapshot and every state event; absent = 0). */
+const omitted = v.optional(seq);
+
 export const SnapshotSchema: Schema<SnapshotMessage> = v.object({
   type: v.literal('snapshot'),
   seq,
   alerts: v.array(AlertSchema),
   oncall: v.nullable(OnCallStateSchema),
   deploys: v.array(DeploySchema),
+  omitted,
 });
 
-export const AlertEventSchema: Schema<AlertEventMessage> = v.object({ type: v.literal('alert'), seq, alert: AlertSchema });
+export const AlertEventSchema: Schema<AlertEventMessage> = v.object({ type: v.literal('alert'), seq, alert: AlertSchema, hidden: v.optional(v.boolean()), omitted });
 
 export const AlertResolvedSchema: Schema<AlertResolvedMessage> = v.object({
   type: v.literal('alertResolved'),
   seq,
   alertResolved: v.object({ id, resolvedAt: isoTime, resolvedBy: v.optional(PersonSchema) }),
+  omitted,
 });
 
-export const OnCallEventSchema: Schema<OnCallEventMessage> = v.object({ type: v.literal('oncall'), seq, oncall: OnCallStateSchema });
+export const OnCallEventSchema: Schema<OnCallEventMessage> = v.object({ type: v.literal('oncall'), seq, oncall: OnCallStateSchema, omitted });
 
-export const DeployEventSchema: Schema<DeployEventMessage> = v.object({ type: v.literal('deploy'), seq, deploy: DeploySchema });
+export const DeployEventSchema: Schema<DeployEventMessage> = v.object({ type: v.literal('deploy'), seq, deploy: DeploySchema, omitted });
 
 export const ErrorSchema: Schema<ErrorMessage> = v.object({
   type: v.literal('error'),

@@ -143,7 +143,15 @@ export interface HelloMessage {
   actionsUnavailableReason?: string;
 }
 
-export interface SnapshotMessage {
+/**
+ * Carried by the snapshot and every state event: how many open alerts the source holds but does not send
+ * (over its open-alert limit), as of this seq. Absent means 0. See docs/protocol.md, "Open-alert limit".
+ */
+interface OmittedCount {
+  omitted?: number;
+}
+
+export interface SnapshotMessage extends OmittedCount {
   type: 'snapshot';
   seq: number;
   alerts: Alert[];
@@ -151,25 +159,30 @@ export interface SnapshotMessage {
   deploys: Deploy[];
 }
 
-export interface AlertEventMessage {
+export interface AlertEventMessage extends OmittedCount {
   type: 'alert';
   seq: number;
   alert: Alert;
+  /**
+   * True: the source set this open alert aside under its open-alert limit (counted in `omitted`); a client
+   * removes it from its list. It is still open at the source.
+   */
+  hidden?: boolean;
 }
 
-export interface AlertResolvedMessage {
+export interface AlertResolvedMessage extends OmittedCount {
   type: 'alertResolved';
   seq: number;
   alertResolved: { id: string; resolvedAt: string; resolvedBy?: Person };
 }
 
-export interface OnCallEventMessage {
+export interface OnCallEventMessage extends OmittedCount {
   type: 'oncall';
   seq: number;
   oncall: OnCallState;
 }
 
-export interface DeployEventMessage {
+export interface DeployEventMessage extends OmittedCount {
   type: 'deploy';
   seq: number;
   deploy: Deploy;

@@ -86,6 +86,12 @@ export interface AlertSourceConnection extends IDisposable {
   /** The deploy list was replaced (snapshot) or changed. */
   readonly onDidChangeDeploys: Event<readonly Deploy[]>;
   readonly onDidReceiveError: Event<ErrorMessage['error']>;
+  /**
+   * Open alerts the source holds but did not send (its open-alert limit; docs/protocol.md), as of the last
+   * state applied. Absent or 0 for sources without a limit.
+   */
+  readonly omittedAlerts?: number;
+  readonly onDidChangeOmittedAlerts?: Event<number>;
   readonly stats: Readonly<ClientStats>;
   connect(): void;
   disconnect(): void;
@@ -151,6 +157,9 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
   private readonly _onDidChangeDeploys = this._register(new Emitter<readonly Deploy[]>());
   readonly onDidChangeDeploys: Event<readonly Deploy[]> = this._onDidChangeDeploys.event;
   private readonly _onDidReceiveError = this._register(new Emitter<ErrorMessage['error']>());
+  private readonly _onDidChangeOmittedAlerts = this._register(new Emitter<number>());
+  readonly onDidChangeOmittedAlerts: Event<number> = this._onDidChangeOmittedAlerts.event;
+  private _omitted = 0;
   readonly onDidReceiveError: Event<ErrorMessage['error']> = this._onDidReceiveError.event;
 
   constructor(private readonly _options: AlertClientOptions) {
@@ -205,6 +214,19 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
 
   get state(): ConnectionStateInfo {
     return this._rs.state;
+  }
+
+  get omittedAlerts(): number {
+    return this._omitted;
+  }
+
+  /** Every snapshot and applied state event carries the count (absent = 0). */
+  private _setOmitted(n: number | undefined): void {
+    const v = n ?? 0;
+    if (v === this._omitted) return;
+    if (v > 0 && this._omitted === 0) this._log.info(`the alert source holds ${v} more open alert(s) than it sends (its open-alert limit)`);
+    this._omitted = v;
+    this._onDidChangeOmittedAlerts.fire(v);
   }
 
   get oncall(): OnCallState | null {
@@ -419,7 +441,8 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
     this._deployList = undefined;
     this._oncall = s.oncall;
     this._stats.applied++;
-    this._log.info(`snapshot at seq ${s.seq}: ${s.alerts.length} alerts, ${s.deploys.length} deploys`);
+    this._log.info(`snapshot at seq ${s.seq}: ${s.alerts.length} alerts, ${s.deploys.length} deploys${s.omitted ? `, ${s.omitted} more open alerts not sent` : ''}`);
+    this._setOmitted(s.omitted);
     this._onDidChangeOnCall.fire(this._oncall);
     this._onDidChangeDeploys.fire(this.deploys);
   }
@@ -436,8 +459,14 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
     this._lastSeq = e.seq;
     this._resyncSentAt = undefined;
     this._stats.applied++;
+    this._setOmitted(e.omitted);
     switch (e.type) {
       case 'alert': {
+        if (e.hidden) {
+          // Set aside by the source's open-alert limit: still open there, counted in `omitted`, not listed here.
+          this.store.remove([e.alert.id]);
+          return;
+        }
         const outcome = this.store.upsert(e.alert);
         if (outcome === 'stale' || outcome === 'invalidTransition') this._log.debug(`alert ${e.alert.id} at seq ${e.seq} not applied: ${outcome}`);
         return;

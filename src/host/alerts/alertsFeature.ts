@@ -25,6 +25,7 @@ class ConnectionAlertsModel extends Disposable implements AlertsModel {
     this._scope.clear();
     this._conn = conn;
     if (conn) this._scope.add(conn.store.onDidChange(() => this._onDidChange.fire(undefined)));
+    if (conn?.onDidChangeOmittedAlerts) this._scope.add(conn.onDidChangeOmittedAlerts(() => this._onDidChange.fire(undefined)));
     this._onDidChange.fire(undefined);
   }
 
@@ -39,6 +40,9 @@ class ConnectionAlertsModel extends Disposable implements AlertsModel {
   }
   get size(): number {
     return this._conn?.store.size ?? 0;
+  }
+  get omitted(): number {
+    return this._conn?.omittedAlerts ?? 0;
   }
 }
 

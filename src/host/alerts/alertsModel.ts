@@ -16,4 +16,6 @@ export interface AlertsModel {
   groups(groupBy: GroupBy): readonly AlertGroup[];
   readonly triggeredCount: number;
   readonly size: number;
+  /** Open alerts the source holds but did not send (its open-alert limit): shown as one "N more alerts not shown" row. */
+  readonly omitted: number;
 }

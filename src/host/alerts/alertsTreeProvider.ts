@@ -13,6 +13,8 @@ export type AlertsElement =
   | { kind: 'group'; key: string }
   | { kind: 'alert'; id: string; groupKey: string }
   | { kind: 'more'; groupKey: string; hidden: number }
+  /** The source holds more open alerts than it sends (its open-alert limit): says how many, last at the root. */
+  | { kind: 'omitted'; count: number }
   | { kind: 'child'; alertId: string; child: AlertChild; parent: AlertsElement };
 
 const SEVERITY_ICON: Record<Severity, [string, string]> = {
@@ -99,7 +101,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     for (const [key, el] of this._elements) if (el.kind === 'alert' && !this._model.get(el.id)) this._elements.delete(key);
   }
 
-  private _element(e: Exclude<AlertsElement, { kind: 'child' }>): AlertsElement {
+  private _element(e: Exclude<AlertsElement, { kind: 'child' } | { kind: 'omitted' }>): AlertsElement {
     const id = e.kind === 'group' ? `g:${e.key}` : e.kind === 'alert' ? `a:${e.id}` : `m:${e.groupKey}`;
     const existing = this._elements.get(id);
     if (existing && existing.kind === e.kind && (e.kind !== 'more' || (existing as typeof e).hidden === e.hidden)) {
@@ -112,7 +114,12 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
 
   //#region TreeDataProvider
   getChildren(element?: AlertsElement): AlertsElement[] | Promise<AlertsElement[]> {
-    if (!element) return this._groups.filter((g) => g.alerts.length > 0).map((g) => this._element({ kind: 'group', key: g.key }));
+    if (!element) {
+      const roots = this._groups.filter((g) => g.alerts.length > 0).map((g) => this._element({ kind: 'group', key: g.key }));
+      const omitted = this._model.omitted;
+      if (omitted > 0) roots.push({ kind: 'omitted', count: omitted });
+      return roots;
+    }
     if (element.kind === 'alert') return this._alertChildren(element);
     if (element.kind === 'child') return (element.child.children ?? []).map((child) => ({ kind: 'child', alertId: element.alertId, child, parent: element }));
     if (element.kind !== 'group') return [];
@@ -132,7 +139,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 
   getParent(element: AlertsElement): AlertsElement | undefined {
-    if (element.kind === 'group') return undefined;
+    if (element.kind === 'group' || element.kind === 'omitted') return undefined;
     if (element.kind === 'child') return element.parent;
     return this._element({ kind: 'group', key: element.groupKey });
   }
@@ -147,6 +154,17 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
         item.iconPath = new vscode.ThemeIcon('ellipsis');
         item.contextValue = 'more';
         item.command = { command: Commands.showMore, title: vscode.l10n.t('Show More'), arguments: [element.groupKey] };
+        return item;
+      }
+      case 'omitted': {
+        const item = new vscode.TreeItem(vscode.l10n.t('{0} more alerts not shown', element.count), vscode.TreeItemCollapsibleState.None);
+        item.id = 'omitted';
+        item.iconPath = new vscode.ThemeIcon('warning');
+        item.contextValue = 'omitted';
+        item.tooltip = vscode.l10n.t(
+          'The alert source holds {0} more open alerts than it sends to editors (its open-alert limit, e.g. the bridge\'s --max-open-alerts). The ones not shown have the lowest severity and are the oldest; they appear here as soon as there is room. See them in the alert source itself.',
+          element.count,
+        );
         return item;
       }
       case 'alert':

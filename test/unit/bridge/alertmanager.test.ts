@@ -365,6 +365,41 @@ describe('Alertmanager source: module', function () {
     assert.strictEqual(server!.world.getAlert('b46cff46a99192fc')?.status, 'resolved');
   });
 
+  it('caps: an alert with 50k labels is shown with 100 and a marker (not refused), and acknowledging it is refused rather than silence more than it', async () => {
+    await startBridge({ webhookMaxBodyBytes: undefined });
+    const good = load('webhook-firing.json') as { alerts: Array<Record<string, unknown>> };
+    const labels: Record<string, string> = { alertname: 'Wide', severity: 'critical' };
+    for (let i = 0; i < 50_000; i++) labels[`l${i}`] = 'v';
+    const body = JSON.stringify({ ...good, alerts: [{ ...good.alerts[0], fingerprint: 'wide1', labels }] });
+    assert.ok(body.length < 1024 * 1024, 'fits the default 1 MiB cap');
+    const res = await post(httpUrl, WEBHOOK_PATH, body, { authorization: 'Bearer hook' });
+    assert.strictEqual(res.status, 200, res.body);
+    const a = server!.world.getAlert('wide1')!;
+    assert.strictEqual(a.severity, 'critical');
+    assert.strictEqual(Object.keys(a.labels).length, 101);
+    assert.strictEqual(a.labels['oncall.labelsOmitted'], String(50_002 - 100));
+    await assert.rejects(source.handleAction('ack', ['wide1'], { name: 'Dana' }), /cannot be silenced exactly from here: silence it in Alertmanager/);
+    assert.strictEqual(fake.silences.length, 0, 'no broader silence was made');
+    // The default cap: a body over 1 MiB is refused before it is parsed.
+    const big = await post(httpUrl, WEBHOOK_PATH, Buffer.alloc(1024 * 1024 + 1, 0x20), { authorization: 'Bearer hook' });
+    assert.strictEqual(big.status, 413);
+  });
+
+  it('log amplification: 5,000 posted alerts that Alertmanager does not have resolve at the next reconcile with one log line, not 5,000', async () => {
+    await startBridge({ webhookMaxBodyBytes: undefined });
+    const good = load('webhook-firing.json') as { alerts: Array<Record<string, unknown>> };
+    const alerts = Array.from({ length: 5000 }, (_, i) => ({ status: 'firing', fingerprint: `fake${i}`, labels: { alertname: `Fake${i}` }, startsAt: good.alerts[0]!.startsAt }));
+    const res = await post(httpUrl, WEBHOOK_PATH, JSON.stringify({ ...good, alerts }), { authorization: 'Bearer hook' });
+    assert.strictEqual(res.status, 200, res.body);
+    assert.strictEqual(server!.world.alerts().filter((a) => a.status === 'triggered').length, 5000);
+    const before = logger.lines.length;
+    assert.strictEqual(await source.reconcile(), true);
+    assert.strictEqual(server!.world.alerts().filter((a) => a.status === 'triggered').length, 0);
+    const lines = logger.lines.slice(before).filter((l) => l.level !== 'debug' && l.level !== 'trace');
+    assert.ok(lines.length <= 2, lines.map((l) => l.message).join('\n'));
+    assert.match(lines.map((l) => l.message).join('\n'), /5000 alert\(s\) no longer in Alertmanager, resolved: fake0 \(Fake0\), .*and 4997 more/);
+  });
+
   it('Alertmanager down at start: the bridge serves anyway, says why once, and catches up when it answers', async () => {
     fake.down = true;
     fake.firing('f1', { alertname: 'A', severity: 'critical' });

@@ -6,7 +6,7 @@ import * as assert from 'node:assert';
 import { parseBridgeArgs } from '../../../src/bridge/args';
 import { createVendorSource } from '../../../src/bridge/sources/shared/vendorOptions';
 import { nullLogger } from '../../../src/core/util/logger';
-import { PagerDutySource } from '../../../src/bridge/sources/pagerduty/pagerdutySource';
+import { PagerDutySource, WEBHOOK_FUTURE_SKEW_MS, WEBHOOK_REPLAY_TOLERANCE_MS } from '../../../src/bridge/sources/pagerduty/pagerdutySource';
 import { pagerDutySignatureHeader, verifyPagerDutySignature } from '../../../src/bridge/sources/pagerduty/signature';
 import { BRIDGE_TOKEN, FakeVendor, loadFixture, post, rawFixture, recordingSleep, startVendorBridge, type VendorBridge } from './vendorFake';
 import { TestClient } from './helpers';
@@ -15,6 +15,7 @@ const PD_TOKEN = 'pd-rest-token-SECRET-1234';
 const SECRET_OLD = 'old-signing-secret';
 const SECRET_NEW = 'new-signing-secret';
 const fx = (name: string): unknown => loadFixture('pagerduty', name);
+const PD_START = Date.parse('2026-11-23T10:09:00Z');
 
 describe('PagerDuty source (contract)', () => {
   let vendor: FakeVendor;
@@ -38,7 +39,8 @@ describe('PagerDuty source (contract)', () => {
     await vendor.start();
     sleeps = recordingSleep();
     source = new PagerDutySource({ token: PD_TOKEN, apiUrl: vendor.url, webhookSecrets: [SECRET_NEW], fromEmail: 'default@example.com', sleep: sleeps.sleep, pollIntervalMs: 3_600_000 });
-    bridge = await startVendorBridge(source);
+    // Before the fixtures' events (10:10, 10:12): events that occurred before the bridge started are ignored.
+    bridge = await startVendorBridge(source, PD_START);
   });
 
   afterEach(async () => {
@@ -177,6 +179,54 @@ describe('PagerDuty source (contract)', () => {
     assert.strictEqual(a.status, 'triggered');
   });
 
+  /** The triggered fixture re-dated and re-signed: what someone holding an old signed body could send. */
+  function signedTriggered(occurredAt: string, id = 'Q2NEW0001', eventId = `ev-${occurredAt}`): { body: string; headers: Record<string, string> } {
+    const ev = JSON.parse(rawFixture('pagerduty', 'webhook-incident-triggered.json')) as { event: { id: string; occurred_at: string; data: { id: string } } };
+    ev.event.id = eventId;
+    ev.event.occurred_at = occurredAt;
+    ev.event.data.id = id;
+    const body = JSON.stringify(ev);
+    return { body, headers: { 'x-pagerduty-signature': pagerDutySignatureHeader(body, [SECRET_NEW]) } };
+  }
+
+  it('replay: a correctly signed event older than the tolerance (e.g. from 2019) is ignored with 202 and creates nothing; logged once', async () => {
+    const seq = bridge.server.world.seq;
+    for (const at of ['2019-06-01T10:00:00Z', new Date(PD_START - WEBHOOK_REPLAY_TOLERANCE_MS - 1000).toISOString()]) {
+      const { body, headers } = signedTriggered(at);
+      const res = await post(`${bridge.httpUrl}/webhooks/pagerduty`, body, headers);
+      assert.strictEqual(res.status, 202, 'not a 4xx: PagerDuty would disable the subscription after repeated failures');
+      assert.strictEqual(JSON.parse(res.body).ignored, 'stale');
+    }
+    assert.strictEqual(bridge.server.world.getAlert('Q2NEW0001'), undefined);
+    assert.strictEqual(bridge.server.world.seq, seq);
+    // Far in the future (a forged clock) is refused too.
+    const future = signedTriggered(new Date(PD_START + WEBHOOK_FUTURE_SKEW_MS + 60_000).toISOString());
+    assert.strictEqual(JSON.parse((await post(`${bridge.httpUrl}/webhooks/pagerduty`, future.body, future.headers)).body).ignored, 'future');
+    assert.strictEqual(bridge.logger.lines.filter((l) => /ignored a signed PagerDuty webhook/.test(l.message)).length, 1);
+  });
+
+  it('replay: an event from before the bridge started is ignored (the first poll has newer state), so a restart does not re-accept an applied body', async () => {
+    // Applied by this run…
+    const { body, headers } = signedTriggered(new Date(PD_START + 30_000).toISOString());
+    bridge.clock.advance(60_000);
+    assert.strictEqual(JSON.parse((await post(`${bridge.httpUrl}/webhooks/pagerduty`, body, headers)).body).ok, true);
+    assert.strictEqual(bridge.server.world.getAlert('Q2NEW0001')?.status, 'triggered');
+    // …then the bridge restarts (memory gone) and the incident was resolved in PagerDuty meanwhile.
+    await bridge.server.close();
+    const restartedAt = PD_START + 5 * 60_000;
+    const src2 = new PagerDutySource({ token: PD_TOKEN, apiUrl: vendor.url, webhookSecrets: [SECRET_NEW], fromEmail: 'default@example.com', sleep: sleeps.sleep, pollIntervalMs: 3_600_000 });
+    bridge = await startVendorBridge(src2, restartedAt);
+    const res = await post(`${bridge.httpUrl}/webhooks/pagerduty`, body, headers);
+    assert.strictEqual(res.status, 202);
+    assert.strictEqual(JSON.parse(res.body).ignored, 'beforeStart');
+    assert.strictEqual(bridge.server.world.getAlert('Q2NEW0001'), undefined, 'the replayed body created no alert after the restart');
+    // A genuinely new event after the restart is applied as usual.
+    const fresh = signedTriggered(new Date(restartedAt + 1000).toISOString(), 'Q2NEW0001', 'ev-fresh');
+    bridge.clock.advance(2000);
+    assert.strictEqual(JSON.parse((await post(`${bridge.httpUrl}/webhooks/pagerduty`, fresh.body, fresh.headers)).body).ok, true);
+    assert.strictEqual(bridge.server.world.getAlert('Q2NEW0001')?.status, 'triggered');
+  });
+
   it('rejects bad and missing signatures with 401, changes nothing, logs once', async () => {
     const body = rawFixture('pagerduty', 'webhook-incident-acknowledged.json');
     const seq = bridge.server.world.seq;
@@ -195,7 +245,7 @@ describe('PagerDuty source (contract)', () => {
     const seq = bridge.server.world.seq;
     for (const [body, re] of [
       ['{"event": {', /not valid JSON/],
-      ['{"event": {"id": "x", "event_type": "incident.triggered", "occurred_at": "2026-11-23T10:00:00Z", "data": {"type": "incident", "id": "Q", "status": "exploded", "created_at": "2026-11-23T10:00:00Z"}}}', /event\.data is not a PagerDuty incident: status/],
+      ['{"event": {"id": "x", "event_type": "incident.triggered", "occurred_at": "2026-11-23T10:10:00Z", "data": {"type": "incident", "id": "Q", "status": "exploded", "created_at": "2026-11-23T10:00:00Z"}}}', /event\.data is not a PagerDuty incident: status/],
       ['{"hello": 1}', /not a PagerDuty v3 webhook: event/],
     ] as const) {
       const res = await post(`${bridge.httpUrl}/webhooks/pagerduty`, body, { 'x-pagerduty-signature': pagerDutySignatureHeader(body, [SECRET_NEW]) });

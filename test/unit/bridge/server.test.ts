@@ -235,7 +235,7 @@ describe('bridge server: protocol', function () {
     await a.handshake(-1);
     const h = await httpGet(b.url, '/healthz');
     assert.strictEqual(h.status, 200);
-    assert.deepStrictEqual(JSON.parse(h.body), { ok: true, seq: b.server.world.seq, clients: 1, alerts: INITIAL_ALERT_IDS.length });
+    assert.deepStrictEqual(JSON.parse(h.body), { ok: true, seq: b.server.world.seq, clients: 1, alerts: INITIAL_ALERT_IDS.length, omittedAlerts: 0 });
     assert.strictEqual((await httpGet(b.url, '/nope')).status, 404);
     assert.strictEqual((await httpGet(b.url, '/healthz', 'POST')).status, 405);
 

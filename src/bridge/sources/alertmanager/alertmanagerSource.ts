@@ -15,9 +15,17 @@ import {
   type AmAlertState,
   type MappingOptions,
 } from './mapping';
-import { parseWith, WebhookSchema, type ApiAlert, type ApiSilence, type LabelSet, type WebhookAlert } from './schemas';
+import { isTruncatedLabelSet, parseWith, WebhookAlertSchema, WebhookEnvelopeSchema, type ApiAlert, type ApiSilence, type LabelSet, type WebhookAlert } from './schemas';
 
 export const WEBHOOK_PATH = '/webhooks/alertmanager';
+/**
+ * Default largest webhook body. JSON.parse of one body runs in one go, so the cap is what bounds that stall
+ * (about 1 MiB ≈ 10–50 ms on a laptop); bigger groups are sent in parts with webhook_configs.max_alerts
+ * (the rest is flagged `truncatedAlerts`, which makes the bridge reconcile at once). See README.
+ */
+export const DEFAULT_WEBHOOK_MAX_BYTES = 1024 * 1024;
+/** Alerts validated or applied between two yields to the event loop. */
+const BATCH = 250;
 export const RESOLVE_REFUSAL = 'Alertmanager alerts resolve when their condition clears; acknowledge to silence it';
 
 export interface AlertmanagerSourceOptions extends Partial<MappingOptions> {
@@ -35,7 +43,7 @@ export interface AlertmanagerSourceOptions extends Partial<MappingOptions> {
   restartGraceMs?: number;
   /** Shared secret Alertmanager sends as `Authorization: Bearer` (webhook_configs.http_config.authorization). */
   webhookToken?: string;
-  /** Largest webhook body. Default 16 MiB (a group of thousands of alerts with annotations). */
+  /** Largest webhook body. Default 1 MiB (`DEFAULT_WEBHOOK_MAX_BYTES`). */
   webhookMaxBodyBytes?: number;
   /** Per-request timeout. Default 10 s. */
   requestTimeoutMs?: number;
@@ -116,11 +124,11 @@ export class AlertmanagerSource implements SourceModule {
       {
         method: 'POST',
         path: WEBHOOK_PATH,
-        maxBodyBytes: _opts.webhookMaxBodyBytes ?? 16 * 1024 * 1024,
+        maxBodyBytes: _opts.webhookMaxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BYTES,
         // Alertmanager cannot be given the bridge's token per client; it sends its own shared secret, checked in
         // _webhook ("self"). Without one (--insecure-unauthenticated-webhooks, loopback only) the route is open: "none".
         auth: _opts.webhookToken !== undefined ? 'self' : 'none',
-        handle: (req) => Promise.resolve(this._webhook(req)),
+        handle: (req) => this._webhook(req),
       },
     ];
   }
@@ -200,9 +208,13 @@ export class AlertmanagerSource implements SourceModule {
       const missing = this.ctx.alerts().filter((a) => a.status !== 'resolved' && !listed.has(a.id));
       const mayResolve = missing.length === 0 || (await this._pastRestartGrace(missing.length));
 
-      // From here on no awaits until the world is updated: nothing can interleave.
+      // Applied in batches with a yield in between, so a big Alertmanager never stalls the bridge. What changes
+      // meanwhile (a webhook, an ack) stamps its alert after `gen`, and stamped alerts are skipped below.
       const t = this.now();
+      let n = 0;
       for (const a of open.values()) {
+        if (++n % BATCH === 0) await yieldToEventLoop();
+        if (this._stopped) return true;
         if ((this._touched.get(a.fingerprint) ?? -1) > gen) continue;
         this._labels.set(a.fingerprint, a.labels);
         this._silencedBy.set(a.fingerprint, [...a.status.silencedBy]);
@@ -211,12 +223,22 @@ export class AlertmanagerSource implements SourceModule {
       }
       for (const a of endedInAm) if ((this._touched.get(a.fingerprint) ?? -1) <= gen) this._resolved(a, a.endsAt ?? t);
       if (mayResolve) {
+        // One line per reconcile, not one per alert: 100k alerts posted to the webhook must not become 100k lines.
+        const gone: Alert[] = [];
         for (const a of missing) {
           if ((this._touched.get(a.id) ?? -1) > gen) continue;
-          log.info(`alert ${a.id} (${a.title}) is no longer in Alertmanager: resolved`);
+          if (!this.ctx.getAlert(a.id) || this.ctx.getAlert(a.id)?.status === 'resolved') continue;
+          gone.push(a);
           this._resolve(a.id, t);
+          if (gone.length % BATCH === 0) await yieldToEventLoop();
+        }
+        if (gone.length > 0) {
+          const names = gone.slice(0, 3).map((a) => `${a.id} (${a.title.slice(0, 80)})`).join(', ');
+          log.info(`${gone.length} alert(s) no longer in Alertmanager, resolved: ${names}${gone.length > 3 ? `, and ${gone.length - 3} more` : ''}`);
         }
       }
+      // Labels of alerts the world no longer holds (forgotten under its open-alert limit, or gone) are not needed.
+      for (const fp of this._labels.keys()) if (!open.has(fp) && !this.ctx.getAlert(fp)) this._labels.delete(fp);
       // Forget silences nothing refers to any more (expired, deleted, or their alert resolved).
       const keep = new Set([...referenced, ...this._ackSilence.values()]);
       for (const id of this._silences.keys()) if (!keep.has(id)) this._silences.delete(id);
@@ -362,7 +384,7 @@ export class AlertmanagerSource implements SourceModule {
 
   // ---- webhook
 
-  private _webhook(req: HttpRequestInfo): HttpResponseInfo {
+  private async _webhook(req: HttpRequestInfo): Promise<HttpResponseInfo> {
     if (!this._ctx) return { status: 503, body: { error: 'starting' } };
     const token = this._opts.webhookToken;
     if (token !== undefined && !checkBearer(req.headers, token)) {
@@ -371,25 +393,45 @@ export class AlertmanagerSource implements SourceModule {
     }
     let json: unknown;
     try {
+      // One synchronous parse of a body within the route's size cap (which is what bounds this stall).
       json = JSON.parse(req.body.toString('utf8'));
     } catch (e) {
       const msg = `body is not JSON (${errorText(e)})`;
       this._rejected(msg);
       return { status: 400, body: { error: msg } };
     }
-    const r = parseWith(WebhookSchema, json);
-    if (!r.ok) {
-      const msg = `not an Alertmanager webhook (version 4) body: ${r.error}`;
+    const env = parseWith(WebhookEnvelopeSchema, json);
+    if (!env.ok) {
+      const msg = `not an Alertmanager webhook (version 4) body: ${env.error}`;
       this._rejected(msg);
       return { status: 400, body: { error: msg } };
     }
-    const body = r.value;
+    const body = env.value;
+    // Every alert is validated before any is applied (a bad body changes nothing), in batches with a yield
+    // in between: thousands of alerts never hold the event loop for long.
+    const alerts: WebhookAlert[] = [];
+    for (let i = 0; i < body.alerts.length; i++) {
+      if (i > 0 && i % BATCH === 0) await yieldToEventLoop();
+      const r = parseWith(WebhookAlertSchema, body.alerts[i]);
+      if (!r.ok) {
+        // "alerts[3].labels: …" like a whole-body parse would say (describeIssues starts with the path when it has one).
+        const msg = `not an Alertmanager webhook (version 4) body: alerts[${i}]${/^[\w$]+(?:[.[][^:]*)?: /.test(r.error) ? '.' : ': '}${r.error}`;
+        this._rejected(msg);
+        return { status: 400, body: { error: msg } };
+      }
+      alerts.push(r.value);
+    }
     let refresh = body.truncatedAlerts !== undefined && body.truncatedAlerts > 0;
-    for (const a of body.alerts) if (this._webhookAlert(a)) refresh = true;
-    this.ctx.logger.debug(`webhook from receiver ${body.receiver ?? '?'}: ${body.alerts.length} alert(s), ${body.status ?? '?'}`);
+    for (let i = 0; i < alerts.length; i++) {
+      if (i > 0 && i % BATCH === 0) await yieldToEventLoop();
+      if (this._stopped) break;
+      if (this._webhookAlert(alerts[i]!)) refresh = true;
+    }
+    // One line per notification (debug), never one per alert.
+    this.ctx.logger.debug(`webhook from receiver ${body.receiver ?? '?'}: ${alerts.length} alert(s), ${body.status ?? '?'}`);
     // Truncated groups, and firing notifications for alerts we think are silenced, are checked against the API now.
     if (refresh) void this.reconcile();
-    return { status: 200, body: { ok: true, alerts: body.alerts.length } };
+    return { status: 200, body: { ok: true, alerts: alerts.length } };
   }
 
   /** True when the REST API should be asked (the notification disagrees with what we believe). */
@@ -446,7 +488,15 @@ export class AlertmanagerSource implements SourceModule {
 
   private async _ack(cur: Alert, actor: Person | undefined): Promise<void> {
     if (cur.status === 'acknowledged') return; // already silenced: acking again changes nothing
-    const labels = this._labels.get(cur.id) ?? cur.labels;
+    const labels = this._labels.get(cur.id);
+    if (labels === undefined || isTruncatedLabelSet(labels)) {
+      // A silence on fewer labels than the alert has would silence other alerts too.
+      throw new SourceActionError(
+        labels === undefined
+          ? `"${cur.title}": the bridge does not know this alert's labels yet (it learns them at the next reconcile): try again in a moment`
+          : `"${cur.title}" has more (or longer) labels than the bridge keeps, so it cannot be silenced exactly from here: silence it in Alertmanager`,
+      );
+    }
     const createdBy = formatActor(actor);
     const startsAt = this.now();
     const matchers = matchersFor(labels);
@@ -517,4 +567,9 @@ export class AlertmanagerSource implements SourceModule {
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** Lets timers, sockets and other requests run (setImmediate: after pending I/O, unlike a resolved promise). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -2,8 +2,9 @@
  * Pure translation between Alertmanager's alerts/silences and the protocol's `Alert` (no I/O, no clock):
  * the module and the unit tests share it.
  */
+import { capAlert, LABELS_OMITTED_KEY } from '../../../core/protocol/limits';
 import type { Alert, Person, Severity } from '../../../core/protocol/types';
-import type { ApiSilence, LabelSet, Matcher } from './schemas';
+import { droppedLabelCount, type ApiSilence, type LabelSet, type Matcher } from './schemas';
 
 export interface MappingOptions {
   /** Label whose value gives the severity. Default "severity". */
@@ -30,7 +31,6 @@ const COMMIT_LABELS = ['commit', 'revision', 'commit_sha', 'git_commit', 'sha'];
 const RELEASE_LABELS = ['release', 'version'];
 /** Label names the protocol's decoder drops (they would change an object's prototype). */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const MAX_PROTOCOL_LABEL_NAME = 1024;
 
 /**
  * Severity words seen in the wild (Prometheus mixins, Grafana, PagerDuty-style P1–P5, syslog) → ours.
@@ -133,16 +133,23 @@ export function toProtocolAlert(am: AmAlertData, state: AmAlertState, opts: Mapp
       break;
     }
   }
-  return alert;
+  // Within the protocol's caps here already (the world would cap it anyway): `sameAlert` then compares like with like.
+  return capAlert(alert);
 }
 
-/** The labels as the protocol carries them: names its decoder would refuse or drop are left out. */
+/**
+ * The labels as the protocol carries them, sorted by name: prototype keys are left out here; names too long
+ * and labels beyond the protocol's count are left out by `capAlert` (first by name kept, with its marker).
+ */
 function protocolLabels(labels: LabelSet): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of Object.keys(labels).sort()) {
-    if (FORBIDDEN_KEYS.has(k) || k.length > MAX_PROTOCOL_LABEL_NAME) continue;
+    if (FORBIDDEN_KEYS.has(k) || k === LABELS_OMITTED_KEY) continue;
     out[k] = labels[k] as string;
   }
+  // Labels already left out when the body was read count too (capAlert adds its own to this).
+  const dropped = droppedLabelCount(labels);
+  if (dropped > 0) out[LABELS_OMITTED_KEY] = String(dropped);
   return out;
 }
 

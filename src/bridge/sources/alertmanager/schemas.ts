@@ -11,8 +11,23 @@ import * as v from 'valibot';
 /** A string → string map built on a null prototype, so a label named `__proto__` is just a label. */
 export type LabelSet = Readonly<Record<string, string>>;
 
-/** Longest label name/value and annotation we keep; longer ones are a broken sender, not an alert. */
-const MAX_LABEL_CHARS = 64 * 1024;
+/** Longest label name/value and annotation we keep; longer values are cut (and the set marked truncated). */
+export const MAX_LABEL_CHARS = 64 * 1024;
+/** Most labels (or annotations) kept per alert; the rest are left out (and the set marked truncated). */
+export const MAX_LABELS = 1000;
+
+/**
+ * Label sets that lost something to the caps above. Such an alert is still shown (with what was kept), but an
+ * acknowledge cannot build a silence that matches exactly it, so the module refuses to acknowledge it.
+ */
+const truncatedSets = new WeakMap<object, number>();
+export function isTruncatedLabelSet(labels: LabelSet): boolean {
+  return truncatedSets.has(labels);
+}
+/** How many entries of this set were left out here (0 when none, or only values were cut). */
+export function droppedLabelCount(labels: LabelSet): number {
+  return truncatedSets.get(labels) ?? 0;
+}
 
 const stringMap = v.pipe(
   v.custom<Record<string, unknown>>(
@@ -27,15 +42,26 @@ const stringMap = v.pipe(
       return `expected string values, but "${bad ?? '?'}" is ${bad === undefined ? '?' : rec[bad] === null ? 'null' : typeof rec[bad]}`;
     },
   ),
-  v.check(
-    // valibot runs every check of a pipe: non-string values were reported just above, so only measure strings.
-    (rec) => Object.keys(rec).every((k) => k.length <= MAX_LABEL_CHARS && (typeof rec[k] !== 'string' || rec[k].length <= MAX_LABEL_CHARS)),
-    `expected names and values of at most ${MAX_LABEL_CHARS} characters`,
-  ),
   v.transform((rec): LabelSet => {
     // JSON.parse makes "__proto__" an own property; copying onto a null prototype keeps it one.
     const out = Object.create(null) as Record<string, string>;
-    for (const k of Object.keys(rec)) out[k] = rec[k] as string;
+    let kept = 0;
+    let dropped = 0;
+    let truncated = false;
+    for (const k of Object.keys(rec)) {
+      const val = rec[k] as string;
+      if (kept >= MAX_LABELS || k.length > MAX_LABEL_CHARS) {
+        truncated = true;
+        dropped++;
+        continue;
+      }
+      kept++;
+      if (val.length > MAX_LABEL_CHARS) {
+        truncated = true;
+        out[k] = `${val.slice(0, MAX_LABEL_CHARS - 1)}…`;
+      } else out[k] = val;
+    }
+    if (truncated) truncatedSets.set(out, dropped);
     return out;
   }),
 );
@@ -74,6 +100,8 @@ const fingerprint = v.pipe(
 
 // ---- webhook (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config)
 
+const MAX_WEBHOOK_ALERTS = 100_000;
+
 export const WebhookAlertSchema = v.object({
   status: v.picklist(['firing', 'resolved'], (issue) => `expected firing|resolved, got ${issue.received}`),
   labels: stringMap,
@@ -91,7 +119,13 @@ export const WebhookSchema = v.object({
   status: v.optional(v.string()),
   receiver: v.optional(v.string()),
   externalURL: v.optional(v.string()),
-  alerts: v.pipe(v.array(WebhookAlertSchema), v.maxLength(100_000, 'expected at most 100000 alerts')),
+  alerts: v.pipe(v.array(WebhookAlertSchema), v.maxLength(MAX_WEBHOOK_ALERTS, `expected at most ${MAX_WEBHOOK_ALERTS} alerts`)),
+});
+
+/** The envelope alone: the alerts are validated in batches (`WebhookAlertSchema`), yielding in between. */
+export const WebhookEnvelopeSchema = v.object({
+  ...WebhookSchema.entries,
+  alerts: v.pipe(v.array(v.unknown()), v.maxLength(MAX_WEBHOOK_ALERTS, `expected at most ${MAX_WEBHOOK_ALERTS} alerts`)),
 });
 
 export type WebhookAlert = v.InferOutput<typeof WebhookAlertSchema>;

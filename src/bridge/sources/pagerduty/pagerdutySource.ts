@@ -11,10 +11,11 @@ import * as v from 'valibot';
 import type { Alert, AlertAction, OnCallState, Person, Severity } from '../../../core/protocol/types';
 import type { Logger } from '../../../core/util/logger';
 import { BridgeConfigError } from '../../server';
-import { BoundedSet, errorText, extractDetails, isoOf, mapLimit, sameJson, validAlert, validOnCall, type ExtractedDetails } from '../shared/alertHelpers';
+import { errorText, extractDetails, isoOf, mapLimit, sameJson, validAlert, validOnCall, type ExtractedDetails } from '../shared/alertHelpers';
 import { paginateOffset } from '../shared/paginate';
 import { Poller } from '../shared/poller';
 import { VendorHttp, VendorHttpError } from '../shared/vendorHttp';
+import { ReplayGuard, type ReplayVerdict } from '../shared/webhookReplay';
 import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext, type SourceModule } from '../types';
 import { alertSeverityOf, buildOnCall, incidentToAlert, maxSeverity } from './mapping';
 import { EscalationPolicySchema, IncidentEnvelopeSchema, IncidentSchema, OnCallEntrySchema, PdAlertSchema, ScheduleSchema, WebhookSchema, type PdIncident } from './schemas';
@@ -50,7 +51,18 @@ export interface PagerDutyOptions {
 
 const STATUS_FOR: Record<'ack' | 'resolve', 'acknowledged' | 'resolved'> = { ack: 'acknowledged', resolve: 'resolved' };
 const MAX_INCIDENTS = 10_000; // PagerDuty's classic pagination stops at offset+limit 10,000 anyway
-const WEBHOOK_MAX_BYTES = 1024 * 1024;
+/** PagerDuty drops every webhook larger than 256 KB ("Size Limit", developer-docs docs/webhooks/02-Behavior.md). */
+const WEBHOOK_MAX_BYTES = 256 * 1024;
+/**
+ * Events whose `occurred_at` is older than this are ignored (202, so PagerDuty does not retry them). PagerDuty
+ * retries a failed delivery up to 4 times "over the course of about 20 minutes" (02-Behavior.md), so every
+ * genuine first or retried delivery arrives inside the window; the poll covers anything later.
+ */
+export const WEBHOOK_REPLAY_TOLERANCE_MS = 30 * 60_000;
+/** How far ahead of our clock an event may claim to be (clock skew between PagerDuty and this machine). */
+export const WEBHOOK_FUTURE_SKEW_MS = 5 * 60_000;
+/** Event ids remembered within the window (PagerDuty sends one event per webhook). */
+const MAX_SEEN_EVENTS = 20_000;
 
 interface DetailCache {
   alertCount: number | undefined;
@@ -71,7 +83,8 @@ export class PagerDutySource implements SourceModule {
   private _onCallPoller: Poller | undefined;
   /** Details from each open incident's alerts, fetched once (again when its alert count changes). */
   private readonly _details = new Map<string, DetailCache>();
-  private readonly _seenEvents = new BoundedSet(2000);
+  private _replay: ReplayGuard | undefined;
+  private _ignoredWebhooks = 0;
   private _lastOnCall: Pick<OnCallState, 'rotations' | 'policies'> | undefined;
   private _rejectedWebhooks = 0;
   private readonly _secrets: readonly string[];
@@ -101,6 +114,9 @@ export class PagerDutySource implements SourceModule {
   async start(ctx: SourceContext): Promise<void> {
     this._ctx = ctx;
     this._log = ctx.logger;
+    // Before the first poll: events that occurred before now are superseded by it (see ReplayGuard).
+    this._replay = new ReplayGuard({ toleranceMs: WEBHOOK_REPLAY_TOLERANCE_MS, futureSkewMs: WEBHOOK_FUTURE_SKEW_MS, maxIds: MAX_SEEN_EVENTS, now: () => ctx.clock.now() });
+    this._replay.start();
     this._http = new VendorHttp({
       vendor: 'PagerDuty',
       baseUrl: this._opts.apiUrl ?? 'https://api.pagerduty.com',
@@ -302,13 +318,23 @@ export class PagerDutySource implements SourceModule {
       return Promise.resolve({ status: 400, body: { error } });
     }
     const ev = r.output.event;
-    if (this._seenEvents.has(ev.id)) return Promise.resolve({ status: 202, body: { ok: true, duplicate: true } });
+    const replay = this._replay;
+    if (!replay) return Promise.resolve({ status: 503, body: { error: 'starting' } });
+    const occurredIso = isoOf(ev.occurred_at);
+    const occurredMs = occurredIso === undefined ? Number.NaN : Date.parse(occurredIso);
+    const verdict = replay.check(ev.id, occurredMs);
+    if (verdict === 'duplicate') return Promise.resolve({ status: 202, body: { ok: true, duplicate: true } });
+    if (verdict !== 'ok') {
+      // 202, not 4xx: PagerDuty disables a webhook subscription after repeated failed deliveries.
+      this._ignored(verdict, ev.event_type, ev.occurred_at);
+      return Promise.resolve({ status: 202, body: { ok: true, ignored: verdict } });
+    }
     if (!ev.event_type.startsWith('incident.')) return Promise.resolve({ status: 202, body: { ok: true, ignored: ev.event_type } });
     const data = ev.data ?? {};
     if (data.type !== 'incident') {
       // Notes, responders, status updates: they carry a reference, not the incident. A quick poll
       // brings the incident up to date.
-      this._seenEvents.add(ev.id);
+      replay.remember(ev.id, occurredMs);
       void this._incidentPoller?.pollNow();
       return Promise.resolve({ status: 202, body: { ok: true } });
     }
@@ -319,8 +345,8 @@ export class PagerDutySource implements SourceModule {
       this.log.warn(`rejected a PagerDuty webhook: ${error}`);
       return Promise.resolve({ status: 400, body: { error } });
     }
-    this._seenEvents.add(ev.id);
-    const at = isoOf(ev.occurred_at) ?? new Date(this.ctx.clock.now()).toISOString();
+    replay.remember(ev.id, occurredMs);
+    const at = occurredIso ?? new Date(this.ctx.clock.now()).toISOString();
     const agent = ev.agent && (ev.agent.type === 'user_reference' || ev.agent.type === 'user') ? { id: ev.agent.id, name: ev.agent.summary || ev.agent.name || ev.agent.id } : undefined;
     this.log.debug(`webhook ${ev.event_type} for ${inc.output.id}`);
     const incident = inc.output;
@@ -331,6 +357,20 @@ export class PagerDutySource implements SourceModule {
       void this._fetchDetails(incident).then(() => this._apply({ ...incident }, at, agent));
     }
     return Promise.resolve({ status: 202, body: { ok: true } });
+  }
+
+  /** A signed event refused for its age: logged once, then every 100th (a replay flood must not flood the log). */
+  private _ignored(verdict: Exclude<ReplayVerdict, 'ok' | 'duplicate'>, type: string, occurredAt: string): void {
+    this._ignoredWebhooks++;
+    const n = this._ignoredWebhooks;
+    if (n !== 1 && n % 100 !== 0) return;
+    const why =
+      verdict === 'stale'
+        ? `it occurred more than ${WEBHOOK_REPLAY_TOLERANCE_MS / 60_000} min ago (or has no valid occurred_at)`
+        : verdict === 'future'
+          ? `it claims to occur more than ${WEBHOOK_FUTURE_SKEW_MS / 60_000} min in the future (check this machine's clock)`
+          : 'it occurred before the bridge started (the first poll already has that state)';
+    this.log.warn(`ignored a signed PagerDuty webhook (${type.slice(0, 60)}, occurred_at ${occurredAt.slice(0, 40)}): ${why}; a replayed or long-delayed delivery — the poll keeps incidents current (${n} ignored so far)`);
   }
 
   // ---- on-call ----
