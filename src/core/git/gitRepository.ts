@@ -6,7 +6,7 @@
  * or the working tree are not.
  */
 import { GitError, GitRunner, classifyStderr, type GitRunnerOptions, type RunOptions } from './gitRunner';
-import { COMMIT_FORMAT, TAG_FORMAT, fileDiffFromPatch, parseBlamePorcelain, parseLog, parseNameStatusZ, parseTags, type ParseStats } from './parse';
+import { COMMIT_FORMAT, TAG_FORMAT, fileDiffFromPatch, parseBlameLinePorcelain, parseBlamePorcelain, parseLog, parseNameStatusZ, parseTags, type ParseStats } from './parse';
 import type { BlameLine, CommitInfo, FileDiff, TagInfo } from './types';
 import { GitInputError, WORKING_TREE, assertLine, assertRepoPath, assertRev, assertSha, assertTagGlob, isSha } from './validate';
 
@@ -23,6 +23,21 @@ export interface RangeOptions extends QueryOptions {
   /** At most this many commits (newest first). Default 500. */
   maxCommits?: number;
   maxBufferBytes?: number;
+  /** `-w`: whitespace-only changes vanish (a commit that only re-indents lists no files). */
+  ignoreWhitespace?: boolean;
+  /** Keep the removed/added line texts of each hunk (bounded; see HUNK_TEXT_LIMITS). */
+  withText?: boolean;
+}
+
+export interface BlameRangeOptions extends QueryOptions {
+  /** Blame only the commits after this one (`<since>..<rev>`): older lines come back as boundary lines. */
+  since?: string;
+  /** `-w`. */
+  ignoreWhitespace?: boolean;
+  /** Commits blame looks through (`--ignore-rev`); each must exist in the clone. */
+  ignoreRevs?: readonly string[];
+  /** Repo-relative path of an ignore-revs file (`.git-blame-ignore-revs`) in the working tree. */
+  ignoreRevsFile?: string;
 }
 
 export interface FileAtRevision {
@@ -121,12 +136,13 @@ export class GitRepository {
     if (!Number.isInteger(max) || max < 1) throw new GitInputError(`invalid maxCommits ${String(max)}`);
     const withHunks = opts.withHunks !== false;
     const listing = withHunks ? ['-p', '-U0'] : ['-z', '--name-status'];
+    if (opts.ignoreWhitespace === true) listing.push('-w');
     const args = ['log', '--no-merges', '--no-show-signature', ...DIFF_FLAGS, ...listing, COMMIT_FORMAT, `--max-count=${max}`, '--end-of-options', `${from}..${to}`, '--', ...paths];
     const run: RunOptions = { ...opts, revs: [from, to], cacheable: true };
     if (opts.maxBufferBytes !== undefined) run.maxBufferBytes = opts.maxBufferBytes;
     const out = await this.run(args, run);
     const stats: ParseStats = { dropped: 0 };
-    const commits = parseLog(out.stdout, withHunks ? 'patch' : 'name-status', stats);
+    const commits = parseLog(out.stdout, withHunks ? 'patch' : 'name-status', stats, { withText: opts.withText === true });
     this.lastDropped = stats.dropped;
     return commits;
   }
@@ -147,6 +163,27 @@ export class GitRepository {
     const parsed = parseBlamePorcelain(out.stdout);
     if (parsed === undefined) throw new GitError('parse', `could not read git blame output for ${p}:${n}`);
     return parsed;
+  }
+
+  /**
+   * Who last changed each of lines `start`..`end` of `path` at `rev` (`git blame --line-porcelain`), by line
+   * number; with `since`, only commits after it are walked and older lines come back with `boundary: true`
+   * (what keeps blame cheap in a long history).
+   */
+  async blameLines(path: string, start: number, end: number, rev: string, opts: BlameRangeOptions = {}): Promise<Map<number, BlameLine>> {
+    const p = assertRepoPath(path);
+    const a = assertLine(start);
+    const b = assertLine(end);
+    if (b < a || b - a > 5000) throw new GitInputError(`invalid blame range ${a}-${b}`);
+    const r = assertSha(rev, 'blame revision');
+    const since = opts.since === undefined ? undefined : assertSha(opts.since, 'blame range start');
+    const args = ['blame', '--line-porcelain', '-L', `${a},${b}`];
+    if (opts.ignoreWhitespace === true) args.push('-w');
+    if (opts.ignoreRevsFile !== undefined) args.push(`--ignore-revs-file=${assertRepoPath(opts.ignoreRevsFile, 'ignore-revs file')}`);
+    for (const s of opts.ignoreRevs ?? []) args.push(`--ignore-rev=${assertSha(s, 'ignored revision')}`);
+    args.push(since === undefined ? r : `${since}..${r}`, '--', p);
+    const out = await this.run(args, { ...opts, revs: since === undefined ? [r] : [since, r], cacheable: opts.ignoreRevsFile === undefined });
+    return parseBlameLinePorcelain(out.stdout);
   }
 
   /**

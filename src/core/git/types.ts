@@ -8,6 +8,9 @@ export interface Hunk {
   newLines: number;
   /** Text after the second `@@`: git's guess of the enclosing function, in the *old* file. */
   context?: string;
+  /** Removed / added line texts (without the -/+), only when asked for (`withText`); bounded, see HUNK_TEXT_LIMITS. */
+  removed?: string[];
+  added?: string[];
 }
 
 export type FileChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type-changed';
