@@ -123,6 +123,8 @@ export function parsePatch(text: string, opts: { withText?: boolean } = {}): Fil
     if (c.path === '') return;
     const fc: FileChange = { status: c.status, path: c.path, binary: c.binary, hunks: c.hunks };
     if (c.oldPath !== undefined) fc.oldPath = c.oldPath;
+    if (c.oldBlob !== undefined) fc.oldBlob = c.oldBlob;
+    if (c.newBlob !== undefined) fc.newBlob = c.newBlob;
     files.push(fc);
   };
   for (const line of text.split('\n')) {
@@ -171,7 +173,11 @@ export function parsePatch(text: string, opts: { withText?: boolean } = {}): Fil
       }
       continue;
     }
-    if (line.startsWith('new file mode')) cur.status = 'added';
+    const idx = /^index ([0-9a-f]{7,64})\.\.([0-9a-f]{7,64})(?: \d+)?$/.exec(line);
+    if (idx !== null) {
+      cur.oldBlob = idx[1];
+      cur.newBlob = idx[2];
+    } else if (line.startsWith('new file mode')) cur.status = 'added';
     else if (line.startsWith('deleted file mode')) cur.status = 'deleted';
     else if (line.startsWith('rename from ')) {
       cur.status = 'renamed';

@@ -367,11 +367,12 @@ export async function findSuspects(repo: GitRepository, opts: SuspectOptions): P
   const from = assertSha(opts.range.from.toLowerCase(), 'range start sha');
   const to = assertSha(opts.range.to.toLowerCase(), 'range end sha');
 
-  if (!(await repo.commitExists(to, q))) {
+  const [toExists, fromExists] = await Promise.all([repo.commitExists(to, q), repo.commitExists(from, q)]);
+  if (!toExists) {
     warnings.push(`deployed commit ${short(to)} is not in this clone — fetch the deployed commits? Lines were read at HEAD and may have drifted.`);
     return fallback('HEAD', `deployed commit ${short(to)} is not in this clone`);
   }
-  if (!(await repo.commitExists(from, q))) {
+  if (!fromExists) {
     warnings.push(`previous deploy commit ${short(from)} is not in this clone — fetch the deployed commits?`);
     return fallback(to, `previous deploy commit ${short(from)} is not in this clone`);
   }
@@ -381,8 +382,11 @@ export async function findSuspects(repo: GitRepository, opts: SuspectOptions): P
     warnings.push(`${short(from)} is not an ancestor of ${short(to)}: the range holds the commits of ${short(to)} not in ${short(from)}`);
   }
 
+  // The frame files are read while the range log runs.
+  const files = readFiles(repo, to, frames.map((f) => f.path), q);
+  files.catch(() => undefined);
   const scan = await scanRange(repo, from, to, opts.maxCommits ?? 300, warnings, q);
-  const scored = await scoreRange(repo, scan, frames, now, q);
+  const scored = await scoreRange(repo, scan, frames, now, q, await files);
   const limit = opts.maxSuspects ?? scored.suspects.length;
   return {
     basis: 'deploy-range',
@@ -483,7 +487,7 @@ function normalizeCode(lines: readonly string[]): string {
 /** Why `c` only reformats (no change left under `-w`, or every hunk the same code once normalised); else undefined. */
 function formattingOnly(c: CommitInfo): string | undefined {
   const files = c.files.filter((f) => !(f.status === 'renamed' && f.hunks.length === 0));
-  if (files.length === 0) return c.files.length === 0 ? 'only changes whitespace' : undefined;
+  if (files.length === 0) return c.files.length === 0 ? 'changes no file content, or only whitespace' : undefined;
   for (const f of files) {
     if (f.binary || f.status !== 'modified' || f.hunks.length === 0) return undefined;
     const removed: string[] = [];
@@ -554,21 +558,99 @@ function blameOptions(b: BlameQuery, q: QueryOptions): Parameters<GitRepository[
   return o;
 }
 
-/** Deployed-version contents of the given files (undefined: missing, binary or too large). */
-async function readFiles(repo: GitRepository, rev: string, paths: Iterable<string>, q: QueryOptions): Promise<Map<string, string | undefined>> {
-  const out = new Map<string, string | undefined>();
-  await Promise.all(
-    [...new Set(paths)].map(async (p) => {
-      try {
-        const f = await repo.showFileAt(rev, p, q);
-        out.set(p, f.binary ? undefined : f.content);
-      } catch (e) {
-        rethrowCancel(e);
-        out.set(p, undefined);
-      }
-    }),
-  );
+/** Deployed-version contents and blob ids of the given files (undefined: missing, binary or too large); one git call. */
+async function readFiles(repo: GitRepository, rev: string, paths: Iterable<string>, q: QueryOptions): Promise<Map<string, { content: string; oid: string } | undefined>> {
+  const out = new Map<string, { content: string; oid: string } | undefined>();
+  const list = [...new Set(paths)];
+  try {
+    for (const [p, b] of await repo.readBlobs(rev, list, q)) out.set(p, b === undefined || b.binary ? undefined : { content: b.content, oid: b.oid });
+  } catch (e) {
+    rethrowCancel(e);
+    for (const p of list) out.set(p, undefined);
+  }
   return out;
+}
+
+/**
+ * Which range commit wrote each of `lines` of `path` in the deployed version, from the range scan alone: the
+ * commits that touched the file, newest first, must form a chain of blob ids ending at the deployed blob
+ * (so no merge or hidden change sits between them); their `-U0 -w` hunks are then walked backwards. A
+ * reformatting commit is walked through like blame's `--ignore-rev`. Undefined when the chain does not
+ * hold: git blame decides then.
+ */
+function originsFromScan(scan: RangeScan, path: string, toBlob: string, lines: readonly number[]): Map<number, BlameLine> | undefined {
+  if (!scan.withHunks) return undefined;
+  const chain: Array<{ c: CommitInfo; fc: FileChange }> = [];
+  let name = path;
+  let expect: string | undefined = toBlob;
+  for (const c of scan.commits) {
+    const fc = c.files.find((f) => f.path === name && f.status !== 'deleted');
+    if (fc === undefined) continue;
+    if (fc.newBlob === undefined) {
+      if (fc.status === 'renamed' && fc.hunks.length === 0 && fc.oldPath !== undefined) {
+        name = fc.oldPath;
+        continue;
+      }
+      return undefined;
+    }
+    if (expect === undefined || fc.newBlob !== expect || fc.binary) return undefined;
+    chain.push({ c, fc });
+    if (fc.status === 'added') {
+      expect = undefined;
+      break;
+    }
+    expect = fc.oldBlob;
+    if (fc.status === 'renamed' && fc.oldPath !== undefined) name = fc.oldPath;
+  }
+  // An older commit of the range touching the name again after the file was added here: not a chain.
+  const out = new Map<number, BlameLine>();
+  for (const line of lines) {
+    let cur = line;
+    for (const { c, fc } of chain) {
+      const formatting = scan.notes.get(c.sha)?.formatting !== undefined;
+      let offset = 0;
+      let hit: (typeof fc.hunks)[number] | undefined;
+      for (const h of fc.hunks) {
+        if (h.newLines > 0 && cur >= h.newStart && cur < h.newStart + h.newLines) {
+          hit = h;
+          break;
+        }
+        const before = h.newLines > 0 ? h.newStart + h.newLines - 1 < cur : h.newStart < cur;
+        if (!before) break;
+        offset += h.newLines - h.oldLines;
+      }
+      if (hit !== undefined) {
+        if (!formatting || hit.oldLines === 0) {
+          out.set(line, originLine(c, fc.path, cur));
+          break;
+        }
+        cur = hit.oldStart + Math.min(cur - hit.newStart, hit.oldLines - 1);
+        continue;
+      }
+      if (fc.status === 'added') {
+        out.set(line, originLine(c, fc.path, cur));
+        break;
+      }
+      cur -= offset;
+    }
+  }
+  return out;
+}
+
+function originLine(c: CommitInfo, path: string, line: number): BlameLine {
+  return { sha: c.sha, author: c.author, authorTime: c.authorTime, commitTime: c.commitTime, summary: c.subject, boundary: false, uncommitted: false, path, originalLine: line, content: '' };
+}
+
+/** Sorted, overlapping or touching ranges merged (git blame refuses nothing, but repeats overlapping lines). */
+function mergeRanges(list: ReadonlyArray<{ start: number; end: number }>): Array<[number, number]> {
+  const sorted = [...list].sort((a, b) => a.start - b.start);
+  const out: Array<[number, number]> = [];
+  for (const r of sorted) {
+    const last = out.at(-1);
+    if (last !== undefined && r.start <= last[1] + 1) last[1] = Math.max(last[1], r.end);
+    else out.push([r.start, r.end]);
+  }
+  return out.slice(0, 100);
 }
 
 function lineCount(content: string): number {
@@ -576,11 +658,14 @@ function lineCount(content: string): number {
 }
 
 /** The blame window of each frame: its function (capped around the line) and ±NEAR_LINES. */
-function frameWindows(frames: Frame[], files: Map<string, string | undefined>): Window[] {
+function frameWindows(frames: Frame[], files: Map<string, { content: string } | undefined>): Window[] {
   return frames.map((f) => {
-    const content = files.get(f.path);
+    const content = files.get(f.path)?.content;
     const w: Window = { frame: f, start: Math.max(1, f.line - NEAR_LINES), end: f.line + NEAR_LINES };
-    if (content === undefined) return w;
+    if (content === undefined) {
+      w.error = `${f.path} is not a text file of the deployed version`;
+      return w;
+    }
     const n = lineCount(content);
     if (f.line > n) {
       w.error = `line ${f.line} is past the end of ${f.path} (${n} lines) in the deployed version`;
@@ -598,10 +683,6 @@ function frameWindows(frames: Frame[], files: Map<string, string | undefined>): 
     w.end = Math.min(w.end, n);
     return w;
   });
-}
-
-async function blameWindow(repo: GitRepository, path: string, start: number, end: number, rev: string, b: BlameQuery, q: QueryOptions): Promise<Map<number, BlameLine>> {
-  return repo.blameLines(path, start, end, rev, blameOptions(b, q));
 }
 
 /** A function the failing line of a frame calls, declared in a file this range changed. */
@@ -623,7 +704,7 @@ async function findCallees(
   repo: GitRepository,
   scan: RangeScan,
   windows: Window[],
-  files: Map<string, string | undefined>,
+  files: Map<string, { content: string; oid: string } | undefined>,
   q: QueryOptions,
 ): Promise<{ callees: Callee[]; imports: Array<{ frame: Frame; path: string }> }> {
   const changed = new Set(scan.commits.flatMap(touchedPaths));
@@ -635,7 +716,7 @@ async function findCallees(
     wanted.set(path, list);
   };
   for (const w of windows.slice(0, CALLER_FRAMES)) {
-    const content = files.get(w.frame.path);
+    const content = files.get(w.frame.path)?.content;
     if (content === undefined || w.text === undefined) continue;
     const names = calledNames(w.text).filter((n) => n !== w.frame.fnName);
     if (changed.has(w.frame.path) && names.length > 0) want(w.frame.path, w.frame, names);
@@ -647,10 +728,11 @@ async function findCallees(
     }
   }
   const paths = [...wanted.keys()].slice(0, MAX_CALLEE_FILES);
-  const contents = await readFiles(repo, scan.to, paths.filter((p) => !files.has(p)), q);
+  const more = paths.filter((p) => !files.has(p));
+  if (more.length > 0) for (const [p, f] of await readFiles(repo, scan.to, more, q)) files.set(p, f);
   const callees: Callee[] = [];
   for (const p of paths) {
-    const content = files.get(p) ?? contents.get(p);
+    const content = files.get(p)?.content;
     if (content === undefined) continue;
     for (const { frame, names } of wanted.get(p) ?? []) {
       for (const name of names) {
@@ -676,36 +758,55 @@ class HitTable {
 }
 
 /** Scores every commit of the scanned range against the frames; the per-frame reports come along. */
-export async function scoreRange(repo: GitRepository, scan: RangeScan, framesIn: readonly Frame[], now: number, q: QueryOptions): Promise<{ suspects: Suspect[]; frames: FrameReport[] }> {
+export async function scoreRange(
+  repo: GitRepository,
+  scan: RangeScan,
+  framesIn: readonly Frame[],
+  now: number,
+  q: QueryOptions,
+  filesIn?: Map<string, { content: string; oid: string } | undefined>,
+): Promise<{ suspects: Suspect[]; frames: FrameReport[] }> {
   const frames = [...framesIn];
   const inRange = new Set(scan.commits.map((c) => c.sha));
   const b: BlameQuery = { since: scan.from, ignoreRevs: scan.ignoreRevs };
   if (scan.ignoreRevsFile !== undefined) b.ignoreRevsFile = scan.ignoreRevsFile;
 
-  const files = await readFiles(repo, scan.to, frames.map((f) => f.path), q);
+  const files = filesIn ?? (await readFiles(repo, scan.to, frames.map((f) => f.path), q));
   const windows = frameWindows(frames, files);
   const { callees, imports } = scan.withHunks ? await findCallees(repo, scan, windows, files, q) : { callees: [], imports: [] };
 
-  // Range-limited blame of every window, in parallel (the runner bounds concurrency).
+  // Who in the range wrote each window line: from the range scan when the file's history allows, else one
+  // range-limited blame per file for all its windows (frames and callees), files in parallel.
+  const byFile = new Map<string, Array<{ start: number; end: number; set: (m: Map<number, BlameLine>) => void; fail: (e: unknown) => void }>>();
   const calleeBlames = new Map<Callee, Map<number, BlameLine>>();
-  await Promise.all([
-    ...windows.map(async (w) => {
-      if (w.error !== undefined || !files.has(w.frame.path) || files.get(w.frame.path) === undefined) return;
+  const want = (path: string, start: number, end: number, set: (m: Map<number, BlameLine>) => void, fail: (e: unknown) => void): void => {
+    const list = byFile.get(path) ?? [];
+    list.push({ start, end, set, fail });
+    byFile.set(path, list);
+  };
+  for (const w of windows) {
+    if (w.error !== undefined || files.get(w.frame.path) === undefined) continue;
+    want(w.frame.path, w.start, w.end, (m) => (w.blame = m), (e) => (w.error = message(e)));
+  }
+  for (const c of callees) want(c.path, c.start, c.end, (m) => calleeBlames.set(c, m), () => undefined);
+  await Promise.all(
+    [...byFile].map(async ([path, list]) => {
+      const oid = files.get(path)?.oid;
+      const ranges = mergeRanges(list);
+      const fromScan = oid === undefined ? undefined : originsFromScan(scan, path, oid, ranges.flatMap(([a, z]) => Array.from({ length: z - a + 1 }, (_, i) => a + i)));
+      if (fromScan !== undefined) {
+        for (const x of list) x.set(fromScan);
+        return;
+      }
       try {
-        w.blame = await blameWindow(repo, w.frame.path, w.start, w.end, scan.to, b, q);
+        const m = await repo.blameRanges(path, ranges, scan.to, blameOptions(b, q));
+        for (const x of list) x.set(m);
       } catch (e) {
         rethrowCancel(e);
-        w.error = message(e);
+        for (const x of list) x.fail(e);
       }
     }),
-    ...callees.map(async (c) => {
-      try {
-        calleeBlames.set(c, await blameWindow(repo, c.path, c.start, c.end, scan.to, b, q));
-      } catch (e) {
-        rethrowCancel(e);
-      }
-    }),
-  ]);
+  );
 
   const hits = new HitTable();
   const changedLine = new Set<Frame>();
@@ -734,7 +835,7 @@ export async function scoreRange(repo: GitRepository, scan: RangeScan, framesIn:
   }
   fileLevelHits(scan, frames, imports, hits);
 
-  const frameReports = await frameBlames(repo, windows, scan, b, changedLine, now, q);
+  const frameReports = frameReportsOf(windows, changedLine, now);
 
   const suspects: Suspect[] = [];
   for (const c of scan.commits) {
@@ -809,31 +910,47 @@ function fileLevelHits(scan: RangeScan, frames: Frame[], imports: Array<{ frame:
   }
 }
 
-/** Who last wrote each frame line: the range blame when a range commit did, else a whole-history blame. */
-async function frameBlames(repo: GitRepository, windows: Window[], scan: RangeScan, b: BlameQuery, changedLine: Set<Frame>, now: number, q: QueryOptions): Promise<FrameReport[]> {
-  const full: BlameQuery = { ignoreRevs: b.ignoreRevs };
-  if (b.ignoreRevsFile !== undefined) full.ignoreRevsFile = b.ignoreRevsFile;
-  return Promise.all(
-    windows.map(async (w): Promise<FrameReport> => {
-      const f = w.frame;
-      const r: FrameReport = { depth: f.depth, path: f.path, line: f.line, changedInThisDeploy: changedLine.has(f) };
-      if (f.function !== undefined) r.function = f.function;
-      const inRange = w.blame?.get(f.line);
-      if (inRange !== undefined && !inRange.boundary) {
-        r.blame = blameInfo(inRange, now);
-        return r;
-      }
+/**
+ * Per-frame report from the range blame: who in this deploy last wrote the line. Lines the deploy did not
+ * change get their whole-history blame from `completeFrameBlames` (slow in a long history, so not here).
+ */
+function frameReportsOf(windows: Window[], changedLine: Set<Frame>, now: number): FrameReport[] {
+  return windows.map((w): FrameReport => {
+    const f = w.frame;
+    const r: FrameReport = { depth: f.depth, path: f.path, line: f.line, changedInThisDeploy: changedLine.has(f) };
+    if (f.function !== undefined) r.function = f.function;
+    const bl = w.blame?.get(f.line);
+    if (bl !== undefined && !bl.boundary) r.blame = blameInfo(bl, now);
+    else if (w.error !== undefined) r.error = w.error;
+    return r;
+  });
+}
+
+/**
+ * Fills in `blame` of the frames a deploy-range report left without one (lines the deploy did not change):
+ * a whole-history `git blame -w` per line, which walks old history — the slow part in a big repository, so
+ * the ranking never waits for it. Returns the same report.
+ */
+export async function completeFrameBlames(repo: GitRepository, report: SuspectReport, opts: QueryOptions & { now?: number } = {}): Promise<SuspectReport> {
+  if (report.basis !== 'deploy-range' || !isSha(report.rev)) return report;
+  const q = queryOptions(opts);
+  const now = opts.now ?? Date.now();
+  const b: BlameQuery = { ignoreRevs: [] };
+  if (readIgnoreRevs(repo.root) !== undefined) b.ignoreRevsFile = IGNORE_REVS_FILE;
+  await Promise.all(
+    report.frames.map(async (r) => {
+      if (r.blame !== undefined || r.error !== undefined) return;
       try {
-        const bl = (await blameWindow(repo, f.path, f.line, f.line, scan.to, full, q)).get(f.line);
-        if (bl === undefined) throw new GitError('parse', `could not read git blame output for ${f.path}:${f.line}`);
+        const bl = (await repo.blameLines(r.path, r.line, r.line, report.rev, blameOptions(b, q))).get(r.line);
+        if (bl === undefined) throw new GitError('parse', `could not read git blame output for ${r.path}:${r.line}`);
         r.blame = blameInfo(bl, now);
       } catch (e) {
         rethrowCancel(e);
-        r.error = w.error ?? message(e);
+        r.error = message(e);
       }
-      return r;
     }),
   );
+  return report;
 }
 
 /**
@@ -948,7 +1065,7 @@ async function blameFallback(
       const r: FrameReport = { depth: f.depth, path: f.path, line: f.line };
       if (f.function !== undefined) r.function = f.function;
       try {
-        const bl = (await blameWindow(repo, f.path, f.line, f.line, sha, b, q)).get(f.line);
+        const bl = (await repo.blameLines(f.path, f.line, f.line, sha, blameOptions(b, q))).get(f.line);
         if (bl === undefined) throw new GitError('parse', `could not read git blame output for ${f.path}:${f.line}`);
         r.blame = blameInfo(bl, now);
         raw[i] = bl;

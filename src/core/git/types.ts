@@ -23,6 +23,9 @@ export interface FileChange {
   /** Path after the change (for a deletion: the deleted path). */
   path: string;
   binary: boolean;
+  /** Blob ids before/after (from the `index` line; full with `--full-index`), when git printed them. */
+  oldBlob?: string;
+  newBlob?: string;
   /** Empty for binary files, pure renames and when hunks were not requested. */
   hunks: Hunk[];
 }

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { GitRepository } from '../../../src/core/git/gitRepository';
 import { deployInEffect, loadDeployHistory } from '../../../src/core/git/deploys';
-import { findSuspects, inferFunctionRange, simpleFunctionName, sortSuspects, type Suspect, type SuspectFrameInput } from '../../../src/core/git/suspects';
+import { completeFrameBlames, findSuspects, inferFunctionRange, simpleFunctionName, sortSuspects, type Suspect, type SuspectFrameInput } from '../../../src/core/git/suspects';
 import { BASE, BOB, HOUR, shopRepo } from './fixtureRepo';
 
 describe('git/suspects', () => {
@@ -67,6 +67,10 @@ describe('git/suspects', () => {
   it('reports per-frame blame and whether the deploy changed the line', async () => {
     const report = await findSuspects(repo, { frames, range: { from: shop.sha.c3, to: shop.sha.c9 }, now });
     assert.equal(report.frames.length, 3, 'library frame dropped');
+    // The ranking blames only the deploy range: a line it did not change has no blame yet.
+    assert.equal(report.frames[1]!.blame, undefined);
+    assert.equal(report.frames[0]!.blame!.sha, shop.sha.f1);
+    await completeFrameBlames(repo, report, { now });
     const [cart, total, util] = report.frames;
     assert.equal(cart!.depth, 0);
     assert.equal(cart!.blame!.sha, shop.sha.f1);
