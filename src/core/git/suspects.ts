@@ -595,10 +595,7 @@ function originsFromScan(scan: RangeScan, path: string, toBlob: string, lines: r
     }
     if (expect === undefined || fc.newBlob !== expect || fc.binary) return undefined;
     chain.push({ c, fc });
-    if (fc.status === 'added') {
-      expect = undefined;
-      break;
-    }
+    if (fc.status === 'added') break;
     expect = fc.oldBlob;
     if (fc.status === 'renamed' && fc.oldPath !== undefined) name = fc.oldPath;
   }
