@@ -824,8 +824,9 @@ export async function scoreRange(
     }
   }
   for (const c of callees) {
-    for (const [, bl] of calleeBlames.get(c) ?? []) {
-      if (bl.boundary || !inRange.has(bl.sha)) continue;
+    for (const [line, bl] of calleeBlames.get(c) ?? []) {
+      // The map holds every blamed window of the file: keep the callee's own lines.
+      if (line < c.start || line > c.end || bl.boundary || !inRange.has(bl.sha)) continue;
       const where = c.imported ? ` (${c.path})` : '';
       hits.add(bl.sha, { level: 'callee', depth: c.frame.depth, reason: `changed \`${c.name}\`${where}, called at ${c.frame.path}:${c.frame.line} (${frameLabel(c.frame.depth)})`, dir: posix.dirname(c.path) });
     }
