@@ -330,7 +330,7 @@ async function suspects(dir: string, range: number, rounds: number): Promise<voi
     return `    at fn${line} (/srv/app/${p}:${line}:3)`;
   });
   const trace = parseStackTrace(`Error: boom\n${frameLines.join('\n')}\n`);
-  const index = WorkspaceFileIndex.fromPaths((await execGit(dir, ['ls-files'])).split('\n').filter(Boolean), dir);
+  const index = WorkspaceFileIndex.fromPaths((await execGit(dir, ['ls-tree', '-r', '--name-only', to])).split('\n').filter(Boolean), dir);
   const resolver = new StackTraceResolver(index);
   const raw: number[] = [];
   const product: number[] = [];
