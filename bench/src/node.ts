@@ -4,7 +4,7 @@
  *   ingest   — one ingest consumer (mode "client": AlertClient → validation → AlertStore; mode "raw": ws + JSON.parse)
  *   fanout   — K raw ws clients measuring delivery latency of timed events
  *   traces   — index build + trace resolution against the generated 200k-file workspace
- *   suspects — findSuspects over a 1,000-commit range of the generated 100k-commit repository
+ *   suspects — suspectsForTrace over a range of a generated repository (--range N, --rounds K)
  * Every subcommand prints or sends JSON; nothing here asserts.
  */
 import { execFile } from 'node:child_process';
@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import WebSocket from 'ws';
 import { BridgeServer } from '../../src/bridge/server';
 import type { HttpRequestInfo, HttpResponseInfo, Route, SourceContext, SourceModule } from '../../src/bridge/sources/types';
-import { findSuspects, GitRepository } from '../../src/core/git/index';
+import { GitRepository, suspectsForTrace } from '../../src/core/git/index';
 import type { Alert, AlertAction, Person } from '../../src/core/protocol/types';
 import { parseStackTrace, StackTraceResolver, WorkspaceFileIndex } from '../../src/core/stackTrace/index';
 import { AlertClient } from '../../src/core/transport/alertClient';
@@ -315,33 +315,41 @@ async function traces(dir: string): Promise<void> {
 
 // ---------------------------------------------------------------- suspects
 
-async function suspects(dir: string): Promise<void> {
-  const shas = (await execGit(dir, ['rev-list', '--first-parent', '-n', '1001', 'HEAD'])).trim().split('\n');
+/**
+ * Suspects for one alert through the core entry point (suspectsForTrace: parse → resolve → rank), over the
+ * newest `range` first-parent commits, against the raw `git log -p -U0` of the same range in the same run.
+ */
+async function suspects(dir: string, range: number, rounds: number): Promise<void> {
+  const shas = (await execGit(dir, ['rev-list', '--first-parent', '-n', String(range + 1), 'HEAD'])).trim().split('\n');
   const to = shas[0]!;
-  const from = shas[1000]!;
-  // Frames: lines in files the range touched, innermost first.
+  const from = shas[range]!;
+  // Frames: lines in files the range touched, innermost first, printed as a node trace from a deploy root.
   const touched = (await execGit(dir, ['log', '--format=', '--name-only', `${from}..${to}`])).split('\n').filter(Boolean);
   const r = rng(3);
-  const frames = Array.from({ length: 10 }, (_, i) => {
+  const frameLines = Array.from({ length: 10 }, () => {
     const p = touched[Math.floor(r() * touched.length)]!;
     const line = 2 + Math.floor(r() * 20);
-    return { path: p, line, function: `fn${line}`, inApp: true, depth: i };
+    return `    at fn${line} (/srv/app/${p}:${line}:3)`;
   });
+  const trace = parseStackTrace(`Error: boom\n${frameLines.join('\n')}\n`);
+  const index = WorkspaceFileIndex.fromPaths((await execGit(dir, ['ls-tree', '-r', '--name-only', to])).split('\n').filter(Boolean), dir);
+  const resolver = new StackTraceResolver(index);
   const raw: number[] = [];
   const product: number[] = [];
-  let report: Awaited<ReturnType<typeof findSuspects>> | undefined;
-  for (let round = 0; round < 3; round++) {
+  let report: Awaited<ReturnType<typeof suspectsForTrace>>['report'];
+  for (let round = 0; round < rounds; round++) {
     let t = performance.now();
     await execGit(dir, ['log', '-p', '-U0', '--no-merges', '--no-color', `${from}..${to}`]);
     raw.push(performance.now() - t);
     // A fresh repository object per round: its runner caches sha-addressed queries.
     const repo = await GitRepository.open(dir, { timeoutMs: 60_000 });
     t = performance.now();
-    report = await findSuspects(repo, { frames, range: { from, to }, maxCommits: 1000 });
+    report = (await suspectsForTrace({ trace, resolver, repo, range: { from, to }, maxCommits: 1000 })).report;
     product.push(performance.now() - t);
   }
+  const ratios = product.map((p, i) => p / raw[i]!);
   process.stdout.write(
-    JSON.stringify({ rawMs: median(raw), suspectsMs: median(product), all: product, rangeCommits: report?.rangeCommitCount, suspects: report?.suspects.length, warnings: report?.warnings }) + '\n',
+    JSON.stringify({ rawMs: median(raw), suspectsMs: median(product), ratio: median(ratios), all: product, rangeCommits: report?.rangeCommitCount, frames: report?.frames.length, suspects: report?.suspects.length, warnings: report?.warnings }) + '\n',
   );
 }
 
@@ -358,7 +366,7 @@ async function main(): Promise<void> {
     case 'traces':
       return traces(path.resolve(arg('dir', '')));
     case 'suspects':
-      return suspects(path.resolve(arg('dir', '')));
+      return suspects(path.resolve(arg('dir', '')), Number(arg('range', '1000')), Number(arg('rounds', '3')));
     default:
       throw new Error(`unknown subcommand ${cmd}`);
   }

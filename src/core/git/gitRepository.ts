@@ -6,7 +6,7 @@
  * or the working tree are not.
  */
 import { GitError, GitRunner, classifyStderr, type GitRunnerOptions, type RunOptions } from './gitRunner';
-import { COMMIT_FORMAT, TAG_FORMAT, fileDiffFromPatch, parseBlamePorcelain, parseLog, parseNameStatusZ, parseTags, type ParseStats } from './parse';
+import { COMMIT_FORMAT, TAG_FORMAT, fileDiffFromPatch, parseBlameLinePorcelain, parseBlamePorcelain, parseLog, parseNameStatusZ, parseTags, type ParseStats } from './parse';
 import type { BlameLine, CommitInfo, FileDiff, TagInfo } from './types';
 import { GitInputError, WORKING_TREE, assertLine, assertRepoPath, assertRev, assertSha, assertTagGlob, isSha } from './validate';
 
@@ -23,6 +23,21 @@ export interface RangeOptions extends QueryOptions {
   /** At most this many commits (newest first). Default 500. */
   maxCommits?: number;
   maxBufferBytes?: number;
+  /** `-w`: whitespace-only changes vanish (a commit that only re-indents lists no files). */
+  ignoreWhitespace?: boolean;
+  /** Keep the removed/added line texts of each hunk (bounded; see HUNK_TEXT_LIMITS). */
+  withText?: boolean;
+}
+
+export interface BlameRangeOptions extends QueryOptions {
+  /** Blame only the commits after this one (`<since>..<rev>`): older lines come back as boundary lines. */
+  since?: string;
+  /** `-w`. */
+  ignoreWhitespace?: boolean;
+  /** Commits blame looks through (`--ignore-rev`); each must exist in the clone. */
+  ignoreRevs?: readonly string[];
+  /** Repo-relative path of an ignore-revs file (`.git-blame-ignore-revs`) in the working tree. */
+  ignoreRevsFile?: string;
 }
 
 export interface FileAtRevision {
@@ -31,6 +46,11 @@ export interface FileAtRevision {
   size: number;
   /** Contains a NUL byte in its first 8000 bytes (git's own heuristic): do not show as text. */
   binary: boolean;
+}
+
+export interface BlobAtRevision extends FileAtRevision {
+  /** The blob id. */
+  oid: string;
 }
 
 /** Tag globs tried when the host configures none. */
@@ -121,12 +141,14 @@ export class GitRepository {
     if (!Number.isInteger(max) || max < 1) throw new GitInputError(`invalid maxCommits ${String(max)}`);
     const withHunks = opts.withHunks !== false;
     const listing = withHunks ? ['-p', '-U0'] : ['-z', '--name-status'];
+    if (opts.ignoreWhitespace === true) listing.push('-w');
+    if (withHunks) listing.push('--full-index');
     const args = ['log', '--no-merges', '--no-show-signature', ...DIFF_FLAGS, ...listing, COMMIT_FORMAT, `--max-count=${max}`, '--end-of-options', `${from}..${to}`, '--', ...paths];
     const run: RunOptions = { ...opts, revs: [from, to], cacheable: true };
     if (opts.maxBufferBytes !== undefined) run.maxBufferBytes = opts.maxBufferBytes;
     const out = await this.run(args, run);
     const stats: ParseStats = { dropped: 0 };
-    const commits = parseLog(out.stdout, withHunks ? 'patch' : 'name-status', stats);
+    const commits = parseLog(out.stdout, withHunks ? 'patch' : 'name-status', stats, { withText: opts.withText === true });
     this.lastDropped = stats.dropped;
     return commits;
   }
@@ -150,6 +172,36 @@ export class GitRepository {
   }
 
   /**
+   * Who last changed each of lines `start`..`end` of `path` at `rev` (`git blame --line-porcelain`), by line
+   * number; with `since`, only commits after it are walked and older lines come back with `boundary: true`
+   * (what keeps blame cheap in a long history).
+   */
+  async blameLines(path: string, start: number, end: number, rev: string, opts: BlameRangeOptions = {}): Promise<Map<number, BlameLine>> {
+    return this.blameRanges(path, [[start, end]], rev, opts);
+  }
+
+  /** `blameLines` over several line ranges of one file in one git call (`-L a,b -L c,d`). */
+  async blameRanges(path: string, ranges: ReadonlyArray<readonly [number, number]>, rev: string, opts: BlameRangeOptions = {}): Promise<Map<number, BlameLine>> {
+    const p = assertRepoPath(path);
+    if (ranges.length === 0 || ranges.length > 100) throw new GitInputError(`invalid number of blame ranges ${ranges.length}`);
+    const r = assertSha(rev, 'blame revision');
+    const since = opts.since === undefined ? undefined : assertSha(opts.since, 'blame range start');
+    const args = ['blame', '--line-porcelain'];
+    for (const [start, end] of ranges) {
+      const a = assertLine(start);
+      const b = assertLine(end);
+      if (b < a || b - a > 5000) throw new GitInputError(`invalid blame range ${a}-${b}`);
+      args.push('-L', `${a},${b}`);
+    }
+    if (opts.ignoreWhitespace === true) args.push('-w');
+    if (opts.ignoreRevsFile !== undefined) args.push(`--ignore-revs-file=${assertRepoPath(opts.ignoreRevsFile, 'ignore-revs file')}`);
+    for (const s of opts.ignoreRevs ?? []) args.push(`--ignore-rev=${assertSha(s, 'ignored revision')}`);
+    args.push(since === undefined ? r : `${since}..${r}`, '--', p);
+    const out = await this.run(args, { ...opts, revs: since === undefined ? [r] : [since, r], cacheable: opts.ignoreRevsFile === undefined });
+    return parseBlameLinePorcelain(out.stdout);
+  }
+
+  /**
    * Tags matching the globs (default `deploy-*`, `release-*`, `v*`), annotated or lightweight, with the
    * commit they point at and their date, oldest first.
    */
@@ -170,12 +222,57 @@ export class GitRepository {
     const maxBytes = opts.maxBytes ?? 2 * 1024 * 1024;
     // The object name starts with hex, so it can never be read as an option.
     const spec = `${s}:${p}`;
-    const sizeOut = await this.run(['cat-file', '-s', spec], { ...opts, revs: [s], cacheable: true });
-    const size = Number(sizeOut.stdout.trim());
-    if (!Number.isSafeInteger(size)) throw new GitError('parse', `could not read the size of ${p} at ${s}`);
+    // One call: git stops at the buffer cap, so a huge blob is refused without reading it all.
+    let out: { stdout: string };
+    try {
+      out = await this.run(['cat-file', 'blob', spec], { ...opts, revs: [s], cacheable: true, maxBufferBytes: maxBytes });
+    } catch (e) {
+      if (e instanceof GitError && e.code === 'output-too-large') throw new GitError('output-too-large', `${p} at ${s.slice(0, 12)} is over the ${maxBytes}-byte limit`);
+      throw e;
+    }
+    const size = Buffer.byteLength(out.stdout, 'utf8');
+    // A cached answer was read under another call's limit.
     if (size > maxBytes) throw new GitError('output-too-large', `${p} at ${s.slice(0, 12)} is ${size} bytes, over the ${maxBytes}-byte limit`);
-    const out = await this.run(['cat-file', 'blob', spec], { ...opts, revs: [s], cacheable: true, maxBufferBytes: maxBytes + 1024 });
     return { content: out.stdout, size, binary: out.stdout.slice(0, 8000).includes('\u0000') };
+  }
+
+  /**
+   * Several files at one commit in one `git cat-file --batch`: content and blob id of each, undefined for a
+   * path that is missing there, not a file, or larger than `maxBytes` (default 2 MiB).
+   */
+  async readBlobs(sha: string, paths: readonly string[], opts: QueryOptions & { maxBytes?: number } = {}): Promise<Map<string, BlobAtRevision | undefined>> {
+    const s = assertSha(sha);
+    const ps = paths.map((p) => assertRepoPath(p));
+    const out = new Map<string, BlobAtRevision | undefined>();
+    if (ps.length === 0) return out;
+    const maxBytes = opts.maxBytes ?? 2 * 1024 * 1024;
+    // One process for all files; the buffer cap bounds the total, and a blob over maxBytes is dropped below.
+    const wanted = ps;
+    const cap = Math.min(ps.length * (maxBytes + 200), 64 * 1024 * 1024);
+    const res = await this.run(['cat-file', '--batch'], { ...opts, input: ps.map((p) => `${s}:${p}\n`).join(''), revs: [s], cacheable: true, encoding: 'latin1', maxBufferBytes: cap });
+    const text = res.stdout;
+    let pos = 0;
+    for (const p of wanted) {
+      const nl = text.indexOf('\n', pos);
+      const head = text.slice(pos, nl < 0 ? undefined : nl);
+      const m = /^([0-9a-f]{40,64}) (blob|tree|commit|tag) (\d+)$/.exec(head);
+      if (nl < 0 || (m === null && !/ missing$| ambiguous$/.test(head))) throw new GitError('parse', `could not read git cat-file --batch output for ${p}`);
+      if (m === null) {
+        // "<name> missing": no such path at that commit.
+        out.set(p, undefined);
+        pos = nl + 1;
+        continue;
+      }
+      const size = Number(m[3]);
+      const bytes = Buffer.from(text.slice(nl + 1, nl + 1 + size), 'latin1');
+      pos = nl + 1 + size + 1;
+      if (m[2] !== 'blob' || size > maxBytes) {
+        out.set(p, undefined);
+        continue;
+      }
+      out.set(p, { oid: m[1] ?? '', content: bytes.toString('utf8'), size, binary: bytes.subarray(0, 8000).includes(0) });
+    }
+    return out;
   }
 
   /**

@@ -86,6 +86,10 @@ export interface RunOptions {
   cacheable?: boolean;
   /** Revisions the call names, used to word "unknown revision" errors. */
   revs?: readonly string[];
+  /** Written to git's stdin (e.g. object names for `cat-file --batch`); stdin is closed right away otherwise. */
+  input?: string;
+  /** `latin1` keeps one character per byte (for formats that count bytes, like `cat-file --batch`). Default utf8. */
+  encoding?: 'utf8' | 'latin1';
 }
 
 /** Read-only subcommands this module is allowed to run. */
@@ -160,7 +164,7 @@ export class GitRunner {
     if (sub === undefined || !ALLOWED.has(sub)) {
       throw new GitError('failed', `git subcommand ${JSON.stringify(sub ?? '')} is not allowed here`, { args });
     }
-    const key = opts.cacheable === true ? JSON.stringify([this.cwd, args]) : undefined;
+    const key = opts.cacheable === true ? JSON.stringify([this.cwd, args, opts.input ?? null, opts.encoding ?? 'utf8']) : undefined;
     if (key !== undefined) {
       const hit = this._cache.get(key);
       if (hit !== undefined) return hit;
@@ -218,7 +222,7 @@ export class GitRunner {
           timeout: timeoutMs,
           maxBuffer,
           signal: opts.signal,
-          encoding: 'utf8',
+          encoding: opts.encoding ?? 'utf8',
           windowsHide: true,
           killSignal: 'SIGKILL',
         },
@@ -235,8 +239,10 @@ export class GitRunner {
           reject(this._mapError(err, { args, stderr, exitCode, timeoutMs, maxBuffer, revs: opts.revs ?? [], aborted: opts.signal?.aborted === true }));
         },
       );
-      // git never needs our stdin; closing it means a command that would read it sees EOF instead of hanging.
-      child.stdin?.end();
+      // Closing stdin means a command that would read more sees EOF instead of hanging.
+      child.stdin?.on('error', () => undefined);
+      if (opts.input !== undefined) child.stdin?.end(opts.input, 'utf8');
+      else child.stdin?.end();
     });
   }
 

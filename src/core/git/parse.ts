@@ -29,7 +29,7 @@ export interface ParseStats {
  * Parses `git log <COMMIT_FORMAT> [-p -U0 | -z --name-status]`. `mode` says which file listing follows
  * each header.
  */
-export function parseLog(stdout: string, mode: 'patch' | 'name-status' | 'none', stats: ParseStats = { dropped: 0 }): CommitInfo[] {
+export function parseLog(stdout: string, mode: 'patch' | 'name-status' | 'none', stats: ParseStats = { dropped: 0 }, opts: { withText?: boolean } = {}): CommitInfo[] {
   const out: CommitInfo[] = [];
   const chunks = stdout.split(COMMIT_MARKER);
   // Whatever precedes the first marker is not a record (normally the empty string).
@@ -49,7 +49,7 @@ export function parseLog(stdout: string, mode: 'patch' | 'name-status' | 'none',
       stats.dropped++;
       continue;
     }
-    if (mode === 'patch') commit.files = parsePatch(rest);
+    if (mode === 'patch') commit.files = parsePatch(rest, opts);
     else if (mode === 'name-status') commit.files = parseNameStatusZ(rest);
     out.push(commit);
   }
@@ -74,6 +74,9 @@ function toCommit(f: string[]): CommitInfo | undefined {
   };
 }
 
+/** Bounds on the hunk text kept with `withText` (a formatter commit over a huge tree must not fill memory). */
+export const HUNK_TEXT_LIMITS = { linesPerHunk: 400, charsPerLine: 400, charsPerPatch: 4_000_000 } as const;
+
 const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$/;
 
 export function parseHunkHeader(line: string): Hunk | undefined {
@@ -96,7 +99,16 @@ export function parseHunkHeader(line: string): Hunk | undefined {
  * by counting their lines, so a content line that looks like a header (`--- a/x`, `diff --git`) is never
  * mistaken for one.
  */
-export function parsePatch(text: string): FileChange[] {
+export function parsePatch(text: string, opts: { withText?: boolean } = {}): FileChange[] {
+  const withText = opts.withText === true;
+  let textChars = 0;
+  let hunk: Hunk | undefined;
+  const keep = (list: string[] | undefined, l: string): void => {
+    if (list === undefined || list.length >= HUNK_TEXT_LIMITS.linesPerHunk || textChars >= HUNK_TEXT_LIMITS.charsPerPatch) return;
+    const t = l.length > HUNK_TEXT_LIMITS.charsPerLine ? l.slice(0, HUNK_TEXT_LIMITS.charsPerLine) : l;
+    textChars += t.length;
+    list.push(t);
+  };
   const files: FileChange[] = [];
   let cur: (FileChange & { headerOld?: string; headerNew?: string }) | undefined;
   let remOld = 0;
@@ -111,6 +123,8 @@ export function parsePatch(text: string): FileChange[] {
     if (c.path === '') return;
     const fc: FileChange = { status: c.status, path: c.path, binary: c.binary, hunks: c.hunks };
     if (c.oldPath !== undefined) fc.oldPath = c.oldPath;
+    if (c.oldBlob !== undefined) fc.oldBlob = c.oldBlob;
+    if (c.newBlob !== undefined) fc.newBlob = c.newBlob;
     files.push(fc);
   };
   for (const line of text.split('\n')) {
@@ -118,10 +132,12 @@ export function parsePatch(text: string): FileChange[] {
       const ch = line.charAt(0);
       if (ch === '-') {
         remOld--;
+        if (withText) keep(hunk?.removed, line.slice(1));
         continue;
       }
       if (ch === '+') {
         remNew--;
+        if (withText) keep(hunk?.added, line.slice(1));
         continue;
       }
       if (ch === ' ') {
@@ -135,6 +151,7 @@ export function parsePatch(text: string): FileChange[] {
     }
     if (line.startsWith('diff --git ')) {
       finish();
+      hunk = undefined;
       const [a, b] = splitDiffGitHeader(line.slice('diff --git '.length));
       cur = { status: 'modified', path: '', binary: false, hunks: [] };
       if (a !== undefined) cur.headerOld = stripPrefix(a, 'a/');
@@ -145,13 +162,22 @@ export function parsePatch(text: string): FileChange[] {
     if (line.startsWith('@@')) {
       const h = parseHunkHeader(line);
       if (h !== undefined) {
+        if (withText) {
+          h.removed = [];
+          h.added = [];
+        }
+        hunk = h;
         cur.hunks.push(h);
         remOld = h.oldLines;
         remNew = h.newLines;
       }
       continue;
     }
-    if (line.startsWith('new file mode')) cur.status = 'added';
+    const idx = /^index ([0-9a-f]{7,64})\.\.([0-9a-f]{7,64})(?: \d+)?$/.exec(line);
+    if (idx !== null) {
+      cur.oldBlob = idx[1];
+      cur.newBlob = idx[2];
+    } else if (line.startsWith('new file mode')) cur.status = 'added';
     else if (line.startsWith('deleted file mode')) cur.status = 'deleted';
     else if (line.startsWith('rename from ')) {
       cur.status = 'renamed';
@@ -305,6 +331,30 @@ export function parseBlamePorcelain(stdout: string): BlameLine | undefined {
     originalLine: Number(head[2]),
     content,
   };
+}
+
+/**
+ * Parses `git blame --line-porcelain` output (every line with its full header) into one BlameLine per
+ * line, keyed by its final line number. Records that do not validate are skipped.
+ */
+export function parseBlameLinePorcelain(stdout: string): Map<number, BlameLine> {
+  const out = new Map<number, BlameLine>();
+  const lines = stdout.split('\n');
+  let i = 0;
+  while (i < lines.length) {
+    const head = /^([0-9a-f]{40}) (\d+) (\d+)(?: \d+)?$/.exec(lines[i] ?? '');
+    if (head === null) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < lines.length && !(lines[j] ?? '').startsWith('\t')) j++;
+    const rec = parseBlamePorcelain(lines.slice(i, j + 1).join('\n'));
+    const finalLine = Number(head[3]);
+    if (rec !== undefined && Number.isSafeInteger(finalLine)) out.set(finalLine, rec);
+    i = j + 1;
+  }
+  return out;
 }
 
 function stripAngles(s: string): string {

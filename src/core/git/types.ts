@@ -8,6 +8,9 @@ export interface Hunk {
   newLines: number;
   /** Text after the second `@@`: git's guess of the enclosing function, in the *old* file. */
   context?: string;
+  /** Removed / added line texts (without the -/+), only when asked for (`withText`); bounded, see HUNK_TEXT_LIMITS. */
+  removed?: string[];
+  added?: string[];
 }
 
 export type FileChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type-changed';
@@ -20,6 +23,9 @@ export interface FileChange {
   /** Path after the change (for a deletion: the deleted path). */
   path: string;
   binary: boolean;
+  /** Blob ids before/after (from the `index` line; full with `--full-index`), when git printed them. */
+  oldBlob?: string;
+  newBlob?: string;
   /** Empty for binary files, pure renames and when hunks were not requested. */
   hunks: Hunk[];
 }

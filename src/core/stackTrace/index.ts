@@ -19,3 +19,4 @@ export {
   type ResolverOptions,
 } from './resolve';
 export { normalizeFramePath } from './pathUtil';
+export { resolvedFrameRefs, type ResolvedFrameRef } from './frames';

@@ -15,15 +15,18 @@ import {
 import {
   GitError,
   WORKING_TREE,
+  completeFrameBlames,
   deployInEffect,
   findSuspects,
   isSha,
   mapPositionForward,
+  suspectsForTrace,
   type DeployInEffect,
   type DeployRecord,
   type GitRepository,
   type SuspectFrameInput,
   type SuspectReport,
+  type TraceSuspectOptions,
 } from '../../core/git';
 import type { Alert } from '../../core/protocol/types';
 import type { Clock } from '../../core/util/clock';
@@ -237,28 +240,26 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
 
   private async _analyse(alert: Alert, eff: DeployInEffect, signal: AbortSignal): Promise<AlertChild[]> {
     const t0 = Date.now();
-    const resolved = (await this._ctx.frames().resolvedFrames(alert)).filter((f) => f.inApp).sort((a, b) => a.depth - b.depth);
-    if (signal.aborted) throw new GitError('cancelled', 'cancelled');
-    const folder = resolved[0]?.folder;
-    const repo = folder !== undefined ? await this._ctx.repos.open(folder) : (await this._ctx.repos.primary())?.repo;
-    if (repo === undefined) return [infoRow('deploys:noRepo', vscode.l10n.t('No git repository in this workspace'), 'info', vscode.l10n.t('open the service’s repository to see suspect commits'))];
-
-    const frames: SuspectFrameInput[] = [];
-    for (const f of resolved) {
-      const p = repoRelative(repo.root, f.folder, f.path);
-      if (p === undefined) continue;
-      const input: SuspectFrameInput = { path: p, line: f.line, inApp: true };
-      if (f.function !== undefined) input.function = f.function;
-      frames.push(input);
-    }
     const alertSha = alert.commitSha?.toLowerCase();
     const rev = alertSha !== undefined && isSha(alertSha) ? alertSha : eff.found ? eff.deploy.commitSha : undefined;
-    const opts: Parameters<typeof findSuspects>[1] = { frames, signal, now: this._ctx.clock.now() };
+    const opts: Omit<TraceSuspectOptions, 'trace' | 'resolver' | 'repo'> = { signal, now: this._ctx.clock.now() };
     if (eff.found && eff.range) opts.range = { from: eff.range.from, to: eff.range.to };
     if (rev !== undefined) opts.rev = rev;
     const why = eff.found ? eff.notes.at(-1) : eff.reason;
     if (why !== undefined) opts.rangeUnavailableReason = why;
-    const report = await findSuspects(repo, opts);
+    // The repository of the top resolved frame, else the first one of the workspace.
+    const pick = async (folder: string | undefined): Promise<GitRepository | undefined> => (folder !== undefined ? this._ctx.repos.open(folder) : (await this._ctx.repos.primary())?.repo);
+    const input = this._ctx.frames().traceInput(alert);
+    const result = input
+      ? await suspectsForTrace({ ...opts, trace: input.trace, resolver: input.resolver, repo: pick })
+      : { repo: await pick(undefined), frames: [] as SuspectFrameInput[], report: undefined };
+    if (signal.aborted) throw new GitError('cancelled', 'cancelled');
+    const repo = result.repo;
+    if (repo === undefined) return [infoRow('deploys:noRepo', vscode.l10n.t('No git repository in this workspace'), 'info', vscode.l10n.t('open the service’s repository to see suspect commits'))];
+    const frames = result.frames;
+    const report = result.report ?? (await findSuspects(repo, { ...opts, frames }));
+    // The frames row shows who last changed the lines the deploy did not touch (whole-history blame).
+    await completeFrameBlames(repo, report, { signal, now: this._ctx.clock.now() });
 
     // Which deployed commits are missing from the clone: the one thing the user can fix right here.
     const missing: string[] = [];

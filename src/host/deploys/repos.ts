@@ -1,7 +1,5 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { GitRepository } from '../../core/git';
+import { GitRepository, repoRelativePath } from '../../core/git';
 import type { Logger } from '../../core/util/logger';
 
 /** Thrown when git work is asked for in restricted mode: git honours a repository's config, so never there. */
@@ -66,25 +64,5 @@ export class Repositories {
   }
 }
 
-/**
- * Repo-relative POSIX path of a folder-relative frame path, or undefined when it lies outside the repo.
- * The folder may be a symlink (e.g. /tmp on macOS) while git prints the real top level: compare real paths.
- */
-export function repoRelative(root: string, folder: string, folderRelative: string): string | undefined {
-  let realFolder = folder;
-  try {
-    realFolder = fs.realpathSync.native(folder);
-  } catch {
-    // keep the path as given
-  }
-  let realRoot = root;
-  try {
-    realRoot = fs.realpathSync.native(root);
-  } catch {
-    // keep
-  }
-  const abs = path.join(realFolder, ...folderRelative.split('/'));
-  const rel = path.relative(realRoot, abs);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
-  return rel.split(path.sep).join('/');
-}
+/** Repo-relative POSIX path of a folder-relative frame path (see core `repoRelativePath`). */
+export const repoRelative = repoRelativePath;

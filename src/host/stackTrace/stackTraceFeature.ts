@@ -2,14 +2,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Alert } from '../../core/protocol/types';
+import type { TraceResolver } from '../../core/git/traceSuspects';
 import {
   parseStackTrace,
+  resolvedFrameRefs,
   StackTraceResolver,
   topInAppFrame,
   validateCodeMappings,
   validateOncallConfig,
   WorkspaceFileIndex,
   type CodeMapping,
+  type ParsedTrace,
   type ResolvedFrame,
   type ResolvedTrace,
 } from '../../core/stackTrace';
@@ -176,12 +179,14 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
   //#region AlertFrames
   async resolvedFrames(alert: Alert): Promise<ResolvedFrameRef[]> {
     const r = await this.resolveAlert(alert);
-    if (!r) return [];
-    return r.frames.flatMap((f, depth): ResolvedFrameRef[] =>
-      f.resolved && f.frame.inApp !== false && f.resolved.line !== undefined
-        ? [{ folder: f.resolved.folder, path: f.resolved.path, line: f.resolved.line, ...(f.resolved.column !== undefined ? { column: f.resolved.column } : {}), ...(f.frame.function ? { function: f.frame.function } : {}), inApp: true, depth }]
-        : [],
-    );
+    return r ? resolvedFrameRefs(r) : [];
+  }
+
+  traceInput(alert: Alert): { trace: ParsedTrace; resolver: TraceResolver } | undefined {
+    if (!alert.stackTrace) return undefined;
+    const trace = parseStackTrace(alert.stackTrace);
+    // The resolver waits for the workspace index, like resolveAlert.
+    return { trace, resolver: { resolve: async (t: ParsedTrace) => (await this.files.ready(), this._resolver.resolve(t)) } };
   }
   //#endregion
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { GitRepository } from '../../../src/core/git/gitRepository';
 import { deployInEffect, loadDeployHistory } from '../../../src/core/git/deploys';
-import { findSuspects, inferFunctionRange, simpleFunctionName, sortSuspects, type Suspect, type SuspectFrameInput } from '../../../src/core/git/suspects';
+import { completeFrameBlames, findSuspects, inferFunctionRange, simpleFunctionName, sortSuspects, type Suspect, type SuspectFrameInput } from '../../../src/core/git/suspects';
 import { BASE, BOB, HOUR, shopRepo } from './fixtureRepo';
 
 describe('git/suspects', () => {
@@ -44,13 +44,19 @@ describe('git/suspects', () => {
     assert.ok(by.get(shop.sha.c7)!.reasons.includes('changed function computeTotal in src/cart/total.ts (frame #2)'), by.get(shop.sha.c7)!.reasons.join('; '));
     assert.ok(by.get(shop.sha.c4)!.reasons.includes('changed src/cart/cart.ts (top frame)'));
     assert.ok(by.get(shop.sha.c8)!.reasons.includes('changed src/cart/cart.ts (top frame)'));
-    assert.ok(by.get(shop.sha.c5)!.reasons.includes('changed src/cart/price.ts, in the same folder as src/cart/cart.ts (top frame)'));
+    // price() is called on the failing line: its change ranks as a callee change, not a folder neighbour.
+    assert.equal(by.get(shop.sha.c5)!.reasons[0], `changed \`price\` (src/cart/price.ts), called at src/cart/cart.ts:${shop.bugLine} (top frame)`);
     assert.deepEqual(by.get(shop.sha.c6)!.reasons, ['changed line 2 of src/other/util.ts (frame #3)']);
-    assert.ok(!by.has(shop.sha.f2), 'README-only commit is not a suspect');
+    // Every commit of the range is listed; the README-only one last, saying why.
+    assert.equal(report.suspects.length, report.rangeCommitCount);
+    assert.equal(report.suspects.at(-1)!.sha, shop.sha.f2);
+    assert.deepEqual(by.get(shop.sha.f2)!.reasons, ['in the deploy range; changes none of the code in the stack trace (README.md)']);
+    assert.equal(by.get(shop.sha.f2)!.score, 0);
     // c8 and c4 score the same: the newer one comes first.
     const order = report.suspects.map((s) => s.sha);
-    // The top frame's line (100) > the third frame's line (100 × 1/2) > the second frame's function (25 × 2/3 + folder).
-    assert.deepEqual(order.slice(0, 3), [shop.sha.f1, shop.sha.c6, shop.sha.c7]);
+    // The top frame's line (100) > the third frame's line (100 × 1/2) > a function the failing line calls (45)
+    // > the second frame's function (25 × 2/3).
+    assert.deepEqual(order.slice(0, 4), [shop.sha.f1, shop.sha.c6, shop.sha.c5, shop.sha.c7]);
     assert.ok(order.indexOf(shop.sha.c8) < order.indexOf(shop.sha.c4));
     for (let i = 1; i < report.suspects.length; i++) assert.ok(report.suspects[i - 1]!.score >= report.suspects[i]!.score);
     // Same input, same output.
@@ -61,6 +67,10 @@ describe('git/suspects', () => {
   it('reports per-frame blame and whether the deploy changed the line', async () => {
     const report = await findSuspects(repo, { frames, range: { from: shop.sha.c3, to: shop.sha.c9 }, now });
     assert.equal(report.frames.length, 3, 'library frame dropped');
+    // The ranking blames only the deploy range: a line it did not change has no blame yet.
+    assert.equal(report.frames[1]!.blame, undefined);
+    assert.equal(report.frames[0]!.blame!.sha, shop.sha.f1);
+    await completeFrameBlames(repo, report, { now });
     const [cart, total, util] = report.frames;
     assert.equal(cart!.depth, 0);
     assert.equal(cart!.blame!.sha, shop.sha.f1);

@@ -13,6 +13,8 @@ import { parseRust } from './rust';
 
 type Parser = (lines: string[]) => ParsedTrace | undefined;
 
+const SHIPPER_PASSES = [false, true] as const;
+
 /** In order of preference when two parsers score the same. */
 const PARSERS: ReadonlyArray<readonly [string, Parser]> = [
   ['node', parseNode],
@@ -41,15 +43,21 @@ export function parseStackTrace(text: string): ParsedTrace {
 }
 
 function parseUnsafe(text: string): ParsedTrace {
-  const { lines, truncated } = toLines(text);
+  // As is, and with log-shipper prefixes stripped (journald, syslog, compose, Heroku, kubectl --prefix):
+  // the reading that recognises more frames wins, so a trace whose own lines share a start is never hurt.
   let best: ParsedTrace | undefined;
   let bestScore = 0;
-  for (const [, parse] of PARSERS) {
-    const t = parse(lines);
-    const score = frameCount(t);
-    if (t && score > bestScore) {
-      best = t;
-      bestScore = score;
+  let truncated = false;
+  for (const shipperPrefixes of SHIPPER_PASSES) {
+    const read = toLines(text, { shipperPrefixes });
+    truncated ||= read.truncated;
+    for (const [, parse] of PARSERS) {
+      const t = parse(read.lines);
+      const score = frameCount(t);
+      if (t && score > bestScore) {
+        best = t;
+        bestScore = score;
+      }
     }
   }
   if (!best) return truncated ? { language: 'unknown', frames: [], truncated } : { language: 'unknown', frames: [] };

@@ -5,7 +5,7 @@ import { LIMITS } from '../limits';
  * field), removes per-line log prefixes (timestamps, levels, the Kubernetes CRI "stderr F" prefix) and caps
  * sizes. Every step is linear in the input.
  */
-export function toLines(text: string): { lines: string[]; truncated: boolean } {
+export function toLines(text: string, opts: { shipperPrefixes?: boolean } = {}): { lines: string[]; truncated: boolean } {
   let truncated = false;
   let input = text;
   if (input.length > LIMITS.maxInputChars) {
@@ -13,8 +13,9 @@ export function toLines(text: string): { lines: string[]; truncated: boolean } {
     truncated = true;
   }
   const out: string[] = [];
-  // Splitting the whole capped input is linear; lines beyond maxLines are dropped below.
-  const raw = input.split(/\r\n|\r|\n/);
+  // Splitting stops one line past maxLines (the loop below then marks the result truncated).
+  let raw = input.split(/\r\n|\r|\n/, LIMITS.maxLines + 1);
+  if (opts.shipperPrefixes === true) raw = stripCommonPrefixes(raw.map((l) => (l.length > LIMITS.maxLineChars && !looksLikeJson(l) ? l.slice(0, LIMITS.maxLineChars) : l)));
   for (const rawLine of raw) {
     if (out.length >= LIMITS.maxLines) {
       truncated = true;
@@ -73,8 +74,77 @@ export function expandStructured(line: string): string[] | undefined {
   }
   const parts: string[] = [];
   collect(value, parts, 0);
-  if (parts.length === 0) return undefined;
+  if (parts.length === 0) {
+    // One log event per trace line (CloudWatch events, Google Cloud Logging entries): the message field.
+    const m = messageField(value, 0);
+    return m === undefined ? undefined : [m];
+  }
   return parts.join('\n').split(/\r\n|\r|\n/);
+}
+
+const MESSAGE_KEYS = ['message', 'textPayload', '@message', 'msg', 'log', 'MESSAGE'];
+
+/** The single-line message of a log event object (`message`, `textPayload`, `jsonPayload.message`, ...). */
+function messageField(v: unknown, depth: number): string | undefined {
+  if (depth > 3 || !v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const o = v as Record<string, unknown>;
+  for (const k of MESSAGE_KEYS) if (typeof o[k] === 'string') return o[k];
+  for (const k of ['jsonPayload', 'event', 'data']) {
+    const m = messageField(o[k], depth + 1);
+    if (m !== undefined) return m;
+  }
+  return undefined;
+}
+
+/** Characters a log shipper's prefix ends with (after them comes the program's own line). */
+const PREFIX_ENDS = [': ', '| ', '] ', '> ', '- ', '\t'];
+const MIN_PREFIX = 4;
+const MIN_RUN = 3;
+
+/**
+ * Log shippers (journald, syslog, docker compose, Heroku, kubectl --prefix, ...) put the same prefix before
+ * every line: consecutive lines whose text, digits aside (timestamps, pids), starts the same up to a
+ * separator lose that prefix. A prefix never starts with whitespace (indentation belongs to the trace) and
+ * must cover at least MIN_RUN consecutive lines. Linear: each line is compared with the run's prefix once.
+ */
+export function stripCommonPrefixes(lines: readonly string[]): string[] {
+  const out = [...lines];
+  const shape = (l: string): string => l.slice(0, 300).replace(/\d/g, '0');
+  let i = 0;
+  while (i < lines.length) {
+    const a = shape(lines[i] ?? '');
+    const b = shape(lines[i + 1] ?? '');
+    const p = i + 1 < lines.length && !/^\s/.test(a) ? cutAtSeparator(a, commonLength(a, b)) : 0;
+    if (p < MIN_PREFIX) {
+      i++;
+      continue;
+    }
+    const prefix = a.slice(0, p);
+    let j = i + 1;
+    while (j < lines.length && shape(lines[j] ?? '').startsWith(prefix)) j++;
+    if (j - i >= MIN_RUN) for (let k = i; k < j; k++) out[k] = (lines[k] ?? '').slice(p);
+    i = j;
+  }
+  return out;
+}
+
+function commonLength(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let k = 0;
+  while (k < n && a.charCodeAt(k) === b.charCodeAt(k)) k++;
+  return k;
+}
+
+/** The longest prefix of `s` within `max` characters that ends with a separator; 0 when none. */
+function cutAtSeparator(s: string, max: number): number {
+  for (let k = max; k >= MIN_PREFIX; k--) {
+    const head = s.slice(0, k);
+    if (PREFIX_ENDS.some((e) => head.endsWith(e))) {
+      // Keep the trace's own indentation: a separator's trailing space is the shipper's, more spaces are not.
+      return k;
+    }
+  }
+  return 0;
 }
 
 function collect(v: unknown, parts: string[], depth: number): void {
