@@ -310,20 +310,19 @@ describe('StackTraceResolver', () => {
     assert.strictEqual(topInAppFrame(g)?.resolved?.path, 'services/gateway/main.go');
   });
 
-  it('indexes 200k files once and resolves a trace without scanning them', async () => {
+  // Speed (index build, per-frame resolution) is measured in bench/ ("trace index build", "trace resolution") as a
+  // ratio to raw git in the same run, never asserted here: wall-clock bounds fail on a loaded machine.
+  it('indexes 200k files and resolves frames among them to the one right file', async () => {
     const files: string[] = [];
     for (let i = 0; i < 200_000; i++) files.push(`pkg${i % 500}/mod${i % 97}/file${i}.ts`);
     files.push('services/checkout/src/api/orders.ts');
-    const t0 = Date.now();
     const big = WorkspaceFileIndex.fromPaths(files, 'ws');
-    const built = Date.now() - t0;
     const res = new StackTraceResolver(big);
-    const t1 = Date.now();
-    for (let i = 0; i < 1000; i++) await res.resolveFrame(frame(`/app/pkg1/mod3/file${i * 7}.ts`), 'node');
+    for (let i = 0; i < 1000; i += 97) {
+      const f = await res.resolveFrame(frame(`/app/pkg${(i * 7) % 500}/mod${(i * 7) % 97}/file${i * 7}.ts`), 'node');
+      assert.strictEqual(f.resolved?.path, `pkg${(i * 7) % 500}/mod${(i * 7) % 97}/file${i * 7}.ts`);
+    }
     const r = await res.resolveFrame(frame('/app/services/checkout/src/api/orders.ts'), 'node');
-    const per = (Date.now() - t1) / 1001;
     assert.strictEqual(r.resolved?.path, 'services/checkout/src/api/orders.ts');
-    assert.ok(built < 5000, `index build took ${built} ms`);
-    assert.ok(per < 2, `resolving took ${per} ms per frame`);
   });
 });
