@@ -3,7 +3,7 @@ import { systemClock } from './core/util/clock';
 import { AlertsFeature } from './host/alerts/alertsFeature';
 import { Config } from './host/config';
 import { ConnectionFeature } from './host/connection/connectionFeature';
-import { Commands } from './host/constants';
+import { Commands, ContextKeys as Keys } from './host/constants';
 import { ContextKeys } from './host/contextKeys';
 import { DemoBridge } from './host/demo/demoBridge';
 import { DeploysFeature } from './host/deploys/deploysFeature';
@@ -76,11 +76,13 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
       feeds.onDidChange(() => onCall.refresh()),
       deploys.onDidChangeWatching(() => statusBar.update()),
       identity.onDidChange(() => {
+        keys.set(Keys.identitySet, identity.value.length > 0);
         onCall.refresh();
         statusBar.update();
       }),
       vscode.commands.registerCommand(Commands.showLogs, () => logger.show()),
     );
+    keys.set(Keys.identitySet, identity.value.length > 0);
     void identity.refresh();
     void connections.rebuild();
     const activatedInMs = performance.now() - started;
