@@ -38,6 +38,8 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   /** Alert elements handed out since the last full refresh (the only ones the tree can be showing). */
   private readonly _shown = new Map<string, AlertsElement>();
   private readonly _contributors: AlertChildrenContributor[] = [];
+  /** What each alert row last showed (label + description): the tick refreshes only rows whose text changed. */
+  private readonly _rendered = new Map<string, string>();
 
   constructor(
     private readonly _model: AlertsModel,
@@ -74,10 +76,26 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     this._onDidChangeTreeData.fire(undefined);
   }
 
-  /** Re-renders the alert items that are on screen and have a live countdown or age (called every second). */
-  tick(): void {
-    const items = [...this._shown.values()].filter((e) => e.kind === 'alert' && this._model.get(e.id)?.status !== 'resolved');
-    if (items.length > 0) this._onDidChangeTreeData.fire(items.slice(0, 500));
+  /**
+   * Re-renders the alert rows on screen whose visible text (age, escalation countdown) has changed since they
+   * were drawn — called every second. Rows that did not change are left alone, so a hover's tooltip settles.
+   */
+  tick(): AlertsElement[] {
+    const now = this._clock.now();
+    const changed: AlertsElement[] = [];
+    for (const e of this._shown.values()) {
+      if (e.kind !== 'alert') continue;
+      const a = this._model.get(e.id);
+      if (!a || a.status === 'resolved') continue;
+      if (this._rendered.get(a.id) !== this._rowText(a, now)) changed.push(e);
+      if (changed.length >= 500) break;
+    }
+    if (changed.length > 0) this._onDidChangeTreeData.fire(changed);
+    return changed;
+  }
+
+  private _rowText(a: Alert, now: number): string {
+    return `${a.title}\u0000${describeAlert(a, now, this._groupBy)}\u0000${a.severity}\u0000${a.status}`;
   }
 
   showMore(groupKey: string): void {
@@ -95,6 +113,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     this._groups = this._model.groups(this._groupBy);
     this._groupByKey = new Map(this._groups.map((g) => [g.key, g]));
     this._shown.clear();
+    this._rendered.clear();
     // Forget elements of alerts that left the store (keeps memory bounded under churn).
     for (const [key, el] of this._elements) if (el.kind === 'alert' && !this._model.get(el.id)) this._elements.delete(key);
   }
@@ -135,6 +154,15 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     if (element.kind === 'group') return undefined;
     if (element.kind === 'child') return element.parent;
     return this._element({ kind: 'group', key: element.groupKey });
+  }
+
+  /** Tooltips are built on hover (always current, and never part of the per-second re-render). */
+  resolveTreeItem(item: vscode.TreeItem, element: AlertsElement): vscode.TreeItem {
+    if (element.kind === 'alert' && item.tooltip === undefined) {
+      const a = this._model.get(element.id);
+      if (a) item.tooltip = alertTooltip(a, this._clock.now());
+    }
+    return item;
   }
 
   getTreeItem(element: AlertsElement): vscode.TreeItem {
@@ -199,7 +227,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.iconPath = a.status === 'resolved' ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('charts.green')) : new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
     const description = describeAlert(a, now, this._groupBy);
     item.description = description;
-    item.tooltip = alertTooltip(a, now);
+    this._rendered.set(a.id, this._rowText(a, now));
     const flags = [a.status, isSafeExternalUrl(a.runbookUrl) ? 'runbook' : '', isSafeExternalUrl(a.url) ? 'url' : '', a.stackTrace ? 'trace' : ''].filter(Boolean);
     item.contextValue = `alert:${flags.join(':')}`;
     item.accessibilityInformation = { label: vscode.l10n.t('{0} alert {1}, {2}, {3}', a.severity, displayText(a.title, 200), a.status, description) };

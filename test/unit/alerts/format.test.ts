@@ -8,11 +8,15 @@ describe('alert formatting', () => {
 
   describe('escalationCountdown', () => {
     it('counts down to the next tier and names who gets paged', () => {
-      assert.deepEqual(escalationCountdown(due(134_000), T0), { targetName: 'Bob', msLeft: 134_000, text: 'escalates to Bob in 2:14' });
+      assert.deepEqual(escalationCountdown(due(119_000), T0), { targetName: 'Bob', msLeft: 119_000, text: 'escalates to Bob in 1:59' });
     });
 
-    it('uses h:mm:ss above an hour', () => {
-      assert.equal(escalationText(due(3_723_000), T0), 'escalates to Bob in 1:02:03');
+    it('beyond two minutes counts whole minutes (rounded up), so the row changes once a minute, not every second', () => {
+      assert.equal(escalationText(due(120_000), T0), 'escalates to Bob in 2:00');
+      assert.equal(escalationText(due(134_000), T0), 'escalates to Bob in 3 min');
+      assert.equal(escalationText(due(134_000 + 25_000), T0), 'escalates to Bob in 3 min', 'unchanged 25 s later');
+      assert.equal(escalationText(due(3_600_000), T0), 'escalates to Bob in 1 h');
+      assert.equal(escalationText(due(3_723_000), T0), 'escalates to Bob in 1 h 3 min');
     });
 
     it('rounds up so the last second shows 0:01, and says "escalating now" when due or past', () => {
