@@ -50,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     const connections = new ConnectionFeature(config, secrets, keys, clock, logger, demo, () => identity.value);
     const feeds = new ICalFeeds(context.secrets, clock, logger, context.extensionPath, () => config.value.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone);
     const onCall = new OnCallFeature(connections, clock, () => identity.value, () => config.value.timeZone, () => feeds.rotations);
-    const alerts = new AlertsFeature(connections, config, keys, clock, logger, () => onCall.timeZone);
+    const alerts = new AlertsFeature(connections, config, keys, clock, logger, () => onCall.timeZone, () => identity.value);
     const stackTraces = new StackTraceFeature(connections, alerts, clock, logger, keys, context.extensionUri);
     const deploys = new DeploysFeature({ connections, alerts, frames: stackTraces, clock, logger, identity: () => identity.value });
     stackTraces.lineMapper = (alert, frame) => deploys.rows.workingTreeLine(alert, frame);
@@ -63,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
       isOnCall: () => onCall.myStatus()?.onCall ?? false,
       identity: () => identity.value,
       startedAfterMyDeploy: (a) => deploys.startedAfterMyDeploy(a),
+      timeZone: () => onCall.timeZone,
     });
     const handoff = new HandoffFeature(connections, clock, {
       myShift: () => onCall.myShiftWindow(),

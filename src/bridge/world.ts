@@ -120,6 +120,7 @@ export class World {
     a.status = 'resolved';
     a.resolvedAt = resolvedAt;
     a.updatedAt = resolvedAt;
+    if (resolvedBy) a.resolvedBy = resolvedBy; // later snapshots still say who
     delete a.escalation?.nextEscalationAt;
     this._alerts.delete(id);
     this._alerts.set(id, a);

@@ -83,3 +83,19 @@ function targetNames(targets: readonly Person[]): string | undefined {
   if (names.length === 2) return `${names[0]} and ${names[1]}`;
   return `${names[0]} +${names.length - 1}`;
 }
+
+/**
+ * The title without a leading copy of the service ("billing-worker: 7 charges failed" under billing-worker reads
+ * "7 charges failed"): notifications and the Alerts tree show the service beside it already.
+ */
+export function titleWithoutService(title: string, service: string): string {
+  const svc = service.trim();
+  if (!svc) return title;
+  const t = title.trimStart();
+  if (t.length > svc.length && t.slice(0, svc.length).toLowerCase() === svc.toLowerCase()) {
+    const rest = t.slice(svc.length).replace(/^\s*[:\-–—|]\s*/, '');
+    // Only a real separator: "api: down" → "down", never "apiserver down" → "server down".
+    if (rest !== t.slice(svc.length) && rest.length > 0) return rest;
+  }
+  return title;
+}

@@ -93,11 +93,12 @@ export class AlertsFeature extends Disposable {
     private readonly _clock: Clock,
     logger: Logger,
     private readonly _timeZone: () => string = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+    identity: () => string = () => '',
   ) {
     super();
     this._log = tagged(logger, 'alerts');
     this.model = this._register(new ConnectionAlertsModel());
-    this.provider = this._register(new AlertsTreeProvider(this.model, _clock, _config.value.groupBy, _config.value.pageSize));
+    this.provider = this._register(new AlertsTreeProvider(this.model, _clock, _config.value.groupBy, _config.value.pageSize, identity));
     this.view = this._register(
       vscode.window.createTreeView(Views.alerts, { treeDataProvider: this.provider, canSelectMany: true, showCollapseAll: true }),
     );
@@ -234,9 +235,10 @@ export class AlertsFeature extends Disposable {
     let pick = groupBy;
     if (!pick) {
       const items: Array<vscode.QuickPickItem & { value: GroupBy }> = [
-        { label: vscode.l10n.t('$(server-process) Service'), value: 'service' },
-        { label: vscode.l10n.t('$(flame) Severity'), value: 'severity' },
-        { label: vscode.l10n.t('$(pulse) Status'), value: 'status' },
+        // Icons as iconPath, not "$(…)" in the label: a screen reader would read the icon's name.
+        { label: vscode.l10n.t('Service'), iconPath: new vscode.ThemeIcon('server-process'), value: 'service' },
+        { label: vscode.l10n.t('Severity'), iconPath: new vscode.ThemeIcon('list-filter'), value: 'severity' },
+        { label: vscode.l10n.t('Status'), iconPath: new vscode.ThemeIcon('pulse'), value: 'status' },
       ];
       const current = this._config.value.groupBy;
       for (const i of items) if (i.value === current) i.description = vscode.l10n.t('current');

@@ -7,6 +7,8 @@ import type { GroupBy } from '../config';
 import type { AlertGroup, AlertsModel } from './alertsModel';
 import { Commands } from '../constants';
 import { escalationText, formatAge } from './alertText';
+import { titleWithoutService } from '../../core/alerts/format';
+import { matchesIdentity } from '../../core/schedule/identity';
 import type { AlertChild, AlertChildrenContributor } from './alertChildren';
 
 export type AlertsElement =
@@ -15,9 +17,10 @@ export type AlertsElement =
   | { kind: 'more'; groupKey: string; hidden: number }
   | { kind: 'child'; alertId: string; child: AlertChild; parent: AlertsElement };
 
-const SEVERITY_ICON: Record<Severity, [string, string]> = {
+/** A distinct shape per severity (not only a colour): critical ⊗, high 🔥, warning △, info ⓘ. */
+export const SEVERITY_ICON: Record<Severity, [string, string]> = {
   critical: ['error', 'charts.red'],
-  high: ['warning', 'charts.orange'],
+  high: ['flame', 'charts.orange'],
   warning: ['warning', 'charts.yellow'],
   info: ['info', 'charts.blue'],
 };
@@ -46,6 +49,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     private readonly _clock: Clock,
     private _groupBy: GroupBy,
     private _pageSize: number,
+    private readonly _identity: () => string = () => '',
   ) {
     super();
     this._rebuild();
@@ -95,7 +99,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 
   private _rowText(a: Alert, now: number): string {
-    return `${a.title}\u0000${describeAlert(a, now, this._groupBy)}\u0000${a.severity}\u0000${a.status}`;
+    return `${a.title}\u0000${describeAlert(a, now, this._groupBy, this._identity())}\u0000${a.severity}\u0000${a.status}`;
   }
 
   showMore(groupKey: string): void {
@@ -203,12 +207,14 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   private _groupItem(key: string): vscode.TreeItem {
     const g = this._groupByKey.get(key);
     const label = displayText(g?.label ?? key, 120) || vscode.l10n.t('(none)');
+    const sevIcon = this._groupBy === 'severity' ? SEVERITY_ICON[key as Severity] : undefined;
     const item = new vscode.TreeItem(label, g && g.triggered > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `group:${this._groupBy}:${key}`;
     const total = g?.alerts.length ?? 0;
     item.description = g && g.triggered > 0 ? vscode.l10n.t('{0} firing · {1}', g.triggered, total) : `${total}`;
     item.contextValue = 'group';
-    item.iconPath = new vscode.ThemeIcon(this._groupBy === 'service' ? 'server-process' : this._groupBy === 'severity' ? 'flame' : 'pulse');
+    item.iconPath = sevIcon ? new vscode.ThemeIcon(sevIcon[0], new vscode.ThemeColor(sevIcon[1])) : new vscode.ThemeIcon(this._groupBy === 'service' ? 'server-process' : this._groupBy === 'severity' ? 'list-filter' : 'pulse');
+    item.accessibilityInformation = { label: `${label}, ${item.description}` };
     return item;
   }
 
@@ -221,11 +227,13 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     }
     const now = this._clock.now();
     const expandable = this._contributors.some((c) => c.hasChildren(a));
-    const item = new vscode.TreeItem(displayText(a.title, 200) || vscode.l10n.t('(untitled alert)'), expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    // Under its service's group the title need not say the service again.
+    const title = this._groupBy === 'service' ? titleWithoutService(displayText(a.title, 200), displayText(a.service, 200)) : displayText(a.title, 200);
+    const item = new vscode.TreeItem(title || vscode.l10n.t('(untitled alert)'), expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `alert:${a.id}`;
     const [icon, color] = SEVERITY_ICON[a.severity];
     item.iconPath = a.status === 'resolved' ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('charts.green')) : new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
-    const description = describeAlert(a, now, this._groupBy);
+    const description = describeAlert(a, now, this._groupBy, this._identity());
     item.description = description;
     this._rendered.set(a.id, this._rowText(a, now));
     const flags = [a.status, isSafeExternalUrl(a.runbookUrl) ? 'runbook' : '', isSafeExternalUrl(a.url) ? 'url' : '', a.stackTrace ? 'trace' : ''].filter(Boolean);
@@ -247,11 +255,15 @@ function childItem(alertId: string, c: AlertChild): vscode.TreeItem {
   return item;
 }
 
-export function describeAlert(a: Alert, now: number, groupBy: GroupBy): string {
+export function describeAlert(a: Alert, now: number, groupBy: GroupBy, identity = ''): string {
   const parts: string[] = [];
   if (groupBy !== 'service') parts.push(displayText(a.service, 60));
   parts.push(formatAge(now - Date.parse(a.startedAt)));
-  if (a.status === 'acknowledged') parts.push(vscode.l10n.t('acked by {0}', displayText(a.acknowledgedBy?.name, 60) || vscode.l10n.t('someone')));
+  if (a.status === 'acknowledged') {
+    // My own ack reads "acked by you" whatever name the source echoes back (email, "You", a handle).
+    const mine = a.acknowledgedBy !== undefined && identity !== '' && matchesIdentity(a.acknowledgedBy, identity);
+    parts.push(mine ? vscode.l10n.t('acked by you') : vscode.l10n.t('acked by {0}', displayText(a.acknowledgedBy?.name, 60) || vscode.l10n.t('someone')));
+  }
   if (a.status === 'resolved') parts.push(vscode.l10n.t('resolved'));
   if (a.status === 'triggered') {
     const esc = escalationText(a, now);

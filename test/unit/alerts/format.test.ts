@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { escalationCountdown, escalationText, formatAge, formatCountdown } from '../../../src/core/alerts/format';
+import { escalationCountdown, escalationText, formatAge, formatCountdown, titleWithoutService } from '../../../src/core/alerts/format';
 import { iso, makeAlert, T0 } from '../../mocks/protocolExamples';
 
 describe('alert formatting', () => {
@@ -57,5 +57,13 @@ describe('alert formatting', () => {
   it('formatCountdown pads minutes and seconds', () => {
     assert.equal(formatCountdown(5_000), '0:05');
     assert.equal(formatCountdown(36_000_000), '10:00:00');
+  });
+
+  it('titleWithoutService drops a leading copy of the service, only before a separator', () => {
+    assert.equal(titleWithoutService('billing-worker: 7 charges failed', 'billing-worker'), '7 charges failed');
+    assert.equal(titleWithoutService('Billing-Worker — 7 charges failed', 'billing-worker'), '7 charges failed');
+    assert.equal(titleWithoutService('apiserver down', 'api'), 'apiserver down');
+    assert.equal(titleWithoutService('billing-worker:', 'billing-worker'), 'billing-worker:', 'never empty');
+    assert.equal(titleWithoutService('Disk full', ''), 'Disk full');
   });
 });
