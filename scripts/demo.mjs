@@ -9,7 +9,8 @@
 // its own process group, which is signalled as a whole (code-server's terminals and helpers too), SIGKILL after 3 s.
 // Env: ONCALL_DEMO_PORT (bridge, default 8787), ONCALL_DEMO_UI_PORT (code-server, default 8080),
 // ONCALL_DEMO_NO_OPEN=1 or --no-open (bridge + workspace only), ONCALL_DEMO_HOST=4.100.3|4.139.1,
-// ONCALL_DEMO_FORCE_CODE_SERVER=1 (code-server even where the desktop `code` CLI exists), --no-build.
+// ONCALL_DEMO_FORCE_CODE_SERVER=1 (code-server even where the desktop `code` CLI exists), ONCALL_DEMO_WORKSPACE=<dir>
+// (default demo-workspace/), --no-build.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { startBridge } from '../test/host/bridgeProcess.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const workspace = path.join(root, 'demo-workspace');
+const workspace = path.resolve(process.env.ONCALL_DEMO_WORKSPACE || path.join(root, 'demo-workspace'));
 let stopping = false;
 
 function say(msg) { console.log(`[demo] ${msg}`); }
@@ -106,6 +107,31 @@ track('the demo bridge', bridge.child);
 bridge.child.on('exit', (c) => { if (!stopping) void stopAll(1, `the bridge exited (${c})`); });
 say(`demo alert source (bridge) on ${bridge.url}`);
 say(`demo workspace: ${workspace}`);
+guardScene();
+
+/**
+ * A moment where the deploy guard speaks, whatever the hour: the demo's "you" is on call for another 4–5 hours,
+ * so a simulated change freeze around now with a 5-hour watch window makes a deploy risky ("…, and you go off call
+ * at 00:00"): open k8s/checkout-api/deployment.yaml or run `kubectl apply` in the terminal. Written only when the
+ * demo workspace does not set the guard itself (delete the setting to go back to the defaults).
+ */
+function guardScene() {
+  const file = path.join(workspace, '.vscode', 'settings.json');
+  try {
+    const settings = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const prev = settings['oncall.deployGuard'];
+    if (prev && !(prev.oneOff ?? []).some((r) => r?.id === 'demo-freeze')) return;
+    const now = Date.now();
+    settings['oncall.deployGuard'] = {
+      watchWindowMinutes: 300,
+      oneOff: [{ id: 'demo-freeze', label: 'the demo change freeze', start: new Date(now - 3_600_000).toISOString(), end: new Date(now + 12 * 3_600_000).toISOString() }],
+    };
+    fs.writeFileSync(file, JSON.stringify(settings, null, 2) + '\n');
+    say('deploy guard scene: a simulated change freeze for the next 12 h — open k8s/checkout-api/deployment.yaml to see the guard');
+  } catch (e) {
+    say(`could not write the deploy guard scene: ${e instanceof Error ? e.message : e}`);
+  }
+}
 
 if (noOpen) {
   say('not opening VS Code (ONCALL_DEMO_NO_OPEN / --no-open). Ctrl-C to stop.');

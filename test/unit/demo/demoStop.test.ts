@@ -1,7 +1,13 @@
 import * as assert from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { decideDeploy } from '../../../src/core/deploy/guard';
+import { validateDeployGuardSettings } from '../../../src/core/deploy/guardConfig';
+import { Schedule } from '../../../src/core/schedule/schedule';
+import { buildOnCall, currentShiftStart } from '../../../src/bridge/sources/demo/people';
+import { DEPLOY_MANIFEST } from '../../../src/bridge/sources/demo/workspaceFiles';
 
 // `npm run demo` must stop everything it started when the top process (npm) gets SIGINT, SIGTERM or SIGHUP —
 // not only when a terminal's Ctrl-C signals the whole foreground process group. Linux only (reads /proc).
@@ -65,16 +71,24 @@ async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
   return cond();
 }
 
-async function startDemo(env: Record<string, string>, ready: RegExp): Promise<{ npm: ChildProcess; out: () => string }> {
-  const args = ['run', 'demo', '--', ...(fs.existsSync(path.join(root, 'dist', 'bridge.js')) ? ['--no-build'] : [])];
+const workspaces: string[] = [];
+after(() => {
+  for (const w of workspaces) fs.rmSync(w, { recursive: true, force: true });
+});
+
+async function startDemo(env: Record<string, string>, ready: RegExp): Promise<{ npm: ChildProcess; out: () => string; workspace: string }> {
+  // A fresh demo workspace per run (never the user's demo-workspace/).
+  const workspace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-demo-')), 'ws');
+  workspaces.push(path.dirname(workspace));
+  const args = ['run', 'demo', '--', '--no-build']; // built once in before()
   // detached: the test's own process group never receives what the demo's group does.
-  const npm = spawn('npm', args, { cwd: root, env: { ...process.env, ONCALL_DEMO_PORT: '0', ONCALL_DEMO_UI_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const npm = spawn('npm', args, { cwd: root, env: { ...process.env, ONCALL_DEMO_PORT: '0', ONCALL_DEMO_UI_PORT: '0', ONCALL_DEMO_WORKSPACE: workspace, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   npm.stdout!.on('data', (d) => (out += String(d)));
   npm.stderr!.on('data', (d) => (out += String(d)));
   const ok = await waitFor(() => ready.test(out) || npm.exitCode !== null, 170_000);
   assert.ok(ok && npm.exitCode === null, `the demo did not start:\n${out}`);
-  return { npm, out: () => out };
+  return { npm, out: () => out, workspace };
 }
 
 async function stopAndCheck(env: Record<string, string>, ready: RegExp, signal: NodeJS.Signals, expectStarted: RegExp[]): Promise<void> {
@@ -97,11 +111,37 @@ async function stopAndCheck(env: Record<string, string>, ready: RegExp, signal: 
 (isLinux ? describe : describe.skip)('npm run demo stops everything it started', function () {
   this.timeout(240_000);
   const noOpen = { ONCALL_DEMO_NO_OPEN: '1' };
+  before(function () {
+    this.timeout(180_000);
+    execFileSync(process.execPath, [path.join(root, 'esbuild.config.mjs')], { cwd: root, stdio: 'ignore' }); // the bridge as the code is now
+  });
   const ready = /not opening VS Code/;
 
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     it(`${sig} to npm stops the bridge (ONCALL_DEMO_NO_OPEN: bridge + workspace, no browser)`, () => stopAndCheck(noOpen, ready, sig, [/dist\/bridge\.js --demo/]));
   }
+
+  it('gives the demo a moment where the deploy guard speaks, and a deploy file to see it on', async () => {
+    const { npm, workspace: ws } = await startDemo(noOpen, ready);
+    const kids = descendants(npm.pid!);
+    try {
+      assert.ok(fs.existsSync(path.join(ws, DEPLOY_MANIFEST)), 'the demo workspace has a k8s deploy file');
+      const settings = JSON.parse(fs.readFileSync(path.join(ws, '.vscode', 'settings.json'), 'utf8')) as Record<string, unknown>;
+      const v = validateDeployGuardSettings(settings['oncall.deployGuard'] as never);
+      assert.deepStrictEqual(v.errors, []);
+      // The demo's schedule as the bridge publishes it now: "you" on call, shift ending inside the watch window.
+      const now = Date.now();
+      const schedule = Schedule.fromState(buildOnCall(now, currentShiftStart(now)));
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+      const d = decideDeploy({ at: now, author: 'you@example.com', authorTimeZone: zone, schedule, config: v.config });
+      assert.strictEqual(d.risky, true, d.summary);
+      assert.match(d.headline, /^Risky deploy: .* is in .*the demo change freeze, and you go off call at /);
+      assert.ok(d.pagedInstead && d.pagedInstead.length > 0, 'someone else would be paged');
+    } finally {
+      process.kill(npm.pid!, 'SIGINT');
+      await waitFor(() => kids.every((k) => !alive(k.pid)), 10_000);
+    }
+  });
 
   const host = ['4.139.1', '4.100.3'].find((v) => fs.existsSync(path.join(root, '.vscode-test', `code-server-${v}`, '.ok')));
   it('SIGINT to npm stops code-server and everything below it too (no browser is opened: the demo only prints the URL)', async function () {
