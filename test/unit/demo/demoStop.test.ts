@@ -84,8 +84,8 @@ async function startDemo(env: Record<string, string>, ready: RegExp): Promise<{ 
   // detached: the test's own process group never receives what the demo's group does.
   const npm = spawn('npm', args, { cwd: root, env: { ...process.env, ONCALL_DEMO_PORT: '0', ONCALL_DEMO_UI_PORT: '0', ONCALL_DEMO_WORKSPACE: workspace, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
-  npm.stdout!.on('data', (d) => (out += String(d)));
-  npm.stderr!.on('data', (d) => (out += String(d)));
+  npm.stdout.on('data', (d) => (out += String(d)));
+  npm.stderr.on('data', (d) => (out += String(d)));
   const ok = await waitFor(() => ready.test(out) || npm.exitCode !== null, 170_000);
   assert.ok(ok && npm.exitCode === null, `the demo did not start:\n${out}`);
   return { npm, out: () => out, workspace };
@@ -127,7 +127,7 @@ async function stopAndCheck(env: Record<string, string>, ready: RegExp, signal: 
     try {
       assert.ok(fs.existsSync(path.join(ws, DEPLOY_MANIFEST)), 'the demo workspace has a k8s deploy file');
       const settings = JSON.parse(fs.readFileSync(path.join(ws, '.vscode', 'settings.json'), 'utf8')) as Record<string, unknown>;
-      const v = validateDeployGuardSettings(settings['oncall.deployGuard'] as never);
+      const v = validateDeployGuardSettings(settings['oncall.deployGuard']);
       assert.deepStrictEqual(v.errors, []);
       // The demo's schedule as the bridge publishes it now: "you" on call, shift ending inside the watch window.
       const now = Date.now();
@@ -146,6 +146,6 @@ async function stopAndCheck(env: Record<string, string>, ready: RegExp, signal: 
   const host = ['4.139.1', '4.100.3'].find((v) => fs.existsSync(path.join(root, '.vscode-test', `code-server-${v}`, '.ok')));
   it('SIGINT to npm stops code-server and everything below it too (no browser is opened: the demo only prints the URL)', async function () {
     if (!host) this.skip(); // no code-server test host installed: run scripts/setup-test-host.sh
-    await stopAndCheck({ ONCALL_DEMO_FORCE_CODE_SERVER: '1', ONCALL_DEMO_HOST: host! }, /open VS Code in your browser/, 'SIGINT', [/dist\/bridge\.js --demo/, /code-server/]);
+    await stopAndCheck({ ONCALL_DEMO_FORCE_CODE_SERVER: '1', ONCALL_DEMO_HOST: host }, /open VS Code in your browser/, 'SIGINT', [/dist\/bridge\.js --demo/, /code-server/]);
   });
 });
