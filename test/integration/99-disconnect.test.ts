@@ -25,6 +25,7 @@ describe('losing the alert source (real VS Code host)', function () {
   after(() => replacement?.kill('SIGTERM'));
 
   it('shows the disconnected state when the bridge dies, and recovers when it is back', async function () {
+    this.timeout(120_000);
     const pid = Number(process.env.ONCALL_TEST_BRIDGE_PID);
     if (!pid) this.skip();
     const port = new URL(bridgeUrl).port;
@@ -45,7 +46,9 @@ describe('losing the alert source (real VS Code host)', function () {
     assert.match(String(api.onCall.getTreeItem(conn).label), /^Not connected since \d\d:\d\d — last known state/);
     assert.strictEqual(api.onCall.getTreeItem(conn).command?.command, 'oncall.connect', 'the row edits the connection');
     await vscode.commands.executeCommand('oncall.alerts.focus');
-    await waitFor('the Alerts view says the list is the last known state', () => /^Not connected since \d\d:\d\d — last known state/.test(api.alerts.view.message ?? ''));
+    await waitFor('the Alerts view says the list is the last known state', () => /^Not connected since \d\d:\d\d — last known state/.test(api.alerts.view.message ?? ''), 15000).catch((e: Error) => {
+      throw new Error(`${e.message} (message ${JSON.stringify(api.alerts.view.message)}, since ${api.connections.disconnectedSince}, alerts ${api.alerts.model.size}, state ${JSON.stringify(api.connections.connection?.state)})`);
+    });
     await sleep(1500); // let the workbench render the new state before the picture
     await screenshot('disconnected');
     await vscode.commands.executeCommand('oncall.status.focus');
@@ -61,7 +64,8 @@ describe('losing the alert source (real VS Code host)', function () {
     assert.strictEqual(api.alerts.view.message, undefined, 'no "last known state" once connected');
   });
 
-  it('a connect to a wrong URL is logged as a warning with the reason, and the views say "not connected"', async () => {
+  it('a connect to a wrong URL is logged as a warning with the reason, and the views say "not connected"', async function () {
+    this.timeout(90_000);
     const before = api.connections.url;
     const dead = 'ws://127.0.0.1:9/';
     try {
