@@ -3,7 +3,7 @@ import { systemClock } from './core/util/clock';
 import { AlertsFeature } from './host/alerts/alertsFeature';
 import { Config } from './host/config';
 import { ConnectionFeature } from './host/connection/connectionFeature';
-import { Commands } from './host/constants';
+import { Commands, ContextKeys as Keys } from './host/constants';
 import { ContextKeys } from './host/contextKeys';
 import { DemoBridge } from './host/demo/demoBridge';
 import { DeploysFeature } from './host/deploys/deploysFeature';
@@ -50,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     const connections = new ConnectionFeature(config, secrets, keys, clock, logger, demo, () => identity.value);
     const feeds = new ICalFeeds(context.secrets, clock, logger, context.extensionPath, () => config.value.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone);
     const onCall = new OnCallFeature(connections, clock, () => identity.value, () => config.value.timeZone, () => feeds.rotations, () => feeds.errors);
-    const alerts = new AlertsFeature(connections, config, keys, clock, logger);
+    const alerts = new AlertsFeature(connections, config, keys, clock, logger, () => onCall.timeZone, () => identity.value);
     const stackTraces = new StackTraceFeature(connections, alerts, clock, logger, keys, context.extensionUri);
     const deploys = new DeploysFeature({ connections, alerts, frames: stackTraces, clock, logger, identity: () => identity.value });
     stackTraces.lineMapper = (alert, frame) => deploys.rows.workingTreeLine(alert, frame);
@@ -63,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
       isOnCall: () => onCall.myStatus()?.onCall ?? false,
       identity: () => identity.value,
       startedAfterMyDeploy: (a) => deploys.startedAfterMyDeploy(a),
+      timeZone: () => onCall.timeZone,
     });
     const handoff = new HandoffFeature(connections, clock, {
       myShift: () => onCall.myShiftWindow(),
@@ -76,11 +77,13 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
       feeds.onDidChange(() => onCall.refresh()),
       deploys.onDidChangeWatching(() => statusBar.update()),
       identity.onDidChange(() => {
+        keys.set(Keys.identitySet, identity.value.length > 0);
         onCall.refresh();
         statusBar.update();
       }),
       vscode.commands.registerCommand(Commands.showLogs, () => logger.show()),
     );
+    keys.set(Keys.identitySet, identity.value.length > 0);
     void identity.refresh();
     void connections.rebuild();
     const activatedInMs = performance.now() - started;

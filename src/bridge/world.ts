@@ -305,6 +305,7 @@ export class World {
     a.status = 'resolved';
     a.resolvedAt = resolvedAt;
     a.updatedAt = resolvedAt;
+    if (resolvedBy) a.resolvedBy = resolvedBy; // later snapshots still say who
     delete a.escalation?.nextEscalationAt;
     this._addSent(a, JSON.stringify(a).length);
     this._emit({ type: 'alertResolved', seq: 0, alertResolved: resolvedBy ? { id, resolvedAt, resolvedBy } : { id, resolvedAt } });

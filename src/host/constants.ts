@@ -45,6 +45,8 @@ export const ContextKeys = {
   /** Set once stack-trace navigation is available (enables "Open Source"). */
   stackTraces: 'oncall.stackTraces',
   riskyDeployWindow: 'oncall.riskyDeployWindow',
+  /** Who I am is known (oncall.identity or git user.email): completes the walkthrough's "Set your identity". */
+  identitySet: 'oncall.identitySet',
 } as const;
 
 export const ConfigSection = 'oncall';

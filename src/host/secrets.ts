@@ -8,8 +8,9 @@ import { Disposable } from './lifecycle';
  * without the secret; other windows pick up changes through onDidChange.
  */
 export class Secrets extends Disposable {
-  private readonly _onDidChange = this._register(new Emitter<void>());
-  readonly onDidChange: Event<void> = this._onDidChange.event;
+  private readonly _onDidChange = this._register(new Emitter<string>());
+  /** Fires with the changed key (see keyFor). */
+  readonly onDidChange: Event<string> = this._onDidChange.event;
 
   constructor(
     private readonly _storage: vscode.SecretStorage,
@@ -18,7 +19,7 @@ export class Secrets extends Disposable {
     super();
     this._register(
       _storage.onDidChange((e) => {
-        if (e.key.startsWith('oncall.token:')) this._onDidChange.fire();
+        if (e.key.startsWith('oncall.token:')) this._onDidChange.fire(e.key);
       }),
     );
   }

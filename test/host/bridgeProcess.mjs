@@ -3,8 +3,9 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 
 /** @returns {Promise<{ url: string, port: number, child: import('node:child_process').ChildProcess, stop: () => Promise<void> }>} */
-export function startBridge(root, args, { verbose = false, nodeBin = process.execPath } = {}) {
-  const child = spawn(nodeBin, [path.join(root, 'dist', 'bridge.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startBridge(root, args, { verbose = false, nodeBin = process.execPath, detached = false } = {}) {
+  // detached: its own process group (scripts/demo.mjs stops the group as a whole).
+  const child = spawn(nodeBin, [path.join(root, 'dist', 'bridge.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached });
   let stderr = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`bridge did not start within 30 s:\n${stderr}`)), 30000);

@@ -25,7 +25,7 @@ describe('activation (real VS Code host)', () => {
       displayName: string;
       contributes: { commands: Array<{ command: string; title: string }>; walkthroughs: Array<{ id: string; steps: Array<{ id: string; title: string }> }> };
     };
-    assert.strictEqual(pkg.displayName, 'On-Call');
+    assert.strictEqual(pkg.displayName, 'On Call');
     assert.strictEqual(pkg.contributes.commands.find((c) => c.command === 'oncall.connect')?.title, 'Connect to Alert Source…');
     const w = pkg.contributes.walkthroughs.find((x) => x.id === 'oncall.gettingStarted');
     assert.deepStrictEqual(w?.steps.map((s) => s.id), ['connect', 'identity', 'status', 'source', 'guard']);

@@ -86,8 +86,17 @@ describe('on-call cockpit against the demo bridge (real VS Code host)', function
     const p = api.onCall;
     const roots = p.getChildren();
     const labels = roots.map((r) => String(p.getTreeItem(r).label));
-    assert.match(labels[0]!, /^You are (on|off) call/);
+    // Important words first (the row is cut at the default sidebar width); who and the next shift in the tooltip.
+    assert.match(labels[0]!, /^(On call until|Off call)/);
+    assert.match(String(p.getTreeItem(roots[0]!).description), /^you · you@example\.com$/);
+    assert.match(String(p.getTreeItem(roots[0]!).tooltip), /are (on|off) call[\s\S]*Next shift: /);
     assert.match(labels[1]!, /^Connected/);
+    // Every row has an icon; a rotation row leads with the person and names its rotation.
+    const all = (els: ReturnType<typeof p.getChildren>): ReturnType<typeof p.getChildren> => els.flatMap((e) => [e, ...all(p.getChildren(e))]);
+    for (const e of all(roots)) assert.ok(p.getTreeItem(e).iconPath instanceof vscode.ThemeIcon, `an icon on "${String(p.getTreeItem(e).label)}"`);
+    const rotations = all(roots).filter((e) => e.kind === 'rotation').map((e) => p.getTreeItem(e));
+    assert.ok(rotations.length > 0);
+    for (const r of rotations) assert.match(String(r.description), /(Payments|Platform)[^·]* · until /, `rotation name in "${String(r.label)}" / "${String(r.description)}"`);
     const now = roots.find((r) => r.kind === 'now');
     assert.ok(now, 'an "On call now" section');
     const pairs = p.getChildren(now).filter((e) => e.kind === 'group');
@@ -101,16 +110,72 @@ describe('on-call cockpit against the demo bridge (real VS Code host)', function
     await screenshot('oncall-view');
   });
 
-  it('"Shift Handoff Summary" opens a markdown summary of my shift', async () => {
+  it('"Shift Handoff Summary" opens rendered (markdown preview), with the text in a document to copy', async function () {
+    this.timeout(90_000);
     const doc = await api.handoff.open();
     assert.ok(doc);
     assert.strictEqual(doc.languageId, 'markdown');
-    assert.match(doc.getText(), /^# Shift handoff/);
+    assert.match(doc.getText(), /^# Shift handoff — you@example\.com$/m, 'no backslashes in the title');
     assert.match(doc.getText(), /\| Alerts triggered \| \d+ \|/);
-    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    assert.doesNotMatch(doc.getText(), /^\| *\| *\|$/m, 'no empty table header');
+    const preview = await waitFor('the rendered preview', () =>
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType)));
+    assert.ok(preview.isActive, 'the preview is in front');
+    await sleep(4000); // the preview renders in its webview
+    await screenshot('handoff-rendered');
+    await vscode.window.tabGroups.close(preview);
+    // The untitled summary is dirty: revert it, or closing would ask to save.
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
-  it('"Connect to Alert Source…" takes effect even when the workspace sets the URL (it writes where the setting lives)', async () => {
+  it('alert rows: the 1 s tick refreshes only rows whose text changed, and tooltips come on hover', async function () {
+    this.timeout(60_000);
+    await vscode.commands.executeCommand('oncall.alerts.focus');
+    const p = api.alerts.provider;
+    const text = (e: AlertsElement): string => { const i = p.getTreeItem(e); return `${String(i.label)}|${String(i.description)}`; };
+    const last = new Map(alertElements(api).map((e) => [e.id, text(e)]));
+    let refreshed = 0;
+    const unchanged: string[] = [];
+    const sub = p.onDidChangeTreeData((e) => {
+      if (!Array.isArray(e)) return; // a full refresh (store change) is not the tick
+      for (const el of e) {
+        if (el.kind !== 'alert') continue;
+        refreshed++;
+        const now = text(el);
+        if (now === last.get(el.id)) unchanged.push(now);
+        last.set(el.id, now);
+      }
+    });
+    try {
+      await sleep(5000);
+    } finally {
+      sub.dispose();
+    }
+    assert.deepStrictEqual(unchanged, [], 'a refreshed row shows new text');
+    assert.ok(refreshed < last.size * 5, `fewer refreshes than rows × seconds (${refreshed} for ${last.size} rows)`);
+    const el = alertElements(api)[0]!;
+    const item = p.getTreeItem(el);
+    assert.strictEqual(item.tooltip, undefined, 'no tooltip rebuilt every second');
+    assert.ok(p.resolveTreeItem(item, el).tooltip instanceof vscode.MarkdownString, 'the tooltip is built on hover');
+  });
+
+  it('a notification\'s Acknowledge on an alert resolved since says so (who, when) instead of failing', async function () {
+    this.timeout(60_000);
+    const snap = await serverSnapshot(bridgeUrl);
+    const target = snap.alerts.find((a) => a.status === 'triggered');
+    assert.ok(target);
+    await vscode.commands.executeCommand('oncall.resolve', target.id);
+    await waitFor('resolved locally', () => api.connections.connection?.store.get(target.id)?.status === 'resolved');
+    const said = await api.notifications.acknowledgeFromNotification(target.id, target.title);
+    assert.match(said ?? '', /was already resolved (by you )?at \d\d:\d\d — nothing to acknowledge\./);
+    const text = api.notifications.alertText({ ...target, title: target.title.startsWith(target.service) ? target.title : `${target.service}: ${target.title}`, status: 'triggered', escalation: { level: 1, nextEscalationAt: new Date(Date.now() + 600_000).toISOString(), targets: [{ name: 'Bob' }] } });
+    assert.strictEqual(text.split(`${target.service}:`).length, 2, `the service once: ${text}`);
+    assert.match(text, /escalates to Bob at \d\d:\d\d unless acknowledged$/, 'an absolute time, not a frozen countdown');
+  });
+
+  it('"Connect to Alert Source…" takes effect even when the workspace sets the URL (it writes where the setting lives)', async function () {
+    this.timeout(90_000);
     const other = bridgeUrl.replace('127.0.0.1', 'localhost');
     const cfg = () => vscode.workspace.getConfiguration('oncall').inspect<string>('serverUrl');
     assert.strictEqual(cfg()?.workspaceValue, bridgeUrl, 'the demo workspace sets oncall.serverUrl');

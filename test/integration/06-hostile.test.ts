@@ -96,7 +96,9 @@ describe('hostile alert content (real VS Code host)', function () {
   });
 
   function item(id: string): vscode.TreeItem {
-    return api.alerts.provider.getTreeItem({ kind: 'alert', id, groupKey: 'hostile' });
+    // The tooltip is built on hover (resolveTreeItem), as VS Code does.
+    const el = { kind: 'alert', id, groupKey: 'hostile' } as const;
+    return api.alerts.provider.resolveTreeItem(api.alerts.provider.getTreeItem(el), el);
   }
 
   it('the extension host stays responsive after the hostile snapshot (a command round-trip completes)', async () => {

@@ -6,7 +6,7 @@
  * Every public mutation is one batch and fires `onDidChange` at most once, so a 100k-alert snapshot
  * is one event, not 100k. Callers may wrap several mutations in `batch()` for the same effect.
  */
-import type { Alert, AlertStatus, Severity } from '../protocol/types';
+import type { Alert, AlertStatus, Person, Severity } from '../protocol/types';
 import type { Clock } from '../util/clock';
 import { Disposable, type IDisposable } from '../util/disposable';
 import { Emitter, type Event } from '../util/event';
@@ -177,14 +177,14 @@ export class AlertStore extends Disposable {
    * Marks an alert resolved. The server's event order is authoritative here, so no updatedAt check:
    * a source whose resolvedAt clock lags the bridge's updatedAt must not leave an alert firing forever.
    */
-  resolve(id: string, at: string, _by?: unknown): ApplyOutcome {
+  resolve(id: string, at: string, by?: Person): ApplyOutcome {
     return this.batch(() => {
       const old = this._entries.get(id);
       if (!old) return 'unknown';
       if (old.alert.status === 'resolved') return 'unchanged';
       const atMs = Date.parse(at);
       const updatedAt = atMs >= old.updatedMs ? at : old.alert.updatedAt;
-      return this._apply({ ...old.alert, status: 'resolved', resolvedAt: at, updatedAt }, true);
+      return this._apply({ ...old.alert, status: 'resolved', resolvedAt: at, updatedAt, ...(by ? { resolvedBy: by } : {}) }, true);
     });
   }
 

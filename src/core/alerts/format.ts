@@ -27,7 +27,7 @@ export function escalationCountdown(alert: Alert, now: number): EscalationCountd
   const targetName = targetNames(alert.escalation?.targets ?? []);
   if (msLeft <= 0) return { targetName, msLeft, text: 'escalating now' };
   const to = targetName ? ` to ${targetName}` : '';
-  return { targetName, msLeft, text: `escalates${to} in ${formatCountdown(msLeft)}` };
+  return { targetName, msLeft, text: `escalates${to} in ${formatCountdownCoarse(msLeft)}` };
 }
 
 /** Just the text of `escalationCountdown`, for tree rows and tooltips. */
@@ -48,6 +48,22 @@ export function formatCountdown(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
+/** Seconds matter only in the last two minutes: beyond that the text changes once a minute, not every second. */
+export const SECONDS_COUNTDOWN_MS = 120_000;
+
+/**
+ * "1:59" within the last two minutes; "14 min", "1 h 3 min" beyond (rounded up, so it never promises more time
+ * than is left). A row whose text changes once a minute keeps its tooltip open on hover.
+ */
+export function formatCountdownCoarse(ms: number): string {
+  if (ms <= SECONDS_COUNTDOWN_MS) return formatCountdown(ms);
+  const min = Math.ceil(ms / 60_000);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  const m = min % 60;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
 /** Compact age: '45s', '3m', '2h 5m', '2h', '4d'. Negative or invalid input (clock skew) reads '0s'. */
 export function formatAge(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '0s';
@@ -66,4 +82,20 @@ function targetNames(targets: readonly Person[]): string | undefined {
   if (names.length === 1) return names[0];
   if (names.length === 2) return `${names[0]} and ${names[1]}`;
   return `${names[0]} +${names.length - 1}`;
+}
+
+/**
+ * The title without a leading copy of the service ("billing-worker: 7 charges failed" under billing-worker reads
+ * "7 charges failed"): notifications and the Alerts tree show the service beside it already.
+ */
+export function titleWithoutService(title: string, service: string): string {
+  const svc = service.trim();
+  if (!svc) return title;
+  const t = title.trimStart();
+  if (t.length > svc.length && t.slice(0, svc.length).toLowerCase() === svc.toLowerCase()) {
+    const rest = t.slice(svc.length).replace(/^\s*[:\-–—|]\s*/, '');
+    // Only a real separator: "api: down" → "down", never "apiserver down" → "server down".
+    if (rest !== t.slice(svc.length) && rest.length > 0) return rest;
+  }
+  return title;
 }

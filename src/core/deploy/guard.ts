@@ -1,11 +1,10 @@
 import type { Person, Rotation } from '../protocol/types';
-import { formatMinutes } from '../schedule/escalation';
 import { formatShiftTime } from '../schedule/format';
 import { type Identity, matchesIdentity } from '../schedule/identity';
 import { roleRank, type Schedule } from '../schedule/schedule';
 import { DAY_MS, formatInZone, isValidTimeZone, MINUTE_MS } from '../schedule/time';
 import type { DeployGuardConfig, RuleKind } from './guardConfig';
-import { explainRule } from './guardText';
+import { decisionDetails, decisionHeadline, explainRule } from './guardText';
 import { mergeIntervals, type RuleInterval, ruleIntervals } from './guardRules';
 
 /**
@@ -59,6 +58,16 @@ export interface DeployDecision {
   pagedInstead?: PagedPerson[];
   authorNextShift?: { start: number; text: string };
   saferTime?: { at: number; text: string; watchable: boolean };
+  /** When the author is on call at `at` but goes off call inside the watch window (same end as the status bar). */
+  authorOffCallAt?: number;
+  /**
+   * One short sentence: "Risky deploy: Tue 18:40 is in weekday evenings (18:00–08:00), and you go off call at
+   * Tue 23:00." — the warning's message. Never contradicts the status bar's "On call until …".
+   */
+  headline: string;
+  /** On demand, each once: who gets paged and at what local time, your next shift, the safer time. */
+  details: string[];
+  /** headline + details, for logs, the CLI and the override record. */
   summary: string;
   /** The zone the decision was evaluated in. */
   timeZone: string;
@@ -72,14 +81,16 @@ export function decideDeploy(input: DeployDecisionInput): DeployDecision {
   const zone = authorZone(input, notes);
   const watchMs = config.watchWindowMinutes * MINUTE_MS;
   const base = { timeZone: zone, watchWindowMinutes: config.watchWindowMinutes, notes };
-  if (!config.enabled) return { ...base, risky: false, rules: [], authorOnShift: false, summary: 'Deploy guard is off.' };
+  if (!config.enabled) return { ...base, risky: false, rules: [], authorOnShift: false, headline: 'Deploy guard is off.', details: [], summary: 'Deploy guard is off.' };
 
   const horizon = config.saferTimeSearchDays * DAY_MS;
   const intervals = ruleIntervals(config.rules, zone, at - DAY_MS, at + horizon + watchMs + DAY_MS);
   const rules = matchedRules(intervals, at, zone);
   const authorOnShift = schedule?.onShiftThroughout(author, at, at + watchMs) ?? false;
   const risky = rules.length > 0 && !authorOnShift;
-  const decision: DeployDecision = { ...base, risky, rules, authorOnShift, summary: '' };
+  const decision: DeployDecision = { ...base, risky, rules, authorOnShift, headline: '', details: [], summary: '' };
+  const current = schedule && !authorOnShift ? schedule.currentShift(author, at) : undefined;
+  if (current && current.coveredUntil > at) decision.authorOffCallAt = current.coveredUntil;
 
   const next = schedule && !authorOnShift ? schedule.nextShift(author, at) : undefined;
   if (next) decision.authorNextShift = { start: next.start, text: `next shift ${formatShiftTime(next.start, zone, at)}` };
@@ -89,7 +100,9 @@ export function decideDeploy(input: DeployDecisionInput): DeployDecision {
     const safer = findSaferTime(intervals, at, horizon, watchMs, (s) => schedule?.onShiftThroughout(author, s, s + watchMs) ?? false);
     if (safer) decision.saferTime = { ...safer, text: `${formatShiftTime(safer.at, zone, at)} (your time)` };
   }
-  decision.summary = summarize(decision, input, zone);
+  decision.headline = decisionHeadline(decision, input.at, zone, input.schedule?.currentShift(input.author, input.at)?.coveredUntil);
+  decision.details = decisionDetails(decision, input.config.saferTimeSearchDays);
+  decision.summary = [decision.headline, ...decision.details.map((l) => (/[.!?]$/.test(l) ? l : `${l}.`))].join(' ');
   return decision;
 }
 
@@ -137,16 +150,16 @@ export function pagedInstead(schedule: Schedule, author: Identity, at: number, w
     const pool = primaries.length > 0 ? primaries : schedule.rotations.filter((r) => roleRank(r.role) !== 1 && roleRank(r.role) !== 2);
     [...pool].sort((a, b) => roleRank(a.role) - roleRank(b.role)).forEach(addRotation);
   }
-  const seen = new Set<string>();
-  const out: PagedPerson[] = [];
+  // Each person once, at the earliest time a page would reach them (a person in two rotations, or with two
+  // shifts inside the watch window, is still one person to wake up).
+  const first = new Map<string, (typeof entries)[number]>();
   for (const e of entries) {
     if (matchesIdentity(e.person, author)) continue;
-    const key = `${e.rotation.id}\u0000${e.person.email ?? e.person.name}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(pagedPerson(e.person, e.rotation, e.from));
+    const key = (e.person.email ?? e.person.name).toLowerCase();
+    const prev = first.get(key);
+    if (!prev || e.from < prev.from) first.set(key, e);
   }
-  return out;
+  return [...first.values()].map((e) => pagedPerson(e.person, e.rotation, e.from));
 }
 
 function pagedPerson(person: Person, rotation: Rotation, at: number): PagedPerson {
@@ -200,22 +213,4 @@ export function findSaferTime(
     s = gapEnd;
   }
   return fallback !== undefined && fallback <= limit ? { at: fallback, watchable: false } : undefined;
-}
-
-function summarize(d: DeployDecision, input: DeployDecisionInput, zone: string): string {
-  const now = formatInZone(input.at, zone, 'EEE HH:mm');
-  const watch = formatMinutes(d.watchWindowMinutes);
-  const ruleNames = d.rules.map((r) => `"${r.label}"`).join(', ');
-  if (d.rules.length === 0) return `No risky window at ${now} (your time).`;
-  if (!d.risky) {
-    const until = input.schedule?.currentShift(input.author, input.at)?.coveredUntil;
-    const untilText = until !== undefined ? ` until ${formatShiftTime(until, zone, input.at)}` : '';
-    return `Inside ${ruleNames}, but you are on call${untilText}, so you can watch this deploy for the next ${watch}.`;
-  }
-  const parts = [`Risky deploy: ${now} (your time) is inside ${ruleNames} and you are not on call for the next ${watch}.`];
-  if (d.pagedInstead && d.pagedInstead.length > 0) parts.push(`If it breaks: ${d.pagedInstead.map((p) => p.text).join('; ')}.`);
-  else if (d.pagedInstead) parts.push('If it breaks, nobody is on call to be paged.');
-  if (d.saferTime) parts.push(`Safer: ${d.saferTime.text}${d.saferTime.watchable ? '' : ', though a risky window starts within the watch window'}.`);
-  else parts.push(`No safer time in the next ${input.config.saferTimeSearchDays} days.`);
-  return parts.join(' ');
 }

@@ -139,6 +139,7 @@ const AlertFieldsSchema: Schema<Alert> = v.object({
   startedAt: isoTime,
   updatedAt: isoTime,
   resolvedAt: v.optional(isoTime),
+  resolvedBy: v.optional(PersonSchema),
   acknowledgedBy: v.optional(PersonSchema),
   acknowledgedAt: v.optional(isoTime),
   assignees: v.array(PersonSchema),

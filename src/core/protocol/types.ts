@@ -48,6 +48,8 @@ export interface Alert {
   startedAt: string;
   updatedAt: string;
   resolvedAt?: string;
+  /** Who resolved it, when the source says (from `alertResolved.resolvedBy`, or the alert itself). */
+  resolvedBy?: Person;
   acknowledgedBy?: Person;
   acknowledgedAt?: string;
   assignees: Person[];

@@ -2,7 +2,7 @@ import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
 import type { Alert } from '../protocol/types';
 import { formatAge as formatDuration } from '../alerts/format';
-import { escapeMarkdown } from '../util/text';
+import { displayText } from '../util/text';
 
 export interface HandoffInput {
   alerts: readonly Alert[];
@@ -50,6 +50,15 @@ export function handoffStats(alerts: readonly Alert[], start: number, end: numbe
   };
 }
 
+/**
+ * Alert text inside a markdown line, escaped only where rendering needs it: what could start markup mid-line
+ * (emphasis, code, links, images, HTML, entities, tables, strikethrough, math) — not '.', '-', '(' or '@', so the
+ * rendered text and the source both read "you@example.com", "checkout-api", "(DivisionByZero)".
+ */
+export function escapeInline(input: unknown, max: number): string {
+  return displayText(input, max).replace(/[\\`*_[\]<>|~&$]/g, (c) => `\\${c}`);
+}
+
 /** Markdown summary of a shift for the next person on call. Every piece of alert text is escaped. */
 export function handoffMarkdown(input: HandoffInput): string {
   const { shift, timeZone } = input;
@@ -60,11 +69,11 @@ export function handoffMarkdown(input: HandoffInput): string {
   const open = list.filter((a) => a.status !== 'resolved');
   const done = list.filter((a) => a.status === 'resolved');
   const lines: string[] = [
-    `# Shift handoff — ${escapeMarkdown(input.who, 80)}`,
+    `# Shift handoff — ${escapeInline(input.who, 80).replace(/^#/, '\\#')}`,
     '',
     `Shift: ${fmt(shift.start)} → ${fmt(shift.end)} (${timeZone})${input.now < shift.end ? `, summary at ${fmt(input.now)}` : ''}`,
     '',
-    '| | |',
+    '| This shift | Count |',
     '|---|---|',
     `| Alerts triggered | ${stats.triggered} |`,
     `| Acknowledged | ${stats.acknowledged} |`,
@@ -76,16 +85,22 @@ export function handoffMarkdown(input: HandoffInput): string {
     '',
   ];
   if (open.length === 0) lines.push('Nothing open. 🎉', '');
-  for (const a of open) lines.push(alertLine(a, fmt));
+  for (const a of open) lines.push(alertLine(a, fmt, input.who));
   lines.push('', `## Resolved during the shift (${done.length})`, '');
   if (done.length === 0) lines.push('None.', '');
-  for (const a of done) lines.push(alertLine(a, fmt));
+  for (const a of done) lines.push(alertLine(a, fmt, input.who));
   lines.push('', '## Notes for the next on-call', '', '- ', '');
   return lines.join('\n');
 }
 
-function alertLine(a: Alert, fmt: (t: number) => string): string {
-  const ack = a.acknowledgedBy ? `, acked by ${escapeMarkdown(a.acknowledgedBy.name, 60)}` : '';
+function alertLine(a: Alert, fmt: (t: number) => string, me: string): string {
+  const who = (p: { name: string; email?: string }): string => (me && (p.email === me || p.name === me) ? 'you' : escapeInline(p.name, 60));
+  const ack = a.acknowledgedBy ? `, acked by ${who(a.acknowledgedBy)}` : '';
   const tta = a.acknowledgedAt ? ` after ${formatDuration(Date.parse(a.acknowledgedAt) - Date.parse(a.startedAt))}` : '';
-  return `- **${a.severity}** ${escapeMarkdown(a.title, 200)} — ${escapeMarkdown(a.service, 60)} (since ${fmt(Date.parse(a.startedAt))}${ack}${tta}; ${a.status})`;
+  const resolvedAt = a.resolvedAt ? Date.parse(a.resolvedAt) : NaN;
+  const state =
+    a.status === 'resolved'
+      ? `resolved${a.resolvedBy ? ` by ${who(a.resolvedBy)}` : ''}${Number.isNaN(resolvedAt) ? '' : ` at ${fmt(resolvedAt)}`}`
+      : a.status;
+  return `- **${a.severity}** ${escapeInline(a.title, 200)} — ${escapeInline(a.service, 60)} (since ${fmt(Date.parse(a.startedAt))}${ack}${tta}; ${state})`;
 }

@@ -12,6 +12,10 @@ export interface StatusInput {
   connection: ConnectionPhase;
   /** Seconds until the next reconnect attempt, when disconnected. */
   retryInSec?: number;
+  /** Since when the alert source is out of reach (epoch ms), when disconnected. */
+  disconnectedSince?: number;
+  /** Why, in words for the user ("connection refused — is the alert source running?"). */
+  lastError?: string;
   /** Undefined while the schedule is unknown. */
   onCall?: { onCall: boolean; until?: number; nextShiftStart?: number };
   firing: readonly Alert[];
@@ -38,6 +42,16 @@ export function shortTime(t: number, timeZone: string): string {
 }
 
 /**
+ * "Not connected since 18:39 — last known state; retrying in 8 s": the same words in the status bar's tooltip,
+ * the On Call view and the Alerts view's message, so nothing reads as if the state were current.
+ */
+export function notConnectedText(p: { now: number; timeZone: string; since?: number; retryInSec?: number; connecting?: boolean }): string {
+  const since = p.since !== undefined ? ` since ${format(new TZDate(p.since, p.timeZone), p.now - p.since < 20 * 3_600_000 ? 'HH:mm' : 'EEE HH:mm')}` : '';
+  const retry = p.connecting ? '; connecting…' : p.retryInSec !== undefined ? `; retrying in ${p.retryInSec} s` : '';
+  return `Not connected${since} — last known state${retry}`;
+}
+
+/**
  * The one status bar item: on call or not, how many are firing, connection trouble, a deploy being
  * watched. Error background while a critical alert is unacked and I am on call; warning while disconnected.
  */
@@ -56,18 +70,27 @@ export function statusBarModel(s: StatusInput): StatusModel {
   if (s.watching) text += ` · ${watchText(s.watching)}`;
 
   let background: StatusModel['background'];
-  if (s.connection === 'disconnected' || s.connection === 'connecting') {
-    text = `$(debug-disconnect) ${text.replace(/^\$\([a-z-]+\) /, '')}`;
+  const disconnected = s.connection === 'disconnected' || s.connection === 'connecting';
+  if (disconnected) {
+    // Say it first, in words: an icon alone reads as "fine" to a glance.
+    const retry = s.connection === 'connecting' ? 'connecting…' : s.retryInSec !== undefined ? `retrying in ${s.retryInSec} s` : '';
+    text = `$(debug-disconnect) Not connected${retry ? ` · ${retry}` : ''} · ${text.replace(/^\$\([a-z-]+\) /, '')}`;
     background = 'warning';
-    tooltip.push(s.connection === 'connecting' ? 'Connecting to the alert source…' : `Not connected to the alert source${s.retryInSec !== undefined ? ` — retrying in ${s.retryInSec} s` : ''}. Showing the last known state.`);
+    tooltip.push(
+      s.connection === 'connecting' && s.disconnectedSince === undefined
+        ? 'Connecting to the alert source…'
+        : `${notConnectedText({ now: s.now, timeZone: s.timeZone, ...(s.disconnectedSince !== undefined ? { since: s.disconnectedSince } : {}), ...(s.retryInSec !== undefined ? { retryInSec: s.retryInSec } : {}), connecting: s.connection === 'connecting' })}.`,
+    );
+    if (s.lastError) tooltip.push(`Last error: ${displayText(s.lastError, 200)}`);
   }
   if (s.onCall?.onCall && triggered.some((a) => a.severity === 'critical')) background = 'error';
 
   if (s.demo) tooltip.push('Demo alert source (simulated).');
   if (s.watching) tooltip.push(`${watchText(s.watching)}: alerts on that service that start now are marked "started after your deploy" and notify you.`);
-  if (triggered.length === 0) tooltip.push('Nothing is firing.');
+  // While disconnected, nothing here is news: never "Nothing is firing".
+  if (triggered.length === 0) tooltip.push(disconnected ? 'Last known: nothing firing — alerts raised since then are not shown.' : 'Nothing is firing.');
   else {
-    tooltip.push(`${triggered.length} firing:`);
+    tooltip.push(disconnected ? `Last known: ${triggered.length} firing:` : `${triggered.length} firing:`);
     const order = { critical: 0, high: 1, warning: 2, info: 3 } as const;
     const top = [...triggered].sort((a, b) => order[a.severity] - order[b.severity] || Date.parse(b.startedAt) - Date.parse(a.startedAt)).slice(0, 10);
     for (const a of top) tooltip.push(`• [${a.severity}] ${displayText(a.title, 100)} — ${displayText(a.service, 40)}`);

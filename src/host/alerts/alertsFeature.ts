@@ -6,6 +6,7 @@ import { Emitter } from '../../core/util/event';
 import { Throttle } from '../../core/util/throttle';
 import { tagged, type Logger } from '../../core/util/logger';
 import { displayText, isSafeExternalUrl } from '../../core/util/text';
+import { notConnectedText } from '../../core/viewModel/statusBarModel';
 import type { Config, GroupBy } from '../config';
 import { Commands, ContextKeys as Keys, EXTENSION_ID, Views } from '../constants';
 import type { ContextKeys } from '../contextKeys';
@@ -93,18 +94,21 @@ export class AlertsFeature extends Disposable {
     private readonly _connections: ConnectionFeature,
     private readonly _config: Config,
     private readonly _keys: ContextKeys,
-    clock: Clock,
+    private readonly _clock: Clock,
     logger: Logger,
+    private readonly _timeZone: () => string = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+    identity: () => string = () => '',
   ) {
     super();
     this._log = tagged(logger, 'alerts');
     this.model = this._register(new ConnectionAlertsModel());
-    this.provider = this._register(new AlertsTreeProvider(this.model, clock, _config.value.groupBy, _config.value.pageSize));
+    this.provider = this._register(new AlertsTreeProvider(this.model, _clock, _config.value.groupBy, _config.value.pageSize, identity));
     this.view = this._register(
       vscode.window.createTreeView(Views.alerts, { treeDataProvider: this.provider, canSelectMany: true, showCollapseAll: true }),
     );
     this.model.follow(_connections.connection);
     this._register(_connections.onDidChangeConnection((c) => this.model.follow(c)));
+    this._register(_connections.onDidChangeState(() => this._updateMessage()));
     this._register(this.model.onDidChange(() => this._refresh.schedule()));
     this._register(
       _config.onDidChange((e) => {
@@ -115,6 +119,7 @@ export class AlertsFeature extends Disposable {
     // Live ages and escalation countdowns: re-render visible items once a second while the view is visible.
     const tick = setInterval(() => {
       if (this.view.visible && this.model.size > 0) this.provider.tick();
+      this._updateMessage();
     }, 1000);
     this._register(toDisposable(() => clearInterval(tick)));
 
@@ -128,6 +133,24 @@ export class AlertsFeature extends Disposable {
     this._register(vscode.commands.registerCommand(Commands.changeGrouping, (groupBy?: GroupBy) => this._changeGrouping(groupBy)));
     this._register(vscode.commands.registerCommand(Commands.showMore, (groupKey?: string) => groupKey && this.provider.showMore(groupKey)));
     this._refreshNow();
+  }
+
+  /** Over the list while the source is out of reach: what is shown is the last known state, not the present. */
+  private _updateMessage(): void {
+    const c = this._connections.connection;
+    const st = c?.state;
+    let message: string | undefined;
+    if (c && st && st.state !== 'connected' && this._connections.disconnectedSince !== undefined && this.model.size > 0) {
+      const now = this._clock.now();
+      message = notConnectedText({
+        now,
+        timeZone: this._timeZone(),
+        since: this._connections.disconnectedSince,
+        ...(st.retryAt !== undefined ? { retryInSec: Math.max(0, Math.ceil((st.retryAt - now) / 1000)) } : {}),
+        connecting: st.retryAt === undefined,
+      });
+    }
+    if (this.view.message !== message) this.view.message = message;
   }
 
   private _refreshNow(): void {
@@ -218,9 +241,10 @@ export class AlertsFeature extends Disposable {
     let pick = groupBy;
     if (!pick) {
       const items: Array<vscode.QuickPickItem & { value: GroupBy }> = [
-        { label: vscode.l10n.t('$(server-process) Service'), value: 'service' },
-        { label: vscode.l10n.t('$(flame) Severity'), value: 'severity' },
-        { label: vscode.l10n.t('$(pulse) Status'), value: 'status' },
+        // Icons as iconPath, not "$(…)" in the label: a screen reader would read the icon's name.
+        { label: vscode.l10n.t('Service'), iconPath: new vscode.ThemeIcon('server-process'), value: 'service' },
+        { label: vscode.l10n.t('Severity'), iconPath: new vscode.ThemeIcon('list-filter'), value: 'severity' },
+        { label: vscode.l10n.t('Status'), iconPath: new vscode.ThemeIcon('pulse'), value: 'status' },
       ];
       const current = this._config.value.groupBy;
       for (const i of items) if (i.value === current) i.description = vscode.l10n.t('current');

@@ -7,6 +7,8 @@ import type { GroupBy } from '../config';
 import type { AlertGroup, AlertsModel } from './alertsModel';
 import { Commands } from '../constants';
 import { escalationText, formatAge } from './alertText';
+import { titleWithoutService } from '../../core/alerts/format';
+import { matchesIdentity } from '../../core/schedule/identity';
 import type { AlertChild, AlertChildrenContributor } from './alertChildren';
 
 export type AlertsElement =
@@ -17,9 +19,10 @@ export type AlertsElement =
   | { kind: 'omitted'; count: number }
   | { kind: 'child'; alertId: string; child: AlertChild; parent: AlertsElement };
 
-const SEVERITY_ICON: Record<Severity, [string, string]> = {
+/** A distinct shape per severity (not only a colour): critical ⊗, high 🔥, warning △, info ⓘ. */
+export const SEVERITY_ICON: Record<Severity, [string, string]> = {
   critical: ['error', 'charts.red'],
-  high: ['warning', 'charts.orange'],
+  high: ['flame', 'charts.orange'],
   warning: ['warning', 'charts.yellow'],
   info: ['info', 'charts.blue'],
 };
@@ -40,12 +43,15 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   /** Alert elements handed out since the last full refresh (the only ones the tree can be showing). */
   private readonly _shown = new Map<string, AlertsElement>();
   private readonly _contributors: AlertChildrenContributor[] = [];
+  /** What each alert row last showed (label + description): the tick refreshes only rows whose text changed. */
+  private readonly _rendered = new Map<string, string>();
 
   constructor(
     private readonly _model: AlertsModel,
     private readonly _clock: Clock,
     private _groupBy: GroupBy,
     private _pageSize: number,
+    private readonly _identity: () => string = () => '',
   ) {
     super();
     this._rebuild();
@@ -76,10 +82,26 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     this._onDidChangeTreeData.fire(undefined);
   }
 
-  /** Re-renders the alert items that are on screen and have a live countdown or age (called every second). */
-  tick(): void {
-    const items = [...this._shown.values()].filter((e) => e.kind === 'alert' && this._model.get(e.id)?.status !== 'resolved');
-    if (items.length > 0) this._onDidChangeTreeData.fire(items.slice(0, 500));
+  /**
+   * Re-renders the alert rows on screen whose visible text (age, escalation countdown) has changed since they
+   * were drawn — called every second. Rows that did not change are left alone, so a hover's tooltip settles.
+   */
+  tick(): AlertsElement[] {
+    const now = this._clock.now();
+    const changed: AlertsElement[] = [];
+    for (const e of this._shown.values()) {
+      if (e.kind !== 'alert') continue;
+      const a = this._model.get(e.id);
+      if (!a || a.status === 'resolved') continue;
+      if (this._rendered.get(a.id) !== this._rowText(a, now)) changed.push(e);
+      if (changed.length >= 500) break;
+    }
+    if (changed.length > 0) this._onDidChangeTreeData.fire(changed);
+    return changed;
+  }
+
+  private _rowText(a: Alert, now: number): string {
+    return `${a.title}\u0000${describeAlert(a, now, this._groupBy, this._identity())}\u0000${a.severity}\u0000${a.status}`;
   }
 
   showMore(groupKey: string): void {
@@ -97,6 +119,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     this._groups = this._model.groups(this._groupBy);
     this._groupByKey = new Map(this._groups.map((g) => [g.key, g]));
     this._shown.clear();
+    this._rendered.clear();
     // Forget elements of alerts that left the store (keeps memory bounded under churn).
     for (const [key, el] of this._elements) if (el.kind === 'alert' && !this._model.get(el.id)) this._elements.delete(key);
   }
@@ -142,6 +165,15 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     if (element.kind === 'group' || element.kind === 'omitted') return undefined;
     if (element.kind === 'child') return element.parent;
     return this._element({ kind: 'group', key: element.groupKey });
+  }
+
+  /** Tooltips are built on hover (always current, and never part of the per-second re-render). */
+  resolveTreeItem(item: vscode.TreeItem, element: AlertsElement): vscode.TreeItem {
+    if (element.kind === 'alert' && item.tooltip === undefined) {
+      const a = this._model.get(element.id);
+      if (a) item.tooltip = alertTooltip(a, this._clock.now());
+    }
+    return item;
   }
 
   getTreeItem(element: AlertsElement): vscode.TreeItem {
@@ -193,12 +225,14 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   private _groupItem(key: string): vscode.TreeItem {
     const g = this._groupByKey.get(key);
     const label = displayText(g?.label ?? key, 120) || vscode.l10n.t('(none)');
+    const sevIcon = this._groupBy === 'severity' ? SEVERITY_ICON[key as Severity] : undefined;
     const item = new vscode.TreeItem(label, g && g.triggered > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `group:${this._groupBy}:${key}`;
     const total = g?.alerts.length ?? 0;
     item.description = g && g.triggered > 0 ? vscode.l10n.t('{0} firing · {1}', g.triggered, total) : `${total}`;
     item.contextValue = 'group';
-    item.iconPath = new vscode.ThemeIcon(this._groupBy === 'service' ? 'server-process' : this._groupBy === 'severity' ? 'flame' : 'pulse');
+    item.iconPath = sevIcon ? new vscode.ThemeIcon(sevIcon[0], new vscode.ThemeColor(sevIcon[1])) : new vscode.ThemeIcon(this._groupBy === 'service' ? 'server-process' : this._groupBy === 'severity' ? 'list-filter' : 'pulse');
+    item.accessibilityInformation = { label: `${label}, ${item.description}` };
     return item;
   }
 
@@ -211,13 +245,15 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     }
     const now = this._clock.now();
     const expandable = this._contributors.some((c) => c.hasChildren(a));
-    const item = new vscode.TreeItem(displayText(a.title, 200) || vscode.l10n.t('(untitled alert)'), expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    // Under its service's group the title need not say the service again.
+    const title = this._groupBy === 'service' ? titleWithoutService(displayText(a.title, 200), displayText(a.service, 200)) : displayText(a.title, 200);
+    const item = new vscode.TreeItem(title || vscode.l10n.t('(untitled alert)'), expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `alert:${a.id}`;
     const [icon, color] = SEVERITY_ICON[a.severity];
     item.iconPath = a.status === 'resolved' ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('charts.green')) : new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
-    const description = describeAlert(a, now, this._groupBy);
+    const description = describeAlert(a, now, this._groupBy, this._identity());
     item.description = description;
-    item.tooltip = alertTooltip(a, now);
+    this._rendered.set(a.id, this._rowText(a, now));
     const flags = [a.status, isSafeExternalUrl(a.runbookUrl) ? 'runbook' : '', isSafeExternalUrl(a.url) ? 'url' : '', a.stackTrace ? 'trace' : ''].filter(Boolean);
     item.contextValue = `alert:${flags.join(':')}`;
     item.accessibilityInformation = { label: vscode.l10n.t('{0} alert {1}, {2}, {3}', a.severity, displayText(a.title, 200), a.status, description) };
@@ -237,11 +273,15 @@ function childItem(alertId: string, c: AlertChild): vscode.TreeItem {
   return item;
 }
 
-export function describeAlert(a: Alert, now: number, groupBy: GroupBy): string {
+export function describeAlert(a: Alert, now: number, groupBy: GroupBy, identity = ''): string {
   const parts: string[] = [];
   if (groupBy !== 'service') parts.push(displayText(a.service, 60));
   parts.push(formatAge(now - Date.parse(a.startedAt)));
-  if (a.status === 'acknowledged') parts.push(vscode.l10n.t('acked by {0}', displayText(a.acknowledgedBy?.name, 60) || vscode.l10n.t('someone')));
+  if (a.status === 'acknowledged') {
+    // My own ack reads "acked by you" whatever name the source echoes back (email, "You", a handle).
+    const mine = a.acknowledgedBy !== undefined && identity !== '' && matchesIdentity(a.acknowledgedBy, identity);
+    parts.push(mine ? vscode.l10n.t('acked by you') : vscode.l10n.t('acked by {0}', displayText(a.acknowledgedBy?.name, 60) || vscode.l10n.t('someone')));
+  }
   if (a.status === 'resolved') parts.push(vscode.l10n.t('resolved'));
   if (a.status === 'triggered') {
     const esc = escalationText(a, now);

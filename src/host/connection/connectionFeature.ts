@@ -9,7 +9,7 @@ import { Commands, ContextKeys as Keys } from '../constants';
 import type { ContextKeys } from '../contextKeys';
 import type { DemoBridge } from '../demo/demoBridge';
 import { Disposable, DisposableStore } from '../lifecycle';
-import type { Secrets } from '../secrets';
+import { Secrets } from '../secrets';
 
 export interface ConnectArgs {
   url?: string;
@@ -31,6 +31,7 @@ export class ConnectionFeature extends Disposable {
   private readonly _onDidChangeState = this._register(new Emitter<ConnectionStateInfo | undefined>());
   readonly onDidChangeState: Event<ConnectionStateInfo | undefined> = this._onDidChangeState.event;
   private readonly _log: Logger;
+  private _disconnectedSince: number | undefined;
 
   constructor(
     private readonly _config: Config,
@@ -48,7 +49,9 @@ export class ConnectionFeature extends Disposable {
         if (e.affects('serverUrl') || e.affects('allowInsecureConnections') || e.affects('identity') || e.affects('sourceType') || e.affects('gotify.allowDelete')) void this.rebuild();
       }),
     );
-    this._register(_secrets.onDidChange(() => void this.rebuild()));
+    // Only the token of the source in use: Connect stores the new URL's token before it switches the setting,
+    // and rebuilding for the old URL too made two connections (and two "reconnecting in 1 s" log lines).
+    this._register(_secrets.onDidChange((key) => this.url && key === Secrets.keyFor(this.url) && void this.rebuild()));
     this._register(vscode.commands.registerCommand(Commands.connect, (args?: ConnectArgs) => this._connectCommand(args)));
     this._register(vscode.commands.registerCommand(Commands.signOut, () => this._signOut()));
     this._register(vscode.commands.registerCommand(Commands.reconnect, () => this._reconnect()));
@@ -63,6 +66,14 @@ export class ConnectionFeature extends Disposable {
     return this._demoUrl !== undefined && this.url === this._demoUrl;
   }
 
+  /**
+   * Since when the alert source is out of reach: the first failed attempt of a new connection, or the moment an
+   * established one dropped. Undefined while connected or before the first attempt has ended.
+   */
+  get disconnectedSince(): number | undefined {
+    return this._disconnectedSince;
+  }
+
   /** The URL in use: the setting, or the in-editor demo while no setting is made. */
   get url(): string {
     return this._config.value.serverUrl || this._demoUrl || '';
@@ -72,6 +83,7 @@ export class ConnectionFeature extends Disposable {
   rebuild(): Promise<void> {
     this._connectionScope.clear();
     this._connection = undefined;
+    this._disconnectedSince = undefined;
     const url = this.url;
     this._keys.set(Keys.configured, url.length > 0);
     this._keys.set(Keys.connected, false);
@@ -105,9 +117,25 @@ export class ConnectionFeature extends Disposable {
       maxResolvedAgeMs: this._config.value.keepResolvedMinutes * 60_000,
     });
     this._connectionScope.add(client);
+    let everConnected = false;
+    let told = false;
     this._connectionScope.add(
       client.onDidChangeState((s) => {
         this._keys.set(Keys.connected, s.state === 'connected');
+        if (s.state === 'connected') {
+          everConnected = true;
+          told = false;
+          this._disconnectedSince = undefined;
+        } else if ((s.state === 'reconnecting' || s.state === 'closed') && s.lastError !== undefined) {
+          this._disconnectedSince ??= this._clock.now();
+          // A connect that fails is said once, as an error with the way out (a wrong URL is the usual cause);
+          // later retries and drops of a connection that worked show in the status bar and the views.
+          if (!everConnected && !told) {
+            told = true;
+            this._log.warn(`could not connect to ${redactUrl(url)}: ${s.lastError}`);
+            this._tellNotConnected(url, s.lastError);
+          }
+        }
         this._onDidChangeState.fire(s);
       }),
     );
@@ -116,6 +144,15 @@ export class ConnectionFeature extends Disposable {
     this._log.info(`connecting to ${redactUrl(url)}${sourceType === 'bridge' ? '' : ` (${sourceType}, direct)`}`);
     client.connect();
     return Promise.resolve();
+  }
+
+  private _tellNotConnected(url: string, reason: string): void {
+    const edit = vscode.l10n.t('Edit Connection…');
+    const logs = vscode.l10n.t('Show Logs');
+    void vscode.window.showErrorMessage(vscode.l10n.t('On Call: could not connect to {0}: {1}. Retrying; showing the last known state until then.', redactUrl(url), reason.replace(/\.$/, '')), edit, logs).then((a) => {
+      if (a === edit) void vscode.commands.executeCommand(Commands.connect);
+      if (a === logs) void vscode.commands.executeCommand(Commands.showLogs);
+    });
   }
 
   /** `oncall.sourceType`, validated (settings.json is user input): unknown values fall back to the bridge. */

@@ -168,7 +168,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
       this._diagnostics.delete(doc.uri);
       return;
     }
-    const diag = new vscode.Diagnostic(new vscode.Range(0, 0, 0, Math.min(200, doc.lineAt(0).text.length)), vscode.l10n.t('Deploying now is risky: {0}', d.summary), vscode.DiagnosticSeverity.Warning);
+    const diag = new vscode.Diagnostic(new vscode.Range(0, 0, 0, Math.min(200, doc.lineAt(0).text.length)), d.summary, vscode.DiagnosticSeverity.Warning);
     diag.source = 'On Call';
     diag.code = 'risky-deploy-window';
     this._diagnostics.set(doc.uri, [diag]);
@@ -225,10 +225,13 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     } else {
       const anyway = vscode.l10n.t('Deploy Anyway…');
       const stop = p.canStop ? (modal ? vscode.l10n.t('Cancel Push') : vscode.l10n.t('Stop')) : undefined;
-      const message = vscode.l10n.t('{0}: deploying now is risky. {1}', p.what, p.decision.summary);
-      const picked = modal
-        ? await vscode.window.showWarningMessage(message, { modal: true, detail: detailText(p.decision) }, ...[anyway, stop].filter((x): x is string => !!x))
-        : await vscode.window.showWarningMessage(message, ...[stop, anyway].filter((x): x is string => !!x));
+      // One short headline; who gets paged, your next shift and the safer time on demand (the modal's detail).
+      const message = vscode.l10n.t('{0}: {1}', p.what, p.decision.headline);
+      const details = vscode.l10n.t('Details…');
+      const askModal = (): Thenable<string | undefined> =>
+        vscode.window.showWarningMessage(message, { modal: true, detail: detailText(p.decision) }, ...[anyway, stop].filter((x): x is string => !!x));
+      let picked = modal ? await askModal() : await vscode.window.showWarningMessage(message, ...[stop, anyway, details].filter((x): x is string => !!x));
+      if (picked === details) picked = await askModal();
       choice = picked === anyway ? 'anyway' : picked && picked === stop ? 'stop' : modal ? 'stop' : 'dismiss';
       if (choice === 'anyway') {
         reason = await vscode.window.showInputBox({
@@ -269,7 +272,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
 
   showDecision(): DeployDecision {
     const d = this.decide();
-    const msg = d.risky ? vscode.l10n.t('Deploying now is risky. {0}', d.summary) : vscode.l10n.t('Deploying now looks fine. {0}', d.summary);
+    const msg = d.risky ? d.headline : vscode.l10n.t('Deploying now looks fine. {0}', d.headline);
     void (d.risky ? vscode.window.showWarningMessage(msg, { modal: false, detail: detailText(d) }) : vscode.window.showInformationMessage(msg));
     return d;
   }
@@ -398,10 +401,7 @@ function firstSentence(d: DeployDecision): string {
   return `${displayText(rule, 80)}${paged ? ` — ${displayText(paged, 120)}` : ''}`;
 }
 
+/** The decision's details (core/deploy/guardText: each person once, next shift, safer time), one per line. */
 function detailText(d: DeployDecision): string {
-  const lines = [...d.rules.map((r) => `• ${r.explanation}`)];
-  for (const p of d.pagedInstead ?? []) lines.push(`• ${p.text}`);
-  if (d.authorNextShift) lines.push(`• ${d.authorNextShift.text}`);
-  if (d.saferTime) lines.push(`• ${vscode.l10n.t('Safer: {0}', d.saferTime.text)}`);
-  return lines.map((l) => displayText(l, 300)).join('\n');
+  return d.details.map((l) => `• ${displayText(l, 300)}`).join('\n');
 }

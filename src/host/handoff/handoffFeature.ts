@@ -33,8 +33,15 @@ export class HandoffFeature extends Disposable {
     // Without a known shift, summarise the last 12 hours (and say so in the title line).
     const shift = this._sources.myShift() ?? { start: now - 12 * 3_600_000, end: now };
     const content = handoffMarkdown({ alerts: [...c.store.values()], shift, now, timeZone: this._sources.timeZone(), who: this._sources.who() || 'me' });
+    // The text as an untitled markdown document (to edit the notes, copy, or save), shown rendered: the
+    // preview beside it is what one reads; its text can be selected and copied too.
     const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
     await vscode.window.showTextDocument(doc, { preview: false });
+    try {
+      await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
+    } catch {
+      // The built-in markdown extension is disabled: the source stays open, which is readable too.
+    }
     return doc;
   }
 }

@@ -4,7 +4,10 @@ import type { Alert } from '../../core/protocol/types';
 import type { Clock } from '../../core/util/clock';
 import { tagged, type Logger } from '../../core/util/logger';
 import { displayText, isSafeExternalUrl } from '../../core/util/text';
-import { escalationText } from '../alerts/alertText';
+import { TZDate } from '@date-fns/tz';
+import { format } from 'date-fns';
+import { escalationCountdown, titleWithoutService } from '../../core/alerts/format';
+import { matchesIdentity } from '../../core/schedule/identity';
 import type { Config } from '../config';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Commands, ContextKeys as Keys, Views } from '../constants';
@@ -16,6 +19,8 @@ export interface NotificationSources {
   identity(): string;
   /** "started after your deploy" marks alerts that notify even at a quieter level. */
   startedAfterMyDeploy(alert: Alert): boolean;
+  /** The zone times in notifications are given in (default: this machine's). */
+  timeZone?(): string;
 }
 
 /**
@@ -110,9 +115,41 @@ export class NotificationsFeature extends Disposable {
     });
   }
 
+  private _zone(): string {
+    return this._sources.timeZone?.() || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  }
+
+  private _time(iso: string | undefined): string {
+    const t = iso ? Date.parse(iso) : NaN;
+    return Number.isNaN(t) ? '' : format(new TZDate(t, this._zone()), 'HH:mm');
+  }
+
+  /** "you" for me, else the name: the same words as the Alerts view. */
+  private _who(p: { name: string; email?: string } | undefined): string {
+    if (!p) return '';
+    return matchesIdentity(p, this._sources.identity()) ? vscode.l10n.t('you') : displayText(p.name, 60);
+  }
+
+  /**
+   * The notification's text. A notification cannot tick, so no countdown that would freeze: the escalation is
+   * an absolute time ("escalates to Bob at 14:32 unless acknowledged"). The service is said once.
+   */
+  alertText(a: Alert): string {
+    const esc = escalationCountdown(a, this._clock.now());
+    const at = esc && esc.msLeft > 0 ? format(new TZDate(this._clock.now() + esc.msLeft, this._zone()), 'HH:mm') : '';
+    const escText = !esc
+      ? ''
+      : esc.msLeft <= 0
+        ? vscode.l10n.t('escalating now')
+        : esc.targetName
+          ? vscode.l10n.t('escalates to {0} at {1} unless acknowledged', displayText(esc.targetName, 60), at)
+          : vscode.l10n.t('escalates at {0} unless acknowledged', at);
+    const title = titleWithoutService(displayText(a.title, 160), displayText(a.service, 40));
+    return `[${a.severity}] ${displayText(a.service, 40)}: ${title}${escText ? ` · ${escText}` : ''}`;
+  }
+
   private async _showAlert(a: Alert, why: string): Promise<void> {
-    const esc = escalationText(a, this._clock.now());
-    const text = `[${a.severity}] ${displayText(a.service, 40)}: ${displayText(a.title, 160)}${esc ? ` · ${esc}` : ''}`;
+    const text = this.alertText(a);
     this.shown.push({ kind: 'alert', ids: [a.id], text });
     this._log.info(`notifying ${a.id} (${why})`);
     const acknowledge = vscode.l10n.t('Acknowledge');
@@ -123,8 +160,38 @@ export class NotificationsFeature extends Disposable {
     if (isSafeExternalUrl(a.runbookUrl)) actions.push(openRunbook);
     const show = a.severity === 'critical' ? vscode.window.showErrorMessage : a.severity === 'info' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
     const pick = await show(text, ...actions);
-    if (pick === acknowledge) await vscode.commands.executeCommand(Commands.acknowledge, a.id);
+    if (pick === acknowledge) await this.acknowledgeFromNotification(a.id, a.title);
     if (pick === openSource) await vscode.commands.executeCommand(Commands.openSource, a.id);
     if (pick === openRunbook) await vscode.commands.executeCommand(Commands.openRunbook, a.id);
+  }
+
+  /**
+   * "Acknowledge" on a notification that may be minutes old: look at the alert as it is now and say what
+   * happened instead of failing with a remedy that does not apply (Reconnect for an alert resolved long ago).
+   * Returns what was said, for tests.
+   */
+  async acknowledgeFromNotification(id: string, title: string): Promise<string | undefined> {
+    const conn = this._connections.connection;
+    const cur = conn?.store.get(id);
+    const name = displayText(cur?.title ?? title, 80);
+    let said: string | undefined;
+    if (conn && !cur) said = vscode.l10n.t('On Call: "{0}" is no longer in the alert source (resolved and cleared) — nothing to acknowledge.', name);
+    else if (cur?.status === 'resolved') {
+      const by = this._who(cur.resolvedBy);
+      const at = this._time(cur.resolvedAt);
+      said = by
+        ? vscode.l10n.t('On Call: "{0}" was already resolved by {1} at {2} — nothing to acknowledge.', name, by, at)
+        : vscode.l10n.t('On Call: "{0}" was already resolved at {1} — nothing to acknowledge.', name, at);
+    } else if (cur?.status === 'acknowledged') {
+      said = vscode.l10n.t('On Call: "{0}" was already acknowledged by {1} at {2}.', name, this._who(cur.acknowledgedBy) || vscode.l10n.t('someone'), this._time(cur.acknowledgedAt));
+    }
+    if (said) {
+      said = said.replace(/ at (\.|$| —)/, '$1'); // no time known
+      this._log.info(`acknowledge from a notification for ${id}: ${cur ? cur.status : 'gone'}, nothing sent`);
+      void vscode.window.showInformationMessage(said);
+      return said;
+    }
+    await vscode.commands.executeCommand(Commands.acknowledge, id);
+    return undefined;
   }
 }

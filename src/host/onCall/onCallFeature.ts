@@ -7,7 +7,7 @@ import { isValidTimeZone } from '../../core/schedule/time';
 import type { Clock } from '../../core/util/clock';
 import { Emitter, type Event } from '../../core/util/event';
 import { displayText } from '../../core/util/text';
-import type { StatusInput } from '../../core/viewModel/statusBarModel';
+import { notConnectedText, type StatusInput } from '../../core/viewModel/statusBarModel';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Commands, Views } from '../constants';
 import { Disposable, DisposableStore, toDisposable } from '../lifecycle';
@@ -23,6 +23,12 @@ type Element =
   | { kind: 'policy'; index: number }
   | { kind: 'tier'; policy: number; index: number }
   | { kind: 'feedError'; name: string };
+
+// Stable elements: a refresh of one row (the connection's countdown) needs the same object the tree was given.
+const ME: Element = { kind: 'me' };
+const CONNECTION: Element = { kind: 'connection' };
+const NOW: Element = { kind: 'now' };
+const ESCALATION: Element = { kind: 'escalation' };
 
 /**
  * The "On Call" view: am I on call and until when, my next shift, who is on call for each rotation
@@ -55,6 +61,12 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
     // Hand-offs happen with time, not only with messages.
     const t = setInterval(() => this.refresh(), 30_000);
     this._register(toDisposable(() => clearInterval(t)));
+    // "retrying in 8 s" counts down: only the connection row, only while a retry is scheduled.
+    const retry = setInterval(() => {
+      const st = this._connections.connection?.state;
+      if (this.view.visible && st && st.state !== 'connected' && st.retryAt !== undefined) this._onDidChangeTreeData.fire(CONNECTION);
+    }, 1000);
+    this._register(toDisposable(() => clearInterval(retry)));
     this._follow();
   }
 
@@ -109,9 +121,9 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
     const feedErrors: Element[] = [...this._feedErrors().keys()].map((name) => ({ kind: 'feedError', name }));
     if (!this._connections.url && this._schedule.rotations.length === 0 && feedErrors.length === 0) return [];
     if (!e) {
-      const roots: Element[] = [{ kind: 'me' }, { kind: 'connection' }];
-      if (this._groups.length) roots.push({ kind: 'now' });
-      if (this._schedule.policies.length) roots.push({ kind: 'escalation' });
+      const roots: Element[] = [ME, CONNECTION];
+      if (this._groups.length) roots.push(NOW);
+      if (this._schedule.policies.length) roots.push(ESCALATION);
       roots.push(...feedErrors);
       return roots;
     }
@@ -139,17 +151,29 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
     const Expanded = vscode.TreeItemCollapsibleState.Expanded;
     switch (e.kind) {
       case 'me': {
+        // Most important words first (the row is cut at the default sidebar width); who and the next shift in
+        // the description and the tooltip.
         const s = this.myStatus();
         const id = this._identity();
+        const connected = this._connections.connection?.state.state === 'connected';
+        const zone = this.timeZone;
         let label: string;
+        const tip: string[] = [];
         if (!id) label = vscode.l10n.t('Set your identity to see your shifts');
-        else if (!s) label = vscode.l10n.t('No schedule from this alert source');
-        else if (s.onCall) label = s.until !== undefined ? vscode.l10n.t('You are on call until {0}', formatShiftTime(s.until, this.timeZone, now)) : vscode.l10n.t('You are on call');
-        else label = s.nextShiftStart !== undefined ? vscode.l10n.t('You are off call · next shift {0}', formatShiftTime(s.nextShiftStart, this.timeZone, now)) : vscode.l10n.t('You are off call');
+        else if (!s) label = connected ? vscode.l10n.t('No schedule from this alert source') : vscode.l10n.t('Schedule unknown — not connected');
+        else if (s.onCall) label = s.until !== undefined ? vscode.l10n.t('On call until {0}', formatShiftTime(s.until, zone, now)) : vscode.l10n.t('On call');
+        else label = s.nextShiftStart !== undefined ? vscode.l10n.t('Off call · next shift {0}', formatShiftTime(s.nextShiftStart, zone, now)) : vscode.l10n.t('Off call');
+        if (id && s) {
+          tip.push(s.onCall ? (s.until !== undefined ? vscode.l10n.t('You ({0}) are on call until {1}.', displayText(id, 80), formatShiftTime(s.until, zone, now)) : vscode.l10n.t('You ({0}) are on call.', displayText(id, 80))) : vscode.l10n.t('You ({0}) are off call.', displayText(id, 80)));
+          const next = this._schedule.nextShift(id, s.onCall && s.until !== undefined ? s.until - 1 : now);
+          tip.push(next ? vscode.l10n.t('Next shift: {0} → {1} ({2})', formatShiftTime(next.start, zone, now), formatShiftTime(next.end, zone, now), displayText(next.rotation.name, 60)) : vscode.l10n.t('No next shift in the schedule.'));
+          if (!connected) tip.push(vscode.l10n.t('Last known schedule: not connected to the alert source.'));
+        }
         const item = new vscode.TreeItem(label, None);
         item.id = 'me';
         item.iconPath = new vscode.ThemeIcon(s?.onCall ? 'bell' : 'bell-slash', s?.onCall ? new vscode.ThemeColor('charts.green') : undefined);
-        item.description = displayText(id, 80) || undefined;
+        item.description = id ? vscode.l10n.t('you · {0}', displayText(id, 80)) : undefined;
+        if (tip.length) item.tooltip = tip.join('\n');
         if (!id) item.command = { command: 'workbench.action.openSettings', title: vscode.l10n.t('Set identity'), arguments: ['oncall.identity'] };
         return item;
       }
@@ -161,22 +185,25 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
         if (st?.state === 'connected') {
           label = this._connections.isDemo ? vscode.l10n.t('Connected (demo)') : vscode.l10n.t('Connected');
           icon = 'plug';
-        } else if (st?.state === 'reconnecting' || st?.state === 'closed') {
-          const secs = st.retryAt !== undefined ? Math.max(0, Math.ceil((st.retryAt - now) / 1000)) : undefined;
-          label = secs !== undefined ? vscode.l10n.t('Not connected — retrying in {0} s', secs) : vscode.l10n.t('Not connected');
+        } else if (st?.state === 'reconnecting' || st?.state === 'closed' || this._connections.disconnectedSince !== undefined) {
+          const secs = st?.retryAt !== undefined ? Math.max(0, Math.ceil((st.retryAt - now) / 1000)) : undefined;
+          const since = this._connections.disconnectedSince;
+          label = notConnectedText({ now, timeZone: this.timeZone, ...(since !== undefined ? { since } : {}), ...(secs !== undefined ? { retryInSec: secs } : {}), connecting: st?.state === 'connecting' || (st?.state === 'reconnecting' && st.retryAt === undefined) });
           icon = 'debug-disconnect';
         }
         const item = new vscode.TreeItem(label, None);
         item.id = 'connection';
-        item.iconPath = new vscode.ThemeIcon(icon);
+        item.iconPath = new vscode.ThemeIcon(icon, icon === 'debug-disconnect' ? new vscode.ThemeColor('list.warningForeground') : undefined);
         item.description = url;
-        item.tooltip = st?.lastError ? [url, vscode.l10n.t('Last error: {0}', displayText(st.lastError, 300))].join('\n') : url;
+        item.tooltip = st?.lastError && st.state !== 'connected' ? [url, vscode.l10n.t('Last error: {0}', displayText(st.lastError, 300)), vscode.l10n.t('Click to edit the connection.')].join('\n') : url;
+        item.accessibilityInformation = { label: `${label}, ${url}` };
+        if (st?.state !== 'connected' && st?.lastError) item.command = { command: Commands.connect, title: vscode.l10n.t('Edit Connection…') };
         return item;
       }
       case 'now': {
         const item = new vscode.TreeItem(vscode.l10n.t('On call now'), Expanded);
         item.id = 'now';
-        item.iconPath = new vscode.ThemeIcon('organization');
+        item.iconPath = new vscode.ThemeIcon('broadcast');
         return item;
       }
       case 'group': {
@@ -188,7 +215,7 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
         const item = new vscode.TreeItem(displayText(g?.pair ?? roles.join(' + '), 80), Expanded);
         item.id = `group:${g?.pair ?? e.index}`;
         item.description = g?.pair !== undefined ? vscode.l10n.t('paired: {0}', roles.join(' + ')) : undefined;
-        item.iconPath = new vscode.ThemeIcon('people');
+        item.iconPath = new vscode.ThemeIcon('organization'); // (there is no 'people' codicon: the row had none)
         return item;
       }
       case 'rotation': {
@@ -241,12 +268,14 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
 
   private _rotationItem(r: RotationOnCall | undefined, now: number, paired: boolean): vscode.TreeItem {
     if (!r) return new vscode.TreeItem('?');
+    // People first (who to call), the rotation's name and until when after them.
     const people = r.people.map((p) => displayText(p.name, 60)).join(', ') || vscode.l10n.t('nobody on call');
-    const title = paired || !r.role ? r.rotation.name : r.role;
-    const item = new vscode.TreeItem(`${displayText(title, 40)}: ${people}`, vscode.TreeItemCollapsibleState.None);
+    const name = displayText(r.rotation.name, 60);
+    const role = r.role && !paired && !r.rotation.name.toLowerCase().includes(r.role.toLowerCase()) ? ` (${displayText(r.role, 30)})` : '';
+    const item = new vscode.TreeItem(people, vscode.TreeItemCollapsibleState.None);
     item.id = `rotation:${r.rotation.id}`;
     const end = r.shifts.reduce((m, s) => Math.max(m, s.end), 0);
-    item.description = end ? vscode.l10n.t('until {0}', formatShiftTime(end, this.timeZone, now)) : undefined;
+    item.description = end ? vscode.l10n.t('{0} · until {1}', `${name}${role}`, formatShiftTime(end, this.timeZone, now)) : `${name}${role}`;
     item.iconPath = new vscode.ThemeIcon(r.people.some((p) => this._isMe(p)) ? 'account' : 'person', r.people.length ? undefined : new vscode.ThemeColor('charts.red'));
     item.tooltip = [`${displayText(r.rotation.name, 80)}${r.role ? ` (${displayText(r.role, 30)})` : ''}`, ...r.people.map((p) => personLine(p, now))].join('\n');
     return item;

@@ -334,7 +334,7 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
           const line = t.line - 1;
           decos.push({
             range: new vscode.Range(line, 0, line, editor.document.lineAt(line).text.length),
-            renderOptions: { after: { contentText: vscode.l10n.t('🔔 {0} · {1} ago', displayText(a.title, 80), formatAge(now - Date.parse(a.startedAt))) } },
+            renderOptions: { after: { contentText: vscode.l10n.t('Alert: {0} · {1} ago', displayText(a.title, 80), formatAge(now - Date.parse(a.startedAt))) } },
           });
         }
       }

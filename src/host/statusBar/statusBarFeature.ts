@@ -34,6 +34,12 @@ export class StatusBarFeature extends Disposable {
     // Shift ends and countdowns move with time, not only with events.
     const t = setInterval(() => this.update(), 15_000);
     this._register(toDisposable(() => clearInterval(t)));
+    // "retrying in 8 s" counts down while disconnected (cheap: one item, only while not connected).
+    const retry = setInterval(() => {
+      const st = this._connections.connection?.state;
+      if (st && st.state !== 'connected' && st.retryAt !== undefined) this.update();
+    }, 1000);
+    this._register(toDisposable(() => clearInterval(retry)));
     this._follow();
     this.item.show();
   }
@@ -62,6 +68,8 @@ export class StatusBarFeature extends Disposable {
       timeZone: this._sources.timeZone(),
       connection: phase,
       ...(state?.retryAt !== undefined ? { retryInSec: Math.max(0, Math.ceil((state.retryAt - now) / 1000)) } : {}),
+      ...(this._connections.disconnectedSince !== undefined ? { disconnectedSince: this._connections.disconnectedSince } : {}),
+      ...(phase !== 'connected' && state?.lastError ? { lastError: state.lastError } : {}),
       onCall: phase === 'unconfigured' ? undefined : this._sources.myStatus(),
       firing,
       watching: this._sources.watching(),
@@ -70,6 +78,8 @@ export class StatusBarFeature extends Disposable {
     this.item.text = m.text;
     this.item.tooltip = m.tooltip;
     this.item.backgroundColor = m.background ? new vscode.ThemeColor(`statusBarItem.${m.background}Background`) : undefined;
-    this.item.accessibilityInformation = { label: m.text.replace(/\$\([a-z-]+\)\s*/g, '') };
+    const label = m.text.replace(/\$\([a-z-]+(~[a-z]+)?\)\s*/g, '');
+    // Unchanged text → no write: the item (and an open tooltip) stays put.
+    if (this.item.accessibilityInformation?.label !== label) this.item.accessibilityInformation = { label };
   }
 }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { escalationCountdown, escalationText, formatAge, formatCountdown } from '../../../src/core/alerts/format';
+import { escalationCountdown, escalationText, formatAge, formatCountdown, titleWithoutService } from '../../../src/core/alerts/format';
 import { iso, makeAlert, T0 } from '../../mocks/protocolExamples';
 
 describe('alert formatting', () => {
@@ -8,11 +8,15 @@ describe('alert formatting', () => {
 
   describe('escalationCountdown', () => {
     it('counts down to the next tier and names who gets paged', () => {
-      assert.deepEqual(escalationCountdown(due(134_000), T0), { targetName: 'Bob', msLeft: 134_000, text: 'escalates to Bob in 2:14' });
+      assert.deepEqual(escalationCountdown(due(119_000), T0), { targetName: 'Bob', msLeft: 119_000, text: 'escalates to Bob in 1:59' });
     });
 
-    it('uses h:mm:ss above an hour', () => {
-      assert.equal(escalationText(due(3_723_000), T0), 'escalates to Bob in 1:02:03');
+    it('beyond two minutes counts whole minutes (rounded up), so the row changes once a minute, not every second', () => {
+      assert.equal(escalationText(due(120_000), T0), 'escalates to Bob in 2:00');
+      assert.equal(escalationText(due(134_000), T0), 'escalates to Bob in 3 min');
+      assert.equal(escalationText(due(134_000 + 25_000), T0), 'escalates to Bob in 3 min', 'unchanged 25 s later');
+      assert.equal(escalationText(due(3_600_000), T0), 'escalates to Bob in 1 h');
+      assert.equal(escalationText(due(3_723_000), T0), 'escalates to Bob in 1 h 3 min');
     });
 
     it('rounds up so the last second shows 0:01, and says "escalating now" when due or past', () => {
@@ -53,5 +57,13 @@ describe('alert formatting', () => {
   it('formatCountdown pads minutes and seconds', () => {
     assert.equal(formatCountdown(5_000), '0:05');
     assert.equal(formatCountdown(36_000_000), '10:00:00');
+  });
+
+  it('titleWithoutService drops a leading copy of the service, only before a separator', () => {
+    assert.equal(titleWithoutService('billing-worker: 7 charges failed', 'billing-worker'), '7 charges failed');
+    assert.equal(titleWithoutService('Billing-Worker — 7 charges failed', 'billing-worker'), '7 charges failed');
+    assert.equal(titleWithoutService('apiserver down', 'api'), 'apiserver down');
+    assert.equal(titleWithoutService('billing-worker:', 'billing-worker'), 'billing-worker:', 'never empty');
+    assert.equal(titleWithoutService('Disk full', ''), 'Disk full');
   });
 });

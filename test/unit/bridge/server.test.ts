@@ -259,3 +259,32 @@ describe('bridge server: protocol', function () {
     assert.strictEqual(await a.closed, 1001);
   });
 });
+
+describe('demo world: deploys come from teammates', function () {
+  this.timeout(30_000);
+  it('the demo never invents a deploy by "you", nor redeploys the commit a service already runs', async () => {
+    const b = await startTestBridge();
+    try {
+      const initial = new Set(b.server.world.snapshot().deploys.map((d) => d.id));
+      const running = new Map<string, string>();
+      for (const d of b.server.world.snapshot().deploys) if (d.status !== 'failed') running.set(`${d.service}/${d.environment}`, d.commitSha);
+      const added: Array<{ author: string | undefined; sha: string; before: string | undefined }> = [];
+      for (let i = 0; i < 400; i++) {
+        b.source.tick();
+        b.clock.advance(60_000);
+        for (const d of b.server.world.snapshot().deploys) {
+          if (initial.has(d.id)) continue;
+          initial.add(d.id);
+          const key = `${d.service}/${d.environment}`;
+          added.push({ author: d.author?.email, sha: d.commitSha, before: running.get(key) });
+          if (d.status !== 'failed') running.set(key, d.commitSha);
+        }
+      }
+      assert.ok(added.length >= 10, `the demo deploys now and then (${added.length})`);
+      assert.deepStrictEqual(added.filter((d) => d.author === 'you@example.com'), [], 'no deploy by "you"');
+      assert.deepStrictEqual(added.filter((d) => d.sha === d.before), [], 'no redeploy of the running commit');
+    } finally {
+      await b.server.close();
+    }
+  });
+});

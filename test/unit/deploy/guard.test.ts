@@ -146,10 +146,9 @@ describe('decideDeploy — explanations, paging and safer time', () => {
       [['Carol Tanaka', 'Sat 02:10', 'Asia/Tokyo', 'Carol Tanaka gets paged at 02:10 their time (Sat, Asia/Tokyo)']],
     );
     assert.deepEqual(d.saferTime, { at: T('2026-03-30T06:00:00Z'), text: 'Mon 08:00 (your time)', watchable: true });
-    assert.match(d.summary, /^Risky deploy: Fri 18:10 \(your time\) is inside "Friday afternoon to Monday morning", "weekday evenings \(18:00–08:00\)"/);
-    assert.match(d.summary, /not on call for the next 2 h/);
-    assert.match(d.summary, /Carol Tanaka gets paged at 02:10 their time \(Sat, Asia\/Tokyo\)/);
-    assert.match(d.summary, /Safer: Mon 08:00 \(your time\)\./);
+    assert.equal(d.headline, 'Risky deploy: Fri 18:10 is in Friday afternoon to Monday morning and weekday evenings (18:00–08:00), and you are not on call.');
+    assert.deepEqual(d.details, ['If it breaks, Carol Tanaka gets paged at 02:10 their time (Sat, Asia/Tokyo).', 'Safer: Mon 08:00 (your time).']);
+    assert.equal(d.summary, [d.headline, ...d.details].join(' '));
     assert.equal(d.rules[0]?.explanation, 'Fri 18:10 is inside the weekly risky window "Friday afternoon to Monday morning" (Fri 15:00 – Mon 08:00, your time).');
   });
 
@@ -181,10 +180,30 @@ describe('decideDeploy — explanations, paging and safer time', () => {
     assert.deepEqual(d.pagedInstead?.map((p) => p.person.name), ['Bob Martin']);
   });
 
+  it('on call now but off call inside the watch window: the headline says when you go off call (the status bar’s end), never "not on call"', () => {
+    // Alice on call Fri 14:00Z → 17:30Z (18:30 Berlin); deploying at 18:10 Berlin with a 2 h watch window.
+    const s = new Schedule([{ ...primary, shifts: [shift(alice, '2026-03-27T14:00:00Z', '2026-03-27T17:30:00Z'), shift(bob, '2026-03-27T17:30:00Z', '2026-03-28T00:00:00Z')] }]);
+    const d = decide('2026-03-27T17:10:00Z', { schedule: s });
+    assert.equal(d.risky, true);
+    assert.equal(d.authorOffCallAt, T('2026-03-27T17:30:00Z'));
+    assert.equal(d.headline, 'Risky deploy: Fri 18:10 is in Friday afternoon to Monday morning and weekday evenings (18:00–08:00), and you go off call at Fri 18:30.');
+    assert.doesNotMatch(d.summary, /not on call/);
+    assert.equal(s.currentShift(alice, T('2026-03-27T17:10:00Z'))?.coveredUntil, d.authorOffCallAt, 'same end as the status bar (currentShift().coveredUntil)');
+  });
+
+  it('names each person once, at the earliest time a page reaches them, even across rotations and shifts', () => {
+    const other: Rotation = { id: 'primary-2', name: 'Payments primary', role: 'primary', timeZone: 'Asia/Tokyo', shifts: [shift(carol, '2026-03-27T18:00:00Z', '2026-03-28T00:00:00Z')] };
+    const twice: Rotation = { ...primary, shifts: [shift(carol, '2026-03-27T17:00:00Z', '2026-03-27T17:40:00Z'), shift(bob, '2026-03-27T17:40:00Z', '2026-03-27T18:20:00Z'), shift(carol, '2026-03-27T18:20:00Z', '2026-03-28T00:00:00Z')] };
+    const d = decide('2026-03-27T17:10:00Z', { schedule: new Schedule([twice, other]) });
+    assert.deepEqual(d.pagedInstead?.map((p) => p.text), ['Carol Tanaka gets paged at 02:10 their time (Sat, Asia/Tokyo)', 'Bob Martin gets paged at 18:40 their time (Fri, Europe/Berlin)']);
+    assert.equal(d.details.filter((l) => l.includes('Carol')).length, 1);
+  });
+
   it('reports the author’s next shift', () => {
     const s = new Schedule([{ ...primary, shifts: [shift(alice, '2026-03-28T08:00:00Z', '2026-03-29T08:00:00Z')] }]);
     const d = decide('2026-03-27T17:10:00Z', { schedule: s });
     assert.deepEqual(d.authorNextShift, { start: T('2026-03-28T08:00:00Z'), text: 'next shift Sat 09:00' });
+    assert.ok(d.details.includes('Your next shift: Sat 09:00.'), d.details.join(' | '));
   });
 
   it('on shift for the window: not risky, and the summary says why', () => {

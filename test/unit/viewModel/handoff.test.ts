@@ -41,6 +41,21 @@ describe('shift handoff', () => {
     assert.ok(!/(^|[^\\])\]\(command:/.test(md), 'an unescaped command link');
     assert.ok(!/(^|[^\\])<img/.test(md), 'unescaped HTML');
     assert.ok(!/(^|[^\\])!\[/.test(md), 'an unescaped image');
-    assert.ok(md.includes('\\[click\\]\\(command:workbench\\.action\\.terminal\\.new\\)'));
+    assert.ok(md.includes('\\[click\\](command:workbench.action.terminal.new)'), md);
+    assert.ok(md.includes('\\<img src=x onerror=alert(1)\\>'));
+  });
+
+  it('escapes only what rendering needs: emails, dashes, dots and parentheses read as written', () => {
+    const md = handoffMarkdown({
+      alerts: [alert('x', { title: 'ZeroDivisionError (DivisionByZero) in checkout-api v1.2', service: 'checkout-api', status: 'resolved', resolvedAt: new Date(start + 3 * H).toISOString(), resolvedBy: { name: 'Kenji Watanabe' } }),
+        alert('y', { title: 'a *b* `c` $x$ ~~d~~ | e', status: 'acknowledged', acknowledgedBy: { name: 'you@example.com', email: 'you@example.com' } })],
+      shift: { start, end }, now: end, timeZone: 'UTC', who: 'you@example.com',
+    });
+    assert.match(md, /^# Shift handoff — you@example\.com$/m);
+    assert.ok(md.includes('ZeroDivisionError (DivisionByZero) in checkout-api v1.2 — checkout-api'), md);
+    assert.ok(md.includes('resolved by Kenji Watanabe at Fri 20 Nov 11:00'), 'who resolved it and when');
+    assert.ok(md.includes('a \\*b\\* \\`c\\` \\$x\\$ \\~\\~d\\~\\~ \\| e'), 'markup characters are escaped');
+    assert.ok(md.includes('acked by you'), 'my own ack reads "you"');
+    assert.doesNotMatch(md, /^\| *\| *\|$/m, 'no empty table header');
   });
 });

@@ -31,8 +31,20 @@ describe('statusBarModel', () => {
   it('warning style and retry time while disconnected', () => {
     const m = statusBarModel({ ...base, connection: 'disconnected', retryInSec: 8, onCall: { onCall: true, until: NOW + 3_600_000 } });
     assert.strictEqual(m.background, 'warning');
-    assert.match(m.text, /^\$\(debug-disconnect\) On call until/);
+    assert.match(m.text, /^\$\(debug-disconnect\) Not connected · retrying in 8 s · On call until/);
     assert.match(m.tooltip, /retrying in 8 s/);
+  });
+
+  it('disconnected: says since when, that this is the last known state, and never "Nothing is firing"', () => {
+    const m = statusBarModel({ ...base, connection: 'disconnected', retryInSec: 8, disconnectedSince: Date.parse('2026-11-20T13:39:00Z'), lastError: 'connection refused — is the alert source running?', onCall: { onCall: true, until: NOW + 3_600_000 } });
+    const lines = m.tooltip.split('\n');
+    assert.strictEqual(lines[0], 'Not connected since 14:39 — last known state; retrying in 8 s.');
+    assert.strictEqual(lines[1], 'Last error: connection refused — is the alert source running?');
+    assert.doesNotMatch(m.tooltip, /Nothing is firing/);
+    assert.match(m.tooltip, /Last known: nothing firing/);
+    const firing = statusBarModel({ ...base, connection: 'disconnected', firing: [alert()] });
+    assert.match(firing.tooltip, /^Last known: 1 firing:$/m);
+    assert.match(statusBarModel({ ...base, firing: [] }).tooltip, /Nothing is firing\./, 'connected: the comfort is true');
   });
 
   it('tooltip lists firing alerts, most severe first, with hostile text sanitised', () => {

@@ -2,7 +2,7 @@ import type { Alert, AlertAction, AnnotateMessage, Deploy, DeployAuthor, Person 
 import type { IDisposable } from '../../../core/util/disposable';
 import { SourceActionError, type SourceContext, type SourceModule } from '../types';
 import { ALERTS_BASE, DEPLOYS_BASE, GIT_BASE, mulberry32, RUNBOOK_BASE, SERVICES, TEMPLATES, type AlertTemplate } from './catalog';
-import { buildOnCall, CAROL, currentShiftStart, nextHandoff, policyFor, tierPeople, YOU_PERSON } from './people';
+import { buildOnCall, CAROL, KENJI, currentShiftStart, nextHandoff, policyFor, tierPeople, YOU_PERSON } from './people';
 import { demoTrace } from './traces';
 import type { CommitKey } from './workspaceFiles';
 import type { DemoCommits } from './workspace';
@@ -319,15 +319,22 @@ export class DemoSource implements SourceModule {
     this._deploy('checkout-api', 'staging', 'docs', who(c.docs.author), now - 20 * MIN, 'started');
   }
 
+  /**
+   * A teammate's deploy. Never "you": a deploy by you is one you made (the user's own pushes and deploys), and a
+   * demo that invented them kept restarting the status bar's "Watching deploy …". Never the commit the service
+   * already runs (a redeploy of the same sha is noise).
+   */
   private _randomDeploy(): void {
     const service = this._pick(SERVICES).name;
     const environment = this._rand() < 0.6 ? 'staging' : 'production';
-    const keys: CommitKey[] = ['merge', 'retries', 'bug', 'routeLimits', 'docs'];
+    const running = this._running.get(`${service}/${environment}`);
+    const keys = (['merge', 'retries', 'bug', 'routeLimits', 'docs'] as CommitKey[]).filter((k) => k !== running);
     const key = this._pick(keys);
+    const commitAuthor = this._opts.commits[key].author;
     const authors: DeployAuthor[] = [
-      { name: YOU_PERSON.name, email: YOU_PERSON.email },
-      { name: this._opts.commits[key].author.name, email: this._opts.commits[key].author.email },
+      ...(commitAuthor.email === YOU_PERSON.email ? [] : [{ name: commitAuthor.name, email: commitAuthor.email }]),
       { name: CAROL.name, email: CAROL.email },
+      { name: KENJI.name, email: KENJI.email },
     ];
     const status: Deploy['status'] = this._rand() < 0.85 ? 'succeeded' : 'failed';
     this._deploy(service, environment, key, this._pick(authors), this.now(), status);

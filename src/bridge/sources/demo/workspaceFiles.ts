@@ -687,8 +687,43 @@ const readmeFinal =
 const gitattributes = lines('* -text');
 
 /** The final tree (what HEAD checks out). Paths are POSIX, relative to the workspace root. */
+/** A deploy file (matches oncall.deployFiles' k8s glob): opening it during a risky window shows the guard. */
+export const DEPLOY_MANIFEST = 'k8s/checkout-api/deployment.yaml';
+const deploymentYaml = lines(
+  '# checkout-api in production. `kubectl apply -f k8s/checkout-api/` deploys it.',
+  'apiVersion: apps/v1',
+  'kind: Deployment',
+  'metadata:',
+  '  name: checkout-api',
+  '  namespace: shop',
+  '  labels:',
+  '    app: checkout-api',
+  '    team: payments',
+  'spec:',
+  '  replicas: 3',
+  '  selector:',
+  '    matchLabels:',
+  '      app: checkout-api',
+  '  template:',
+  '    metadata:',
+  '      labels:',
+  '        app: checkout-api',
+  '    spec:',
+  '      containers:',
+  '        - name: checkout-api',
+  '          image: registry.acme.example/shop/checkout-api:1.5.0',
+  '          ports:',
+  '            - containerPort: 8080',
+  '          env:',
+  '            - name: INVENTORY_URL',
+  '              value: http://inventory-service:8080',
+  '          readinessProbe:',
+  '            httpGet: { path: /healthz, port: 8080 }',
+);
+
 export const WORKSPACE_FILES: Readonly<Record<string, string>> = {
   '.gitattributes': gitattributes,
+  [DEPLOY_MANIFEST]: deploymentYaml,
   'README.md': readmeFinal,
   'services/checkout-api/package.json': checkoutPackageJson,
   'services/checkout-api/tsconfig.json': checkoutTsconfig,
@@ -728,6 +763,7 @@ export type HistoryStep =
 
 function initialTree(): Record<string, string> {
   const t: Record<string, string> = { ...WORKSPACE_FILES };
+  delete t[DEPLOY_MANIFEST]; // added by the last commit (the shas before it stay as they were)
   t[PRICING_TS] = pricingBefore;
   t['README.md'] = readmeBefore;
   t['services/billing-worker/billing/invoice.py'] = invoiceBefore;
@@ -807,7 +843,7 @@ export const HISTORY: readonly HistoryStep[] = [
   { op: 'tag', name: 'deploy-2026-11-20' },
   {
     op: 'commit', key: 'docs', subject: 'docs: who gets paged for what', author: PRIYA, date: '2026-11-21T12:00:00+05:30',
-    files: { 'README.md': readmeFinal },
+    files: { 'README.md': readmeFinal, [DEPLOY_MANIFEST]: deploymentYaml },
   },
 ];
 
@@ -828,5 +864,5 @@ export const DEMO_COMMIT_SHAS: Readonly<Record<CommitKey, string>> = {
   retries: '44d36999cd09edb03750316048c775e9cbb00f4b',
   bug: '3dd15e94a6a81dbc2a670a72053874a9869e2df6',
   routeLimits: '39038fbd4ddcca3a29de48070c8cd7e0ccb8058d',
-  docs: 'c2457c0aa170f7ff14fe6673cb041e092f9e9d77',
+  docs: '095301157140a53fdfcd6942e26af5f3cafd76b5',
 };
