@@ -69,17 +69,49 @@ async function ctl(bridge, route) {
   return res.json();
 }
 
-function forkNode(args, execArgv = []) {
+/**
+ * A bench child process speaking JSON over IPC. `next()` rejects with a reason a reader can act on: the child
+ * exited (with its code/signal), or it gave no answer in time (then with its own progress report, when it
+ * still answers a `status` query).
+ */
+function forkNode(args, execArgv = [], label = args.slice(0, 3).filter((a) => !a.startsWith('--')).join(' ') || args[0]) {
   const child = fork(path.join(build, 'node.js'), args, { stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'inherit', 'ipc'], execArgv });
   const queue = [];
   const waiters = [];
-  child.on('message', (m) => (waiters.length ? waiters.shift()(m) : queue.push(m)));
+  const statusWaiters = [];
+  let exited;
+  child.on('message', (m) => {
+    if (m && m.status !== undefined && statusWaiters.length) return statusWaiters.shift()(m.status);
+    if (waiters.length) waiters.shift().resolve(m);
+    else queue.push(m);
+  });
+  child.on('exit', (code, signal) => {
+    exited = `${label} exited (${signal ?? `code ${code}`})`;
+    for (const w of waiters.splice(0)) w.reject(new Error(exited));
+  });
+  const status = () => new Promise((resolve) => {
+    const t = setTimeout(() => resolve('no status answer'), 3000);
+    statusWaiters.push((s) => { clearTimeout(t); resolve(JSON.stringify(s)); });
+    try { child.send({ status: true }); } catch { resolve('not reachable'); }
+  });
   return {
     child,
-    next: (timeoutMs = 60000) => queue.length ? Promise.resolve(queue.shift()) : new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no answer from ${args[0]} within ${timeoutMs} ms`)), timeoutMs);
-      waiters.push((m) => { clearTimeout(t); resolve(m); });
-    }),
+    label,
+    next: (timeoutMs = 60000) => {
+      if (queue.length) return Promise.resolve(queue.shift());
+      if (exited) return Promise.reject(new Error(exited));
+      return new Promise((resolve, reject) => {
+        const w = {
+          resolve: (m) => { clearTimeout(t); resolve(m); },
+          reject: (e) => { clearTimeout(t); reject(e); },
+        };
+        const t = setTimeout(async () => {
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(new Error(`no answer from ${label} within ${timeoutMs} ms; its state: ${await status()}`));
+        }, timeoutMs);
+        waiters.push(w);
+      });
+    },
     send: (m) => child.send(m),
     kill: () => child.kill('SIGKILL'),
   };
@@ -163,12 +195,14 @@ async function ensureRepo() {
 // ---------------------------------------------------------------- figures
 
 const fmt = (n, d = 1) => (n === undefined || n === null || Number.isNaN(n) ? 'n/a' : Number(n).toFixed(d));
+/** A figure that could not be measured: the measured cell says why, the status is FAIL (never a silent MISS). */
+const failRow = (figure, why, target = '') => rows.push({ figure, measured: `failed: ${String(why).replace(/\|/g, '/').slice(0, 300)}`, ratio: '', target, status: 'FAIL' });
 const row = (figure, measured, ratio, target, ok) => rows.push({ figure, measured, ratio, target, status: ok === undefined ? 'report' : ok ? 'ok' : 'MISS' });
 
 async function ingest() {
   const bridge = await startBenchBridge(['--replay', '200000', '--max-client-buffer', String(2 ** 31)]);
-  const client = forkNode(['ingest', '--mode', 'client', '--url', bridge.url]);
-  const raw = forkNode(['ingest', '--mode', 'raw', '--url', bridge.url]);
+  const client = forkNode(['ingest', '--mode', 'client', '--url', bridge.url], [], 'ingest client (AlertClient)');
+  const raw = forkNode(['ingest', '--mode', 'raw', '--url', bridge.url], [], 'ingest raw (ws+JSON.parse)');
   try {
     await client.next();
     await raw.next();
@@ -298,8 +332,9 @@ for (const [name, fn] of [['bundle', bundle], ['ingest', ingest], ['traces', tra
   try {
     results[name] = await fn();
   } catch (e) {
-    notes.push(`${name} failed: ${e instanceof Error ? e.message.split('\n')[0] : e}`);
-    row(name, 'failed', '', '', false);
+    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    notes.push(`${name} failed: ${why}`);
+    failRow(name, why);
     log(e);
   }
   log(`  ${name} took ${((Date.now() - t) / 1000).toFixed(1)} s`);
