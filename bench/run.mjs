@@ -39,6 +39,11 @@ async function buildAll() {
   fs.mkdirSync(extDir, { recursive: true });
   execFileSync(process.execPath, [path.join(root, 'esbuild.config.mjs'), '--production', '--metafile', `--outdir=${path.join(extDir, 'dist')}`], { cwd: root, stdio: verbose ? 'inherit' : 'ignore' });
   for (const f of ['package.json', 'package.nls.json']) fs.copyFileSync(path.join(root, f), path.join(extDir, f));
+  // The only change to the shipped manifest: no activation events, so the bench harness activates it itself,
+  // at the same point and the same way as the empty floor extension (activation is a ratio to that floor).
+  const manifest = JSON.parse(fs.readFileSync(path.join(extDir, 'package.json'), 'utf8'));
+  manifest.activationEvents = [];
+  fs.writeFileSync(path.join(extDir, 'package.json'), JSON.stringify(manifest, null, 2));
   fs.cpSync(path.join(root, 'media'), path.join(extDir, 'media'), { recursive: true });
 }
 
@@ -264,8 +269,19 @@ async function fanout() {
   }
 }
 
+/** bench/floor-ext as a .vsix (the runner installs it into the host): the empty extension + the floor tree's view. */
+function buildFloorVsix() {
+  const dir = path.join(tmp, 'bench-floor-ext');
+  const vsix = path.join(tmp, 'bench-floor.vsix');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(path.join(root, 'bench', 'floor-ext'), dir, { recursive: true });
+  execFileSync(path.join(root, 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: dir, stdio: verbose ? 'inherit' : 'ignore' });
+  return vsix;
+}
+
 async function host() {
   const hostVer = process.env.BENCH_HOST || '4.139.1';
+  const floorVsix = buildFloorVsix();
   const { runInCodeServer } = await import(path.join(root, 'test/host/codeServerRunner.mjs'));
   const bridge = await startBenchBridge(['--max-client-buffer', String(2 ** 31)]);
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-bench-ws-'));
@@ -275,7 +291,7 @@ async function host() {
     fs.mkdirSync(path.join(ws, '.vscode'));
     fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'oncall.serverUrl': bridge.url }, null, 2));
     const code = await runInCodeServer({
-      root, host: hostVer, workspace: ws, verbose, timeoutSec: 400,
+      root, host: hostVer, workspace: ws, verbose, timeoutSec: 400, installVsix: floorVsix,
       extensionDevelopmentPath: extDir,
       extensionTestsPath: path.join(build, 'host.js'),
       env: { BENCH_OUT: outFile, BENCH_CTL: bridge.http, BENCH_TMP: ws, BENCH_STORM: process.env.BENCH_STORM || '100000' },
@@ -284,17 +300,38 @@ async function host() {
     const r = JSON.parse(fs.readFileSync(outFile, 'utf8'));
     vscodeVersion = `${r.vscode} (code-server ${hostVer}, extension host Node ${r.node})`;
     if (r.error) notes.push(`host run error: ${r.error.split('\n')[0]}`);
-    const l = r.latency;
-    if (l) row(`alert → UI latency (${l.eps} ev/s, ${l.events} alerts)`, `p50 ${fmt(l.p50, 0)} ms, p99 ${fmt(l.p99, 0)} ms (transport p99 ${fmt(l.transportP99, 0)}, status ${fmt(l.statusP99, 0)}, tree ${fmt(l.treeP99, 0)})`, `${fmt(l.p99 / 50, 2)}× target (p99)`, 'p99 ≤ 50 ms', l.p99 <= 50);
+    // A figure the run did not reach says so (with the host's error), instead of vanishing from the table.
+    const why = r.error ? r.error.split('\n')[0] : 'not measured';
+    const l = r.latency, f = r.floor;
+    if (l && f) {
+      const ratio = l.treeP99 / f.treeP99;
+      row(`alert → tree (${l.eps} ev/s, ${l.events} alerts; floor: minimal TreeDataProvider, same host)`, `floor p99 ${fmt(f.treeP99, 0)} ms (p50 ${fmt(f.treeP50, 0)}); ours p99 ${fmt(l.treeP99, 0)} ms (p50 ${fmt(l.treeP50, 0)})`, `${fmt(ratio, 2)}× floor`, 'p99 ≤ 1.2× floor', ratio <= 1.2);
+      const over = l.statusP99 - l.transportP99;
+      row(`alert → status bar (${l.eps} ev/s; floor: transport into the store)`, `transport p99 ${fmt(l.transportP99, 0)} ms; ours p99 ${fmt(l.statusP99, 0)} ms`, `+${fmt(over, 0)} ms over transport (${fmt(l.statusP99 / l.transportP99, 2)}×)`, 'p99 ≤ transport + 50 ms', over <= 50);
+    } else {
+      failRow('alert → tree / status bar latency (vs floor)', why, 'tree ≤ 1.2× floor; status ≤ transport + 50 ms');
+    }
     const s = r.storm;
     if (s) {
       row(`storm heap delta (${s.alerts} alerts, after GC)`, `${fmt(s.heapDeltaMB, 0)} MB (peak +${fmt(s.heapPeakDeltaMB, 0)} MB; snapshot ${fmt(r.stormSnapshotBytes / 1048576, 0)} MB in ${fmt(s.connectToSnapshotMs, 0)} ms)`, `${fmt(s.heapDeltaMB / 150, 2)}× target`, '≤ 150 MB', s.heapDeltaMB <= 150);
       row('storm: time to first tree page', `${fmt(s.firstPageMs, 0)} ms`, `${fmt(s.firstPageMs / 100, 2)}× target`, '≤ 100 ms', s.firstPageMs <= 100);
-      if (s.ack) row('storm: ack 1,000 selected (→ result / store / tree)', `${fmt(s.ack.resultMs, 0)} / ${fmt(s.ack.storeMs, 0)} / ${fmt(s.ack.treeMs, 0)} ms`, `${fmt(s.ack.treeMs / 100, 2)}× target (tree)`, '≤ 100 ms', s.ack.treeMs !== null && s.ack.treeMs <= 100);
-    } else if (r.stormSnapshotBytes) {
-      row('storm (100k alerts)', `snapshot ${fmt(r.stormSnapshotBytes / 1048576, 0)} MB not applied`, '', '≤ 150 MB, ≤ 100 ms', false);
+      const ack = s.ack;
+      if (!ack) failRow('storm: ack 1,000 selected', why, 'tree ≤ 100 ms after the store');
+      else if (!(ack.treeMs >= 0)) failRow('storm: ack 1,000 selected', `${ack.acked}/${ack.selected} acked, result ${fmt(ack.resultMs, 0)} ms, store ${fmt(ack.storeMs, 0)} ms, the tree did not refresh within 20 s`, 'tree ≤ 100 ms after the store');
+      else {
+        // The issue's figure: from the store having all 1,000 acks to the tree showing them.
+        const treeAfterStore = ack.treeMs - ack.storeMs;
+        row('storm: ack 1,000 selected (request → result / store / tree)', `${fmt(ack.resultMs, 0)} / ${fmt(ack.storeMs, 0)} / ${fmt(ack.treeMs, 0)} ms; tree ${fmt(treeAfterStore, 0)} ms after the store`, `${fmt(treeAfterStore / 100, 2)}× target`, 'tree ≤ 100 ms after the store', treeAfterStore <= 100);
+      }
+    } else {
+      failRow(`storm (${process.env.BENCH_STORM || '100000'} alerts)`, r.stormSnapshotBytes ? `snapshot ${fmt(r.stormSnapshotBytes / 1048576, 0)} MB not applied: ${why}` : why, '≤ 150 MB, first page ≤ 100 ms');
     }
-    if (r.activateMs !== undefined) row('activation: activate() in the real host', `${fmt(r.activateMs, 1)} ms (+ bundle load ${fmt(r.bundleLoadMs, 1)} ms)`, `${fmt(r.activateMs / 30, 2)}× target`, '≤ 30 ms', r.activateMs <= 30);
+    if (r.hostActivateMs !== undefined && r.emptyActivateMs !== undefined) {
+      const ratio = r.hostActivateMs / r.emptyActivateMs;
+      row('activation (ext.activate(): code load + activate(); floor: empty extension, same host)', `empty ${fmt(r.emptyActivateMs, 1)} ms; ours ${fmt(r.hostActivateMs, 1)} ms (activate() body ${fmt(r.activateMs, 1)} ms, bundle eval ${fmt(r.bundleLoadMs, 1)} ms)`, `${fmt(ratio, 2)}× empty`, '≤ 2× empty extension', ratio <= 2);
+    } else {
+      failRow('activation (vs empty extension)', why, '≤ 2× empty extension');
+    }
     return r;
   } finally {
     await bridge.stop();
