@@ -44,6 +44,16 @@ function gcNow(): void {
   gc();
 }
 
+/** A screenshot through the runner's endpoint (.vscode-test/screenshots/<host>/<name>.png); best effort. */
+async function shot(name: string): Promise<void> {
+  const url = process.env.ONCALL_TEST_SCREENSHOT_URL;
+  if (!url) return;
+  await new Promise<void>((resolve) => {
+    const req = http.get(`${url}?name=${name}`, (res) => res.resume().on('end', () => resolve()));
+    req.on('error', () => resolve());
+  });
+}
+
 type TreeListener = (el: AlertsElement | undefined, ms: number) => void;
 
 export async function run(): Promise<void> {
@@ -71,6 +81,7 @@ async function bench(): Promise<void> {
   const floorExt = vscode.extensions.getExtension('oncall-bench.oncall-bench-floor');
   if (!floorExt) throw new Error('the bench floor extension (bench/floor-ext) is not installed in this host');
   const ext = vscode.extensions.getExtension<OnCallApi>('oncall.vscode-oncall')!;
+  await sleep(Number(process.env.BENCH_SETTLE_MS ?? 3000)); // let the host finish its own startup work first
   out['emptyActivateMs'] = (await timeActivation(floorExt, 'the empty floor extension')).ms;
   const ours = await timeActivation(ext, 'On-Call');
   const api = ours.exports;
@@ -176,6 +187,7 @@ async function bench(): Promise<void> {
     const { total } = await ctl(`rate?eps=${eps}&seconds=${seconds}`);
     await waitFor('all timed alerts (floor phase)', () => seen >= total!, (seconds + 30) * 1000);
     await sleep(1500);
+    await shot('bench-latency-floor');
     sub.dispose();
     view.dispose();
     emitter.dispose();
@@ -207,7 +219,10 @@ async function bench(): Promise<void> {
     const onStatus = (ms: number): void => {
       for (const p of waitingStatus.splice(0)) p.status = ms;
     };
+    const fetched: Record<string, number> = {};
     const onTree: TreeListener = (el, ms) => {
+      const k = el ? el.kind : 'root';
+      fetched[k] = (fetched[k] ?? 0) + 1;
       if (!el || el.kind !== 'group') return;
       const list = waitingTree.get(el.key);
       if (!list) return;
@@ -219,6 +234,7 @@ async function bench(): Promise<void> {
     const { total } = await ctl(`rate?eps=${eps}&seconds=${seconds}`);
     await waitFor('all timed alerts', () => byId.size >= total!, (seconds + 30) * 1000);
     await sleep(1500);
+    await shot('bench-latency-ours');
     sub.dispose();
     statusListeners.delete(onStatus);
     treeListeners.delete(onTree);
@@ -228,7 +244,7 @@ async function bench(): Promise<void> {
     const status = all.filter((p) => p.status !== undefined).map((p) => p.status! - p.sent).sort((a, b) => a - b);
     const tree = all.filter((p) => p.tree !== undefined).map((p) => p.tree! - p.sent).sort((a, b) => a - b);
     out['latency'] = {
-      eps, seconds, events: all.length, observed: e2e.length,
+      eps, seconds, events: all.length, observed: e2e.length, fetched,
       p50: percentile(e2e, 50), p99: percentile(e2e, 99),
       transportP50: percentile(transport, 50), transportP99: percentile(transport, 99),
       statusP50: percentile(status, 50), statusP99: percentile(status, 99), treeP50: percentile(tree, 50), treeP99: percentile(tree, 99),
