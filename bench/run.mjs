@@ -292,13 +292,20 @@ async function host() {
   try {
     fs.mkdirSync(path.join(ws, '.vscode'));
     fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'oncall.serverUrl': bridge.url }, null, 2));
-    const code = await runInCodeServer({
+    const once = () => runInCodeServer({
       root, host: hostVer, workspace: ws, verbose, timeoutSec: 400, installVsix: floorVsix,
       extensionDevelopmentPath: extDir,
       extensionTestsPath: path.join(build, 'host.js'),
       env: { BENCH_OUT: outFile, BENCH_CTL: bridge.http, BENCH_TMP: ws, BENCH_STORM: process.env.BENCH_STORM || '100000' },
     });
-    if (!fs.existsSync(outFile)) throw new Error(`the host run wrote no results (exit ${code})`);
+    let code = await once();
+    if (code === 1 && !fs.existsSync(outFile)) {
+      // Exit 1 before any result = the runner could not open the workbench (page load timed out on a loaded machine).
+      notes.push('host: the first code-server run failed to open the workbench (runner error); retried once');
+      code = await once();
+    }
+    const codes = { 1: 'the runner could not open the workbench (see its error above)', 2: 'the host run timed out', 3: 'code-server exited' };
+    if (!fs.existsSync(outFile)) throw new Error(`the host run wrote no results (exit ${code}: ${codes[code] ?? 'the harness failed'})`);
     const r = JSON.parse(fs.readFileSync(outFile, 'utf8'));
     vscodeVersion = `${r.vscode} (code-server ${hostVer}, extension host Node ${r.node})`;
     if (r.error) notes.push(`host run error: ${r.error.split('\n')[0]}`);
