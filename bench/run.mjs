@@ -22,7 +22,7 @@ const log = (...a) => console.error('[bench]', ...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
-/** rows: { figure, measured, ratio, target, status } */
+/** rows: { figure, floor, ours, ratio, goal, status } */
 const rows = [];
 const notes = [];
 let vscodeVersion = 'not run';
@@ -203,8 +203,9 @@ async function ensureRepo() {
 const num = (x) => typeof x === 'number' && Number.isFinite(x);
 const fmt = (n, d = 1) => (n === undefined || n === null || Number.isNaN(n) ? 'n/a' : Number(n).toFixed(d));
 /** A figure that could not be measured: the measured cell says why, the status is FAIL (never a silent MISS). */
-const failRow = (figure, why, target = '') => rows.push({ figure, measured: `failed: ${String(why).replace(/\|/g, '/').slice(0, 300)}`, ratio: '', target, status: 'FAIL' });
-const row = (figure, measured, ratio, target, ok) => rows.push({ figure, measured, ratio, target, status: ok === undefined ? 'report' : ok ? 'ok' : 'MISS' });
+const failRow = (figure, why, goal = '') => rows.push({ figure, floor: '', ours: `failed: ${String(why).replace(/\|/g, '/').slice(0, 300)}`, ratio: '', goal, status: 'FAIL' });
+/** One figure: its floor (measured in the same run, or — when the goal is absolute), ours, the ratio, the goal; status judged on the ratio. */
+const row = (figure, floor, ours, ratio, goal, ok) => rows.push({ figure, floor, ours, ratio, goal, status: ok === undefined ? 'report' : ok ? 'ok' : 'MISS' });
 
 async function ingest() {
   const bridge = await startBenchBridge(['--replay', '200000', '--max-client-buffer', String(2 ** 31)]);
@@ -224,7 +225,7 @@ async function ingest() {
       if (verbose) log('ingest round', round, Math.round(cr), Math.round(rr), c.result.stats);
     }
     const ratio = median(ratios);
-    row('ingest throughput (client→validation→store vs raw ws+JSON.parse)', `${fmt(median(cl) / 1000)}k ev/s vs raw ${fmt(median(rw) / 1000)}k ev/s`, `${fmt(ratio, 2)}× raw`, '≥ 0.5× raw', ratio >= 0.5);
+    row('ingest throughput (AlertClient → validation → store; floor: raw ws + JSON.parse, concurrently)', `${fmt(median(rw) / 1000)}k ev/s`, `${fmt(median(cl) / 1000)}k ev/s`, `${fmt(ratio, 2)}× floor`, '≥ 0.5× floor', ratio >= 0.5);
     return { ratios, client: cl, raw: rw };
   } finally {
     client.kill(); raw.kill();
@@ -235,15 +236,15 @@ async function ingest() {
 async function traces() {
   const dir = await ensureWorkspace();
   const r = runJson(['traces', '--dir', dir], 180000);
-  row('trace index build (200k files: git ls-files + index)', `${fmt(r.buildMs, 0)} ms (raw ls-files ${fmt(r.rawMs, 0)} ms)`, `${fmt(r.buildMs / 1500, 2)}× target; ${fmt(r.buildMs / r.rawMs, 2)}× raw`, '≤ 1.5 s', r.buildMs <= 1500);
-  row('trace resolution (50 frames, per trace)', `p50 ${fmt(r.traceP50, 2)} ms, p99 ${fmt(r.traceP99, 2)} ms`, `${fmt(r.traceP99 / 20, 2)}× target (p99)`, '≤ 20 ms', r.traceP99 <= 20);
+  row('trace index build (200k files; floor: raw git ls-files)', `${fmt(r.rawMs, 0)} ms`, `${fmt(r.buildMs, 0)} ms`, `${fmt(r.buildMs / r.rawMs, 2)}× floor; ${fmt(r.buildMs / 1500, 2)}× goal`, '≤ 1.5 s', r.buildMs <= 1500);
+  row('trace resolution (50 frames, per trace)', '—', `p50 ${fmt(r.traceP50, 2)} ms, p99 ${fmt(r.traceP99, 2)} ms`, `${fmt(r.traceP99 / 20, 2)}× goal (p99)`, '≤ 20 ms', r.traceP99 <= 20);
   return r;
 }
 
 async function suspects() {
   const dir = await ensureRepo();
   const r = runJson(['suspects', '--dir', dir], 300000);
-  row('suspect commits (1,000-commit range, 100k-commit repo)', `${fmt(r.suspectsMs, 0)} ms (raw git log -p ${fmt(r.rawMs, 0)} ms)`, `${fmt(r.suspectsMs / 300, 2)}× target; ${fmt(r.suspectsMs / r.rawMs, 2)}× raw`, '≤ 300 ms', r.suspectsMs <= 300);
+  row('suspect commits (1,000-commit range, 100k-commit repo; floor: raw git log -p)', `${fmt(r.rawMs, 0)} ms`, `${fmt(r.suspectsMs, 0)} ms`, `${fmt(r.suspectsMs / r.rawMs, 2)}× floor; ${fmt(r.suspectsMs / 300, 2)}× goal`, '≤ 300 ms', r.suspectsMs <= 300);
   return r;
 }
 
@@ -263,7 +264,7 @@ async function fanout() {
     const p50 = median(res.map((r) => r.result.p50));
     const closed = res.reduce((s, r) => s + r.result.closedEarly, 0);
     const delivered = received / (total * 500);
-    row('bridge fan-out (500 clients, 1,000 ev/s, 5 s)', `p50 ${fmt(p50, 0)} ms, p99 ${fmt(p99, 0)} ms; RSS ${fmt(rss / 1048576, 0)} MB (+${fmt((rss - before.rss) / 1048576, 0)})`, `${fmt(delivered * 100, 1)}% delivered, ${closed} dropped`, 'report', undefined);
+    row('bridge fan-out (500 clients, 1,000 ev/s, 5 s)', '—', `p50 ${fmt(p50, 0)} ms, p99 ${fmt(p99, 0)} ms; RSS ${fmt(rss / 1048576, 0)} MB (+${fmt((rss - before.rss) / 1048576, 0)})`, `${fmt(delivered * 100, 1)}% delivered, ${closed} dropped`, 'report', undefined);
     return { p50, p99, rss, delivered, closed };
   } finally {
     for (const p of procs) p.kill();
@@ -285,6 +286,19 @@ async function host() {
   const hostVer = process.env.BENCH_HOST || '4.139.1';
   const floorVsix = buildFloorVsix();
   const { runInCodeServer } = await import(path.join(root, 'test/host/codeServerRunner.mjs'));
+  // The runner opens the workbench with playwright's default 30 s navigation timeout, which a loaded 2-core
+  // machine often exceeds (runner error, no figures). The bench gives it 180 s, without touching the shared
+  // runner: its `chromium` is the same module instance, so the contexts it launches are reached here.
+  const { chromium } = await import('playwright-core');
+  if (!chromium.__benchPatched) {
+    const launch = chromium.launchPersistentContext.bind(chromium);
+    chromium.launchPersistentContext = async (...a) => {
+      const ctx = await launch(...a);
+      ctx.setDefaultNavigationTimeout(180_000);
+      return ctx;
+    };
+    chromium.__benchPatched = true;
+  }
   const bridge = await startBenchBridge(['--max-client-buffer', String(2 ** 31)]);
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-bench-ws-'));
   const outFile = path.join(tmp, 'bench-host.json');
@@ -318,31 +332,31 @@ async function host() {
     if (l && !(num(l.statusP99) && num(l.transportP99))) failRow('alert → status bar (vs transport)', `no status bar update observed for ${l.events} alerts`, 'p99 ≤ transport + 50 ms');
     if (l && f && num(l.treeP99) && num(f.treeP99)) {
       const ratio = l.treeP99 / f.treeP99;
-      row(`alert → tree (${l.eps} ev/s, ${l.events} alerts; floor: minimal TreeDataProvider, same host)`, `floor p99 ${fmt(f.treeP99, 0)} ms (p50 ${fmt(f.treeP50, 0)}); ours p99 ${fmt(l.treeP99, 0)} ms (p50 ${fmt(l.treeP50, 0)})`, `${fmt(ratio, 2)}× floor`, 'p99 ≤ 1.2× floor', ratio <= 1.2);
+      row(`alert → tree p99 (${l.eps} ev/s, ${l.events} alerts; floor: minimal TreeDataProvider, same host)`, `${fmt(f.treeP99, 0)} ms (p50 ${fmt(f.treeP50, 0)})`, `${fmt(l.treeP99, 0)} ms (p50 ${fmt(l.treeP50, 0)})`, `${fmt(ratio, 2)}× floor`, '≤ 1.2× floor', ratio <= 1.2);
     }
     if (l && num(l.statusP99) && num(l.transportP99)) {
       const over = l.statusP99 - l.transportP99;
-      row(`alert → status bar (${l.eps} ev/s; floor: transport into the store)`, `transport p99 ${fmt(l.transportP99, 0)} ms; ours p99 ${fmt(l.statusP99, 0)} ms`, `+${fmt(over, 0)} ms over transport (${fmt(l.statusP99 / l.transportP99, 2)}×)`, 'p99 ≤ transport + 50 ms', over <= 50);
+      row(`alert → status bar p99 (${l.eps} ev/s; floor: transport into the store)`, `${fmt(l.transportP99, 0)} ms (p50 ${fmt(l.transportP50, 0)})`, `${fmt(l.statusP99, 0)} ms (p50 ${fmt(l.statusP50, 0)})`, `floor +${fmt(over, 0)} ms (${fmt(l.statusP99 / l.transportP99, 2)}×)`, '≤ floor + 50 ms', over <= 50);
     }
     if (!l || !f) failRow('alert → tree / status bar latency (vs floor)', why, 'tree ≤ 1.2× floor; status ≤ transport + 50 ms');
     const s = r.storm;
     if (s) {
-      row(`storm heap delta (${s.alerts} alerts, after GC)`, `${fmt(s.heapDeltaMB, 0)} MB (peak +${fmt(s.heapPeakDeltaMB, 0)} MB; snapshot ${fmt(r.stormSnapshotBytes / 1048576, 0)} MB in ${fmt(s.connectToSnapshotMs, 0)} ms)`, `${fmt(s.heapDeltaMB / 150, 2)}× target`, '≤ 150 MB', s.heapDeltaMB <= 150);
-      row('storm: time to first tree page', `${fmt(s.firstPageMs, 0)} ms`, `${fmt(s.firstPageMs / 100, 2)}× target`, '≤ 100 ms', s.firstPageMs <= 100);
+      row(`storm heap delta (${s.alerts} alerts, after GC)`, '—', `${fmt(s.heapDeltaMB, 0)} MB (peak +${fmt(s.heapPeakDeltaMB, 0)} MB; snapshot ${fmt(r.stormSnapshotBytes / 1048576, 0)} MB applied ${fmt(s.connectToSnapshotMs, 0)} ms after connecting)`, `${fmt(s.heapDeltaMB / 150, 2)}× goal`, '≤ 150 MB', s.heapDeltaMB <= 150);
+      row('storm: time to first tree page (after the snapshot is in the model)', '—', `${fmt(s.firstPageMs, 0)} ms`, `${fmt(s.firstPageMs / 100, 2)}× goal`, '≤ 100 ms', s.firstPageMs <= 100);
       const ack = s.ack;
       if (!ack) failRow('storm: ack 1,000 selected', why, 'tree ≤ 100 ms after the store');
       else if (!(num(ack.treeMs))) failRow('storm: ack 1,000 selected', `${ack.acked}/${ack.selected} acked, result ${fmt(ack.resultMs, 0)} ms, store ${fmt(ack.storeMs, 0)} ms, the tree did not refresh within 20 s`, 'tree ≤ 100 ms after the store');
       else {
         // The issue's figure: from the store having all 1,000 acks to the tree showing them.
         const treeAfterStore = ack.treeMs - ack.storeMs;
-        row('storm: ack 1,000 selected (request → result / store / tree)', `${fmt(ack.resultMs, 0)} / ${fmt(ack.storeMs, 0)} / ${fmt(ack.treeMs, 0)} ms; tree ${fmt(treeAfterStore, 0)} ms after the store`, `${fmt(treeAfterStore / 100, 2)}× target`, 'tree ≤ 100 ms after the store', treeAfterStore <= 100);
+        row('storm: ack 1,000 selected → tree (after the store has all acks)', '—', `${fmt(treeAfterStore, 0)} ms (request → result ${fmt(ack.resultMs, 0)}, → store ${fmt(ack.storeMs, 0)}, → tree ${fmt(ack.treeMs, 0)} ms)`, `${fmt(treeAfterStore / 100, 2)}× goal`, '≤ 100 ms', treeAfterStore <= 100);
       }
     } else {
       failRow(`storm (${process.env.BENCH_STORM || '100000'} alerts)`, r.stormSnapshotBytes ? `snapshot ${fmt(r.stormSnapshotBytes / 1048576, 0)} MB not applied: ${why}` : why, '≤ 150 MB, first page ≤ 100 ms');
     }
     if (r.hostActivateMs !== undefined && r.emptyActivateMs !== undefined) {
       const ratio = r.hostActivateMs / r.emptyActivateMs;
-      row('activation (ext.activate(): code load + activate(); floor: empty extension, same host)', `empty ${fmt(r.emptyActivateMs, 1)} ms; ours ${fmt(r.hostActivateMs, 1)} ms (activate() body ${fmt(r.activateMs, 1)} ms, bundle eval ${fmt(r.bundleLoadMs, 1)} ms)`, `${fmt(ratio, 2)}× empty`, '≤ 2× empty extension', ratio <= 2);
+      row('activation (ext.activate(): code load + activate(); floor: empty extension, same host)', `${fmt(r.emptyActivateMs, 1)} ms`, `${fmt(r.hostActivateMs, 1)} ms (activate() body ${fmt(r.activateMs, 1)} ms; bundle eval ${fmt(r.bundleLoadMs, 1)} ms)`, `${fmt(ratio, 2)}× floor`, '≤ 2× floor', ratio <= 2);
     } else {
       failRow('activation (vs empty extension)', why, '≤ 2× empty extension');
     }
@@ -366,7 +380,7 @@ function bundle() {
   }
   const top = [...groups].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${fmt(v / 1024, 0)} KB`);
   notes.push(`bundle's biggest inputs: ${top.join(', ')}`);
-  row('bundle size dist/extension.js (production)', `${fmt(size / 1024, 0)} KB`, `${fmt(size / 1024 / 300, 2)}× target`, '≤ 300 KB', size <= 300 * 1024);
+  row('bundle size dist/extension.js (production)', '—', `${fmt(size / 1024, 0)} KB`, `${fmt(size / 1024 / 300, 2)}× goal`, '≤ 300 KB', size <= 300 * 1024);
   return { size, top };
 }
 
@@ -393,8 +407,8 @@ for (const [name, fn] of [['bundle', bundle], ['ingest', ingest], ['traces', tra
 
 const cpus = os.cpus();
 const machine = `${cpus.length} cores (${cpus[0]?.model ?? '?'}), ${fmt(os.totalmem() / 2 ** 30, 0)} GiB RAM, load ${os.loadavg().map((x) => x.toFixed(2)).join('/')}`;
-const header = ['figure', 'measured', 'ratio / target', 'target', 'status'];
-const lines = [header, ...rows.map((r) => [r.figure, r.measured, r.ratio, r.target, r.status])];
+const header = ['figure', 'floor (same run)', 'ours', 'ratio', 'goal', 'status'];
+const lines = [header, ...rows.map((r) => [r.figure, r.floor, r.ours, r.ratio, r.goal, r.status])];
 const widths = header.map((_, i) => Math.max(...lines.map((l) => String(l[i]).length)));
 const table = lines.map((l, j) => {
   const s = '| ' + l.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
