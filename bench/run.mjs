@@ -418,7 +418,7 @@ console.log(table);
 for (const n of notes) console.log(`- ${n}`);
 const md = `# Benchmark results
 
-Written by \`npm run bench\` (bench/run.mjs). Ratios are measured side by side in the same run; absolute numbers are a guide only (shared, noisy machine). The benchmark reports, it does not assert.
+Written by \`npm run bench\` (bench/run.mjs). Each figure's floor is measured in the same run (same host, same event rate) and its status is judged on the ratio to that floor (goals of issue #22); figures without a floor have absolute goals. Absolute numbers are a guide only (shared, noisy machine). FAIL = not measured, the reason is in the row. The benchmark reports, it does not assert. See bench/README.md for what each floor is.
 
 - date: ${new Date().toISOString()}
 - machine: ${machine} (${os.platform()} ${os.release()})
