@@ -6,7 +6,12 @@ import type { Alert, Severity } from '../../src/core/protocol/types';
 
 export const SERVICES = ['checkout', 'payments', 'search', 'catalog', 'auth', 'notifications', 'inventory', 'shipping'];
 const SEVERITIES: Severity[] = ['critical', 'high', 'warning', 'info'];
-const BASE_MS = Date.parse('2026-11-23T10:00:00Z');
+/**
+ * Alerts start one hour before the generating process started (whole hour, so a run is reproducible within
+ * the hour). A fixed calendar date goes stale: the store drops resolved alerts older than its retention age
+ * (4 h) at once, which silently turned half of every burst into no-ops and hung the ingest row.
+ */
+const BASE_MS = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
 
 /** xorshift32: the same seed gives the same stream in every process. */
 export function rng(seed: number): () => number {

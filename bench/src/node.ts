@@ -177,36 +177,51 @@ async function ingestClient(url: string): Promise<void> {
   while (client.lastSeq < 0) await new Promise((r) => setTimeout(r, 10));
   client.disconnect();
   send({ ready: true, lastSeq: client.lastSeq });
-  process.on('message', (m: { go?: { to: number } }) => {
+  let progress = { to: -1, state: 'idle' };
+  process.on('message', (m: { go?: { to: number }; status?: boolean }) => {
+    if (m.status) send({ status: { ...progress, lastSeq: client.lastSeq, stats: client.stats, storeSize: client.store.size, connection: client.state.state, lastError: client.state.lastError } });
     if (!m.go) return;
     const to = m.go.to;
     const from = client.lastSeq;
+    progress = { to, state: 'running' };
     let tStart = 0;
     const sub = client.onDidChangeState((s) => {
       if (s.state !== 'connected' || tStart) return;
       blockFor(PILE_UP_MS); // the resume was sent just before this state change
       tStart = wallMs();
     });
-    const done = client.store.onDidChange(() => {
-      if (client.lastSeq < to) return;
+    // Completion is "lastSeq reached `to`", checked on every store change and, as a backstop, on a 2 ms
+    // timer: an event may legitimately change nothing (a stale update, a resolve of an alert retention
+    // already dropped), and if the burst's last event is one of those the store never fires for it.
+    const finish = (): void => {
+      if (client.lastSeq < to || progress.state === 'done') return;
       const tEnd = wallMs();
+      progress = { to, state: 'done' };
       sub.dispose();
       done.dispose();
+      clearInterval(poll);
       client.disconnect();
       send({ result: { events: to - from, ms: tEnd - tStart, stats: client.stats, storeSize: client.store.size } });
-    });
+    };
+    const done = client.store.onDidChange(finish);
+    const poll = setInterval(finish, 2);
     client.connect();
   });
 }
 
 function ingestRaw(url: string): void {
   send({ ready: true });
-  process.on('message', (m: { go?: { from: number; to: number } }) => {
+  let progress: Record<string, unknown> = { state: 'idle' };
+  process.on('message', (m: { go?: { from: number; to: number }; status?: boolean }) => {
+    if (m.status) send({ status: progress });
     if (!m.go) return;
     const { from, to } = m.go;
     const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024 });
     let tStart = 0;
     let n = 0;
+    let lastSeq = from;
+    progress = { state: 'running', to, get lastSeq() { return lastSeq; }, get received() { return n; } };
+    ws.on('error', (e) => (progress = { ...progress, state: 'error', error: e.message }));
     ws.on('message', (data: Buffer) => {
       const msg = JSON.parse(data.toString('utf8')) as { type: string; seq?: number };
       if (msg.type === 'hello') {
@@ -216,7 +231,9 @@ function ingestRaw(url: string): void {
         return;
       }
       n++;
+      lastSeq = msg.seq ?? lastSeq;
       if ((msg.seq ?? 0) >= to) {
+        progress = { state: 'done', to, lastSeq, received: n };
         const tEnd = wallMs();
         ws.close();
         send({ result: { events: n, ms: tEnd - tStart } });

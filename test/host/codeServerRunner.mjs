@@ -135,7 +135,7 @@ export async function runInCodeServer(o) {
       ['extensionTestsPath', remote(o.extensionTestsPath)],
       ['skipWelcome', 'true'],
     ]);
-    await page.goto(`http://${authority}/?folder=${encodeURIComponent(o.workspace)}&payload=${encodeURIComponent(payload)}`);
+    await page.goto(`http://${authority}/?folder=${encodeURIComponent(o.workspace)}&payload=${encodeURIComponent(payload)}`, { timeout: 120_000 });
   } catch (e) {
     console.error(e);
     await finish(1, 'runner error');
