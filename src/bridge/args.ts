@@ -3,6 +3,7 @@ import { LOG_LEVELS, type LogLevel } from './log';
 import { PLANNED_SOURCES, SOURCE_NAMES, type SourceName } from './sources/registry';
 import { ALERTMANAGER_CLI_OPTIONS, ALERTMANAGER_USAGE, parseAlertmanagerArgs, type AlertmanagerArgs } from './sources/alertmanager/options';
 import { VENDOR_CLI_OPTIONS, VENDOR_USAGE, parseVendorArgs, type VendorArgs } from './sources/shared/vendorOptions';
+import { DEPLOY_WEBHOOK_CLI_OPTIONS, DEPLOY_WEBHOOK_USAGE, parseDeployWebhookArgs, type DeployWebhookArgs } from './deployWebhooks/options';
 
 export interface BridgeArgs {
   source: SourceName;
@@ -19,6 +20,8 @@ export interface BridgeArgs {
   alertmanager?: AlertmanagerArgs;
   /** Set with --source pagerduty | splunk-oncall | grafana-irm. */
   vendor?: VendorArgs;
+  /** Deploy webhooks (any source): secret files given on the command line. */
+  deployWebhooks?: DeployWebhookArgs;
 }
 
 export type ParseResult = { kind: 'help' } | { kind: 'ok'; args: BridgeArgs } | { kind: 'error'; message: string };
@@ -51,6 +54,7 @@ Demo:
 
 ${ALERTMANAGER_USAGE}
 ${VENDOR_USAGE}
+${DEPLOY_WEBHOOK_USAGE}
 Environment:
   ONCALL_BRIDGE_TOKEN         the bearer token (never put it on the command line)
 
@@ -88,6 +92,7 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
         'demo-interval-ms': { type: 'string' },
         ...ALERTMANAGER_CLI_OPTIONS,
         ...VENDOR_CLI_OPTIONS,
+        ...DEPLOY_WEBHOOK_CLI_OPTIONS,
       },
     }));
   } catch (e) {
@@ -129,6 +134,8 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
   if (typeof alertmanager === 'string') return { kind: 'error', message: alertmanager };
   const vendor = parseVendorArgs(values, source);
   if (typeof vendor === 'string') return { kind: 'error', message: vendor };
+  const deployWebhooks = parseDeployWebhookArgs(values);
+  if (typeof deployWebhooks === 'string') return { kind: 'error', message: deployWebhooks };
 
   const args: BridgeArgs = {
     source: source as SourceName,
@@ -144,5 +151,6 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
   if (values['demo-workspace'] !== undefined) args.demoWorkspace = values['demo-workspace'];
   if (alertmanager) args.alertmanager = alertmanager;
   if (vendor) args.vendor = vendor;
+  if (Object.keys(deployWebhooks).length) args.deployWebhooks = deployWebhooks;
   return { kind: 'ok', args };
 }
