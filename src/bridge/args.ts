@@ -4,6 +4,7 @@ import { LOG_LEVELS, type LogLevel } from './log';
 import { PLANNED_SOURCES, SOURCE_NAMES, type SourceName } from './sources/registry';
 import { ALERTMANAGER_CLI_OPTIONS, ALERTMANAGER_USAGE, parseAlertmanagerArgs, type AlertmanagerArgs } from './sources/alertmanager/options';
 import { VENDOR_CLI_OPTIONS, VENDOR_USAGE, parseVendorArgs, type VendorArgs } from './sources/shared/vendorOptions';
+import { DEPLOY_WEBHOOK_CLI_OPTIONS, DEPLOY_WEBHOOK_USAGE, parseDeployWebhookArgs, type DeployWebhookArgs } from './deployWebhooks/options';
 
 export interface BridgeArgs {
   source: SourceName;
@@ -29,6 +30,8 @@ export interface BridgeArgs {
   alertmanager?: AlertmanagerArgs;
   /** Set with --source pagerduty | splunk-oncall | grafana-irm. */
   vendor?: VendorArgs;
+  /** Deploy webhooks (any source): secret files given on the command line. */
+  deployWebhooks?: DeployWebhookArgs;
 }
 
 export type ParseResult =
@@ -82,6 +85,7 @@ Demo:
 
 ${ALERTMANAGER_USAGE}
 ${VENDOR_USAGE}
+${DEPLOY_WEBHOOK_USAGE}
 Environment:
   ONCALL_BRIDGE_TOKEN         the bearer token (never put it on the command line)
 
@@ -127,6 +131,7 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
         'max-connections-per-address': { type: 'string' },
         ...ALERTMANAGER_CLI_OPTIONS,
         ...VENDOR_CLI_OPTIONS,
+        ...DEPLOY_WEBHOOK_CLI_OPTIONS,
       },
     }));
   } catch (e) {
@@ -190,6 +195,8 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
   if (typeof alertmanager === 'string') return { kind: 'error', message: alertmanager };
   const vendor = parseVendorArgs(values, source);
   if (typeof vendor === 'string') return { kind: 'error', message: vendor };
+  const deployWebhooks = parseDeployWebhookArgs(values);
+  if (typeof deployWebhooks === 'string') return { kind: 'error', message: deployWebhooks };
 
   const args: BridgeArgs = {
     source: source as SourceName,
@@ -210,5 +217,6 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
   if (values['demo-workspace'] !== undefined) args.demoWorkspace = values['demo-workspace'];
   if (alertmanager) args.alertmanager = alertmanager;
   if (vendor) args.vendor = vendor;
+  if (Object.keys(deployWebhooks).length) args.deployWebhooks = deployWebhooks;
   return { kind: 'ok', args };
 }

@@ -4,6 +4,10 @@ import { generateToken, writeNewSecretFile } from './auth';
 import { startFromArgs } from './cli';
 import { StreamLogger } from './log';
 import { BridgeConfigError } from './server';
+import { deployWebhookRoutes } from './deployWebhooks/deployWebhooks';
+import { readDeployWebhookSecrets } from './deployWebhooks/options';
+import { systemClock } from '../core/util/clock';
+import { tagged } from '../core/util/logger';
 
 async function main(argv: string[]): Promise<void> {
   const parsed = parseBridgeArgs(argv);
@@ -28,7 +32,15 @@ async function main(argv: string[]): Promise<void> {
 
   let running;
   try {
+    // Read before the bridge starts: a bad secret file is a configuration error (exit 2).
+    const deploySecrets = await readDeployWebhookSecrets(parsed.args.deployWebhooks, process.env);
     running = await startFromArgs(parsed.args, process.env, logger);
+    // Deploys from CI/CD, whatever the alert source: each becomes a `deploy` event for every editor.
+    const world = running.server.world;
+    for (const r of deployWebhookRoutes({ ...deploySecrets, addDeploy: (d) => world.addDeploy(d), clock: systemClock, logger: tagged(logger, 'deploys') })) {
+      running.server.addRoute(r);
+      logger.info(`deploy webhook on POST ${r.path}`);
+    }
   } catch (e) {
     if (e instanceof BridgeConfigError) {
       console.error(`oncall-bridge: ${e.message}`);

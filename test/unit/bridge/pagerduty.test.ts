@@ -10,6 +10,9 @@ import { PagerDutySource, WEBHOOK_FUTURE_SKEW_MS, WEBHOOK_REPLAY_TOLERANCE_MS } 
 import { pagerDutySignatureHeader, verifyPagerDutySignature } from '../../../src/bridge/sources/pagerduty/signature';
 import { BRIDGE_TOKEN, FakeVendor, loadFixture, post, rawFixture, recordingSleep, startVendorBridge, type VendorBridge } from './vendorFake';
 import { TestClient } from './helpers';
+import { contractViolations, pagerdutyRules } from './vendorContract';
+import { ruleLevels } from '../../../src/bridge/sources/pagerduty/mapping';
+import type { PdEscalationPolicy, PdOnCall } from '../../../src/bridge/sources/pagerduty/schemas';
 
 const PD_TOKEN = 'pd-rest-token-SECRET-1234';
 const SECRET_OLD = 'old-signing-secret';
@@ -46,6 +49,17 @@ describe('PagerDuty source (contract)', () => {
   afterEach(async () => {
     await bridge.server.close();
     await vendor.close();
+    // Every request the bridge sent in the test, and every reply the fake gave (but the deliberately
+    // broken ones), against our rules from PagerDuty's OpenAPI description.
+    assert.deepStrictEqual(contractViolations(vendor.requests, pagerdutyRules(PD_TOKEN)), []);
+  });
+
+  it('sends the versioned Accept header, Content-Type and the token on every request (openapiv3.json header_Accept)', () => {
+    assert.ok(vendor.requests.length >= 5);
+    for (const r of vendor.requests) {
+      assert.strictEqual(r.headers.accept, 'application/vnd.pagerduty+json;version=2', `${r.method} ${r.path}`);
+      assert.strictEqual(r.headers['content-type'], 'application/json', `${r.method} ${r.path}`);
+    }
   });
 
   it('polls every page of open incidents with the token header, and clients see them with details from custom_details', async () => {
@@ -108,13 +122,13 @@ describe('PagerDuty source (contract)', () => {
 
   it('gives up after repeated 429s without changing anything, and says when to retry', async () => {
     const seq = bridge.server.world.seq;
-    vendor.once('GET /incidents', ...[1, 2, 3].map(() => ({ status: 429, headers: { 'retry-after': '1' } })));
+    vendor.once('GET /incidents', ...[1, 2, 3].map(() => ({ status: 429, headers: { 'retry-after': '1' }, body: { error: { message: 'Rate Limit Exceeded', code: 2020 } } })));
     await assert.rejects(source.pollIncidents(), /rate limited \(429\); retry after 1 s/);
     assert.strictEqual(bridge.server.world.seq, seq);
   });
 
   it('resolves incidents that left the open list, but not when a poll fails half-way (nothing lost)', async () => {
-    vendor.once('GET /incidents', { body: fx('incidents-page1.json') }, { body: '{"incidents": [ broken' });
+    vendor.once('GET /incidents', { body: fx('incidents-page1.json') }, { body: '{"incidents": [ broken', malformed: true });
     await assert.rejects(source.pollIncidents(), /not valid JSON/);
     assert.strictEqual(bridge.server.world.getAlert('PGR0VU2')?.status, 'acknowledged');
     vendor.once('GET /incidents', { body: { ...(fx('incidents-page2.json') as object), offset: 0 } });
@@ -123,8 +137,8 @@ describe('PagerDuty source (contract)', () => {
     assert.strictEqual(bridge.server.world.getAlert('PGR0VU2')?.status, 'acknowledged');
   });
 
-  it('acknowledges with PUT /incidents/{id}, the From header and the documented body', async () => {
-    vendor.on('PUT /incidents/PT4KHLK', { body: fx('put-incident-acknowledged.json') });
+  it('acknowledges with the bulk PUT /incidents (updateIncidents), the From header and the documented body', async () => {
+    vendor.on('PUT /incidents', { body: { incidents: [(fx('put-incident-acknowledged.json') as { incident: unknown }).incident] } });
     const client = new TestClient(bridge.server.url, { headers: { Authorization: `Bearer ${BRIDGE_TOKEN}` } });
     await client.handshake();
     client.send({ type: 'ack', requestId: 'r1', alertIds: ['PT4KHLK'], actor: { name: 'Earline', email: 'earline@example.com' } });
@@ -132,23 +146,24 @@ describe('PagerDuty source (contract)', () => {
     const ev = await client.nextOfType('alert');
     const result = await client.nextOfType('result');
     assert.deepStrictEqual(result, { type: 'result', requestId: 'r1', ok: true });
-    const put = vendor.of('PUT', '/incidents/PT4KHLK');
+    const put = vendor.of('PUT', '/incidents');
     assert.strictEqual(put.length, 1);
+    assert.strictEqual(vendor.requests.filter((r) => r.method === 'PUT' && r.path !== '/incidents').length, 0, 'no per-incident PUT');
     assert.strictEqual(put[0]!.headers.from, 'earline@example.com');
     assert.strictEqual(put[0]!.headers.authorization, `Token token=${PD_TOKEN}`);
     assert.match(String(put[0]!.headers['content-type']), /application\/json/);
-    assert.deepStrictEqual(JSON.parse(put[0]!.body), { incident: { type: 'incident_reference', status: 'acknowledged' } });
+    assert.deepStrictEqual(JSON.parse(put[0]!.body), { incidents: [{ id: 'PT4KHLK', type: 'incident_reference', status: 'acknowledged' }] });
     assert.strictEqual(ev.alert.status, 'acknowledged');
     assert.strictEqual(ev.alert.acknowledgedBy?.name, 'Earline Greenholt');
     client.close();
   });
 
   it('resolves with the configured default From when the actor has no email; reports PagerDuty errors', async () => {
-    vendor.on('PUT /incidents/PT4KHLK', { status: 400, body: { error: { message: 'Invalid Input Provided', code: 2001, errors: ['Incident Already Resolved'] } } });
+    vendor.on('PUT /incidents', { status: 400, body: { error: { message: 'Invalid Input Provided', code: 2001, errors: ['Incident Already Resolved'] } } });
     await assert.rejects(source.handleAction('resolve', ['PT4KHLK'], { name: 'no email' }), /could not resolve 1 of 1 incident\(s\): PT4KHLK: Invalid Input Provided: Incident Already Resolved/);
-    const put = vendor.of('PUT', '/incidents/PT4KHLK')[0]!;
+    const put = vendor.of('PUT', '/incidents')[0]!;
     assert.strictEqual(put.headers.from, 'default@example.com');
-    assert.deepStrictEqual(JSON.parse(put.body), { incident: { type: 'incident_reference', status: 'resolved' } });
+    assert.deepStrictEqual(JSON.parse(put.body), { incidents: [{ id: 'PT4KHLK', type: 'incident_reference', status: 'resolved' }] });
     await assert.rejects(source.handleAction('unack', ['PT4KHLK'], undefined), /no "un-acknowledge"/);
     await assert.rejects(source.handleAction('ack', ['NOPE'], undefined), /unknown incident/);
   });
@@ -238,7 +253,10 @@ describe('PagerDuty source (contract)', () => {
     assert.strictEqual(missing.status, 401);
     assert.strictEqual(bridge.server.world.seq, seq);
     assert.strictEqual(bridge.server.world.getAlert('PT4KHLK')?.status, 'triggered');
-    assert.strictEqual(bridge.logger.lines.filter((l) => /rejected a PagerDuty webhook/.test(l.message)).length, 1);
+    const rejected = bridge.logger.lines.filter((l) => /rejected a PagerDuty webhook/.test(l.message));
+    assert.strictEqual(rejected.length, 1);
+    // The variable the bridge really reads (vendorOptions.ts, README).
+    assert.match(rejected[0]!.message, /check PAGERDUTY_WEBHOOK_SECRETS /);
   });
 
   it('rejects a signed but malformed body with 400 and a clear error, changing nothing', async () => {
@@ -255,11 +273,96 @@ describe('PagerDuty source (contract)', () => {
     assert.strictEqual(bridge.server.world.seq, seq);
   });
 
+  it('acknowledges several incidents with ONE bulk PUT /incidents and applies every incident of the answer', async () => {
+    vendor.on('PUT /incidents', (req) => {
+      const ids = (JSON.parse(req.body) as { incidents: { id: string }[] }).incidents.map((i) => i.id);
+      const page1 = (fx('incidents-page1.json') as { incidents: { id: string }[] }).incidents;
+      const page2 = (fx('incidents-page2.json') as { incidents: { id: string }[] }).incidents;
+      return { body: { incidents: [...page1, ...page2].filter((i) => ids.includes(i.id)).map((i) => ({ ...i, status: 'resolved', resolved_at: '2026-11-23T10:17:00Z', updated_at: '2026-11-23T10:17:00Z' })) } };
+    });
+    await source.handleAction('resolve', ['PT4KHLK', 'PGR0VU2'], { name: 'Earline', email: 'earline@example.com' });
+    const puts = vendor.requests.filter((r) => r.method === 'PUT');
+    assert.strictEqual(puts.length, 1);
+    assert.strictEqual(puts[0]!.path, '/incidents');
+    assert.deepStrictEqual(JSON.parse(puts[0]!.body), {
+      incidents: [
+        { id: 'PT4KHLK', type: 'incident_reference', status: 'resolved' },
+        { id: 'PGR0VU2', type: 'incident_reference', status: 'resolved' },
+      ],
+    });
+    assert.strictEqual(bridge.server.world.getAlert('PT4KHLK')?.status, 'resolved');
+    assert.strictEqual(bridge.server.world.getAlert('PGR0VU2')?.status, 'resolved');
+  });
+
+  it('a read-only key (403 on updateIncidents) fails the whole bulk with PagerDuty\'s reason, changing nothing', async () => {
+    vendor.on('PUT /incidents', { status: 403, body: { error: { message: 'Access Denied', code: 2010, errors: ['The access level of this API key is read-only'] } } });
+    const seq = bridge.server.world.seq;
+    await assert.rejects(source.handleAction('ack', ['PT4KHLK'], { name: 'E', email: 'e@example.com' }), /could not acknowledge 1 of 1 incident\(s\): PT4KHLK: Access Denied: The access level of this API key is read-only/);
+    assert.strictEqual(bridge.server.world.seq, seq);
+  });
+
+  it('takes the alert\'s escalation level from /oncalls escalation_level, not from the rule position', async () => {
+    // Polled at start: PT4KHLK is assigned to Earline, on call at levels 1 and 2 of its policy: level 1, and the
+    // next level pages Kyler Kuhn.
+    const a = bridge.server.world.getAlert('PT4KHLK');
+    assert.strictEqual(a?.escalation?.level, 1);
+    assert.strictEqual(a.escalation.policy, 'Another Escalation Policy');
+    assert.deepStrictEqual(a.escalation.targets.map((t) => t.name), ['Kyler Kuhn']);
+    assert.strictEqual(a.escalation.nextEscalationAt, undefined, 'no countdown is claimed');
+    // Escalated: now assigned to Kyler Kuhn, whom /oncalls lists at level 2 (a user target, no schedule).
+    const page1 = fx('incidents-page1.json') as { incidents: Record<string, unknown>[] };
+    const inc = { ...page1.incidents[0]!, assignments: [{ at: '2026-11-23T10:10:00Z', assignee: { id: 'PAM4FGS', type: 'user_reference', summary: 'Kyler Kuhn' } }], updated_at: '2026-11-23T10:10:00Z' };
+    vendor.once('GET /incidents', { body: { ...page1, incidents: [inc], more: false } });
+    await source.pollIncidents();
+    const b = bridge.server.world.getAlert('PT4KHLK');
+    assert.strictEqual(b?.escalation?.level, 2);
+    assert.deepStrictEqual(b.escalation.targets, [], 'level 2 is the last level');
+  });
+
+  it('refuses a rejected token at start (401) with what to do', async () => {
+    const v2 = new FakeVendor();
+    v2.on('GET /incidents', { status: 401, body: { error: { message: 'Unauthorized', code: 2006 } } });
+    v2.on('GET /schedules', { status: 401, body: { error: { message: 'Unauthorized', code: 2006 } } });
+    v2.on('GET /escalation_policies', { status: 401, body: { error: { message: 'Unauthorized', code: 2006 } } });
+    v2.on('GET /oncalls', { status: 401, body: { error: { message: 'Unauthorized', code: 2006 } } });
+    await v2.start();
+    try {
+      const s2 = new PagerDutySource({ token: PD_TOKEN, apiUrl: v2.url, sleep: sleeps.sleep });
+      await assert.rejects(startVendorBridge(s2), /PagerDuty rejected the API token .*HTTP 401 \(Unauthorized\).*PAGERDUTY_TOKEN/);
+      assert.deepStrictEqual(contractViolations(v2.requests, pagerdutyRules(PD_TOKEN)), []);
+    } finally {
+      await v2.close();
+    }
+  });
+
+  it('a list reply of the wrong shape is a clear error and resolves nothing', async () => {
+    vendor.once('GET /incidents', { body: { incidents: 'none', more: false }, malformed: true });
+    await assert.rejects(source.pollIncidents(), /unexpected response \(incidents: expected an array\)/);
+    assert.strictEqual(bridge.server.world.getAlert('PT4KHLK')?.status, 'triggered');
+  });
+
   it('never logs the API token, even when PagerDuty fails', async () => {
-    vendor.once('GET /incidents', { status: 500, body: 'upstream exploded' });
+    vendor.once('GET /incidents', { status: 500, body: 'upstream exploded', malformed: true });
     await assert.rejects(source.pollIncidents(), (e: Error) => !e.message.includes(PD_TOKEN) && /HTTP 500/.test(e.message));
     await source.handleAction('ack', ['PT4KHLK'], { name: 'x', email: 'x@example.com' }).catch((e: Error) => assert.ok(!e.message.includes(PD_TOKEN)));
     for (const l of bridge.logger.lines) assert.ok(!l.message.includes(PD_TOKEN), l.message);
+  });
+});
+
+describe('PagerDuty escalation rule levels', () => {
+  const policy: PdEscalationPolicy = {
+    id: 'P1',
+    escalation_rules: [
+      { id: 'r1', escalation_delay_in_minutes: 10, targets: [{ id: 'S1', type: 'schedule_reference' }] },
+      { id: 'r2', escalation_delay_in_minutes: 10, targets: [{ id: 'U1', type: 'user_reference' }] },
+    ],
+  };
+  const oc = (level: number, user: string, schedule?: string): PdOnCall => ({ user: { id: user }, escalation_policy: { id: 'P1' }, escalation_level: level, ...(schedule ? { schedule: { id: schedule } } : { schedule: null }) });
+  it('numbers rules as /oncalls does, falling back to the position when ambiguous or colliding', () => {
+    assert.deepStrictEqual(ruleLevels(policy, [oc(3, 'X', 'S1'), oc(5, 'U1')]), [3, 5]);
+    assert.deepStrictEqual(ruleLevels(policy, []), [1, 2]);
+    assert.deepStrictEqual(ruleLevels(policy, [oc(1, 'X', 'S1'), oc(2, 'X', 'S1'), oc(2, 'U1')]), [1, 2]); // S1 at two levels: position
+    assert.deepStrictEqual(ruleLevels(policy, [oc(2, 'X', 'S1'), oc(2, 'U1')]), [1, 2]); // would collide: positions
   });
 });
 

@@ -17,6 +17,11 @@ export interface RequestRule {
   query?: object;
   /** JSON Schema over the parsed body; absent = the request must have no body. */
   body?: object;
+  /**
+   * JSON Schemas of the documented responses by status ("200", "429", …; "default" for the rest): the
+   * fake's replies are checked too, so fixtures cannot drift from the reference. Absent: not checked.
+   */
+  responses?: Record<string, object>;
 }
 
 const ajv = new Ajv({ allErrors: true });
@@ -37,7 +42,20 @@ export function contractViolations(requests: readonly Recorded[], rules: readonl
       if (!validate(value)) out.push(`${where} (${rule.name}) ${what}: ${ajv.errorsText(validate.errors)}`);
     };
     check('headers', rule.headers, r.headers);
-    check('query', rule.query ?? { type: 'object', maxProperties: 0 }, Object.fromEntries(r.query));
+    check('query', rule.query ?? { type: 'object', maxProperties: 0 }, queryObject(r.query));
+    if (rule.responses && r.reply && !r.reply.malformed) {
+      const schema = rule.responses[String(r.reply.status)] ?? rule.responses.default;
+      if (!schema) out.push(`${where} (${rule.name}): the fake answered ${r.reply.status}, which the reference does not document`);
+      else {
+        let reply: unknown;
+        try {
+          reply = r.reply.body.trim() ? JSON.parse(r.reply.body) : undefined;
+        } catch {
+          reply = r.reply.body;
+        }
+        check(`response ${r.reply.status}`, schema, reply);
+      }
+    }
     if (rule.body) {
       let body: unknown;
       try {
@@ -49,6 +67,16 @@ export function contractViolations(requests: readonly Recorded[], rules: readonl
       if (!String(r.headers['content-type'] ?? '').startsWith('application/json')) out.push(`${where} (${rule.name}): body sent without Content-Type: application/json`);
       check('body', rule.body, body);
     } else if (r.body.length) out.push(`${where} (${rule.name}): sends a body the operation does not take`);
+  }
+  return out;
+}
+
+/** A query as an object: a key given once is a string, a repeated one (`statuses[]=a&statuses[]=b`) an array. */
+function queryObject(q: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const k of new Set(q.keys())) {
+    const all = q.getAll(k);
+    out[k] = all.length === 1 ? all[0]! : all;
   }
   return out;
 }
@@ -106,5 +134,169 @@ export function grafanaRules(authorization: string, grafanaUrl?: string): Reques
     { name: 'List routes', method: 'GET', path: /^\/oncall\/api\/v1\/routes\/$/, headers, query: list({ integration_id: { type: 'string' } }) },
     { name: 'List escalation chains', method: 'GET', path: /^\/oncall\/api\/v1\/escalation_chains\/$/, headers, query: list() },
     { name: 'List escalation policies', method: 'GET', path: /^\/oncall\/api\/v1\/escalation_policies\/$/, headers, query: list({ escalation_chain_id: { type: 'string' } }) },
+  ];
+}
+
+// ---- PagerDuty REST API v2: PagerDuty/api-schema reference/REST/openapiv3.json ----
+// Our reading of the operations the bridge uses (operationId in `name`). Facts taken from it: every
+// operation lists the header parameters `Accept` (required, the versioning header
+// "application/vnd.pagerduty+json;version=2") and `Content-Type` (required, enum application/json);
+// writes add `From` (required, format email); array query parameters are named with brackets
+// (`statuses[]`, `include[]`, `service_ids[]`, …, explode: every value repeats the key); list responses
+// are `Pagination` (offset, limit, more, total) plus the list; errors are `{error: {code, message,
+// errors[]}}` for 400/401/403/404/429; `updateIncidents` takes `{incidents: [{id, type, status, …}]}`
+// (id and type required; at most 250).
+
+const int = { type: 'string', pattern: '^\\d+$' };
+const bool = { type: 'string', enum: ['true', 'false'] };
+const dateTime = { type: 'string', minLength: 10 };
+/** An array query parameter (`explode: true`): one value is a string, several an array without repeats. */
+const arrayParam = (item: object = { type: 'string', minLength: 1 }): object => ({ anyOf: [item, { type: 'array', items: item, uniqueItems: true, minItems: 2 }] });
+const enumParam = (values: string[]): object => arrayParam({ type: 'string', enum: values });
+const paging = { limit: int, offset: int, total: bool };
+const q = (props: Record<string, object>): object => ({ type: 'object', additionalProperties: false, properties: { ...paging, ...props } });
+
+const pdRef = (types: string[]): object => ({ type: 'object', required: ['id', 'type'], properties: { id: str, type: { enum: types }, summary: { type: ['string', 'null'] } } });
+const pdUser = pdRef(['user_reference', 'user']);
+const pagination = { offset: { type: 'integer' }, limit: { type: 'integer' }, more: { type: 'boolean' }, total: { type: ['integer', 'null'] } };
+const listOf = (key: string, item: object): object => ({ type: 'object', required: [key], properties: { ...pagination, [key]: { type: 'array', items: item } } });
+const pdIncident = {
+  type: 'object',
+  required: ['id', 'type', 'status', 'created_at'],
+  properties: {
+    id: str,
+    type: { enum: ['incident'] },
+    incident_number: { type: 'integer' },
+    title: { type: 'string' },
+    status: { enum: ['triggered', 'acknowledged', 'resolved'] },
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+    urgency: { enum: ['high', 'low'] },
+    service: pdRef(['service_reference', 'service']),
+    escalation_policy: pdRef(['escalation_policy_reference', 'escalation_policy']),
+    assignments: { type: 'array', items: { type: 'object', required: ['at', 'assignee'], properties: { at: { type: 'string', format: 'date-time' }, assignee: pdUser } } },
+    acknowledgements: { type: 'array', items: { type: 'object', properties: { at: { type: 'string', format: 'date-time' }, acknowledger: { type: 'object', required: ['id', 'type'] } } } },
+    alert_counts: { type: 'object', properties: { all: { type: 'integer' }, triggered: { type: 'integer' }, resolved: { type: 'integer' } } },
+  },
+};
+const pdAlert = {
+  type: 'object',
+  required: ['id', 'type'],
+  properties: { id: str, type: { enum: ['alert'] }, status: { enum: ['triggered', 'resolved'] }, severity: { enum: ['info', 'warning', 'error', 'critical'] }, body: { type: 'object' } },
+};
+const pdOnCall = {
+  type: 'object',
+  required: ['user', 'escalation_policy', 'escalation_level'],
+  properties: {
+    user: pdUser,
+    schedule: { oneOf: [{ type: 'null' }, pdRef(['schedule_reference', 'schedule'])] },
+    escalation_policy: pdRef(['escalation_policy_reference', 'escalation_policy']),
+    escalation_level: { type: 'integer', minimum: 1 },
+    start: { type: ['string', 'null'] },
+    end: { type: ['string', 'null'] },
+  },
+};
+const pdSchedule = { type: 'object', required: ['id', 'type'], properties: { id: str, type: { enum: ['schedule'] }, name: { type: 'string' }, time_zone: { type: 'string' } } };
+const pdPolicy = {
+  type: 'object',
+  required: ['id', 'type'],
+  properties: {
+    id: str,
+    type: { enum: ['escalation_policy'] },
+    name: { type: 'string' },
+    escalation_rules: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['escalation_delay_in_minutes', 'targets'],
+        properties: { escalation_delay_in_minutes: { type: 'integer' }, targets: { type: 'array', items: pdRef(['user_reference', 'schedule_reference', 'user', 'schedule']) } },
+      },
+    },
+  },
+};
+/** The generic error response of every operation (400, 401, 402, 403, 404, 413, 429). */
+export const PD_ERROR = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'object', properties: { code: { type: 'integer' }, message: { type: 'string' }, errors: { type: 'array', items: { type: 'string' } } } } },
+};
+const errors = (...codes: number[]): Record<string, object> => Object.fromEntries(codes.map((c) => [String(c), PD_ERROR]));
+
+export function pagerdutyRules(token: string): RequestRule[] {
+  const headers = {
+    type: 'object',
+    required: ['accept', 'content-type', 'authorization'],
+    properties: { accept: { const: 'application/vnd.pagerduty+json;version=2' }, 'content-type': { const: 'application/json' }, authorization: { const: `Token token=${token}` } },
+  };
+  const writeHeaders = { ...headers, required: [...headers.required, 'from'], properties: { ...headers.properties, from: { type: 'string', format: 'email' } } };
+  const ids = arrayParam();
+  const statuses = ['triggered', 'acknowledged', 'resolved'];
+  return [
+    {
+      name: 'listIncidents',
+      method: 'GET',
+      path: /^\/incidents$/,
+      headers,
+      query: q({ 'statuses[]': enumParam(statuses), 'service_ids[]': ids, 'team_ids[]': ids, 'user_ids[]': ids, 'urgencies[]': enumParam(['high', 'low']), time_zone: str, since: dateTime, until: dateTime, date_range: { enum: ['all'] }, incident_key: str, sort_by: str }),
+      responses: { 200: listOf('incidents', pdIncident), ...errors(400, 401, 402, 403, 429) },
+    },
+    {
+      name: 'updateIncidents',
+      method: 'PUT',
+      path: /^\/incidents$/,
+      headers: writeHeaders,
+      query: q({}),
+      body: {
+        type: 'object',
+        required: ['incidents'],
+        additionalProperties: false,
+        properties: {
+          incidents: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 250,
+            items: {
+              type: 'object',
+              required: ['id', 'type'],
+              additionalProperties: false,
+              properties: { id: str, type: { enum: ['incident', 'incident_reference'] }, status: { enum: statuses }, resolution: { type: 'string' }, escalation_level: { type: 'integer' } },
+            },
+          },
+        },
+      },
+      responses: { 200: listOf('incidents', pdIncident), ...errors(400, 401, 403, 413, 429) },
+    },
+    {
+      name: 'listIncidentAlerts',
+      method: 'GET',
+      path: /^\/incidents\/[A-Za-z0-9]+\/alerts$/,
+      headers,
+      query: q({ 'statuses[]': enumParam(['triggered', 'resolved']), alert_key: str, sort_by: { enum: ['created_at', 'resolved_at', 'created_at:asc', 'created_at:desc', 'resolved_at:asc', 'resolved_at:desc'] }, 'include[]': enumParam(['services', 'first_trigger_log_entries', 'incidents']) }),
+      responses: { 200: listOf('alerts', pdAlert), ...errors(400, 401, 403, 429) },
+    },
+    {
+      name: 'listOnCalls',
+      method: 'GET',
+      path: /^\/oncalls$/,
+      headers,
+      query: q({ time_zone: str, 'include[]': enumParam(['escalation_policies', 'users', 'schedules']), 'user_ids[]': ids, 'escalation_policy_ids[]': ids, 'schedule_ids[]': ids, since: dateTime, until: dateTime, earliest: bool }),
+      responses: { 200: listOf('oncalls', pdOnCall), ...errors(400, 401, 403, 429) },
+    },
+    {
+      name: 'listSchedules',
+      method: 'GET',
+      path: /^\/schedules$/,
+      headers,
+      query: q({ query: { type: 'string' }, 'include[]': enumParam(['schedule_layers', 'overrides_subschedule', 'final_schedule']), time_zone: str, since: dateTime, until: dateTime, 'team_ids[]': ids }),
+      responses: { 200: listOf('schedules', pdSchedule), ...errors(400, 401, 403, 429) },
+    },
+    {
+      name: 'listEscalationPolicies',
+      method: 'GET',
+      path: /^\/escalation_policies$/,
+      headers,
+      query: q({ query: { type: 'string' }, 'user_ids[]': ids, 'team_ids[]': ids, 'include[]': enumParam(['services', 'teams', 'targets', 'escalation_rule_assignment_strategies']), sort_by: { enum: ['name', 'name:asc', 'name:desc'] } }),
+      responses: { 200: listOf('escalation_policies', pdPolicy), ...errors(400, 401, 403, 429) },
+    },
   ];
 }

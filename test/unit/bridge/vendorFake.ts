@@ -19,6 +19,8 @@ export interface Recorded {
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** What the fake answered (contract tests check replies too). */
+  reply?: { status: number; body: string; malformed: boolean };
 }
 
 export interface Reply {
@@ -26,6 +28,8 @@ export interface Reply {
   /** Object → JSON; string → sent as is (malformed bodies). */
   body?: unknown;
   headers?: Record<string, string>;
+  /** A deliberately broken reply (malformed-body tests): left out of the response contract checks. */
+  malformed?: boolean;
 }
 
 export type Responder = Reply | ((req: Recorded) => Reply);
@@ -66,6 +70,7 @@ export class FakeVendor {
         const responder = queue?.length ? queue.shift()! : this._always.get(key);
         const reply: Reply = responder === undefined ? { status: 404, body: { error: { message: `no fake for ${key}` } } } : typeof responder === 'function' ? responder(rec) : responder;
         const text = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+        rec.reply = { status: reply.status ?? 200, body: text, malformed: reply.malformed === true || responder === undefined };
         res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
         res.end(text);
       });

@@ -10,8 +10,9 @@
  * Stack trace, release, commit, environment and runbook come from the first alert's `custom_details`
  * (body.details / body.cef_details.details), see shared/alertHelpers.extractDetails.
  */
-import type { Alert, EscalationPolicy, EscalationTarget, OnCallState, Person, Rotation, Severity, Shift } from '../../../core/protocol/types';
+import type { Alert, Escalation, EscalationPolicy, EscalationTarget, OnCallState, Person, Rotation, Severity, Shift } from '../../../core/protocol/types';
 import { isoOf, laterIso, maxSeverity, severityFromWord, type ExtractedDetails } from '../shared/alertHelpers';
+import { tierTargets } from '../shared/escalation';
 import type { PdEscalationPolicy, PdIncident, PdOnCall, PdRef, PdSchedule } from './schemas';
 
 export interface IncidentExtras {
@@ -145,21 +146,78 @@ export function buildOnCall(now: number, schedules: readonly PdSchedule[], polic
     r.shifts.push(shift);
   }
   for (const r of rotations.values()) r.shifts.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
-  const out: EscalationPolicy[] = policies.map((p) => ({
-    id: p.id,
-    name: p.name || p.summary || p.id,
-    services: (p.services ?? []).map((s) => s.summary || s.id),
-    tiers: (p.escalation_rules ?? []).map((rule, i) => ({
-      level: i + 1,
-      delayMinutes: Math.max(0, rule.escalation_delay_in_minutes ?? 0),
-      targets: (rule.targets ?? []).flatMap((t): EscalationTarget[] =>
-        t.type === 'schedule_reference' || t.type === 'schedule'
-          ? [{ type: 'rotation' as const, rotationId: t.id }]
-          : t.type === 'user_reference' || t.type === 'user'
-            ? [{ type: 'person' as const, person: personOf(t) }]
-            : [],
-      ),
-    })),
-  }));
+  const out: EscalationPolicy[] = policies.map((p) => {
+    const levels = ruleLevels(p, oncalls);
+    return {
+      id: p.id,
+      name: p.name || p.summary || p.id,
+      services: (p.services ?? []).map((s) => s.summary || s.id),
+      tiers: (p.escalation_rules ?? []).map((rule, i) => ({
+        level: levels[i] ?? i + 1,
+        delayMinutes: Math.max(0, rule.escalation_delay_in_minutes ?? 0),
+        targets: (rule.targets ?? []).flatMap((t): EscalationTarget[] =>
+          t.type === 'schedule_reference' || t.type === 'schedule'
+            ? [{ type: 'rotation' as const, rotationId: t.id }]
+            : t.type === 'user_reference' || t.type === 'user'
+              ? [{ type: 'person' as const, person: personOf(t) }]
+              : [],
+        ),
+      })),
+    };
+  });
   return { generatedAt: new Date(now).toISOString(), rotations: [...rotations.values()], policies: out };
+}
+
+const isSchedule = (t: { type?: string | null }): boolean => t.type === 'schedule_reference' || t.type === 'schedule';
+const isUser = (t: { type?: string | null }): boolean => t.type === 'user_reference' || t.type === 'user';
+
+/**
+ * The level of each escalation rule as PagerDuty numbers it: `/oncalls` entries carry
+ * `escalation_level` for (policy, schedule or directly targeted user). A rule takes the level its
+ * targets appear at when that is one level; otherwise (no entry, or a schedule used at several levels)
+ * its position. If that would give two rules the same level, positions are used for all.
+ */
+export function ruleLevels(p: PdEscalationPolicy, oncalls: readonly PdOnCall[]): number[] {
+  const mine = oncalls.filter((o) => o.escalation_policy?.id === p.id && typeof o.escalation_level === 'number' && o.escalation_level >= 1);
+  const levels = (p.escalation_rules ?? []).map((rule, i) => {
+    const found = new Set<number>();
+    for (const t of rule.targets ?? []) {
+      for (const o of mine) {
+        if (isSchedule(t) ? o.schedule?.id === t.id : isUser(t) && !o.schedule && o.user.id === t.id) found.add(o.escalation_level!);
+      }
+    }
+    return found.size === 1 ? [...found][0]! : i + 1;
+  });
+  return new Set(levels).size === levels.length ? levels : levels.map((_, i) => i + 1);
+}
+
+/**
+ * Where an open incident stands in its escalation policy: the lowest `/oncalls` `escalation_level` at
+ * which one of its assignees is on call for the incident's policy now (PagerDuty assigns the incident to
+ * the on-call of the level it escalated to). Undefined when that cannot be told (no policy, assigned
+ * directly to someone not on call for it, or no on-call data yet). No countdown here: PagerDuty's
+ * incident does not say when its level started.
+ */
+export function incidentEscalation(inc: PdIncident, nowMs: number, policies: readonly EscalationPolicy[], oncall: Pick<OnCallState, 'rotations'> | undefined, oncalls: readonly PdOnCall[]): Escalation | undefined {
+  const policyId = inc.escalation_policy?.id;
+  if (!policyId || inc.status === 'resolved') return undefined;
+  const assignees = new Set((inc.assignments?.map((a) => a.assignee.id) ?? inc.assignees?.map((a) => a.id) ?? []).filter((x) => x));
+  let level: number | undefined;
+  for (const o of oncalls) {
+    if (o.escalation_policy?.id !== policyId || typeof o.escalation_level !== 'number' || !assignees.has(o.user.id)) continue;
+    const start = o.start ? Date.parse(o.start) : -Infinity;
+    const end = o.end ? Date.parse(o.end) : Infinity;
+    if (!(start <= nowMs && nowMs < end)) continue;
+    if (level === undefined || o.escalation_level < level) level = o.escalation_level;
+  }
+  if (level === undefined) return undefined;
+  const policy = policies.find((p) => p.id === policyId);
+  const e: Escalation = { level, targets: [] };
+  const name = policy?.name ?? inc.escalation_policy?.summary;
+  if (name) e.policy = name;
+  if (policy) {
+    const next = policy.tiers.filter((t) => t.level > level).sort((a, b) => a.level - b.level)[0];
+    if (next) e.targets = tierTargets(policy, next.level, oncall, nowMs);
+  }
+  return e;
 }

@@ -1,11 +1,16 @@
 /**
  * PagerDuty through the bridge: REST API v2 polling (incidents, their alerts' details, on-calls,
- * schedules, escalation policies), ack/resolve with `PUT /incidents/{id}` and the `From` header, and
+ * schedules, escalation policies), ack/resolve with the bulk `PUT /incidents` (`updateIncidents`, at
+ * most 250 per request) and the `From` header, and
  * Webhooks v3 on `POST /webhooks/pagerduty` verified with `X-PagerDuty-Signature`.
  *
  * Webhooks make changes show up at once; polling stays on as the safety net (a webhook that was lost,
  * rejected or arrived while the bridge was down is caught by the next poll), so nothing depends on
  * every delivery arriving.
+ *
+ * Every request carries the headers PagerDuty's OpenAPI description (PagerDuty/api-schema,
+ * reference/REST/openapiv3.json) requires of every operation: `Accept: application/vnd.pagerduty+json;version=2`
+ * (the versioning header), `Content-Type: application/json` and `Authorization: Token token=…`.
  */
 import * as v from 'valibot';
 import type { Alert, AlertAction, OnCallState, Person, Severity } from '../../../core/protocol/types';
@@ -17,8 +22,8 @@ import { Poller } from '../shared/poller';
 import { VendorHttp, VendorHttpError } from '../shared/vendorHttp';
 import { ReplayGuard, type ReplayVerdict } from '../shared/webhookReplay';
 import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext, type SourceModule } from '../types';
-import { alertSeverityOf, buildOnCall, incidentToAlert, maxSeverity } from './mapping';
-import { EscalationPolicySchema, IncidentEnvelopeSchema, IncidentSchema, OnCallEntrySchema, PdAlertSchema, ScheduleSchema, WebhookSchema, type PdIncident } from './schemas';
+import { alertSeverityOf, buildOnCall, incidentEscalation, incidentToAlert, maxSeverity } from './mapping';
+import { EscalationPolicySchema, IncidentListEnvelopeSchema, IncidentSchema, OnCallEntrySchema, PdAlertSchema, ScheduleSchema, WebhookSchema, type PdIncident, type PdOnCall } from './schemas';
 import { verifyPagerDutySignature } from './signature';
 
 export interface PagerDutyOptions {
@@ -63,6 +68,10 @@ export const WEBHOOK_REPLAY_TOLERANCE_MS = 30 * 60_000;
 export const WEBHOOK_FUTURE_SKEW_MS = 5 * 60_000;
 /** Event ids remembered within the window (PagerDuty sends one event per webhook). */
 const MAX_SEEN_EVENTS = 20_000;
+/** `updateIncidents`: "A maximum of 250 incidents may be updated at a time" (else 413). */
+const MAX_BULK_UPDATE = 250;
+/** The versioning header every operation of the REST API v2 requires. */
+export const PAGERDUTY_ACCEPT = 'application/vnd.pagerduty+json;version=2';
 
 interface DetailCache {
   alertCount: number | undefined;
@@ -86,6 +95,10 @@ export class PagerDutySource implements SourceModule {
   private _replay: ReplayGuard | undefined;
   private _ignoredWebhooks = 0;
   private _lastOnCall: Pick<OnCallState, 'rotations' | 'policies'> | undefined;
+  /** The last `/oncalls` entries: their `escalation_level` is where an incident's assignees stand. */
+  private _oncalls: readonly PdOnCall[] = [];
+  /** The last state of each open incident, to re-derive its escalation when on-call data changes. */
+  private readonly _incidents = new Map<string, PdIncident>();
   private _rejectedWebhooks = 0;
   private readonly _secrets: readonly string[];
 
@@ -120,7 +133,7 @@ export class PagerDutySource implements SourceModule {
     this._http = new VendorHttp({
       vendor: 'PagerDuty',
       baseUrl: this._opts.apiUrl ?? 'https://api.pagerduty.com',
-      headers: { Authorization: `Token token=${this._opts.token}`, Accept: 'application/json' },
+      headers: { Authorization: `Token token=${this._opts.token}`, Accept: PAGERDUTY_ACCEPT, 'Content-Type': 'application/json' },
       logger: ctx.logger,
       ...(this._opts.sleep ? { sleep: this._opts.sleep } : {}),
       ...(this._opts.timeoutMs ? { timeoutMs: this._opts.timeoutMs } : {}),
@@ -191,6 +204,7 @@ export class PagerDutySource implements SourceModule {
       // No longer triggered/acknowledged: it was resolved (or merged) in PagerDuty.
       this.ctx.resolveAlert(a.id, undefined, now);
       this._details.delete(a.id);
+      this._incidents.delete(a.id);
     }
   }
 
@@ -230,6 +244,11 @@ export class PagerDutySource implements SourceModule {
     const prev = this.ctx.getAlert(inc.id);
     const cache = this._details.get(inc.id);
     const alert = incidentToAlert(inc, { ...(cache ? { details: cache.details, ...(cache.severity ? { alertSeverity: cache.severity } : {}), ...(cache.description ? { description: cache.description } : {}) } : {}) }, prev, at);
+    if (inc.status === 'resolved') this._incidents.delete(inc.id);
+    else this._incidents.set(inc.id, inc);
+    const escalation = incidentEscalation(inc, this.ctx.clock.now(), this._lastOnCall?.policies ?? [], this._lastOnCall, this._oncalls);
+    if (escalation) alert.escalation = escalation;
+    else if (prev?.escalation && !inc.assignments && !inc.assignees) alert.escalation = prev.escalation; // a partial payload
     if (agent && inc.status === 'acknowledged' && !inc.acknowledgements?.length) {
       alert.acknowledgedBy = agent;
       if (at) alert.acknowledgedAt = at;
@@ -270,23 +289,34 @@ export class PagerDutySource implements SourceModule {
     const status = STATUS_FOR[action];
     const todo = alertIds.filter((id) => this.ctx.getAlert(id)?.status !== 'resolved' && !(action === 'ack' && this.ctx.getAlert(id)?.status === 'acknowledged'));
     const failures: string[] = [];
-    await mapLimit(todo, 4, async (id) => {
+    let failed = 0;
+    // One bulk `PUT /incidents` (updateIncidents) per 250 incidents instead of one PUT each.
+    for (let i = 0; i < todo.length; i += MAX_BULK_UPDATE) {
+      const chunk = todo.slice(i, i + MAX_BULK_UPDATE);
       try {
-        const res = await this.http.request('PUT', `incidents/${encodeURIComponent(id)}`, {
+        const res = await this.http.request('PUT', 'incidents', {
           headers: { From: from },
-          body: { incident: { type: 'incident_reference', status } },
-          schema: IncidentEnvelopeSchema,
+          body: { incidents: chunk.map((id) => ({ id, type: 'incident_reference', status })) },
+          schema: IncidentListEnvelopeSchema,
         });
         // Shown at once; the next poll or webhook confirms it.
         const who: Person = { name: actor?.name ?? from, email: from };
-        this._apply(res.incident, new Date(this.ctx.clock.now()).toISOString(), who);
+        const at = new Date(this.ctx.clock.now()).toISOString();
+        for (const raw of res.incidents) {
+          const r = v.safeParse(IncidentSchema, raw);
+          if (r.success) this._apply(r.output, at, who);
+          else this.log.debug(`PagerDuty answered the update with an incident we could not read: ${r.issues[0]?.message ?? 'invalid'}`);
+        }
       } catch (e) {
-        failures.push(e instanceof VendorHttpError && e.vendorMessage ? `${id}: ${e.vendorMessage}` : `${id}: ${errorText(e)}`);
+        // updateIncidents is all or nothing: the whole chunk failed.
+        failed += chunk.length;
+        const ids = `${chunk.slice(0, 5).join(', ')}${chunk.length > 5 ? ', …' : ''}`;
+        failures.push(e instanceof VendorHttpError && e.vendorMessage ? `${ids}: ${e.vendorMessage}` : `${ids}: ${errorText(e)}`);
       }
-    });
+    }
     if (failures.length) {
       const verb = action === 'ack' ? 'acknowledge' : 'resolve';
-      throw new SourceActionError(`PagerDuty could not ${verb} ${failures.length} of ${todo.length} incident(s): ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? '; …' : ''}`);
+      throw new SourceActionError(`PagerDuty could not ${verb} ${failed} of ${todo.length} incident(s): ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? '; …' : ''}`);
     }
   }
 
@@ -298,7 +328,7 @@ export class PagerDutySource implements SourceModule {
       // Logged once, then every 100th: a misconfigured secret must not flood the log.
       if (this._rejectedWebhooks === 1 || this._rejectedWebhooks % 100 === 0) {
         const why = req.headers['x-pagerduty-signature'] === undefined ? 'no X-PagerDuty-Signature header' : 'the signature does not match any configured secret';
-        this.log.warn(`rejected a PagerDuty webhook: ${why} (${this._rejectedWebhooks} rejected so far; check PAGERDUTY_WEBHOOK_SECRET)`);
+        this.log.warn(`rejected a PagerDuty webhook: ${why} (${this._rejectedWebhooks} rejected so far; check PAGERDUTY_WEBHOOK_SECRETS / --pagerduty-webhook-secret-file)`);
       }
       return Promise.resolve({ status: 401, body: { error: 'invalid signature' } });
     }
@@ -410,11 +440,16 @@ export class PagerDutySource implements SourceModule {
     const oncalls = parse(OnCallEntrySchema, oncallsPage.items, 'on-call entry');
     const state = buildOnCall(now, schedules, policies, oncalls);
     const comparable = { rotations: state.rotations, policies: state.policies };
-    if (this._lastOnCall && sameJson(this._lastOnCall, comparable)) return;
-    const ok = validOnCall(state, this.log);
-    if (!ok) return;
-    this._lastOnCall = comparable;
-    this.ctx.setOnCall(ok);
+    const levelsChanged = !sameJson(this._oncalls, oncalls);
+    this._oncalls = oncalls;
+    if (!this._lastOnCall || !sameJson(this._lastOnCall, comparable)) {
+      const ok = validOnCall(state, this.log);
+      if (!ok) return;
+      this._lastOnCall = comparable;
+      this.ctx.setOnCall(ok);
+    } else if (!levelsChanged) return;
+    // Escalation levels come from these entries: bring the open incidents' levels up to date.
+    for (const inc of [...this._incidents.values()]) this._apply(inc);
   }
 }
 

@@ -55,6 +55,9 @@ export type PdIncident = v.InferOutput<typeof IncidentSchema>;
 
 export const IncidentEnvelopeSchema = v.object({ incident: IncidentSchema });
 
+/** `PUT /incidents` (updateIncidents) answers `{incidents: [...]}` (validated item by item). */
+export const IncidentListEnvelopeSchema = v.object({ incidents: v.array(v.unknown()) });
+
 /** GET /incidents/{id}/alerts items: the Events API v2 `custom_details` arrive in body.details / body.cef_details.details. */
 export const PdAlertSchema = v.object({
   id: v.string(),
