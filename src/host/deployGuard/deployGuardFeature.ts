@@ -252,6 +252,11 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     return dir.includes(path.delimiter) ? '' : dir;
   }
 
+  /** The guard file the terminal wrappers read, while they are on PATH (tests). */
+  get wrapperGuardFile(): string | undefined {
+    return this._wrapped.size > 0 ? this._wrapperGuardFile() : undefined;
+  }
+
   private _wrapperGuardFile(): string {
     return path.join(this._terminal?.storagePath ?? '', 'deploy-guard.json');
   }
@@ -329,7 +334,10 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     }
     this._noteWarning(p, 'held');
     this._log.warn(`${what}: held in the terminal until answered — ${d.summary}`);
-    const lines = [vscode.l10n.t('{0} now is risky. {1}', displayText(match.matched, 80), d.summary)];
+    // Short, for a terminal: the headline, who gets paged first, the safer time. Details: "On Call: Check Deploy Window".
+    const headline = /^.*?[.!?](?=\s|$)/.exec(d.summary)?.[0] ?? d.summary;
+    const lines = [vscode.l10n.t('{0} now is risky. {1}', displayText(match.matched, 80), headline)];
+    if (d.pagedInstead?.[0]) lines.push(d.pagedInstead[0].text);
     if (d.saferTime) lines.push(vscode.l10n.t('Safer: {0}', d.saferTime.text));
     return { allow: false, ask: true, message: lines.map((l) => displayText(l, 400)).join('\n') };
   }
