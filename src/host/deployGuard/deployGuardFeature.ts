@@ -263,6 +263,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
 
   /** Puts the wrappers first on the integrated terminal's PATH while the guard is on; takes them off otherwise. */
   private async _updateWrappers(): Promise<void> {
+    if (this.isDisposed) return;
     const dir = this._wrapDir();
     const tools = wrappedTools(this._patterns);
     if (!dir || !this._config.enabled || tools.size === 0) {
@@ -272,6 +273,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     }
     try {
       await this._server.start();
+      if (this.isDisposed) return; // the window closed meanwhile: no server, nothing on PATH
       const guardFile = this._wrapperGuardFile();
       this._writeGuardFileAt(guardFile);
       const asking = writeWrappers(tools, { wrapDir: dir, nodePath: this._nodePath(), cliPath: this._cliPath(), guardFile });
@@ -289,7 +291,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
       this._log.info(`terminal deploy wrappers on PATH for new terminals: ${asking.join(', ')}`);
     } catch (e) {
       this._clearWrapperPath();
-      this._log.warn(`could not set up the terminal deploy wrappers (the guard warns after a command starts instead): ${e instanceof Error ? e.message : String(e)}`);
+      if (!this.isDisposed) this._log.warn(`could not set up the terminal deploy wrappers (the guard warns after a command starts instead): ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
@@ -505,8 +507,13 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   private async _resumeInstalledGuards(): Promise<void> {
     if (!vscode.workspace.isTrusted) return;
     const repos = (await this._folders()).filter((r) => !foreignHooksDir(r) && isOurHook(path.join(r.hooksDir, 'pre-push')));
-    if (repos.length === 0) return;
-    await this._server.start();
+    if (repos.length === 0 || this.isDisposed) return;
+    try {
+      await this._server.start();
+    } catch (e) {
+      if (!this.isDisposed) this._log.warn(`could not start the push guard's server: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
     for (const r of repos) {
       installHook(r, this._nodePath(), this._cliPath());
       this._writeCache(r);

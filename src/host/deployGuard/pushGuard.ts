@@ -193,6 +193,8 @@ export class PushGuardServer {
   private readonly _log: Logger;
   private _lastWarn = 0;
   private _suppressed = 0;
+  private _starting: Promise<number> | undefined;
+  private _disposed = false;
 
   constructor(
     logger: Logger,
@@ -210,9 +212,18 @@ export class PushGuardServer {
     return this._token;
   }
 
-  async start(): Promise<number> {
-    if (this._port) return this._port;
-    this._token = randomBytes(24).toString('hex');
+  /** Starts listening (once; concurrent callers share the start). Fails after dispose(). */
+  start(): Promise<number> {
+    if (this._disposed) return Promise.reject(new Error('the push-guard server is disposed'));
+    this._starting ??= this._listen().catch((e: unknown) => {
+      this._starting = undefined;
+      throw e;
+    });
+    return this._starting;
+  }
+
+  private async _listen(): Promise<number> {
+    const token = randomBytes(24).toString('hex');
     const server = http.createServer((req, res) => void this._handle(req, res).catch((e: unknown) => {
       this._log.error(`push-guard request failed: ${e instanceof Error ? e.message : String(e)}`);
       if (!res.headersSent) res.writeHead(500).end();
@@ -224,6 +235,11 @@ export class PushGuardServer {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
+    if (this._disposed) {
+      server.close();
+      throw new Error('the push-guard server was disposed while starting');
+    }
+    this._token = token;
     this._server = server;
     this._port = (server.address() as { port: number }).port;
     return this._port;
@@ -306,6 +322,7 @@ export class PushGuardServer {
   }
 
   dispose(): void {
+    this._disposed = true;
     this._server?.close();
     this._server?.closeAllConnections?.();
     this._server = undefined;

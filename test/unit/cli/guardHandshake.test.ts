@@ -212,6 +212,17 @@ describe('push guard handshake (the hook trusts only the editor that holds the t
     assert.strictEqual(after.cache.identity, 'you@example.com', 'the cache stays for offline decisions');
   });
 
+  it('concurrent starts share one listener and one token; nothing listens after dispose', async () => {
+    const s2 = new PushGuardServer(log, { push: () => Promise.resolve(pushAnswer), command: () => Promise.resolve(pushAnswer) });
+    const [a, b] = await Promise.all([s2.start(), s2.start()]);
+    assert.strictEqual(a, b);
+    const token = s2.token;
+    assert.strictEqual(await s2.start(), a);
+    assert.strictEqual(s2.token, token, 'the token written to guard files stays valid');
+    s2.dispose();
+    await assert.rejects(s2.start());
+  });
+
   describe('terminal wrappers (sh script → guard-cli wrap → the real tool)', () => {
     const wrapDir = path.join(tmp('oncall-wrap-'), 'guard-bin');
     const realDir = tmp('oncall-real-');
