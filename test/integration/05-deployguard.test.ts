@@ -106,7 +106,7 @@ describe('deploy guard (real VS Code host)', function () {
   });
 
   it('a deploy command no wrapper asked about (helm is not installed here) still gets the warning from shell integration, once', async function () {
-    this.timeout(60_000);
+    this.timeout(120_000);
     prompts.length = 0;
     api.deployGuard.setResponder((p) => {
       prompts.push(p);
@@ -115,7 +115,8 @@ describe('deploy guard (real VS Code host)', function () {
     const terminal = vscode.window.createTerminal({ name: 'oncall-deploy', shellPath: '/bin/bash' });
     try {
       terminal.show();
-      const si = await waitFor('shell integration in the terminal', () => terminal.shellIntegration, 30_000);
+      // A shell can take long to start on a loaded machine.
+      const si = await waitFor('shell integration in the terminal', () => terminal.shellIntegration, 90_000);
       si.executeCommand('helm upgrade --install checkout ./chart --dry-run 2>/dev/null || true');
       await waitFor('the guard to warn about the terminal command', () => prompts.length > 0, 20_000);
       assert.match(prompts[0]!.what, /"helm upgrade" in the terminal/);
@@ -194,7 +195,7 @@ describe('deploy guard (real VS Code host)', function () {
   });
 
   it('a terminal kubectl during a risky window is held by its PATH wrapper until answered; runs unchanged after a reason; outside it runs at once', async function () {
-    this.timeout(150_000);
+    this.timeout(300_000);
     prompts.length = 0;
     api.deployGuard.setResponder((p) => {
       prompts.push(p);
@@ -213,7 +214,7 @@ describe('deploy guard (real VS Code host)', function () {
       terminal.show();
       await sleep(1500);
       terminal.sendText(`printf '%s' "$PATH" > '${pathFile}'`);
-      const termPath = await waitFor('the terminal\'s PATH', () => (fs.existsSync(pathFile) ? fs.readFileSync(pathFile, 'utf8') : undefined), 30_000);
+      const termPath = await waitFor('the terminal\'s PATH', () => (fs.existsSync(pathFile) ? fs.readFileSync(pathFile, 'utf8') : undefined), 90_000);
       // The collection prepends the wrapper folder to the PATH the terminal was created with (the shell's
       // own startup files may put more in front; what matters is that it comes before the real tool).
       const entries = termPath.split(':');
@@ -224,7 +225,7 @@ describe('deploy guard (real VS Code host)', function () {
       // 1) Risky window: held, nothing runs until answered; a reason runs it with its arguments unchanged.
       const n = api.deployGuard.warnings.length;
       terminal.sendText(`kubectl apply -f 'k8s/a b.yaml' --dry-run=client`);
-      await waitFor('the wrapper to hold the command', () => api.deployGuard.warnings.length > n && lastWarning()?.choice === 'held', 30_000);
+      await waitFor('the wrapper to hold the command', () => api.deployGuard.warnings.length > n && lastWarning()?.choice === 'held', 60_000);
       assert.match(lastWarning()!.what, /"kubectl apply" in the terminal/);
       await sleep(2500);
       assert.deepStrictEqual(ran(), [], 'kubectl has not run while the question is open');
