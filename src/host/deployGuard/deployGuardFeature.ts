@@ -215,9 +215,10 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   private async _onTask(execution: vscode.TaskExecution): Promise<void> {
     const task = execution.task;
     const line = taskCommandLine(task);
-    const match = matchDeployCommand(line, this._patterns) ?? (/\bdeploy/i.test(task.name) ? { label: `task "${task.name}"`, matched: '' } : undefined);
+    // A task is warned about as it starts, with "Stop Task" (its deploy step may run much later, when a
+    // terminal wrapper in it asks again).
+    const match = matchDeployCommand(line, this._patterns) ?? (/\bdeploy/i.test(task.name) ? { label: `task "${task.name}"` } : undefined);
     if (!match || !this._config.enabled) return;
-    if (match.matched && (await this._coveredByWrapper(match.matched))) return;
     const d = this.decide();
     if (!d.risky) return;
     const choice = await this._warn({ what: vscode.l10n.t('Deploy task "{0}"', displayText(task.name, 80)), decision: d, canStop: true });
