@@ -70,7 +70,10 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
       who: () => identity.value,
       timeZone: () => onCall.timeZone,
     });
-    const deployGuard = new DeployGuardFeature(connections, onCall, keys, clock, logger, () => identity.value, () => onCall.timeZone, context.extensionPath);
+    const deployGuard = new DeployGuardFeature(connections, onCall, keys, clock, logger, () => identity.value, () => onCall.timeZone, context.extensionPath, {
+      collection: context.environmentVariableCollection,
+      storagePath: (context.storageUri ?? context.globalStorageUri).fsPath,
+    });
     context.subscriptions.push(
       config, secrets, identity, demo, connections, feeds, onCall, alerts, statusBar, notifications, handoff, deployGuard, stackTraces, deploys,
       onCall.onDidChange(() => statusBar.update()),

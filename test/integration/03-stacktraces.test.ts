@@ -106,15 +106,23 @@ describe('stack traces → source (real VS Code host)', function () {
     assert.ok(editor.document.uri.fsPath.startsWith(vscode.workspace.workspaceFolders![0]!.uri.fsPath));
   });
 
-  it('a vscode:// link to an alert opens its top frame; an unknown or malformed link opens nothing', async () => {
+  it('a vscode:// link to an alert reveals it in the Alerts view and opens nothing; its source opens only on "Open Source"', async () => {
     const a = withTrace[1]!;
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    api.stackTraces.handleUri(vscode.Uri.parse(`vscode://oncall.vscode-oncall/alert?id=${encodeURIComponent(a.id)}`));
+    const r = await api.stackTraces.handleUri(vscode.Uri.parse(`vscode://oncall.vscode-oncall/alert?id=${encodeURIComponent(a.id)}`));
+    assert.deepStrictEqual(r, { revealed: true, offeredOpenSource: true });
+    await sleep(1500);
+    assert.strictEqual(vscode.window.activeTextEditor, undefined, 'the link opened no workspace file by itself');
+    assert.ok(api.alerts.view.visible, 'the Alerts view is shown');
+    assert.ok(api.alerts.view.selection.some((e) => e.kind === 'alert' && e.id === a.id), `the alert is selected: ${JSON.stringify(api.alerts.view.selection)}`);
+    await screenshot('uri-link-reveals-alert');
+    // What the notification's "Open Source" button does:
+    await vscode.commands.executeCommand('oncall.openSource', a.id);
     const editor = await waitFor('the alert source', () => vscode.window.activeTextEditor);
     assert.strictEqual(path.basename(editor.document.uri.fsPath), printedTop(a).base);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    api.stackTraces.handleUri(vscode.Uri.parse('vscode://oncall.vscode-oncall/alert?id=..%2F..%2Fetc%2Fpasswd'));
-    api.stackTraces.handleUri(vscode.Uri.parse('vscode://oncall.vscode-oncall/run?cmd=rm'));
+    assert.deepStrictEqual(await api.stackTraces.handleUri(vscode.Uri.parse('vscode://oncall.vscode-oncall/alert?id=..%2F..%2Fetc%2Fpasswd')), { revealed: false, offeredOpenSource: false });
+    assert.deepStrictEqual(await api.stackTraces.handleUri(vscode.Uri.parse('vscode://oncall.vscode-oncall/run?cmd=rm')), { revealed: false, offeredOpenSource: false });
     await sleep(500);
     assert.strictEqual(vscode.window.activeTextEditor, undefined, 'nothing opened');
   });

@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { offsetClock, systemClock } from '../../src/core/util/clock';
 import type { OnCallApi } from '../../src/extension';
+import type { PushGuardFile } from '../../src/cli/pushGuardProtocol';
 import type { GuardPrompt } from '../../src/host/deployGuard/deployGuardFeature';
+import { removeHook, repoPaths } from '../../src/host/deployGuard/pushGuard';
 import { activateExtension, screenshot, sleep, waitFor } from './helpers';
 
 /**
@@ -27,6 +29,12 @@ function fridayEveningOffShift(api: OnCallApi): number {
   throw new Error('no late-Friday instant in the demo schedule');
 }
 
+/** An instant (from now on, in half hours) at which deploying is not risky. */
+function safeInstant(api: OnCallApi): number {
+  for (let t = Math.ceil(Date.now() / 1_800_000) * 1_800_000; t < Date.now() + 8 * 86_400_000; t += 1_800_000) if (!api.deployGuard.decide(t).risky) return t;
+  throw new Error('no safe instant in the next 8 days');
+}
+
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8' });
 }
@@ -35,16 +43,30 @@ describe('deploy guard (real VS Code host)', function () {
   let api: OnCallApi;
   let ws: string;
   const prompts: GuardPrompt[] = [];
+  let disposed = false;
+  let friday = 0;
+  const warnings: string[] = [];
+  let restoreWarn: (() => void) | undefined;
 
   before(async function () {
     if (!process.env.ONCALL_TEST_BRIDGE_URL) this.skip();
     api = await activateExtension();
     await waitFor('connected', () => api.connections.connection?.state.state === 'connected', 20000);
     ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    const friday = fridayEveningOffShift(api);
+    // The schedule arrives a moment after the connection (run alone, no earlier suite waited for it).
+    await waitFor('the demo schedule', () => api.onCall.schedule.rotations.length > 0, 20000);
+    friday = fridayEveningOffShift(api);
     api.deployGuard.useClock(offsetClock(systemClock, friday - Date.now()));
+    const warn = api.logger.warn.bind(api.logger);
+    api.logger.warn = (m: string, ...a: unknown[]) => {
+      warnings.push(m);
+      warn(m, ...a);
+    };
+    restoreWarn = () => (api.logger.warn = warn);
   });
   after(() => {
+    restoreWarn?.();
+    if (disposed) return;
     api?.deployGuard.setResponder(undefined);
     api?.deployGuard.useClock(systemClock);
   });
@@ -83,8 +105,8 @@ describe('deploy guard (real VS Code host)', function () {
     await screenshot('deploy-guard-task');
   });
 
-  it('a deploy command run in the terminal (shell integration) shows the warning once', async function () {
-    this.timeout(60_000);
+  it('a deploy command no wrapper asked about (helm is not installed here) still gets the warning from shell integration, once', async function () {
+    this.timeout(120_000);
     prompts.length = 0;
     api.deployGuard.setResponder((p) => {
       prompts.push(p);
@@ -93,7 +115,8 @@ describe('deploy guard (real VS Code host)', function () {
     const terminal = vscode.window.createTerminal({ name: 'oncall-deploy', shellPath: '/bin/bash' });
     try {
       terminal.show();
-      const si = await waitFor('shell integration in the terminal', () => terminal.shellIntegration, 30_000);
+      // A shell can take long to start on a loaded machine.
+      const si = await waitFor('shell integration in the terminal', () => terminal.shellIntegration, 90_000);
       si.executeCommand('helm upgrade --install checkout ./chart --dry-run 2>/dev/null || true');
       await waitFor('the guard to warn about the terminal command', () => prompts.length > 0, 20_000);
       assert.match(prompts[0]!.what, /"helm upgrade" in the terminal/);
@@ -169,5 +192,120 @@ describe('deploy guard (real VS Code host)', function () {
     await screenshot('deploy-guard-file');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     fs.rmSync(file);
+  });
+
+  it('a terminal kubectl during a risky window is held by its PATH wrapper until answered; runs unchanged after a reason; outside it runs at once', async function () {
+    this.timeout(300_000);
+    prompts.length = 0;
+    api.deployGuard.setResponder((p) => {
+      prompts.push(p);
+      return Promise.resolve({ choice: 'dismiss' });
+    });
+    api.deployGuard.useClock(offsetClock(systemClock, friday - Date.now()));
+    // A fake kubectl first on the terminal's own PATH, recording each run's arguments.
+    const fake = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-fakebin-'));
+    const record = path.join(fake, 'ran.log');
+    const pathFile = path.join(fake, 'path.txt');
+    fs.writeFileSync(path.join(fake, 'kubectl'), `#!/bin/sh\nprintf 'ran' >> '${record}'\nfor a in "$@"; do printf ' [%s]' "$a" >> '${record}'; done\necho >> '${record}'\n`, { mode: 0o755 });
+    const ran = (): string[] => (fs.existsSync(record) ? fs.readFileSync(record, 'utf8').split('\n').filter(Boolean) : []);
+    const terminal = vscode.window.createTerminal({ name: 'oncall-wrapper', shellPath: '/bin/bash', env: { PATH: `${fake}:${process.env.PATH ?? ''}` } });
+    const lastWarning = (): (typeof api.deployGuard.warnings)[number] | undefined => api.deployGuard.warnings.at(-1);
+    try {
+      terminal.show();
+      await sleep(1500);
+      terminal.sendText(`printf '%s' "$PATH" > '${pathFile}'`);
+      const termPath = await waitFor('the terminal\'s PATH', () => (fs.existsSync(pathFile) ? fs.readFileSync(pathFile, 'utf8') : undefined), 90_000);
+      // The collection prepends the wrapper folder to the PATH the terminal was created with (the shell's
+      // own startup files may put more in front; what matters is that it comes before the real tool).
+      const entries = termPath.split(':');
+      const wrapDir = entries.find((e) => /guard-bin$/.test(e)) ?? '';
+      assert.ok(wrapDir && entries.indexOf(wrapDir) < entries.indexOf(fake), `the wrapper folder comes before the real kubectl: ${termPath.slice(0, 400)}`);
+      assert.ok(fs.existsSync(path.join(wrapDir, 'kubectl')), 'a kubectl wrapper is there');
+
+      // 1) Risky window: held, nothing runs until answered; a reason runs it with its arguments unchanged.
+      const n = api.deployGuard.warnings.length;
+      terminal.sendText(`kubectl apply -f 'k8s/a b.yaml' --dry-run=client`);
+      await waitFor('the wrapper to hold the command', () => api.deployGuard.warnings.length > n && lastWarning()?.choice === 'held', 60_000);
+      assert.match(lastWarning()!.what, /"kubectl apply" in the terminal/);
+      await sleep(2500);
+      assert.deepStrictEqual(ran(), [], 'kubectl has not run while the question is open');
+      await screenshot('deploy-guard-terminal-held');
+      terminal.sendText('hotfix for the checkout outage, I stay online');
+      await waitFor('kubectl to run after the reason', () => ran().length === 1, 30_000);
+      assert.deepStrictEqual(ran(), ['ran [apply] [-f] [k8s/a b.yaml] [--dry-run=client]'], 'run once, arguments unchanged');
+      assert.strictEqual(lastWarning()?.choice, 'anyway', 'the override was recorded');
+
+      // 2) Cancel (Enter on an empty reason): it never runs.
+      const m = api.deployGuard.warnings.length;
+      terminal.sendText('kubectl rollout restart deploy/checkout');
+      await waitFor('held again', () => api.deployGuard.warnings.length > m && lastWarning()?.choice === 'held', 30_000);
+      terminal.sendText('');
+      await waitFor('the cancel to reach the editor', () => lastWarning()?.choice === 'stop', 30_000);
+      await sleep(1500);
+      assert.strictEqual(ran().length, 1, 'the cancelled command did not run');
+
+      // 3) Outside a risky window: runs at once, unchanged, without a question.
+      api.deployGuard.useClock(offsetClock(systemClock, safeInstant(api) - Date.now()));
+      const k = api.deployGuard.warnings.length;
+      terminal.sendText('kubectl apply -f k8s/');
+      await waitFor('kubectl to run at once', () => ran().length === 2, 30_000);
+      assert.strictEqual(ran()[1], 'ran [apply] [-f] [k8s/]');
+      assert.strictEqual(api.deployGuard.warnings.length, k, 'no question outside a risky window');
+      await sleep(6000); // longer than the after-the-fact detector waits for a wrapper
+      assert.deepStrictEqual(prompts.map((p) => p.what), [], 'no after-the-fact warning for commands the wrapper asked about');
+    } finally {
+      terminal.dispose();
+      api.deployGuard.useClock(offsetClock(systemClock, friday - Date.now()));
+    }
+  });
+
+  it('installing the push guard refuses a core.hooksPath outside the git folder (global or tracked .husky/), naming it, and writes nothing there', async () => {
+    const global = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-global-hooks-'));
+    try {
+      git(ws, 'config', 'core.hooksPath', global);
+      const before = warnings.length;
+      assert.deepStrictEqual(await api.deployGuard.installPushGuard(), [], 'not installed');
+      assert.deepStrictEqual(fs.readdirSync(global), [], 'nothing written to the global hooks folder');
+      const said = warnings.slice(before).join('\n');
+      assert.ok(said.includes(global), `the message names the folder: ${said}`);
+      assert.match(said, /every repository/);
+      assert.match(said, /unset core\.hooksPath|pre-push hook in/);
+
+      fs.mkdirSync(path.join(ws, '.husky'), { recursive: true });
+      fs.writeFileSync(path.join(ws, '.husky', 'pre-push'), 'npm test\n');
+      git(ws, 'config', 'core.hooksPath', '.husky');
+      const before2 = warnings.length;
+      assert.deepStrictEqual(await api.deployGuard.installPushGuard(), []);
+      assert.strictEqual(fs.readFileSync(path.join(ws, '.husky', 'pre-push'), 'utf8'), 'npm test\n', 'the team\'s tracked hook is untouched');
+      assert.match(warnings.slice(before2).join('\n'), /tracked in the repository/);
+    } finally {
+      git(ws, 'config', '--unset', 'core.hooksPath');
+      fs.rmSync(path.join(ws, '.husky'), { recursive: true, force: true });
+      fs.rmSync(global, { recursive: true, force: true });
+    }
+  });
+
+  // Last: disposes the guard (as closing the window does).
+  it('when the window closes, guard.json and the wrappers\' guard file lose their port and token (a later listener on that port learns nothing)', async function () {
+    this.timeout(60_000);
+    const installed = await api.deployGuard.installPushGuard();
+    assert.strictEqual(installed.length, 1);
+    const file = path.join(ws, '.git', 'oncall', 'guard.json');
+    const read = (f: string): PushGuardFile => JSON.parse(fs.readFileSync(f, 'utf8')) as PushGuardFile;
+    const open = read(file);
+    assert.ok(open.port && open.token, 'while the window is open the hook knows where to ask');
+    const wrapperFile = api.deployGuard.wrapperGuardFile;
+    assert.ok(wrapperFile && read(wrapperFile).token, 'the terminal wrappers have a guard file too');
+    api.deployGuard.dispose();
+    disposed = true;
+    const closed = read(file);
+    assert.strictEqual(closed.port, undefined, 'no port left behind');
+    assert.strictEqual(closed.token, undefined, 'no token left behind');
+    assert.strictEqual(closed.cache.identity, open.cache.identity, 'the cached schedule stays for offline decisions');
+    assert.strictEqual(read(wrapperFile).token, undefined, 'the wrappers\' file is cleared too');
+    assert.strictEqual(read(wrapperFile).port, undefined);
+    const paths = await repoPaths(ws);
+    removeHook(paths!);
+    assert.ok(!fs.existsSync(path.join(ws, '.git', 'hooks', 'pre-push')));
   });
 });

@@ -188,9 +188,18 @@ describe('hostile alert content (real VS Code host)', function () {
 
   it('a vscode:// link with a hostile id is refused with a message, opening nothing', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    for (const q of ['id=../../etc/passwd%00', 'id=%3Cscript%3E', `id=${'a'.repeat(5000)}`]) api.stackTraces.handleUri(vscode.Uri.parse(`vscode://oncall.vscode-oncall/alert?${q}`));
-    api.stackTraces.handleUri(vscode.Uri.parse('vscode://oncall.vscode-oncall/../../etc/passwd'));
+    for (const q of ['id=../../etc/passwd%00', 'id=%3Cscript%3E', `id=${'a'.repeat(5000)}`]) await api.stackTraces.handleUri(vscode.Uri.parse(`vscode://oncall.vscode-oncall/alert?${q}`));
+    await api.stackTraces.handleUri(vscode.Uri.parse('vscode://oncall.vscode-oncall/../../etc/passwd'));
     await sleep(300);
     assert.strictEqual(vscode.window.activeTextEditor, undefined);
+  });
+
+  it('a vscode:// link to a hostile alert with a stack trace only shows the alert: no file opens until the user asks', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const r = await api.stackTraces.handleUri(vscode.Uri.parse('vscode://oncall.vscode-oncall/alert?id=h-symlink'));
+    assert.deepStrictEqual(r, { revealed: true, offeredOpenSource: true });
+    await sleep(1000);
+    assert.strictEqual(vscode.window.activeTextEditor, undefined, 'nothing opened by the link');
+    assert.ok(api.alerts.view.selection.some((e) => e.kind === 'alert' && e.id === 'h-symlink'), 'the alert is selected in the Alerts view');
   });
 });

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { PushGuardFile, PushGuardRequest, PushGuardResponse } from '../../cli/pushGuardProtocol';
+import type { CommandGuardRequest, PushGuardFile, PushGuardRequest, PushGuardResponse } from '../../cli/pushGuardProtocol';
 import {
   buildDeployCommandPatterns,
   decideDeploy,
@@ -19,8 +19,17 @@ import { Commands, ContextKeys as Keys } from '../constants';
 import type { ContextKeys } from '../contextKeys';
 import { Disposable, toDisposable } from '../lifecycle';
 import type { OnCallFeature } from '../onCall/onCallFeature';
-import { installHook, isOurHook, PushGuardServer, removeHook, repoPaths, writeGuardFile } from './pushGuard';
+import { foreignHooksDir, hookCallLine, installHook, isOurHook, PushGuardServer, releaseGuardFile, removeHook, repoPaths, writeGuardFile, type RepoPaths } from './pushGuard';
+import { wrappedTools, writeWrappers } from './terminalWrappers';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+
+/** Where the terminal's deploy-command wrappers go, and the collection that puts them on PATH. */
+export interface TerminalWrapperHost {
+  collection: vscode.GlobalEnvironmentVariableCollection;
+  /** A folder of this extension's (workspace storage when there is a workspace). */
+  storagePath: string;
+}
 
 export const DEFAULT_DEPLOY_FILES = [
   '.github/workflows/*deploy*',
@@ -60,8 +69,14 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   private _codeLensRegistration: vscode.Disposable | undefined;
   private readonly _log: Logger;
   /** What the guard warned about (for the log and the tests). */
-  readonly warnings: Array<{ what: string; summary: string; choice?: GuardChoice }> = [];
+  readonly warnings: Array<{ what: string; summary: string; choice?: GuardChoice | 'held' }> = [];
   private _cacheTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Guard files this window wrote its port and token into (released on dispose). */
+  private readonly _guardFiles = new Set<string>();
+  /** Tools whose terminal wrapper asks, while the wrappers are on PATH. */
+  private _wrapped = new Set<string>();
+  /** Recent questions from terminal wrappers: the after-the-fact warning skips the commands they covered. */
+  private readonly _wrapperAsked: Array<{ line: string; at: number }> = [];
 
   constructor(
     private readonly _connections: ConnectionFeature,
@@ -72,13 +87,26 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     private readonly _identity: () => string,
     private readonly _timeZone: () => string,
     private readonly _extensionPath: string,
+    private readonly _terminal?: TerminalWrapperHost,
   ) {
     super();
     this._clock = clock;
     this._log = tagged(logger, 'deploy-guard');
     this._config = validateDeployGuardSettings({}).config;
-    this._server = new PushGuardServer(logger, (r) => this._onPush(r));
-    this._register(toDisposable(() => this._server.dispose()));
+    this._server = new PushGuardServer(logger, { push: (r) => this._onPush(r), command: (r) => this._onWrappedCommand(r) });
+    this._register(toDisposable(() => {
+      // The window is going: guard files must not keep pointing at a port someone else may take.
+      for (const f of this._guardFiles) {
+        try {
+          releaseGuardFile(f, this._server.token);
+        } catch (e) {
+          this._log.warn(`could not clear the push guard's port from ${f}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      this._guardFiles.clear();
+      this._server.dispose();
+      this._clearWrapperPath();
+    }));
     this._readSettings();
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -142,6 +170,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     this._codeLensRegistration?.dispose();
     this._codeLensRegistration = vscode.languages.registerCodeLensProvider(this._selector(), this);
     this._refreshEditors();
+    void this._updateWrappers();
   }
 
   private _selector(): vscode.DocumentFilter[] {
@@ -186,6 +215,8 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   private async _onTask(execution: vscode.TaskExecution): Promise<void> {
     const task = execution.task;
     const line = taskCommandLine(task);
+    // A task is warned about as it starts, with "Stop Task" (its deploy step may run much later, when a
+    // terminal wrapper in it asks again).
     const match = matchDeployCommand(line, this._patterns) ?? (/\bdeploy/i.test(task.name) ? { label: `task "${task.name}"` } : undefined);
     if (!match || !this._config.enabled) return;
     const d = this.decide();
@@ -201,6 +232,8 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     const line = e.execution.commandLine.value;
     const match = matchDeployCommand(line, this._patterns);
     if (!match || !this._config.enabled) return;
+    // A wrapper on the terminal's PATH asks before the command runs: no warning after the fact for it.
+    if (await this._coveredByWrapper(match.matched)) return;
     // Tasks run in terminals too, and newer VS Code reports their command through shell integration:
     // the task detector already warned about it (with "Stop Task"), so one warning, not two.
     const trimmed = line.trim();
@@ -212,9 +245,120 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   }
   //#endregion
 
+  //#region terminal wrappers (stop a deploy command before it runs)
+  /** The folder of wrapper scripts ('' when there is none: no storage, Windows, or a path PATH cannot hold). */
+  private _wrapDir(): string {
+    if (!this._terminal || process.platform === 'win32') return '';
+    const dir = path.join(this._terminal.storagePath, 'guard-bin');
+    return dir.includes(path.delimiter) ? '' : dir;
+  }
+
+  /** The guard file the terminal wrappers read, while they are on PATH (tests). */
+  get wrapperGuardFile(): string | undefined {
+    return this._wrapped.size > 0 ? this._wrapperGuardFile() : undefined;
+  }
+
+  private _wrapperGuardFile(): string {
+    return path.join(this._terminal?.storagePath ?? '', 'deploy-guard.json');
+  }
+
+  /** Puts the wrappers first on the integrated terminal's PATH while the guard is on; takes them off otherwise. */
+  private async _updateWrappers(): Promise<void> {
+    if (this.isDisposed) return;
+    const dir = this._wrapDir();
+    const tools = wrappedTools(this._patterns);
+    if (!dir || !this._config.enabled || tools.size === 0) {
+      this._clearWrapperPath();
+      if (this._terminal && process.platform === 'win32') this._log.info('terminal deploy wrappers are not available on Windows: the guard warns once a deploy command has started');
+      return;
+    }
+    try {
+      await this._server.start();
+      if (this.isDisposed) return; // the window closed meanwhile: no server, nothing on PATH
+      const guardFile = this._wrapperGuardFile();
+      this._writeGuardFileAt(guardFile);
+      const asking = writeWrappers(tools, { wrapDir: dir, nodePath: this._nodePath(), cliPath: this._cliPath(), guardFile });
+      this._wrapped = new Set(asking);
+      const c = this._terminal!.collection;
+      c.persistent = false; // re-applied on activation; never left behind by an uninstalled extension
+      c.description = new vscode.MarkdownString(vscode.l10n.t('Puts the On Call deploy guard\'s wrappers for {0} first on PATH: during a risky window they ask before the command runs.', asking.join(', ')));
+      // Workspace-scoped where VS Code supports it (one collection per folder); the window's collection otherwise.
+      const folders = vscode.workspace.workspaceFolders ?? [];
+      const targets = typeof c.getScoped === 'function' && folders.length > 0 ? folders.map((workspaceFolder) => c.getScoped({ workspaceFolder })) : [c];
+      for (const t of targets) {
+        t.description = c.description;
+        t.prepend('PATH', `${dir}${path.delimiter}`);
+      }
+      this._log.info(`terminal deploy wrappers on PATH for new terminals: ${asking.join(', ')}`);
+    } catch (e) {
+      this._clearWrapperPath();
+      if (!this.isDisposed) this._log.warn(`could not set up the terminal deploy wrappers (the guard warns after a command starts instead): ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private _clearWrapperPath(): void {
+    this._wrapped = new Set();
+    const c = this._terminal?.collection;
+    if (!c) return;
+    for (const f of vscode.workspace.workspaceFolders ?? []) if (typeof c.getScoped === 'function') c.getScoped({ workspaceFolder: f }).clear();
+    c.clear();
+  }
+
+  /** True when a wrapper asked about this command (or does within a few seconds: the two events race). */
+  private async _coveredByWrapper(matched: string): Promise<boolean> {
+    const tool = /^\s*[(`]?\s*([\w.+-]+)/.exec(matched)?.[1];
+    if (!tool || !this._wrapped.has(tool)) return false;
+    const since = Date.now() - 10_000;
+    const asked = (): boolean => this._wrapperAsked.some((a) => a.at >= since && (a.line === matched || a.line.startsWith(`${matched} `) || matched.startsWith(a.line)));
+    for (let i = 0; i < 25 && !asked(); i++) await new Promise((r) => setTimeout(r, 200));
+    return asked();
+  }
+
+  /** A wrapper's question: before the command runs, and again with the user's reason or "cancelled". */
+  private async _onWrappedCommand(r: CommandGuardRequest): Promise<PushGuardResponse> {
+    const line = [r.tool, ...r.args].join(' ');
+    this._wrapperAsked.push({ line, at: Date.now() });
+    if (this._wrapperAsked.length > 50) this._wrapperAsked.shift();
+    const match = matchDeployCommand(line, this._patterns);
+    if (!match || !this._config.enabled) return { allow: true, message: '' };
+    const d = this.decide();
+    if (!d.risky) return { allow: true, message: '' };
+    const what = vscode.l10n.t('"{0}" in the terminal', displayText(match.matched, 80));
+    const p: GuardPrompt = { what, decision: d, canStop: true };
+    if (r.cancelled) {
+      this._noteWarning(p, 'stop');
+      this._log.info(`${what}: cancelled in the terminal`);
+      return { allow: false, message: '' };
+    }
+    if (r.reason !== undefined) {
+      const ok = await this._recordOverride(p, r.reason);
+      this._noteWarning(p, ok ? 'anyway' : 'stop');
+      return ok ? { allow: true, message: vscode.l10n.t('running it anyway (override logged).') } : { allow: false, message: vscode.l10n.t('the reason was not accepted; the command did not run.') };
+    }
+    this._noteWarning(p, 'held');
+    this._log.warn(`${what}: held in the terminal until answered — ${d.summary}`);
+    // Short, for a terminal: the headline, who gets paged first, the safer time. Details: "On Call: Check Deploy Window".
+    const headline = /^.*?[.!?](?=\s|$)/.exec(d.summary)?.[0] ?? d.summary;
+    const lines = [vscode.l10n.t('{0} now is risky. {1}', displayText(match.matched, 80), headline)];
+    if (d.pagedInstead?.[0]) lines.push(d.pagedInstead[0].text);
+    if (d.saferTime) lines.push(vscode.l10n.t('Safer: {0}', d.saferTime.text));
+    return { allow: false, ask: true, message: lines.map((l) => displayText(l, 400)).join('\n') };
+  }
+
+  private _noteWarning(p: GuardPrompt, choice: GuardChoice | 'held'): void {
+    const last = this.warnings.at(-1);
+    if (last && last.what === p.what && last.choice === 'held' && choice !== 'held') {
+      last.choice = choice;
+      return;
+    }
+    this.warnings.push({ what: p.what, summary: p.decision.summary, choice });
+    if (this.warnings.length > 100) this.warnings.shift();
+  }
+  //#endregion
+
   //#region warnings and overrides
   private async _warn(p: GuardPrompt, modal = false): Promise<GuardChoice> {
-    const entry: { what: string; summary: string; choice?: GuardChoice } = { what: p.what, summary: p.decision.summary };
+    const entry: { what: string; summary: string; choice?: GuardChoice | 'held' } = { what: p.what, summary: p.decision.summary };
     this.warnings.push(entry);
     if (this.warnings.length > 100) this.warnings.shift();
     this._log.warn(`${p.what}: ${p.decision.summary}`);
@@ -323,17 +467,36 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     await this._server.start();
     const done: string[] = [];
     for (const r of repos) {
+      const foreign = foreignHooksDir(r);
+      if (foreign) {
+        this._refuseForeignHooks(r, foreign);
+        continue;
+      }
       const how = installHook(r, this._nodePath(), this._cliPath());
       this._writeCache(r);
       done.push(r.root);
       this._log.info(`push guard ${how} in ${r.root}${how === 'chained' ? ' (your existing pre-push hook runs first)' : ''}`);
     }
+    if (done.length === 0) return done;
     void vscode.window.showInformationMessage(
       done.length === 1
         ? vscode.l10n.t('On Call: push guard installed in {0} repository. Pushes to protected branches during risky windows now ask first.', done.length)
         : vscode.l10n.t('On Call: push guard installed in {0} repositories. Pushes to protected branches during risky windows now ask first.', done.length),
     );
     return done;
+  }
+
+  /** core.hooksPath leads outside the repository: say where, why not, and what to do instead. */
+  private _refuseForeignHooks(r: RepoPaths, foreign: { dir: string; tracked: boolean }): void {
+    const why = foreign.tracked
+      ? vscode.l10n.t('On Call: not installing the push guard in {0}: core.hooksPath points to {1}, a folder tracked in the repository — the hook would put this machine\'s paths into your team\'s shared hooks.', r.root, foreign.dir)
+      : vscode.l10n.t('On Call: not installing the push guard in {0}: core.hooksPath points to {1}, outside the repository\'s git folder — a hook there would run for every repository that uses it.', r.root, foreign.dir);
+    const todo = vscode.l10n.t('To use the guard, add the copied line to the pre-push hook in {0} yourself, or unset core.hooksPath for this repository and install again.', foreign.dir);
+    this._log.warn(`${why} ${todo}`);
+    const copy = vscode.l10n.t('Copy Hook Line');
+    void vscode.window.showWarningMessage(why, { modal: false, detail: todo }, copy).then(async (a) => {
+      if (a === copy) await vscode.env.clipboard.writeText(hookCallLine(this._nodePath(), this._cliPath()));
+    });
   }
 
   async removePushGuard(): Promise<string[]> {
@@ -347,9 +510,14 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   /** On activation: a repo that has our hook gets this window's port/token and fresh paths (the extension may have moved on update). */
   private async _resumeInstalledGuards(): Promise<void> {
     if (!vscode.workspace.isTrusted) return;
-    const repos = (await this._folders()).filter((r) => isOurHook(path.join(r.hooksDir, 'pre-push')));
-    if (repos.length === 0) return;
-    await this._server.start();
+    const repos = (await this._folders()).filter((r) => !foreignHooksDir(r) && isOurHook(path.join(r.hooksDir, 'pre-push')));
+    if (repos.length === 0 || this.isDisposed) return;
+    try {
+      await this._server.start();
+    } catch (e) {
+      if (!this.isDisposed) this._log.warn(`could not start the push guard's server: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
     for (const r of repos) {
       installHook(r, this._nodePath(), this._cliPath());
       this._writeCache(r);
@@ -360,11 +528,32 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     if (this._cacheTimer || !this._server.port) return;
     this._cacheTimer = setTimeout(() => {
       this._cacheTimer = undefined;
-      void this._folders().then((repos) => repos.filter((r) => isOurHook(path.join(r.hooksDir, 'pre-push'))).forEach((r) => this._writeCache(r)));
+      void this._folders().then((repos) => repos.filter((r) => !foreignHooksDir(r) && isOurHook(path.join(r.hooksDir, 'pre-push'))).forEach((r) => this._writeCache(r)));
+      if (this._wrapped.size > 0) this._writeGuardFileAt(this._wrapperGuardFile());
     }, 2000);
   }
 
-  private _writeCache(r: { root: string; gitDir: string; hooksDir: string }): void {
+  private _writeCache(r: RepoPaths): void {
+    try {
+      this._writeGuardFileAt(path.join(r.gitDir, 'oncall', 'guard.json'), () => writeGuardFile(r, this._guardFileContent()));
+    } catch (e) {
+      this._log.warn(`could not write the push guard cache in ${r.root}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Writes a guard file with this window's port and token, and remembers it so dispose() can take them out again. */
+  private _writeGuardFileAt(file: string, write?: () => void): void {
+    if (write) write();
+    else {
+      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(this._guardFileContent()), { mode: 0o600 });
+      fs.renameSync(tmp, file);
+    }
+    if (this._server.port) this._guardFiles.add(file);
+  }
+
+  private _guardFileContent(): PushGuardFile {
     const s = this._onCall.schedule;
     const file: PushGuardFile = {
       version: 1,
@@ -378,11 +567,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
         policies: [...s.policies],
       },
     };
-    try {
-      writeGuardFile(r, file);
-    } catch (e) {
-      this._log.warn(`could not write the push guard cache in ${r.root}: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    return file;
   }
   //#endregion
 }

@@ -1,10 +1,22 @@
 import { execFile } from 'node:child_process';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import type { PushGuardFile, PushGuardRequest, PushGuardResponse } from '../../cli/pushGuardProtocol';
+import {
+  answerProof,
+  GUARD_PATHS,
+  helloProof,
+  NONCE_RE,
+  PROOF_HEADER,
+  sameProof,
+  type CommandGuardRequest,
+  type PushGuardFile,
+  type PushGuardRequest,
+  type PushGuardResponse,
+} from '../../cli/pushGuardProtocol';
 import { tagged, type Logger } from '../../core/util/logger';
+import { displayText } from '../../core/util/text';
 
 export const HOOK_MARKER = '# oncall-push-guard v1';
 const CHAINED = 'pre-push.oncall-chained';
@@ -12,6 +24,8 @@ const CHAINED = 'pre-push.oncall-chained';
 export interface RepoPaths {
   root: string;
   gitDir: string;
+  /** The repository's common git dir (differs from gitDir in a linked worktree, where hooks live). */
+  commonDir: string;
   hooksDir: string;
 }
 
@@ -28,14 +42,46 @@ export async function repoPaths(folder: string): Promise<RepoPaths | undefined> 
   try {
     const root = await git(folder, ['rev-parse', '--show-toplevel']);
     const gitDir = path.resolve(folder, await git(folder, ['rev-parse', '--git-dir']));
+    const commonDir = path.resolve(folder, await git(folder, ['rev-parse', '--git-common-dir']));
     const hooksDir = path.resolve(folder, await git(folder, ['rev-parse', '--git-path', 'hooks']));
-    return { root, gitDir, hooksDir };
+    return { root, gitDir, commonDir, hooksDir };
   } catch {
     return undefined;
   }
 }
 
-function shQuote(s: string): string {
+function real(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    // Not there yet: resolve the nearest existing parent, keep the rest as written.
+    const parent = path.dirname(p);
+    return parent === p ? p : path.join(real(parent), path.basename(p));
+  }
+}
+
+function isInside(dir: string, child: string): boolean {
+  const rel = path.relative(dir, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * Where `core.hooksPath` sends this repository's hooks when that is outside its own git directory — a
+ * global hooks folder shared by every repository, or a folder tracked in the work tree (`.husky/`) that the
+ * team shares — else undefined. The guard never writes there: its hook holds this machine's absolute paths.
+ */
+export function foreignHooksDir(paths: RepoPaths): { dir: string; tracked: boolean } | undefined {
+  const hooks = real(paths.hooksDir);
+  if (isInside(real(paths.commonDir), hooks) || isInside(real(paths.gitDir), hooks)) return undefined;
+  return { dir: paths.hooksDir, tracked: isInside(real(paths.root), hooks) };
+}
+
+/** The line a user can put into their own pre-push hook to call the guard. */
+export function hookCallLine(nodePath: string, cliPath: string): string {
+  return `ELECTRON_RUN_AS_NODE=1 ${shQuote(nodePath)} ${shQuote(cliPath)} pre-push --git-dir "$(git rev-parse --git-dir)" --remote "$1"`;
+}
+
+export function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -65,6 +111,8 @@ export function isOurHook(file: string): boolean {
 }
 
 export function installHook(paths: RepoPaths, nodePath: string, cliPath: string): 'installed' | 'updated' | 'chained' {
+  const foreign = foreignHooksDir(paths);
+  if (foreign) throw new Error(`core.hooksPath points outside the repository's git directory (${foreign.dir}); not writing a hook there`);
   fs.mkdirSync(paths.hooksDir, { recursive: true });
   const hook = path.join(paths.hooksDir, 'pre-push');
   let result: 'installed' | 'updated' | 'chained' = 'installed';
@@ -104,18 +152,53 @@ export function writeGuardFile(paths: RepoPaths, file: PushGuardFile): void {
 }
 
 /**
- * Loopback server the hook asks: POST /push-guard with the window's bearer token. One request at a time
- * per push; the answer comes from `decide` (which may ask the user, so it may take minutes).
+ * Removes this window's port and token from a guard file it wrote (the cache stays for the hook's offline
+ * decisions). Another window may have written the file since: then it is left alone. Synchronous, so it
+ * can run in dispose().
+ */
+export function releaseGuardFile(file: string, token: string): 'released' | 'not ours' | 'missing' {
+  let v: PushGuardFile;
+  try {
+    v = JSON.parse(fs.readFileSync(file, 'utf8')) as PushGuardFile;
+  } catch {
+    return 'missing';
+  }
+  if (!v || typeof v !== 'object' || v.token !== token) return 'not ours';
+  const { port: _port, token: _token, ...rest } = v;
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify({ ...rest, updatedAt: new Date().toISOString() }), { mode: 0o600 });
+  fs.renameSync(tmp, file);
+  return 'released';
+}
+
+export interface GuardHandlers {
+  push(req: PushGuardRequest): Promise<PushGuardResponse>;
+  command(req: CommandGuardRequest): Promise<PushGuardResponse>;
+}
+
+const MAX_BODY = 64 * 1024;
+const str = (x: unknown): string => (typeof x === 'string' ? x : '');
+
+/**
+ * Loopback server the pre-push hook and the terminal's deploy wrappers ask (see pushGuardProtocol.ts for
+ * the handshake). Unauthenticated requests get only the hello proof; everything from a browser (an `Origin`
+ * header, `Sec-Fetch-Site` other than `none`, a `Host` that is not this loopback address — DNS rebinding —
+ * or a body that is not `application/json`) is refused before anything else. The answer may take minutes
+ * (the user is asked).
  */
 export class PushGuardServer {
-  readonly token = randomBytes(24).toString('hex');
+  private _token = randomBytes(24).toString('hex');
   private _server: http.Server | undefined;
   private _port: number | undefined;
   private readonly _log: Logger;
+  private _lastWarn = 0;
+  private _suppressed = 0;
+  private _starting: Promise<number> | undefined;
+  private _disposed = false;
 
   constructor(
     logger: Logger,
-    private readonly _decide: (req: PushGuardRequest) => Promise<PushGuardResponse>,
+    private readonly _handlers: GuardHandlers,
   ) {
     this._log = tagged(logger, 'push-guard');
   }
@@ -124,54 +207,124 @@ export class PushGuardServer {
     return this._port;
   }
 
-  async start(): Promise<number> {
-    if (this._port) return this._port;
-    const server = http.createServer((req, res) => void this._handle(req, res));
+  /** This run's shared secret (a new one each start()). */
+  get token(): string {
+    return this._token;
+  }
+
+  /** Starts listening (once; concurrent callers share the start). Fails after dispose(). */
+  start(): Promise<number> {
+    if (this._disposed) return Promise.reject(new Error('the push-guard server is disposed'));
+    this._starting ??= this._listen().catch((e: unknown) => {
+      this._starting = undefined;
+      throw e;
+    });
+    return this._starting;
+  }
+
+  private async _listen(): Promise<number> {
+    const token = randomBytes(24).toString('hex');
+    const server = http.createServer((req, res) => void this._handle(req, res).catch((e: unknown) => {
+      this._log.error(`push-guard request failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (!res.headersSent) res.writeHead(500).end();
+    }));
     server.requestTimeout = 0; // the user may take a while to answer
+    server.headersTimeout = 10_000;
+    server.maxConnections = 64;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
+    if (this._disposed) {
+      server.close();
+      throw new Error('the push-guard server was disposed while starting');
+    }
+    this._token = token;
     this._server = server;
     this._port = (server.address() as { port: number }).port;
     return this._port;
   }
 
-  private async _handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const reply = (status: number, body: PushGuardResponse): void => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    const auth = String(req.headers.authorization ?? '');
-    const given = Buffer.from(auth.replace(/^Bearer /, ''));
-    const want = Buffer.from(this.token);
-    if (req.method !== 'POST' || req.url !== '/push-guard' || given.length !== want.length || !timingSafeEqual(given, want)) {
-      this._log.warn('rejected a push-guard request (wrong path or token)');
-      return reply(403, { allow: true, message: 'guard request rejected' });
+  /** One warning line per 10 s at most (a local flood must not flood the log). */
+  private _refused(why: string): void {
+    const now = Date.now();
+    if (now - this._lastWarn < 10_000) {
+      this._suppressed++;
+      return;
     }
+    const more = this._suppressed ? ` (and ${this._suppressed} more refused since the last report)` : '';
+    this._lastWarn = now;
+    this._suppressed = 0;
+    this._log.warn(`refused a push-guard request: ${why}${more}`);
+  }
+
+  private async _handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const send = (status: number, body: object, nonce?: string): void => {
+      const text = JSON.stringify(body);
+      const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+      if (nonce) headers[PROOF_HEADER] = answerProof(this._token, nonce, text);
+      res.writeHead(status, headers);
+      res.end(text);
+    };
+    const refuse = (status: number, why: string): void => {
+      this._refused(why);
+      res.setHeader('connection', 'close');
+      send(status, { error: why });
+    };
+    const host = String(req.headers.host ?? '').toLowerCase();
+    if (host !== `127.0.0.1:${this._port}` && host !== `localhost:${this._port}`) return refuse(403, `Host "${displayText(host, 80)}" is not this loopback server (DNS rebinding?)`);
+    if (req.headers.origin !== undefined) return refuse(403, 'a browser request (Origin header)');
+    const site = req.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'none') return refuse(403, `a browser request (Sec-Fetch-Site: ${displayText(String(site), 40)})`);
+    if (req.method !== 'POST') return refuse(405, `method ${displayText(req.method, 10)}`);
+    const route = req.url;
+    if (route !== GUARD_PATHS.hello && route !== GUARD_PATHS.push && route !== GUARD_PATHS.command) return refuse(404, `unknown path ${displayText(route, 80)}`);
+    if (!/^application\/json\s*(;|$)/i.test(String(req.headers['content-type'] ?? ''))) return refuse(415, 'Content-Type is not application/json');
     let body = '';
     for await (const c of req as AsyncIterable<Buffer>) {
       body += c.toString();
-      if (body.length > 64 * 1024) return reply(413, { allow: true, message: 'request too large' });
+      if (body.length > MAX_BODY) return refuse(413, 'request too large');
     }
-    let parsed: PushGuardRequest;
+    let v: Record<string, unknown>;
     try {
-      const v = JSON.parse(body) as Partial<PushGuardRequest>;
-      if (!Array.isArray(v.branches) || !v.branches.every((b) => typeof b === 'string' && b.length < 256)) throw new Error('branches');
-      parsed = { branches: v.branches.slice(0, 50), remote: String(v.remote ?? '').slice(0, 200), repo: String(v.repo ?? '').slice(0, 4096) };
+      const parsed: unknown = JSON.parse(body);
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      v = parsed as Record<string, unknown>;
     } catch {
-      return reply(400, { allow: true, message: 'malformed guard request' });
+      return refuse(400, 'malformed JSON');
     }
+    const nonce = v.nonce;
+    if (typeof nonce !== 'string' || !NONCE_RE.test(nonce)) return refuse(400, 'missing or malformed nonce');
+    if (route === GUARD_PATHS.hello) return send(200, { proof: helloProof(this._token, nonce) });
+
+    // Only `Authorization: Bearer <token>`, nothing else.
+    const m = /^Bearer ([0-9a-f]{1,256})$/.exec(String(req.headers.authorization ?? ''));
+    if (!m || !sameProof(m[1], this._token)) return refuse(401, 'missing or wrong token');
     try {
-      reply(200, await this._decide(parsed));
+      if (route === GUARD_PATHS.push) {
+        if (!Array.isArray(v.branches) || !v.branches.every((b) => typeof b === 'string' && b.length < 256)) return refuse(400, 'malformed push request');
+        const r: PushGuardRequest = { branches: (v.branches as string[]).slice(0, 50), remote: str(v.remote).slice(0, 200), repo: str(v.repo).slice(0, 4096) };
+        return send(200, await this._handlers.push(r), nonce);
+      }
+      if (typeof v.tool !== 'string' || !/^[\w.+-]{1,64}$/.test(v.tool) || !Array.isArray(v.args) || !v.args.every((a) => typeof a === 'string')) return refuse(400, 'malformed command request');
+      const r: CommandGuardRequest = {
+        tool: v.tool,
+        args: v.args.slice(0, 200).map((a) => a.slice(0, 1000)),
+        cwd: str(v.cwd).slice(0, 4096),
+        ...(typeof v.reason === 'string' ? { reason: v.reason.slice(0, 500) } : {}),
+        ...(v.cancelled === true ? { cancelled: true } : {}),
+      };
+      return send(200, await this._handlers.command(r), nonce);
     } catch (e) {
       this._log.error(`push-guard decision failed: ${e instanceof Error ? e.message : String(e)}`);
-      reply(500, { allow: true, message: 'the editor could not decide; push allowed' });
+      return send(200, { allow: true, message: 'the editor could not decide; allowed' }, nonce);
     }
   }
 
   dispose(): void {
+    this._disposed = true;
     this._server?.close();
+    this._server?.closeAllConnections?.();
     this._server = undefined;
     this._port = undefined;
   }

@@ -64,7 +64,7 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
 
   constructor(
     private readonly _connections: ConnectionFeature,
-    alerts: AlertsFeature,
+    private readonly alerts: AlertsFeature,
     private readonly _clock: Clock,
     logger: Logger,
     keys: ContextKeys,
@@ -119,7 +119,7 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
     this._register(vscode.commands.registerCommand(Commands.explainFrames, (item?: unknown) => this.explain(alertIdOf(item))));
     this.terminalLinks = new StackTerminalLinks(this);
     this._register(vscode.window.registerTerminalLinkProvider(this.terminalLinks));
-    this._register(vscode.window.registerUriHandler({ handleUri: (uri) => this.handleUri(uri) }));
+    this._register(vscode.window.registerUriHandler({ handleUri: (uri) => void this.handleUri(uri) }));
     this._register(vscode.languages.registerHoverProvider({ scheme: 'file' }, { provideHover: (doc, pos) => this._hover(doc, pos) }));
     alerts.provider.addContributor(this);
     alerts.openSourceHandler = (id) => this.openSource(id);
@@ -251,20 +251,60 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
     return r;
   }
 
-  handleUri(uri: vscode.Uri): void {
+  /**
+   * A `vscode://oncall.vscode-oncall/alert?id=…` link (from a chat message, a web page, anywhere): it
+   * shows the alert — selected and focused in the Alerts view — and opens nothing in the workspace by
+   * itself. Opening its source is the user's click ("Open Source" in the notification, or the row's action).
+   */
+  async handleUri(uri: vscode.Uri): Promise<{ revealed: boolean; offeredOpenSource: boolean }> {
     const params = new URLSearchParams(uri.query);
     const id = params.get('id') ?? '';
     if (uri.path !== '/alert' || !/^[\w.:@/-]{1,1024}$/.test(id)) {
       void vscode.window.showWarningMessage(vscode.l10n.t('On Call: this link is not one it understands ({0}).', displayText(uri.path, 60)));
-      return;
+      return { revealed: false, offeredOpenSource: false };
     }
     const alert = this._connections.connection?.store.get(id);
     if (!alert) {
       void vscode.window.showWarningMessage(vscode.l10n.t('On Call: alert {0} is not in the current feed (resolved, or another alert source).', displayText(id, 80)));
-      return;
+      return { revealed: false, offeredOpenSource: false };
     }
-    void vscode.commands.executeCommand('oncall.alerts.focus');
-    if (alert.stackTrace) void this.openSource(id);
+    const revealed = await this._revealAlert(id);
+    this._log.info(`a link asked for alert ${displayText(id, 80)}: ${revealed ? 'shown in the Alerts view' : 'not in the Alerts view'}; nothing opened`);
+    const title = displayText(alert.title, 80);
+    if (!alert.stackTrace) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('On Call: a link opened the alert "{0}".', title));
+      return { revealed, offeredOpenSource: false };
+    }
+    const open = vscode.l10n.t('Open Source');
+    void vscode.window.showInformationMessage(vscode.l10n.t('On Call: a link opened the alert "{0}". Open the code its stack trace points to?', title), open).then((a) => {
+      if (a === open) void this.openSource(id);
+    });
+    return { revealed, offeredOpenSource: true };
+  }
+
+  /** Selects and focuses the alert's row in the Alerts view (paging its group as far as needed, bounded). */
+  private async _revealAlert(id: string): Promise<boolean> {
+    await vscode.commands.executeCommand('oncall.alerts.focus');
+    const provider = this.alerts.provider;
+    const group = provider.groupElementFor(id);
+    if (!group) return false;
+    for (let page = 0; page < 20; page++) {
+      const rows = await provider.getChildren(group);
+      const row = rows.find((r) => r.kind === 'alert' && r.id === id);
+      if (row) {
+        try {
+          await this.alerts.view.reveal(row, { select: true, focus: true, expand: false });
+          return true;
+        } catch (e) {
+          this._log.warn(`could not reveal alert ${displayText(id, 80)} in the Alerts view: ${e instanceof Error ? e.message : String(e)}`);
+          return false;
+        }
+      }
+      const more = rows.find((r) => r.kind === 'more');
+      if (!more || more.kind !== 'more') return false;
+      provider.showMore(more.groupKey);
+    }
+    return false;
   }
   //#endregion
 
