@@ -185,7 +185,7 @@ describe('deploy guard (real VS Code host)', function () {
       return d.length ? d : undefined;
     });
     assert.strictEqual(diags[0]!.severity, vscode.DiagnosticSeverity.Warning);
-    assert.match(diags[0]!.message, /risky/);
+    assert.match(diags[0]!.message, /^Risky deploy: /);
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
     assert.ok(lenses.some((l) => /Deploying now is risky/.test(l.command?.title ?? '')), 'a CodeLens explains it');
     await sleep(800);

@@ -232,12 +232,13 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     const line = e.execution.commandLine.value;
     const match = matchDeployCommand(line, this._patterns);
     if (!match || !this._config.enabled) return;
-    // A wrapper on the terminal's PATH asks before the command runs: no warning after the fact for it.
-    if (await this._coveredByWrapper(match.matched)) return;
     // Tasks run in terminals too, and newer VS Code reports their command through shell integration:
-    // the task detector already warned about it (with "Stop Task"), so one warning, not two.
+    // the task detector already warned about it (with "Stop Task"), so one warning, not two. Checked first, at
+    // the event: while the wrapper check below waits, a stopped task leaves taskExecutions.
     const trimmed = line.trim();
     if (trimmed && vscode.tasks.taskExecutions.some((t) => taskCommandLine(t.task).includes(trimmed))) return;
+    // A wrapper on the terminal's PATH asks before the command runs: no warning after the fact for it.
+    if (await this._coveredByWrapper(match.matched)) return;
     const d = this.decide();
     if (!d.risky) return;
     const choice = await this._warn({ what: vscode.l10n.t('"{0}" in the terminal', displayText(match.matched, 80)), decision: d, canStop: true });
