@@ -2,7 +2,7 @@ import * as assert from 'node:assert';
 import * as vscode from 'vscode';
 import type { OnCallApi } from '../../src/extension';
 import type { AlertsElement } from '../../src/host/alerts/alertsTreeProvider';
-import { activateExtension, screenshot, sleep, waitFor } from './helpers';
+import { activateExtension, screenshot, sleep, waitFor, requireBridge } from './helpers';
 import { serverAlert, serverSnapshot } from './protocolProbe';
 
 const bridgeUrl = process.env.ONCALL_TEST_BRIDGE_URL ?? '';
@@ -18,7 +18,7 @@ describe('on-call cockpit against the demo bridge (real VS Code host)', function
   let api: OnCallApi;
 
   before(async function () {
-    if (!bridgeUrl) this.skip();
+    requireBridge();
     api = await activateExtension();
     // The demo workspace's .vscode/settings.json points oncall.serverUrl at the runner's bridge.
     await waitFor('the connection to the demo bridge', () => api.connections.connection?.state.state === 'connected', 20000);

@@ -6,7 +6,7 @@ import type { Alert } from '../../src/core/protocol/types';
 import { parseStackTrace } from '../../src/core/stackTrace';
 import type { OnCallApi } from '../../src/extension';
 import type { AlertsElement } from '../../src/host/alerts/alertsTreeProvider';
-import { activateExtension, screenshot, sleep, waitFor } from './helpers';
+import { activateExtension, screenshot, sleep, waitFor, requireBridge } from './helpers';
 
 /** The innermost in-app frame of the alert's trace as printed: file basename and line (independent of resolution). */
 function printedTop(a: Alert): { base: string; line: number } {
@@ -21,7 +21,7 @@ describe('stack traces → source (real VS Code host)', function () {
   let withTrace: Alert[];
 
   before(async function () {
-    if (!process.env.ONCALL_TEST_BRIDGE_URL) this.skip();
+    requireBridge();
     api = await activateExtension();
     await waitFor('connected', () => api.connections.connection?.state.state === 'connected', 20000);
     withTrace = [...api.connections.connection!.store.values()].filter((a) => a.stackTrace && a.status !== 'resolved');

@@ -9,7 +9,7 @@ import type { OnCallApi } from '../../src/extension';
 import type { AlertChild } from '../../src/host/alerts/alertChildren';
 import type { AlertsElement } from '../../src/host/alerts/alertsTreeProvider';
 import type { DeploysElement } from '../../src/host/deploys/deploysTree';
-import { activateExtension, screenshot, sleep, waitFor } from './helpers';
+import { activateExtension, screenshot, sleep, waitFor, requireBridge } from './helpers';
 import { serverSnapshot } from './protocolProbe';
 
 const bridgeUrl = process.env.ONCALL_TEST_BRIDGE_URL ?? '';
@@ -40,7 +40,7 @@ describe('deploys and suspect commits against the demo bridge (real VS Code host
   const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
 
   before(async function () {
-    if (!bridgeUrl) this.skip();
+    requireBridge();
     api = await activateExtension();
     await waitFor('the connection to the demo bridge', () => api.connections.connection?.state.state === 'connected', 20000);
     const trace = DEMO_TRACES['checkout-coupon']!.text;

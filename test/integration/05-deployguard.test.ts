@@ -9,7 +9,7 @@ import type { OnCallApi } from '../../src/extension';
 import type { PushGuardFile } from '../../src/cli/pushGuardProtocol';
 import type { GuardPrompt } from '../../src/host/deployGuard/deployGuardFeature';
 import { removeHook, repoPaths } from '../../src/host/deployGuard/pushGuard';
-import { activateExtension, screenshot, sleep, waitFor } from './helpers';
+import { activateExtension, screenshot, sleep, waitFor, requireBridge } from './helpers';
 
 /**
  * A late-Friday instant (the coming Friday 15:30–23:30 in the author's zone, else early Saturday) at which
@@ -49,7 +49,7 @@ describe('deploy guard (real VS Code host)', function () {
   let restoreWarn: (() => void) | undefined;
 
   before(async function () {
-    if (!process.env.ONCALL_TEST_BRIDGE_URL) this.skip();
+    requireBridge();
     api = await activateExtension();
     await waitFor('connected', () => api.connections.connection?.state.state === 'connected', 20000);
     ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;

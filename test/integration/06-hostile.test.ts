@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { WebSocketServer } from 'ws';
 import type { Alert } from '../../src/core/protocol/types';
 import type { OnCallApi } from '../../src/extension';
-import { activateExtension, sleep, waitFor } from './helpers';
+import { activateExtension, sleep, waitFor, requireBridge } from './helpers';
 
 const bridgeUrl = process.env.ONCALL_TEST_BRIDGE_URL ?? '';
 const NOW = new Date().toISOString();
@@ -48,7 +48,7 @@ describe('hostile alert content (real VS Code host)', function () {
   let originalUrl: string | undefined;
 
   before(async function () {
-    if (!bridgeUrl) this.skip();
+    requireBridge();
     api = await activateExtension();
     folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     // A symlinked file and a symlinked directory that leave the workspace.

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { OnCallApi } from '../../src/extension';
 import type { AlertsElement } from '../../src/host/alerts/alertsTreeProvider';
-import { activateExtension, screenshot, sleep, waitFor } from './helpers';
+import { activateExtension, screenshot, sleep, waitFor, requireBridge } from './helpers';
 
 // Runs last (it kills the runner's bridge and brings up a replacement).
 const bridgeUrl = process.env.ONCALL_TEST_BRIDGE_URL ?? '';
@@ -17,7 +17,7 @@ function alertCount(api: OnCallApi): number {
 describe('losing the alert source (real VS Code host)', function () {
   let api: OnCallApi;
   before(async function () {
-    if (!bridgeUrl) this.skip();
+    requireBridge();
     api = await activateExtension();
     await waitFor('the connection to the demo bridge', () => api.connections.connection?.state.state === 'connected', 20000);
   });
@@ -26,8 +26,7 @@ describe('losing the alert source (real VS Code host)', function () {
 
   it('shows the disconnected state when the bridge dies, and recovers when it is back', async function () {
     this.timeout(120_000);
-    const pid = Number(process.env.ONCALL_TEST_BRIDGE_PID);
-    if (!pid) this.skip();
+    const { pid } = requireBridge();
     const port = new URL(bridgeUrl).port;
     const ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     process.kill(pid, 'SIGTERM');

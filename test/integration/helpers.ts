@@ -40,3 +40,14 @@ export function screenshot(name: string): Promise<string | undefined> {
     }).on('error', () => resolve(undefined));
   });
 }
+
+/**
+ * The runner (test/host/runIntegration.mjs) always starts a demo bridge and passes its URL and pid. A suite that
+ * needs it fails when they are missing — a broken launcher must not turn the host suite into "skipped".
+ */
+export function requireBridge(): { url: string; pid: number } {
+  const url = process.env.ONCALL_TEST_BRIDGE_URL;
+  const pid = Number(process.env.ONCALL_TEST_BRIDGE_PID);
+  if (!url || !pid) throw new Error('ONCALL_TEST_BRIDGE_URL / ONCALL_TEST_BRIDGE_PID not set: run the suites through test/host/runIntegration.mjs, which starts the demo bridge');
+  return { url, pid };
+}

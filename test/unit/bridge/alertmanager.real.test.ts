@@ -99,7 +99,7 @@ describe('Alertmanager source against the real Alertmanager', function () {
 
   before(async function () {
     this.timeout(15 * 60_000); // a first install of the Debian package
-    ensureAlertmanager(this);
+    ensureAlertmanager();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-am-'));
     bridgePort = await freePort();
     const amPort = await freePort();
