@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { normalisePublicHost } from './auth';
 import { LOG_LEVELS, type LogLevel } from './log';
-import { PLANNED_SOURCES, SOURCE_NAMES, type SourceName } from './sources/registry';
+import { SOURCE_NAMES, type SourceName } from './sources/registry';
 import { ALERTMANAGER_CLI_OPTIONS, ALERTMANAGER_USAGE, parseAlertmanagerArgs, type AlertmanagerArgs } from './sources/alertmanager/options';
 import { VENDOR_CLI_OPTIONS, VENDOR_USAGE, parseVendorArgs, type VendorArgs } from './sources/shared/vendorOptions';
 import { DEPLOY_WEBHOOK_CLI_OPTIONS, DEPLOY_WEBHOOK_USAGE, parseDeployWebhookArgs, type DeployWebhookArgs } from './deployWebhooks/options';
@@ -48,7 +48,7 @@ When listening it prints one line to stdout: "oncall-bridge listening ws://HOST:
 
 Sources:
   --demo                      the embedded demo world (same as --source demo)
-  --source NAME               ${SOURCE_NAMES.join(', ')}${PLANNED_SOURCES.length ? ` (${PLANNED_SOURCES.join(', ')}: planned)` : ''}
+  --source NAME               ${SOURCE_NAMES.join(', ')}
 
 Options:
   --host HOST                 address to bind (default 127.0.0.1)
@@ -154,7 +154,6 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
     source = 'demo';
   }
   if (source === undefined) return { kind: 'error', message: 'choose an alert source: --demo, or --source NAME' };
-  if ((PLANNED_SOURCES as readonly string[]).includes(source)) return { kind: 'error', message: `the ${source} source is not available in this version yet (available: ${SOURCE_NAMES.join(', ')})` };
   if (!(SOURCE_NAMES as readonly string[]).includes(source)) return { kind: 'error', message: `unknown source "${source}" (available: ${SOURCE_NAMES.join(', ')})` };
 
   const host = values.host ?? '127.0.0.1';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Emitter, type Event } from '../core/util/event';
-import { Disposable } from './lifecycle';
+import { Disposable } from '../core/util/disposable';
 import type { Logger } from '../core/util/logger';
 
 export type GroupBy = 'service' | 'severity' | 'status';

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../core/util/logger';
 import { Emitter, type Event } from '../core/util/event';
 import type { Config } from './config';
-import { Disposable } from './lifecycle';
+import { Disposable } from '../core/util/disposable';
 
 const EMAIL = /^[^\s@]{1,200}@[^\s@]{1,200}$/;
 

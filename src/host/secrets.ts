@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Emitter, type Event } from '../core/util/event';
 import type { Logger } from '../core/util/logger';
-import { Disposable } from './lifecycle';
+import { Disposable } from '../core/util/disposable';
 
 /**
  * Tokens live only in SecretStorage (the OS keychain), one per alert-source URL origin. Failures are logged

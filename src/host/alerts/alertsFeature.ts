@@ -11,7 +11,7 @@ import type { Config, GroupBy } from '../config';
 import { Commands, ContextKeys as Keys, EXTENSION_ID, Views } from '../constants';
 import type { ContextKeys } from '../contextKeys';
 import type { ConnectionFeature } from '../connection/connectionFeature';
-import { Disposable, DisposableStore, toDisposable } from '../lifecycle';
+import { Disposable, DisposableStore, toDisposable } from '../../core/util/disposable';
 import type { AlertGroup, AlertsModel } from './alertsModel';
 import { AlertsTreeProvider, type AlertsElement } from './alertsTreeProvider';
 

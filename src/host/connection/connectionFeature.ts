@@ -8,7 +8,7 @@ import type { Config } from '../config';
 import { Commands, ContextKeys as Keys } from '../constants';
 import type { ContextKeys } from '../contextKeys';
 import type { DemoBridge } from '../demo/demoBridge';
-import { Disposable, DisposableStore } from '../lifecycle';
+import { Disposable, DisposableStore } from '../../core/util/disposable';
 import { Secrets } from '../secrets';
 
 export interface ConnectArgs {

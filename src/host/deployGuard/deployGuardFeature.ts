@@ -17,7 +17,7 @@ import { displayText } from '../../core/util/text';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Commands, ContextKeys as Keys } from '../constants';
 import type { ContextKeys } from '../contextKeys';
-import { Disposable, toDisposable } from '../lifecycle';
+import { Disposable, toDisposable } from '../../core/util/disposable';
 import type { OnCallFeature } from '../onCall/onCallFeature';
 import { foreignHooksDir, hookCallLine, installHook, isOurHook, PushGuardServer, releaseGuardFile, removeHook, repoPaths, writeGuardFile, type RepoPaths } from './pushGuard';
 import { wrappedTools, writeWrappers } from './terminalWrappers';

@@ -34,7 +34,7 @@ import type { Logger } from '../../core/util/logger';
 import { displayText } from '../../core/util/text';
 import type { AlertChild, AlertChildrenContributor } from '../alerts/alertChildren';
 import { Commands, Views } from '../constants';
-import { Disposable, toDisposable } from '../lifecycle';
+import { Disposable, toDisposable } from '../../core/util/disposable';
 import type { AlertFrames } from '../stackTrace/alertFrames';
 import { Repositories, UntrustedWorkspaceError, repoRelative } from './repos';
 

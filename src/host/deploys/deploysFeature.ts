@@ -15,7 +15,7 @@ import type { AlertsElement } from '../alerts/alertsTreeProvider';
 import type { AlertsFeature } from '../alerts/alertsFeature';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Commands, ConfigSection, Views } from '../constants';
-import { Disposable, DisposableStore, toDisposable } from '../lifecycle';
+import { Disposable, DisposableStore, toDisposable } from '../../core/util/disposable';
 import type { AlertFrames } from '../stackTrace/alertFrames';
 import { AlertDeployRows, type CommitTarget, type DriftTarget } from './alertRows';
 import { DeploysTreeProvider, type DeploysElement } from './deploysTree';
@@ -56,7 +56,7 @@ export class DeploysFeature extends Disposable {
   private readonly _onDidChangeWatching = this._register(new Emitter<void>());
   /** The watch started or ended (a deploy of mine arrived, a window closed): the status bar re-reads `watching()`. */
   readonly onDidChangeWatching: Event<void> = this._onDidChangeWatching.event;
-  private _frames: AlertFrames;
+  private readonly _frames: AlertFrames;
   private _tags: { root: string; tags: TagInfo[] } | undefined;
   private _tagNotice: Notice | undefined;
   private _rules: CompiledTagRule[] = [];
@@ -127,13 +127,6 @@ export class DeploysFeature extends Disposable {
 
     this._follow();
     void this.refresh();
-  }
-
-  /** The stack-trace feature may be created after this one; it hands its frames over here. */
-  setFrames(frames: AlertFrames): void {
-    this._frames = frames;
-    this.rows.reset();
-    this._scheduleAlertsRefresh();
   }
 
   /** Merged deploy history (events + tags), oldest first. */

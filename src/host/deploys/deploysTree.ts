@@ -3,7 +3,7 @@ import { deployIcon, deployRowText, newestFirst } from '../../core/deployView/te
 import type { DeployRecord } from '../../core/git';
 import type { Clock } from '../../core/util/clock';
 import { Commands } from '../constants';
-import { Disposable } from '../lifecycle';
+import { Disposable } from '../../core/util/disposable';
 
 export type DeploysElement =
   | { kind: 'deploy'; record: DeployRecord }

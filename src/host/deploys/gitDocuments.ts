@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { GIT_DOC_SCHEME, decodeGitDocRef, encodeGitDocRef, gitDocKey, type GitDocRef } from '../../core/deployView/gitDocRef';
 import type { GitRepository } from '../../core/git';
 import type { Logger } from '../../core/util/logger';
-import { Disposable } from '../lifecycle';
+import { Disposable } from '../../core/util/disposable';
 
 /** Most (root, sha, path) triples remembered as offered; oldest forgotten first. */
 const MAX_OFFERED = 5000;

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/util/clock';
 import { handoffMarkdown } from '../../core/viewModel/handoff';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Commands } from '../constants';
-import { Disposable } from '../lifecycle';
+import { Disposable } from '../../core/util/disposable';
 
 export interface HandoffSources {
   /** My current shift, else my last one; undefined when the schedule does not know me. */

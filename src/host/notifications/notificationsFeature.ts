@@ -12,7 +12,7 @@ import type { Config } from '../config';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Commands, ContextKeys as Keys, Views } from '../constants';
 import type { ContextKeys } from '../contextKeys';
-import { Disposable, DisposableStore, toDisposable } from '../lifecycle';
+import { Disposable, DisposableStore, toDisposable } from '../../core/util/disposable';
 
 export interface NotificationSources {
   isOnCall(): boolean;

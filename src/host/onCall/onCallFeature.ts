@@ -10,7 +10,7 @@ import { displayText } from '../../core/util/text';
 import { notConnectedText, type StatusInput } from '../../core/viewModel/statusBarModel';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Commands, Views } from '../constants';
-import { Disposable, DisposableStore, toDisposable } from '../lifecycle';
+import { Disposable, DisposableStore, toDisposable } from '../../core/util/disposable';
 import { redactUrl } from '../connection/connectionFeature';
 
 type Element =

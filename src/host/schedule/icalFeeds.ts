@@ -8,7 +8,7 @@ import type { Clock } from '../../core/util/clock';
 import { Emitter, type Event } from '../../core/util/event';
 import { tagged, type Logger } from '../../core/util/logger';
 import { Commands } from '../constants';
-import { Disposable, toDisposable } from '../lifecycle';
+import { Disposable, toDisposable } from '../../core/util/disposable';
 
 const REFRESH_MS = 15 * 60_000;
 const SECRET_PREFIX = 'oncall.ical:';

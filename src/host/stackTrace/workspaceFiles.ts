@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import { Emitter, type Event } from '../../core/util/event';
 import { tagged, type Logger } from '../../core/util/logger';
-import { Disposable } from '../lifecycle';
+import { Disposable } from '../../core/util/disposable';
 
 export interface FileChange {
   folder: string;

@@ -5,7 +5,7 @@ import { Throttle } from '../../core/util/throttle';
 import { statusBarModel, type ConnectionPhase, type StatusInput } from '../../core/viewModel/statusBarModel';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Views } from '../constants';
-import { Disposable, DisposableStore, toDisposable } from '../lifecycle';
+import { Disposable, DisposableStore, toDisposable } from '../../core/util/disposable';
 
 export interface StatusBarSources {
   myStatus(): StatusInput['onCall'];
