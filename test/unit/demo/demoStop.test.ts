@@ -143,9 +143,11 @@ async function stopAndCheck(env: Record<string, string>, ready: RegExp, signal: 
     }
   });
 
-  const host = ['4.139.1', '4.100.3'].find((v) => fs.existsSync(path.join(root, '.vscode-test', `code-server-${v}`, '.ok')));
   it('SIGINT to npm stops code-server and everything below it too (no browser is opened: the demo only prints the URL)', async function () {
-    if (!host) this.skip(); // no code-server test host installed: run scripts/setup-test-host.sh
+    this.timeout(20 * 60_000);
+    // The project's own idempotent installer (the integration run needs the same host): a broken setup fails here.
+    const host = '4.139.1';
+    execFileSync('bash', [path.join(root, 'scripts', 'setup-test-host.sh'), host], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 20 * 60_000 });
     await stopAndCheck({ ONCALL_DEMO_FORCE_CODE_SERVER: '1', ONCALL_DEMO_HOST: host }, /open VS Code in your browser/, 'SIGINT', [/dist\/bridge\.js --demo/, /code-server/]);
   });
 });
