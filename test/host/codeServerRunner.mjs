@@ -13,7 +13,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /**
  * @param {{ root: string, host: string, extensionDevelopmentPath: string, extensionTestsPath: string,
- *   workspace: string, env?: Record<string,string>, timeoutSec?: number, verbose?: boolean, installVsix?: string }} o
+ *   workspace: string, env?: Record<string,string>, timeoutSec?: number, verbose?: boolean, installVsix?: string,
+ *   notes?: string[] }} o   notes: receives the failed tests and the reason a run failed (for the closing summary)
  */
 export async function runInCodeServer(o) {
   const hostDir = path.join(o.root, '.vscode-test', `code-server-${o.host}`);
@@ -34,6 +35,7 @@ export async function runInCodeServer(o) {
     if (finished) return;
     finished = true;
     log(why, '→ exit', code);
+    if (code !== 0) o.notes?.push(why);
     try { if (ctx) await ctx.close(); } catch { /* already gone */ }
     try { shotServer?.close(); } catch { /* ignore */ }
     try { if (server) { server.removeAllListeners('exit'); process.kill(-server.pid, 'SIGTERM'); } } catch { /* gone */ }
@@ -108,6 +110,8 @@ export async function runInCodeServer(o) {
     const noise = /ENOTFOUND|workbench\.js|Creating a socket|connection token|builtin extensions cache|Service Worker|ChatSession|AgentHost|AccountPolicyGate|open-vsx|^\s+at /;
     await page.exposeFunction('codeAutomationLog', (type, a) => {
       const first = typeof a[0] === 'string' ? a[0] : '';
+      // The suites print one "integration failure: <test>: <error>" line per failed test; keep them for the summary.
+      if (first.startsWith('integration failure: ')) o.notes?.push(first.slice('integration failure: '.length));
       if (!o.verbose && noise.test(first) && !/Error|assert|failing|passing/i.test(a.map(String).join(' '))) return;
       (console[type] || console.log)(...a);
     });

@@ -24,11 +24,12 @@ for (const host of hosts) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-it-'));
   const workspace = path.join(tmp, 'workspace');
   let bridge;
+  const notes = [];
   try {
     bridge = await startBridge(root, ['--demo', '--port', '0', '--demo-workspace', workspace, '--seed', '7', '--demo-interval-ms', '600000'], { verbose });
     console.log(`[it] host ${host}: demo bridge on ${bridge.url}, workspace ${workspace}`);
     const code = await runInCodeServer({
-      root, host, workspace, verbose,
+      root, host, workspace, verbose, notes,
       extensionDevelopmentPath: root,
       extensionTestsPath: testsPath,
       env: {
@@ -38,10 +39,10 @@ for (const host of hosts) {
         ONCALL_TEST_GREP: process.env.ONCALL_TEST_GREP || '',
       },
     });
-    results.push({ host, code });
+    results.push({ host, code, notes });
   } catch (e) {
     console.error(`[it] host ${host} failed to run:`, e);
-    results.push({ host, code: 1 });
+    results.push({ host, code: 1, notes: [...notes, `failed to run: ${e instanceof Error ? e.message : String(e)}`] });
   } finally {
     await bridge?.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -83,6 +84,11 @@ if (process.env.ONCALL_UPDATE_MEDIA && results.every((r) => r.code === 0)) {
   }
   console.log(`[it] README screenshots updated in ${to}`);
 }
-for (const r of results) console.log(`[it] VS Code host ${r.host}: ${r.code === 0 ? 'passed' : `FAILED (exit ${r.code})`}`);
+// The closing summary names what failed on each host: CI logs keep only their tail, and the first host's
+// output scrolls away under the second's.
+for (const r of results) {
+  console.log(`[it] VS Code host ${r.host}: ${r.code === 0 ? 'passed' : `FAILED (exit ${r.code})`}`);
+  if (r.code !== 0) for (const n of (r.notes ?? []).slice(0, 20)) console.log(`[it]   ${n.replace(/\s+/g, ' ').slice(0, 400)}`);
+}
 console.log(`[it] screenshots in ${path.join(root, '.vscode-test', 'screenshots')}`);
 process.exit(results.every((r) => r.code === 0) ? 0 : 1);

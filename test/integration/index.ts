@@ -11,7 +11,10 @@ export function run(): Promise<void> {
     if (f.endsWith('.test.js')) mocha.addFile(path.join(__dirname, f));
   }
   return new Promise((resolve, reject) => {
+    const failed: string[] = [];
     const runner = mocha.run((failures) => {
+      // One line per failed test, collected by the runner into the closing summary (test/host/runIntegration.mjs).
+      for (const f of failed) console.log(`integration failure: ${f}`);
       const st = runner.stats;
       // The plain closing line CI reads (one per VS Code host).
       console.log(`integration: ${st?.passes ?? 0} passed, ${failures} failed, ${st?.pending ?? 0} skipped`);
@@ -19,6 +22,10 @@ export function run(): Promise<void> {
       void screenshot(failures > 0 ? 'final-failed' : 'final').then(() =>
         failures > 0 ? reject(new Error(`${failures} integration test(s) failed`)) : resolve(),
       );
+    });
+    runner.on('fail', (test, err: unknown) => {
+      const msg = err instanceof Error ? err.message : String(err);
+      failed.push(`${test.fullTitle()}: ${msg.replace(/\s+/g, ' ').slice(0, 300)}`);
     });
   });
 }
