@@ -117,7 +117,7 @@ export class Poller {
     this._timer?.dispose();
     this._timer = undefined;
     const running = (async () => {
-      let ok = true;
+      let ok: boolean;
       let first = true;
       do {
         this._again = false;
