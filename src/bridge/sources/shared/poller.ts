@@ -20,9 +20,9 @@ import type { IDisposable } from '../../../core/util/disposable';
 import type { Logger } from '../../../core/util/logger';
 
 /** How often a failure that goes on with the same reason is logged again at warn. */
-export const FAILURE_REMINDER_MS = 10 * 60_000;
+const FAILURE_REMINDER_MS = 10 * 60_000;
 /** Default largest wait between two attempts while a poll fails. */
-export const DEFAULT_MAX_BACKOFF_MS = 10 * 60_000;
+const DEFAULT_MAX_BACKOFF_MS = 10 * 60_000;
 
 export interface PollerOptions {
   /** In log lines: "PagerDuty incident poll". */
@@ -69,15 +69,6 @@ export class Poller {
     this._retryMinMs = Math.max(1, _o.retryMinMs ?? _o.intervalMs);
     this._backoff = new Backoff({ baseMs: this._retryMinMs, capMs: Math.max(this._retryMinMs, _o.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS) }, _o.random);
     this._nextDelayMs = _o.intervalMs;
-  }
-
-  /** The reason of the last failed run while failures go on; undefined while healthy. */
-  get lastError(): string | undefined {
-    return this._lastError;
-  }
-
-  get stopped(): boolean {
-    return this._stopped;
   }
 
   /** Runs once now (throws what that run throws), then keeps polling whatever its outcome. */

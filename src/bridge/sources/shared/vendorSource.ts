@@ -21,8 +21,8 @@ export interface VendorPollingOptions extends PollingOptions {
   timeoutMs?: number;
 }
 
-export const DEFAULT_POLL_INTERVAL_MS = 30_000;
-export const DEFAULT_ONCALL_INTERVAL_MS = 300_000;
+const DEFAULT_POLL_INTERVAL_MS = 30_000;
+const DEFAULT_ONCALL_INTERVAL_MS = 300_000;
 
 export interface VendorApi {
   baseUrl: string;
