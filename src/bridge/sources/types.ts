@@ -18,7 +18,8 @@ import type { Logger } from '../../core/util/logger';
  *
  * Lifecycle: the bridge calls `start(ctx)` once before it accepts connections (so the first snapshot
  * already has the source's initial state), and `stop()` once on shutdown; a module disposes its timers
- * there. Adding a source = one module under src/bridge/sources/<name>/ plus a line in sources/registry.ts.
+ * there. Adding a source = one module under src/bridge/sources/<name>/ plus a line in sources/registry.ts; a polling
+ * source extends shared/pollingSource.ts (the lifecycle above, written once; docs/architecture.md "Adding a source").
  */
 export interface SourceModule {
   /** Reported to clients in `hello.source`. */

@@ -1,7 +1,8 @@
 import type { Alert, AlertAction, Person } from '../../../core/protocol/types';
-import type { IDisposable } from '../../../core/util/disposable';
 import { checkBearer } from '../../auth';
-import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext, type SourceModule } from '../types';
+import { errorText } from '../shared/alertHelpers';
+import { PollingSource, type PollSpec } from '../shared/pollingSource';
+import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext } from '../types';
 import { AlertmanagerClient, AlertmanagerError } from './client';
 import {
   ACK_COMMENT,
@@ -65,13 +66,12 @@ type Ack = { by: Person; at: number };
  * this alert); unack = expiring that silence; the silence is also expired when the alert resolves.
  * Alertmanager has no "resolve": alerts resolve when their rule stops firing, so the module refuses it.
  */
-export class AlertmanagerSource implements SourceModule {
+export class AlertmanagerSource extends PollingSource<'reconcile'> {
   readonly name = 'alertmanager';
   readonly capabilities = ['ack', 'unack'] as const;
   readonly routes: readonly Route[];
   readonly client: AlertmanagerClient;
 
-  private _ctx: SourceContext | undefined;
   private readonly _mapping: MappingOptions;
   private readonly _ackMs: number;
   private readonly _intervalMs: number;
@@ -96,12 +96,6 @@ export class AlertmanagerSource implements SourceModule {
   private _gen = 0;
   private readonly _touched = new Map<string, number>();
 
-  private _timer: IDisposable | undefined;
-  private _stopped = false;
-  private _current: Promise<boolean> = Promise.resolve(true);
-  private _queued: Promise<boolean> | undefined;
-  private _failures = 0;
-  private _lastErrorLogAt = 0;
   private _amStartedAt: number | undefined;
   private _graceLogged: number | undefined;
   private _sweptOrphans = false;
@@ -110,6 +104,7 @@ export class AlertmanagerSource implements SourceModule {
   private _rejectedWebhooks = 0;
 
   constructor(private readonly _opts: AlertmanagerSourceOptions) {
+    super('Alertmanager');
     this._mapping = {
       severityLabel: _opts.severityLabel ?? DEFAULT_MAPPING.severityLabel,
       serviceLabels: _opts.serviceLabels ?? DEFAULT_MAPPING.serviceLabels,
@@ -133,138 +128,108 @@ export class AlertmanagerSource implements SourceModule {
     ];
   }
 
-  private get ctx(): SourceContext {
-    if (!this._ctx) throw new Error('alertmanager source not started');
-    return this._ctx;
-  }
-
   private now(): number {
     return this.ctx.clock.now();
   }
 
-  async start(ctx: SourceContext): Promise<void> {
-    this._ctx = ctx;
+  protected override prepare(ctx: SourceContext): void {
     ctx.logger.info(
       `Alertmanager at ${this.client.displayUrl}: webhook POST ${WEBHOOK_PATH} (${this._opts.webhookToken ? 'shared secret required' : 'no shared secret: only reachable from this machine, the bridge listens on loopback'}), ` +
         `reconcile every ${this._intervalMs / 1000} s, an acknowledge silences the alert for ${this._ackMs / 60_000} min`,
     );
-    // The first snapshot should already hold Alertmanager's alerts; if it is down, start anyway and retry.
-    const ok = await this.reconcile();
-    if (ok) ctx.logger.info(`reconciled with Alertmanager: ${ctx.alerts().filter((a) => a.status !== 'resolved').length} open alert(s)`);
-    this._schedule(ok ? this._intervalMs : this._backoff());
   }
 
-  async stop(): Promise<void> {
-    this._stopped = true;
-    this._timer?.dispose();
-    await this._current.catch(() => undefined);
+  /**
+   * The first snapshot should already hold Alertmanager's alerts; if it is down, the bridge starts anyway and
+   * retries: from 1 s (quick to notice Alertmanager is back) up to maxBackoff (gentle while it is not).
+   */
+  protected polls(): ReadonlyArray<PollSpec<'reconcile'>> {
+    return [
+      {
+        id: 'reconcile',
+        name: 'Alertmanager reconcile',
+        intervalMs: this._intervalMs,
+        retryMinMs: 1000,
+        maxBackoffMs: this._maxBackoffMs,
+        failedText: 'cannot reconcile with Alertmanager',
+        failureHint: 'alerts are kept as they are meanwhile',
+        failureLevel: 'error',
+        recoveredText: `Alertmanager at ${this.client.displayUrl} answers again`,
+        run: () => this._reconcileNow(),
+      },
+    ];
+  }
+
+  protected override ready(ok: boolean): void {
+    if (ok) this.log.info(`reconciled with Alertmanager: ${this.ctx.alerts().filter((a) => a.status !== 'resolved').length} open alert(s)`);
   }
 
   // ---- reconcile
 
-  private _schedule(ms: number): void {
-    if (this._stopped) return;
-    this._timer?.dispose();
-    this._timer = this.ctx.clock.setTimeout(() => {
-      void this.reconcile().then((ok) => this._schedule(ok ? this._intervalMs : this._backoff()));
-    }, ms);
-  }
-
-  /** 1 s, 2 s, 4 s … up to maxBackoff: quick to notice Alertmanager is back, gentle while it is not. */
-  private _backoff(): number {
-    return Math.min(this._maxBackoffMs, 1000 * 2 ** Math.min(16, Math.max(0, this._failures - 1)));
-  }
-
-  /** Brings the world in line with GET /api/v2/alerts. Never throws; false when Alertmanager could not be read. Calls coalesce. */
+  /** Brings the world in line with GET /api/v2/alerts. Never throws; false when Alertmanager could not be read (logged). Calls coalesce. */
   reconcile(): Promise<boolean> {
-    if (this._queued) return this._queued;
-    const p = this._current.then(() => {
-      this._queued = undefined;
-      return this._stopped ? true : this._reconcileNow();
-    });
-    this._queued = p;
-    this._current = p;
-    return p;
+    return this.pollNow('reconcile');
   }
 
-  private async _reconcileNow(): Promise<boolean> {
+  /** One reconcile; throws when Alertmanager could not be read (the scheduler logs it and backs off). */
+  private async _reconcileNow(): Promise<void> {
     const log = this.ctx.logger;
     const gen = this._gen;
-    try {
-      const amAlerts = await this.client.alerts();
-      const referenced = new Set<string>();
-      for (const a of amAlerts) for (const id of a.status.silencedBy) referenced.add(id);
-      await this._fetchSilences([...referenced].filter((id) => !this._silences.has(id)));
+    const amAlerts = await this.client.alerts();
+    const referenced = new Set<string>();
+    for (const a of amAlerts) for (const id of a.status.silencedBy) referenced.add(id);
+    await this._fetchSilences([...referenced].filter((id) => !this._silences.has(id)));
 
-      const now = this.now();
-      const open = new Map<string, ApiAlert>();
-      const endedInAm: ApiAlert[] = [];
-      for (const a of amAlerts) {
-        // GET /api/v2/alerts leaves out resolved alerts; one whose end just passed may still slip through.
-        if (a.endsAt !== undefined && a.endsAt <= now) endedInAm.push(a);
-        else open.set(a.fingerprint, a);
-      }
-      const listed = new Set(amAlerts.map((a) => a.fingerprint));
-      const missing = this.ctx.alerts().filter((a) => a.status !== 'resolved' && !listed.has(a.id));
-      const mayResolve = missing.length === 0 || (await this._pastRestartGrace(missing.length));
-
-      // Applied in batches with a yield in between, so a big Alertmanager never stalls the bridge. What changes
-      // meanwhile (a webhook, an ack) stamps its alert after `gen`, and stamped alerts are skipped below.
-      const t = this.now();
-      let n = 0;
-      for (const a of open.values()) {
-        if (++n % BATCH === 0) await yieldToEventLoop();
-        if (this._stopped) return true;
-        if ((this._touched.get(a.fingerprint) ?? -1) > gen) continue;
-        this._labels.set(a.fingerprint, a.labels);
-        this._silencedBy.set(a.fingerprint, [...a.status.silencedBy]);
-        const state: AmAlertState = { kind: 'firing', ack: this._ackFromSilences(a.fingerprint, a.labels, a.status.silencedBy, a.updatedAt ?? a.startsAt) };
-        this._apply(toProtocolAlert(a, state, this._mapping, t));
-      }
-      for (const a of endedInAm) if ((this._touched.get(a.fingerprint) ?? -1) <= gen) this._resolved(a, a.endsAt ?? t);
-      if (mayResolve) {
-        // One line per reconcile, not one per alert: 100k alerts posted to the webhook must not become 100k lines.
-        const gone: Alert[] = [];
-        for (const a of missing) {
-          if ((this._touched.get(a.id) ?? -1) > gen) continue;
-          if (!this.ctx.getAlert(a.id) || this.ctx.getAlert(a.id)?.status === 'resolved') continue;
-          gone.push(a);
-          this._resolve(a.id, t);
-          if (gone.length % BATCH === 0) await yieldToEventLoop();
-        }
-        if (gone.length > 0) {
-          const names = gone.slice(0, 3).map((a) => `${a.id} (${a.title.slice(0, 80)})`).join(', ');
-          log.info(`${gone.length} alert(s) no longer in Alertmanager, resolved: ${names}${gone.length > 3 ? `, and ${gone.length - 3} more` : ''}`);
-        }
-      }
-      // Labels of alerts the world no longer holds (forgotten under its open-alert limit, or gone) are not needed.
-      for (const fp of this._labels.keys()) if (!open.has(fp) && !this.ctx.getAlert(fp)) this._labels.delete(fp);
-      // Forget silences nothing refers to any more (expired, deleted, or their alert resolved).
-      const keep = new Set([...referenced, ...this._ackSilence.values()]);
-      for (const id of this._silences.keys()) if (!keep.has(id)) this._silences.delete(id);
-      for (const [id, stamp] of this._touched) if (stamp <= gen) this._touched.delete(id);
-
-      if (this._failures > 0) log.info(`Alertmanager at ${this.client.displayUrl} answers again (after ${this._failures} failed attempt${this._failures > 1 ? 's' : ''})`);
-      this._failures = 0;
-
-      await this._flushExpiries();
-      if (mayResolve && !this._sweptOrphans) await this._sweepOrphanAckSilences(amAlerts);
-      return true;
-    } catch (e) {
-      this._failures++;
-      const msg = errorText(e);
-      const retry = `retrying in ${Math.round(this._backoff() / 1000)} s; alerts are kept as they are meanwhile`;
-      // One error line per outage (and a reminder every 10 minutes), not one per attempt.
-      const t = this.now();
-      if (this._failures === 1) {
-        log.error(`cannot reconcile with Alertmanager: ${msg} (${retry})`);
-        this._lastErrorLogAt = t;
-      } else if (t - this._lastErrorLogAt >= 10 * 60_000) {
-        log.warn(`still cannot reconcile with Alertmanager after ${this._failures} attempts: ${msg} (${retry})`);
-        this._lastErrorLogAt = t;
-      } else log.debug(`still cannot reconcile with Alertmanager (attempt ${this._failures}): ${msg}`);
-      return false;
+    const now = this.now();
+    const open = new Map<string, ApiAlert>();
+    const endedInAm: ApiAlert[] = [];
+    for (const a of amAlerts) {
+      // GET /api/v2/alerts leaves out resolved alerts; one whose end just passed may still slip through.
+      if (a.endsAt !== undefined && a.endsAt <= now) endedInAm.push(a);
+      else open.set(a.fingerprint, a);
     }
+    const listed = new Set(amAlerts.map((a) => a.fingerprint));
+    const missing = this.ctx.alerts().filter((a) => a.status !== 'resolved' && !listed.has(a.id));
+    const mayResolve = missing.length === 0 || (await this._pastRestartGrace(missing.length));
+
+    // Applied in batches with a yield in between, so a big Alertmanager never stalls the bridge. What changes
+    // meanwhile (a webhook, an ack) stamps its alert after `gen`, and stamped alerts are skipped below.
+    const t = this.now();
+    let n = 0;
+    for (const a of open.values()) {
+      if (++n % BATCH === 0) await yieldToEventLoop();
+      if (this.stopped) return;
+      if ((this._touched.get(a.fingerprint) ?? -1) > gen) continue;
+      this._labels.set(a.fingerprint, a.labels);
+      this._silencedBy.set(a.fingerprint, [...a.status.silencedBy]);
+      const state: AmAlertState = { kind: 'firing', ack: this._ackFromSilences(a.fingerprint, a.labels, a.status.silencedBy, a.updatedAt ?? a.startsAt) };
+      this._apply(toProtocolAlert(a, state, this._mapping, t));
+    }
+    for (const a of endedInAm) if ((this._touched.get(a.fingerprint) ?? -1) <= gen) this._resolved(a, a.endsAt ?? t);
+    if (mayResolve) {
+      // One line per reconcile, not one per alert: 100k alerts posted to the webhook must not become 100k lines.
+      const gone: Alert[] = [];
+      for (const a of missing) {
+        if ((this._touched.get(a.id) ?? -1) > gen) continue;
+        if (!this.ctx.getAlert(a.id) || this.ctx.getAlert(a.id)?.status === 'resolved') continue;
+        gone.push(a);
+        this._resolve(a.id, t);
+        if (gone.length % BATCH === 0) await yieldToEventLoop();
+      }
+      if (gone.length > 0) {
+        const names = gone.slice(0, 3).map((a) => `${a.id} (${a.title.slice(0, 80)})`).join(', ');
+        log.info(`${gone.length} alert(s) no longer in Alertmanager, resolved: ${names}${gone.length > 3 ? `, and ${gone.length - 3} more` : ''}`);
+      }
+    }
+    // Labels of alerts the world no longer holds (forgotten under its open-alert limit, or gone) are not needed.
+    for (const fp of this._labels.keys()) if (!open.has(fp) && !this.ctx.getAlert(fp)) this._labels.delete(fp);
+    // Forget silences nothing refers to any more (expired, deleted, or their alert resolved).
+    const keep = new Set([...referenced, ...this._ackSilence.values()]);
+    for (const id of this._silences.keys()) if (!keep.has(id)) this._silences.delete(id);
+    for (const [id, stamp] of this._touched) if (stamp <= gen) this._touched.delete(id);
+
+    await this._flushExpiries();
+    if (mayResolve && !this._sweptOrphans) await this._sweepOrphanAckSilences(amAlerts);
   }
 
   private async _fetchSilences(ids: string[]): Promise<void> {
@@ -385,7 +350,7 @@ export class AlertmanagerSource implements SourceModule {
   // ---- webhook
 
   private async _webhook(req: HttpRequestInfo): Promise<HttpResponseInfo> {
-    if (!this._ctx) return { status: 503, body: { error: 'starting' } };
+    if (!this.started) return { status: 503, body: { error: 'starting' } };
     const token = this._opts.webhookToken;
     if (token !== undefined && !checkBearer(req.headers, token)) {
       this._rejected(`unauthorized (${req.headers.authorization === undefined ? 'no Authorization header' : 'wrong token'}; set http_config.authorization.credentials to the --webhook-token-file secret)`);
@@ -424,7 +389,7 @@ export class AlertmanagerSource implements SourceModule {
     let refresh = body.truncatedAlerts !== undefined && body.truncatedAlerts > 0;
     for (let i = 0; i < alerts.length; i++) {
       if (i > 0 && i % BATCH === 0) await yieldToEventLoop();
-      if (this._stopped) break;
+      if (this.stopped) break;
       if (this._webhookAlert(alerts[i]!)) refresh = true;
     }
     // One line per notification (debug), never one per alert.
@@ -563,10 +528,6 @@ export class AlertmanagerSource implements SourceModule {
     }
     this.ctx.upsertAlert(next);
   }
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** Lets timers, sockets and other requests run (setImmediate: after pending I/O, unlike a resolved promise). */

@@ -36,16 +36,16 @@
 import * as v from 'valibot';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Alert, AlertAction, AlertStatus, EscalationPolicy, EscalationTarget, OnCallState, Person, Rotation, Severity } from '../../../core/protocol/types';
-import type { Logger } from '../../../core/util/logger';
 import { BridgeConfigError } from '../../server';
 import { BoundedSet, errorText, extractDetails, isoOf, laterIso, mapLimit, sameJson, severityFromWord, validAlert, validOnCall } from '../shared/alertHelpers';
 import { escalationOf } from '../shared/escalation';
 import { paginateNext } from '../shared/paginate';
-import { Poller } from '../shared/poller';
-import { VendorHttp, VendorHttpError } from '../shared/vendorHttp';
-import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext, type SourceModule } from '../types';
+import type { PollSpec } from '../shared/pollingSource';
+import { VendorHttpError } from '../shared/vendorHttp';
+import { VendorPollingSource, type VendorApi, type VendorPollingOptions } from '../shared/vendorSource';
+import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext } from '../types';
 
-export interface GrafanaIrmOptions {
+export interface GrafanaIrmOptions extends VendorPollingOptions {
   /** OnCall API base, e.g. https://oncall-prod-us-central-0.grafana.net/oncall (no trailing /api/v1). */
   apiUrl: string;
   token: string;
@@ -55,18 +55,10 @@ export interface GrafanaIrmOptions {
   authScheme?: 'none' | 'bearer';
   /** Shared secret(s) of the outgoing webhooks: enables POST /webhooks/grafana-irm. */
   webhookSecrets?: readonly string[];
-  /** Default 30 s. */
-  pollIntervalMs?: number;
-  /** Default 5 min. */
-  onCallIntervalMs?: number;
   /** Days of shifts fetched ahead. Default 7. */
   daysForward?: number;
   /** Only these schedules (default: all). */
   scheduleIds?: readonly string[];
-  maxBackoffMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  timeoutMs?: number;
 }
 
 const optStr = v.optional(v.nullable(v.string()));
@@ -272,16 +264,14 @@ function secretMatches(given: string, secrets: readonly string[]): boolean {
   return ok;
 }
 
-export class GrafanaIrmSource implements SourceModule {
+type GrafanaIrmPoll = 'groups' | 'oncall';
+
+export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
   readonly name = 'grafana-irm';
   readonly capabilities: readonly string[];
   readonly actionsUnavailableReason: string | undefined;
   readonly routes: readonly Route[];
 
-  private _ctx: SourceContext | undefined;
-  private _http: VendorHttp | undefined;
-  private _groupPoller: Poller | undefined;
-  private _onCallPoller: Poller | undefined;
   /** OnCall users (id → person), from /users/ and the final shifts. Bounded by the org's size. */
   private readonly _users = new Map<string, Person>();
   private readonly _integrationNames = new Map<string, string>();
@@ -299,6 +289,7 @@ export class GrafanaIrmSource implements SourceModule {
   private _rejectedWebhooks = 0;
 
   constructor(private readonly _opts: GrafanaIrmOptions) {
+    super('Grafana IRM', _opts);
     if (!_opts.token.trim()) throw new BridgeConfigError('Grafana IRM: the API token is empty');
     if (!_opts.apiUrl.trim()) throw new BridgeConfigError('Grafana IRM: the OnCall API URL is required (--grafana-irm-url)');
     this._isServiceAccount = _opts.token.trim().startsWith('glsa_');
@@ -311,70 +302,35 @@ export class GrafanaIrmSource implements SourceModule {
     this.routes = this._secrets.length ? [{ method: 'POST', path: '/webhooks/grafana-irm', auth: 'none', maxBodyBytes: WEBHOOK_MAX_BYTES, handle: (req) => this._onWebhook(req) }] : [];
   }
 
-  private get ctx(): SourceContext {
-    if (!this._ctx) throw new Error('Grafana IRM source not started');
-    return this._ctx;
-  }
-
-  private get log(): Logger {
-    return this.ctx.logger;
-  }
-
-  private get http(): VendorHttp {
-    if (!this._http) throw new Error('Grafana IRM source not started');
-    return this._http;
-  }
-
-  async start(ctx: SourceContext): Promise<void> {
-    this._ctx = ctx;
+  protected api(): VendorApi {
     const token = this._opts.token.trim();
     const headers: Record<string, string> = { Authorization: this._opts.authScheme === 'bearer' ? `Bearer ${token}` : token };
     if (this._opts.grafanaUrl) headers['X-Grafana-URL'] = this._opts.grafanaUrl;
-    try {
-      this._http = new VendorHttp({
-        vendor: 'Grafana IRM',
-        baseUrl: this._opts.apiUrl,
-        headers,
-        logger: ctx.logger,
-        ...(this._opts.sleep ? { sleep: this._opts.sleep } : {}),
-        ...(this._opts.timeoutMs ? { timeoutMs: this._opts.timeoutMs } : {}),
-      });
-    } catch (e) {
-      throw new BridgeConfigError(errorText(e));
-    }
+    return { baseUrl: this._opts.apiUrl, headers };
+  }
+
+  protected override prepare(ctx: SourceContext): void {
+    super.prepare(ctx);
     if (this._isServiceAccount) ctx.logger.info(`service-account token: reading only (${SERVICE_ACCOUNT_REASON})`);
-    const common = { clock: ctx.clock, logger: ctx.logger, maxBackoffMs: this._opts.maxBackoffMs, ...(this._opts.random ? { random: this._opts.random } : {}) };
-    this._groupPoller = new Poller({ ...common, name: 'Grafana IRM alert group poll', intervalMs: this._opts.pollIntervalMs ?? 30_000, run: () => this.pollAlertGroups() });
-    this._onCallPoller = new Poller({ ...common, name: 'Grafana IRM schedule poll', intervalMs: this._opts.onCallIntervalMs ?? 300_000, run: () => this.pollOnCall() });
-    // Schedules, users and escalation chains first: they name the users and escalation of groups.
-    for (const p of [this._onCallPoller, this._groupPoller]) {
-      try {
-        await p.start();
-      } catch (e) {
-        if (e instanceof VendorHttpError && e.isAuthError) {
-          this._groupPoller.stop();
-          this._onCallPoller.stop();
-          const hint =
-            this._opts.authScheme === 'bearer'
-              ? ' You set --grafana-auth-scheme bearer; the OnCall API reference sends the token with no scheme (drop the option).'
-              : this._isServiceAccount
-                ? ' A service-account token needs --grafana-url to be the stack URL it belongs to.'
-                : '';
-          throw new BridgeConfigError(`Grafana IRM rejected the API token (${e.message}). Check GRAFANA_IRM_TOKEN / --grafana-irm-token-file.${hint}`);
-        }
-      }
-    }
   }
 
-  stop(): Promise<void> {
-    this._groupPoller?.stop();
-    this._onCallPoller?.stop();
-    return Promise.resolve();
+  /** Schedules, users and escalation chains first: they name the users and escalation of groups. */
+  protected polls(): ReadonlyArray<PollSpec<GrafanaIrmPoll>> {
+    return [
+      { id: 'oncall', name: 'Grafana IRM schedule poll', intervalMs: this.onCallIntervalMs, run: () => this.pollOnCall() },
+      { id: 'groups', name: 'Grafana IRM alert group poll', intervalMs: this.pollIntervalMs, run: () => this.pollAlertGroups() },
+    ];
   }
 
-  async idle(): Promise<void> {
-    await this._groupPoller?.idle();
-    await this._onCallPoller?.idle();
+  protected override refuseStart(e: unknown): Error | undefined {
+    if (!(e instanceof VendorHttpError && e.isAuthError)) return undefined;
+    const hint =
+      this._opts.authScheme === 'bearer'
+        ? ' You set --grafana-auth-scheme bearer; the OnCall API reference sends the token with no scheme (drop the option).'
+        : this._isServiceAccount
+          ? ' A service-account token needs --grafana-url to be the stack URL it belongs to.'
+          : '';
+    return new BridgeConfigError(`Grafana IRM rejected the API token (${e.message}). Check GRAFANA_IRM_TOKEN / --grafana-irm-token-file.${hint}`);
   }
 
   async pollAlertGroups(): Promise<void> {
@@ -472,7 +428,7 @@ export class GrafanaIrmSource implements SourceModule {
         this._apply(g);
       } catch (e) {
         this.log.debug(`could not re-read alert group ${id} after ${path}: ${errorText(e)}`);
-        void this._groupPoller?.pollNow();
+        void this.pollNow('groups');
       }
     });
     if (failures.length) {

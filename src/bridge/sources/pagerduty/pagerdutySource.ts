@@ -14,19 +14,19 @@
  */
 import * as v from 'valibot';
 import type { Alert, AlertAction, OnCallState, Person, Severity } from '../../../core/protocol/types';
-import type { Logger } from '../../../core/util/logger';
 import { BridgeConfigError } from '../../server';
 import { errorText, extractDetails, isoOf, mapLimit, sameJson, validAlert, validOnCall, type ExtractedDetails } from '../shared/alertHelpers';
 import { paginateOffset } from '../shared/paginate';
-import { Poller } from '../shared/poller';
-import { VendorHttp, VendorHttpError } from '../shared/vendorHttp';
+import type { PollSpec } from '../shared/pollingSource';
+import { VendorHttpError } from '../shared/vendorHttp';
+import { VendorPollingSource, type VendorApi, type VendorPollingOptions } from '../shared/vendorSource';
 import { ReplayGuard, type ReplayVerdict } from '../shared/webhookReplay';
-import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext, type SourceModule } from '../types';
+import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext } from '../types';
 import { alertSeverityOf, buildOnCall, incidentEscalation, incidentToAlert, maxSeverity } from './mapping';
 import { EscalationPolicySchema, IncidentListEnvelopeSchema, IncidentSchema, OnCallEntrySchema, PdAlertSchema, ScheduleSchema, WebhookSchema, type PdIncident, type PdOnCall } from './schemas';
 import { verifyPagerDutySignature } from './signature';
 
-export interface PagerDutyOptions {
+export interface PagerDutyOptions extends VendorPollingOptions {
   /** REST API key (account or user token). Sent as `Authorization: Token token=…`, never logged. */
   token: string;
   /** Default https://api.pagerduty.com. */
@@ -41,17 +41,8 @@ export interface PagerDutyOptions {
   /** Restrict on-call data to these schedules / escalation policies (default: all). */
   scheduleIds?: readonly string[];
   escalationPolicyIds?: readonly string[];
-  /** Default 30 s. */
-  pollIntervalMs?: number;
-  /** Schedules, policies, on-calls. Default 5 min. */
-  onCallIntervalMs?: number;
   /** How far ahead shifts are fetched. Default 7 days. */
   onCallWindowMs?: number;
-  maxBackoffMs?: number;
-  /** Tests: Retry-After waits and jitter. */
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  timeoutMs?: number;
 }
 
 const STATUS_FOR: Record<'ack' | 'resolve', 'acknowledged' | 'resolved'> = { ack: 'acknowledged', resolve: 'resolved' };
@@ -80,16 +71,13 @@ interface DetailCache {
   description?: string;
 }
 
-export class PagerDutySource implements SourceModule {
+type PagerDutyPoll = 'incidents' | 'oncall';
+
+export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
   readonly name = 'pagerduty';
   readonly capabilities = ['ack', 'resolve', 'oncall'] as const;
   readonly routes: readonly Route[];
 
-  private _ctx: SourceContext | undefined;
-  private _log: Logger | undefined;
-  private _http: VendorHttp | undefined;
-  private _incidentPoller: Poller | undefined;
-  private _onCallPoller: Poller | undefined;
   /** Details from each open incident's alerts, fetched once (again when its alert count changes). */
   private readonly _details = new Map<string, DetailCache>();
   private _replay: ReplayGuard | undefined;
@@ -103,6 +91,7 @@ export class PagerDutySource implements SourceModule {
   private readonly _secrets: readonly string[];
 
   constructor(private readonly _opts: PagerDutyOptions) {
+    super('PagerDuty', _opts);
     if (!_opts.token.trim()) throw new BridgeConfigError('PagerDuty: the API token is empty');
     this._secrets = (_opts.webhookSecrets ?? []).map((s) => s.trim()).filter((s) => s.length > 0);
     this.routes = this._secrets.length
@@ -110,64 +99,35 @@ export class PagerDutySource implements SourceModule {
       : [];
   }
 
-  private get ctx(): SourceContext {
-    if (!this._ctx) throw new Error('PagerDuty source not started');
-    return this._ctx;
+  protected api(): VendorApi {
+    return {
+      baseUrl: this._opts.apiUrl ?? 'https://api.pagerduty.com',
+      headers: { Authorization: `Token token=${this._opts.token}`, Accept: PAGERDUTY_ACCEPT, 'Content-Type': 'application/json' },
+    };
   }
 
-  private get log(): Logger {
-    return this._log ?? this.ctx.logger;
-  }
-
-  private get http(): VendorHttp {
-    if (!this._http) throw new Error('PagerDuty source not started');
-    return this._http;
-  }
-
-  async start(ctx: SourceContext): Promise<void> {
-    this._ctx = ctx;
-    this._log = ctx.logger;
+  protected override prepare(ctx: SourceContext): void {
     // Before the first poll: events that occurred before now are superseded by it (see ReplayGuard).
     this._replay = new ReplayGuard({ toleranceMs: WEBHOOK_REPLAY_TOLERANCE_MS, futureSkewMs: WEBHOOK_FUTURE_SKEW_MS, maxIds: MAX_SEEN_EVENTS, now: () => ctx.clock.now() });
     this._replay.start();
-    this._http = new VendorHttp({
-      vendor: 'PagerDuty',
-      baseUrl: this._opts.apiUrl ?? 'https://api.pagerduty.com',
-      headers: { Authorization: `Token token=${this._opts.token}`, Accept: PAGERDUTY_ACCEPT, 'Content-Type': 'application/json' },
-      logger: ctx.logger,
-      ...(this._opts.sleep ? { sleep: this._opts.sleep } : {}),
-      ...(this._opts.timeoutMs ? { timeoutMs: this._opts.timeoutMs } : {}),
-    });
-    const common = { clock: ctx.clock, logger: ctx.logger, maxBackoffMs: this._opts.maxBackoffMs, ...(this._opts.random ? { random: this._opts.random } : {}) };
-    this._incidentPoller = new Poller({ ...common, name: 'PagerDuty incident poll', intervalMs: this._opts.pollIntervalMs ?? 30_000, run: () => this.pollIncidents() });
-    this._onCallPoller = new Poller({ ...common, name: 'PagerDuty on-call poll', intervalMs: this._opts.onCallIntervalMs ?? 300_000, run: () => this.pollOnCall() });
-    // The first snapshot should already hold the open incidents; a bad token is a configuration
-    // error (exit 2 with the reason), anything else is retried with backoff while the bridge serves.
-    for (const p of [this._incidentPoller, this._onCallPoller]) {
-      try {
-        await p.start();
-      } catch (e) {
-        if (e instanceof VendorHttpError && e.isAuthError) {
-          p.stop();
-          this._incidentPoller.stop();
-          this._onCallPoller.stop();
-          throw new BridgeConfigError(`PagerDuty rejected the API token (${e.message}). Check PAGERDUTY_TOKEN / --pagerduty-token-file.`);
-        }
-      }
-    }
-    ctx.logger.info(`PagerDuty ready: ${ctx.alerts().filter((a) => a.status !== 'resolved').length} open incidents; webhooks ${this._secrets.length ? 'on (/webhooks/pagerduty)' : 'off (no signing secret)'}`);
+    super.prepare(ctx);
   }
 
-  stop(): Promise<void> {
-    this._incidentPoller?.stop();
-    this._onCallPoller?.stop();
-    return Promise.resolve();
+  protected polls(): ReadonlyArray<PollSpec<PagerDutyPoll>> {
+    return [
+      { id: 'incidents', name: 'PagerDuty incident poll', intervalMs: this.pollIntervalMs, run: () => this.pollIncidents() },
+      { id: 'oncall', name: 'PagerDuty on-call poll', intervalMs: this.onCallIntervalMs, run: () => this.pollOnCall() },
+    ];
   }
 
-  /** Tests: wait for background polls. */
-  async idle(): Promise<void> {
-    await this._incidentPoller?.idle();
-    await this._onCallPoller?.idle();
+  /** A bad token is a configuration error (exit 2 with the reason); anything else is retried while the bridge serves. */
+  protected override refuseStart(e: unknown): Error | undefined {
+    if (e instanceof VendorHttpError && e.isAuthError) return new BridgeConfigError(`PagerDuty rejected the API token (${e.message}). Check PAGERDUTY_TOKEN / --pagerduty-token-file.`);
+    return undefined;
+  }
+
+  protected override ready(): void {
+    this.log.info(`PagerDuty ready: ${this.ctx.alerts().filter((a) => a.status !== 'resolved').length} open incidents; webhooks ${this._secrets.length ? 'on (/webhooks/pagerduty)' : 'off (no signing secret)'}`);
   }
 
   // ---- incidents ----
@@ -365,7 +325,7 @@ export class PagerDutySource implements SourceModule {
       // Notes, responders, status updates: they carry a reference, not the incident. A quick poll
       // brings the incident up to date.
       replay.remember(ev.id, occurredMs);
-      void this._incidentPoller?.pollNow();
+      void this.pollNow('incidents');
       return Promise.resolve({ status: 202, body: { ok: true } });
     }
     const inc = v.safeParse(IncidentSchema, data, { abortEarly: true });

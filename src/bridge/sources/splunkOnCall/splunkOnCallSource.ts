@@ -30,15 +30,15 @@
  */
 import * as v from 'valibot';
 import type { Alert, AlertAction, AlertStatus, EscalationPolicy, EscalationTarget, OnCallState, Person, Rotation, Severity } from '../../../core/protocol/types';
-import type { Logger } from '../../../core/util/logger';
 import { BridgeConfigError } from '../../server';
 import { errorText, extractDetails, isoOf, laterIso, mapLimit, sameJson, severityFromWord, validAlert, validOnCall, type ExtractedDetails } from '../shared/alertHelpers';
 import { escalationOf } from '../shared/escalation';
-import { Poller } from '../shared/poller';
-import { VendorHttp, VendorHttpError, type HttpMethod, type RequestOptions } from '../shared/vendorHttp';
-import { SourceActionError, type ActionOutcome, type SourceContext, type SourceModule } from '../types';
+import type { PollSpec } from '../shared/pollingSource';
+import { VendorPollingSource, type VendorApi, type VendorPollingOptions } from '../shared/vendorSource';
+import { VendorHttpError, type HttpMethod, type RequestOptions } from '../shared/vendorHttp';
+import { SourceActionError, type ActionOutcome } from '../types';
 
-export interface SplunkOnCallOptions {
+export interface SplunkOnCallOptions extends VendorPollingOptions {
   apiId: string;
   apiKey: string;
   /** Default https://api.victorops.com. */
@@ -47,16 +47,8 @@ export interface SplunkOnCallOptions {
   defaultUser?: string;
   /** Team slugs whose schedules are shown (default: the teams on call now). */
   teams?: readonly string[];
-  /** Default 30 s. */
-  pollIntervalMs?: number;
-  /** Default 5 min. */
-  onCallIntervalMs?: number;
   /** Days of schedule fetched ahead. Default 7. */
   daysForward?: number;
-  maxBackoffMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  timeoutMs?: number;
 }
 
 const optStr = v.optional(v.nullable(v.string()));
@@ -312,14 +304,12 @@ export function voIncidentToAlert(
   return a;
 }
 
-export class SplunkOnCallSource implements SourceModule {
+type SplunkOnCallPoll = 'incidents' | 'oncall';
+
+export class SplunkOnCallSource extends VendorPollingSource<SplunkOnCallPoll> {
   readonly name = 'splunk-oncall';
   readonly capabilities = ['ack', 'resolve', 'oncall'] as const;
 
-  private _ctx: SourceContext | undefined;
-  private _http: VendorHttp | undefined;
-  private _incidentPoller: Poller | undefined;
-  private _onCallPoller: Poller | undefined;
   /** Details of an incident's last alert, keyed by incident number; refetched when lastAlertId changes. */
   private readonly _details = new Map<string, { alertId: string; details: ExtractedDetails }>();
   private _lastOnCall: unknown;
@@ -331,61 +321,29 @@ export class SplunkOnCallSource implements SourceModule {
   private _users: { at: number; list: Array<{ username: string; email?: string }> } | undefined;
 
   constructor(private readonly _opts: SplunkOnCallOptions) {
+    super('Splunk On-Call', _opts);
     if (!_opts.apiId.trim() || !_opts.apiKey.trim()) throw new BridgeConfigError('Splunk On-Call: the API id and API key are both required');
   }
 
-  private get ctx(): SourceContext {
-    if (!this._ctx) throw new Error('Splunk On-Call source not started');
-    return this._ctx;
+  protected api(): VendorApi {
+    return { baseUrl: this._opts.apiUrl ?? 'https://api.victorops.com', headers: { 'X-VO-Api-Id': this._opts.apiId, 'X-VO-Api-Key': this._opts.apiKey } };
   }
 
-  private get log(): Logger {
-    return this.ctx.logger;
+  /** On-call first: escalation tiers that page a rotation name its people. */
+  protected polls(): ReadonlyArray<PollSpec<SplunkOnCallPoll>> {
+    return [
+      { id: 'oncall', name: 'Splunk On-Call on-call poll', intervalMs: this.onCallIntervalMs, run: () => this.pollOnCall() },
+      { id: 'incidents', name: 'Splunk On-Call incident poll', intervalMs: this.pollIntervalMs, run: () => this.pollIncidents() },
+    ];
   }
 
-  private get http(): VendorHttp {
-    if (!this._http) throw new Error('Splunk On-Call source not started');
-    return this._http;
-  }
-
-  async start(ctx: SourceContext): Promise<void> {
-    this._ctx = ctx;
-    this._http = new VendorHttp({
-      vendor: 'Splunk On-Call',
-      baseUrl: this._opts.apiUrl ?? 'https://api.victorops.com',
-      headers: { 'X-VO-Api-Id': this._opts.apiId, 'X-VO-Api-Key': this._opts.apiKey },
-      logger: ctx.logger,
-      ...(this._opts.sleep ? { sleep: this._opts.sleep } : {}),
-      ...(this._opts.timeoutMs ? { timeoutMs: this._opts.timeoutMs } : {}),
-    });
-    const common = { clock: ctx.clock, logger: ctx.logger, maxBackoffMs: this._opts.maxBackoffMs, ...(this._opts.random ? { random: this._opts.random } : {}) };
-    this._incidentPoller = new Poller({ ...common, name: 'Splunk On-Call incident poll', intervalMs: this._opts.pollIntervalMs ?? 30_000, run: () => this.pollIncidents() });
-    this._onCallPoller = new Poller({ ...common, name: 'Splunk On-Call on-call poll', intervalMs: this._opts.onCallIntervalMs ?? 300_000, run: () => this.pollOnCall() });
-    // On-call first: escalation tiers that page a rotation name its people.
-    for (const p of [this._onCallPoller, this._incidentPoller]) {
-      try {
-        await p.start();
-      } catch (e) {
-        // 401 = missing credentials; 403 is "authentication failed OR rate-limited" in this API, so
-        // only 401 is treated as a configuration error.
-        if (e instanceof VendorHttpError && e.status === 401) {
-          this._incidentPoller.stop();
-          this._onCallPoller.stop();
-          throw new BridgeConfigError(`Splunk On-Call rejected the API credentials (${e.message}). Check SPLUNK_ONCALL_API_ID / SPLUNK_ONCALL_API_KEY.`);
-        }
-      }
-    }
-  }
-
-  stop(): Promise<void> {
-    this._incidentPoller?.stop();
-    this._onCallPoller?.stop();
-    return Promise.resolve();
-  }
-
-  async idle(): Promise<void> {
-    await this._incidentPoller?.idle();
-    await this._onCallPoller?.idle();
+  /**
+   * 401 = missing credentials; 403 is "authentication failed OR rate-limited" in this API, so only 401 is
+   * treated as a configuration error.
+   */
+  protected override refuseStart(e: unknown): Error | undefined {
+    if (e instanceof VendorHttpError && e.status === 401) return new BridgeConfigError(`Splunk On-Call rejected the API credentials (${e.message}). Check SPLUNK_ONCALL_API_ID / SPLUNK_ONCALL_API_KEY.`);
+    return undefined;
   }
 
   /**
@@ -573,7 +531,7 @@ export class SplunkOnCallSource implements SourceModule {
     if (refused.length) {
       throw new SourceActionError(`Splunk On-Call did not ${verb} ${refused.map((r) => `${String(r.incidentNumber ?? '?')}${r.message ? ` (${r.message})` : ''}`).slice(0, 5).join(', ')}`);
     }
-    void this._incidentPoller?.pollNow();
+    void this.pollNow('incidents');
     return note;
   }
 
