@@ -45,6 +45,30 @@ describe('demo workspace', function () {
     for (const [rel, content] of Object.entries(WORKSPACE_FILES)) assert.strictEqual(fs.readFileSync(path.join(dir, rel), 'utf8'), content, rel);
   });
 
+  it('builds exactly the recorded history: every commit, tree, blob, ref and the local config (UPDATE_DEMO_FIXTURE=1 rewrites it)', () => {
+    // The record was taken from the demo as it was built before its files moved out of TypeScript into demo/:
+    // a change here means the demo workspace (and the shas every demo deploy and alert carries) changed.
+    const record = [
+      git(dir, 'log', '--all', '--topo-order', '--raw', '--no-abbrev', '--format=commit %H%nparents %P%nauthor %an <%ae> %aI%ncommitter %cn <%ce> %cI%n%n%B'),
+      '--- refs',
+      git(dir, 'show-ref', '--heads', '--tags'),
+      `HEAD ${git(dir, 'symbolic-ref', 'HEAD')}`,
+      '--- HEAD tree',
+      git(dir, 'ls-tree', '-r', '--full-tree', 'HEAD'),
+      '--- config',
+      `user ${git(dir, 'config', 'user.name')} <${git(dir, 'config', 'user.email')}>`,
+      // Only what the demo appends: the rest is the local git's template.
+      `info/exclude ends with ${JSON.stringify(fs.readFileSync(path.join(dir, '.git', 'info', 'exclude'), 'utf8').slice(-10))}`,
+      `status ${JSON.stringify(git(dir, 'status', '--porcelain', '--untracked-files=all', '--ignored'))}`,
+    ].join('\n') + '\n';
+    const file = path.join(repoRoot, 'test', 'fixtures', 'demo', 'history.txt');
+    if (process.env.UPDATE_DEMO_FIXTURE) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, record);
+    }
+    assert.strictEqual(record, fs.readFileSync(file, 'utf8'));
+  });
+
   it('the bug commit introduces exactly the line the checkout trace top frame points at', () => {
     const top = DEMO_TRACES['checkout-coupon']!.frames[0]!;
     assert.strictEqual(top.file, PRICING_TS);
