@@ -67,6 +67,8 @@ export async function runInCodeServer(o) {
     const env = {
       ...process.env, ...o.env,
       ONCALL_TEST_SCREENSHOT_URL: shotUrl,
+      // Where the host writes its log files, the extension's "On Call" channel among them (tests read it).
+      ONCALL_TEST_LOGS_DIR: path.join(tmp, 'ud', 'logs'),
       TMPDIR: path.join(tmp, 't'), XDG_CONFIG_HOME: path.join(tmp, 'cfg'), XDG_DATA_HOME: path.join(tmp, 'data'), XDG_CACHE_HOME: path.join(tmp, 'cache'),
     };
     if (o.installVsix) {

@@ -20,8 +20,12 @@ for (const version of versions) {
       version,
       extensionDevelopmentPath: root,
       extensionTestsPath: path.join(root, 'out', 'test', 'integration', 'index.js'),
-      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust'],
-      extensionTestsEnv: { ONCALL_TEST_BRIDGE_URL: bridge.url, ONCALL_TEST_BRIDGE_PID: String(bridge.child.pid), ONCALL_TEST_HOST: `electron-${version}` },
+      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', path.join(tmp, 'ud')],
+      extensionTestsEnv: {
+        ONCALL_TEST_BRIDGE_URL: bridge.url, ONCALL_TEST_BRIDGE_PID: String(bridge.child.pid), ONCALL_TEST_HOST: `electron-${version}`,
+        // Where the host writes its log files, the extension's "On Call" channel among them (tests read it).
+        ONCALL_TEST_LOGS_DIR: path.join(tmp, 'ud', 'logs'),
+      },
     });
     console.log(`[electron] VS Code ${version}: passed`);
   } catch (e) {

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import axios from 'axios';
-import { repoRoot } from '../../testUtil/paths';
+import { repoRoot } from '../testUtil/paths';
 
 export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
 
