@@ -8,6 +8,7 @@ import { DemoSource } from './sources/demo/demoSource';
 import { createVendorSource } from './sources/shared/vendorOptions';
 import type { SourceModule } from './sources/types';
 import { builtinDemoCommits, ensureDemoWorkspace, NotADemoWorkspaceError, writeDemoSettings, type DemoCommits } from './sources/demo/workspace';
+import { DemoFilesError, loadDemoFiles } from './sources/demo/workspaceFiles';
 
 export interface RunningBridge {
   server: BridgeServer;
@@ -24,6 +25,15 @@ export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, lo
   const secret = await webhookSecret(args, env);
   if (secret && args.alertmanager) args = { ...args, alertmanager: { ...args.alertmanager, webhookTokenFile: secret.file } };
 
+  if (args.source === 'demo') {
+    // Read demo/history/ now: without it the demo has no workspace and no traces, so say so before listening.
+    try {
+      log.info(`demo files: ${loadDemoFiles().root}`);
+    } catch (e) {
+      if (e instanceof DemoFilesError) throw new BridgeConfigError(e.message);
+      throw e;
+    }
+  }
   let commits: DemoCommits = builtinDemoCommits();
   if (args.demoWorkspace) {
     try {

@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
+import { writeHostUserSettings } from './hostSettings.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -50,6 +51,8 @@ export async function runInCodeServer(o) {
   try {
     const t0 = Date.now();
     fs.mkdirSync(path.join(tmp, 't'));
+    // Test terminals start bash without the machine's ~/.bashrc (see hostSettings.mjs).
+    writeHostUserSettings(path.join(tmp, 'ud'), path.join(tmp, 'home'));
     // Screenshot endpoint for the tests (loopback only).
     shotServer = http.createServer(async (req, res) => {
       const name = (new URL(req.url ?? '/', 'http://x').searchParams.get('name') ?? 'shot').replace(/[^a-z0-9_-]/gi, '_');
@@ -69,6 +72,8 @@ export async function runInCodeServer(o) {
     const env = {
       ...process.env, ...o.env,
       ONCALL_TEST_SCREENSHOT_URL: shotUrl,
+      // Where the host writes its log files, the extension's "On Call" channel among them (tests read it).
+      ONCALL_TEST_LOGS_DIR: path.join(tmp, 'ud', 'logs'),
       TMPDIR: path.join(tmp, 't'), XDG_CONFIG_HOME: path.join(tmp, 'cfg'), XDG_DATA_HOME: path.join(tmp, 'data'), XDG_CACHE_HOME: path.join(tmp, 'cache'),
     };
     if (o.installVsix) {

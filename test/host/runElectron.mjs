@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTests } from '@vscode/test-electron';
 import { startBridge } from './bridgeProcess.mjs';
+import { writeHostUserSettings } from './hostSettings.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const versions = (process.env.ONCALL_ELECTRON_VERSION || '1.100.0,stable').split(',');
@@ -14,14 +15,20 @@ let failed = false;
 for (const version of versions) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-electron-'));
   const workspace = path.join(tmp, 'workspace');
+  // Test terminals start bash without the machine's ~/.bashrc (see hostSettings.mjs).
+  writeHostUserSettings(path.join(tmp, 'ud'), path.join(tmp, 'home'));
   const bridge = await startBridge(root, ['--demo', '--port', '0', '--demo-workspace', workspace, '--seed', '7', '--demo-interval-ms', '600000']);
   try {
     await runTests({
       version,
       extensionDevelopmentPath: root,
       extensionTestsPath: path.join(root, 'out', 'test', 'integration', 'index.js'),
-      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust'],
-      extensionTestsEnv: { ONCALL_TEST_BRIDGE_URL: bridge.url, ONCALL_TEST_BRIDGE_PID: String(bridge.child.pid), ONCALL_TEST_HOST: `electron-${version}` },
+      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', path.join(tmp, 'ud')],
+      extensionTestsEnv: {
+        ONCALL_TEST_BRIDGE_URL: bridge.url, ONCALL_TEST_BRIDGE_PID: String(bridge.child.pid), ONCALL_TEST_HOST: `electron-${version}`,
+        // Where the host writes its log files, the extension's "On Call" channel among them (tests read it).
+        ONCALL_TEST_LOGS_DIR: path.join(tmp, 'ud', 'logs'),
+      },
     });
     console.log(`[electron] VS Code ${version}: passed`);
   } catch (e) {

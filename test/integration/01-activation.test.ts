@@ -1,12 +1,41 @@
 import * as assert from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activateExtension, EXTENSION_ID, screenshot } from './helpers';
+import { activateExtension, EXTENSION_ID, screenshot, waitFor } from './helpers';
+
+/**
+ * The "On Call" log channel's file as this host writes it (logs/<session>/exthost1/<extension id>/On Call.log in
+ * code-server, logs/<session>/window1/exthost/<extension id>/On Call.log on the desktop), below the logs folder the
+ * runner passes in ONCALL_TEST_LOGS_DIR. The newest session's, when there are several.
+ */
+function onCallLogFile(): string | undefined {
+  const logs = process.env.ONCALL_TEST_LOGS_DIR;
+  assert.ok(logs, 'the runner passes the host\'s logs folder in ONCALL_TEST_LOGS_DIR (test/host/codeServerRunner.mjs, runElectron.mjs)');
+  const found: Array<{ file: string; mtime: number }> = [];
+  const walk = (dir: string, depth: number): void => {
+    if (depth > 5) return;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p, depth + 1);
+      else if (e.name === 'On Call.log' && path.basename(dir) === EXTENSION_ID) found.push({ file: p, mtime: fs.statSync(p).mtimeMs });
+    }
+  };
+  if (fs.existsSync(logs)) walk(logs, 0);
+  return found.sort((a, b) => b.mtime - a.mtime)[0]?.file;
+}
 
 describe('activation (real VS Code host)', () => {
   it('activates without error and reports itself in the log', async () => {
-    const api = await activateExtension();
-    assert.ok(api.logger, 'activate() returned no API');
+    await activateExtension();
     assert.strictEqual(vscode.extensions.getExtension(EXTENSION_ID)?.isActive, true);
+    // The line activate() writes to the "On Call" channel, as the user sees it in Output (the host writes the
+    // channel to its log file with a short delay).
+    const line = new RegExp(`^\\S+ \\S+ \\[info\\] activated in \\d+ ms \\(VS Code ${vscode.version.replace(/\./g, '\\.')}\\)$`, 'm');
+    await waitFor(`"activated in … ms (VS Code ${vscode.version})" in the On Call log`, () => {
+      const file = onCallLogFile();
+      return file !== undefined && line.test(fs.readFileSync(file, 'utf8'));
+    });
   });
 
   it('contributes the On Call view container with the Alerts view, which can be focused', async () => {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DEMO_TRACES } from '../../src/bridge/sources/demo/traces';
+import { demoTraces } from '../../src/bridge/sources/demo/traces';
 import { BUG_LINE, DEMO_COMMIT_SHAS, PRICING_TS } from '../../src/bridge/sources/demo/workspaceFiles';
 import type { Alert } from '../../src/core/protocol/types';
 import type { OnCallApi } from '../../src/extension';
@@ -43,7 +43,7 @@ describe('deploys and suspect commits against the demo bridge (real VS Code host
     requireBridge();
     api = await activateExtension();
     await waitFor('the connection to the demo bridge', () => api.connections.connection?.state.state === 'connected', 20000);
-    const trace = DEMO_TRACES['checkout-coupon']!.text;
+    const trace = demoTraces()['checkout-coupon']!.text;
     coupon = await waitFor('the demo alert whose top frame is the coupon bug line', () =>
       [...api.connections.connection!.store.values()].find((a) => a.stackTrace === trace),
     );

@@ -2,7 +2,7 @@
  * Fast tests of the Alertmanager source: mapping and validation on real Alertmanager 0.25 output
  * (test/fixtures/alertmanager, see its README), the CLI options, and the module's webhook, reconcile and
  * action edge cases against a small in-process stand-in for Alertmanager's REST API. The real
- * Alertmanager is exercised in alertmanager.real.test.ts.
+ * Alertmanager is exercised in test/alertmanager/alertmanager.real.test.ts (npm run test:alertmanager).
  */
 import * as assert from 'node:assert';
 import * as fs from 'node:fs';

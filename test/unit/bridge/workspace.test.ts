@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DemoSource } from '../../../src/bridge/sources/demo/demoSource';
-import { DEMO_TRACES } from '../../../src/bridge/sources/demo/traces';
+import { demoTraces } from '../../../src/bridge/sources/demo/traces';
 import { ensureDemoWorkspace, NotADemoWorkspaceError, type DemoCommits } from '../../../src/bridge/sources/demo/workspace';
-import { BUG_LINE, COMMIT_KEYS, DEMO_COMMIT_SHAS, DEMO_TAGS, PRICING_TS, WORKSPACE_FILES } from '../../../src/bridge/sources/demo/workspaceFiles';
+import { BUG_LINE, COMMIT_KEYS, DEMO_COMMIT_SHAS, DEMO_TAGS, demoHistoryDir, DemoFilesError, demoWorkspaceFiles, HISTORY, PRICING_TS } from '../../../src/bridge/sources/demo/workspaceFiles';
 import { World } from '../../../src/bridge/world';
 import type { Deploy } from '../../../src/core/protocol/types';
 import { ManualClock } from '../../../src/core/util/clock';
@@ -42,11 +42,35 @@ describe('demo workspace', function () {
     assert.strictEqual(git(dir, 'rev-parse', 'release-1.4.0^{commit}'), commits.merge.sha);
     assert.strictEqual(git(dir, 'config', 'user.email'), 'you@example.com');
     assert.strictEqual(git(dir, 'status', '--porcelain'), '', 'a clean working tree');
-    for (const [rel, content] of Object.entries(WORKSPACE_FILES)) assert.strictEqual(fs.readFileSync(path.join(dir, rel), 'utf8'), content, rel);
+    for (const [rel, content] of Object.entries(demoWorkspaceFiles())) assert.strictEqual(fs.readFileSync(path.join(dir, rel), 'utf8'), content, rel);
+  });
+
+  it('builds exactly the recorded history: every commit, tree, blob, ref and the local config (UPDATE_DEMO_FIXTURE=1 rewrites it)', () => {
+    // The record was taken from the demo as it was built before its files moved out of TypeScript into demo/:
+    // a change here means the demo workspace (and the shas every demo deploy and alert carries) changed.
+    const record = [
+      git(dir, 'log', '--all', '--topo-order', '--raw', '--no-abbrev', '--format=commit %H%nparents %P%nauthor %an <%ae> %aI%ncommitter %cn <%ce> %cI%n%n%B'),
+      '--- refs',
+      git(dir, 'show-ref', '--heads', '--tags'),
+      `HEAD ${git(dir, 'symbolic-ref', 'HEAD')}`,
+      '--- HEAD tree',
+      git(dir, 'ls-tree', '-r', '--full-tree', 'HEAD'),
+      '--- config',
+      `user ${git(dir, 'config', 'user.name')} <${git(dir, 'config', 'user.email')}>`,
+      // Only what the demo appends: the rest is the local git's template.
+      `info/exclude ends with ${JSON.stringify(fs.readFileSync(path.join(dir, '.git', 'info', 'exclude'), 'utf8').slice(-10))}`,
+      `status ${JSON.stringify(git(dir, 'status', '--porcelain', '--untracked-files=all', '--ignored'))}`,
+    ].join('\n') + '\n';
+    const file = path.join(repoRoot, 'test', 'fixtures', 'demo', 'history.txt');
+    if (process.env.UPDATE_DEMO_FIXTURE) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, record);
+    }
+    assert.strictEqual(record, fs.readFileSync(file, 'utf8'));
   });
 
   it('the bug commit introduces exactly the line the checkout trace top frame points at', () => {
-    const top = DEMO_TRACES['checkout-coupon']!.frames[0]!;
+    const top = demoTraces()['checkout-coupon']!.frames[0]!;
     assert.strictEqual(top.file, PRICING_TS);
     assert.strictEqual(top.code, BUG_LINE.trim());
     const blame = git(dir, 'blame', '--porcelain', '-L', `${top.line},${top.line}`, 'HEAD', '--', top.file);
@@ -54,11 +78,11 @@ describe('demo workspace', function () {
     const diff = git(dir, 'show', '--format=', '-U0', commits.bug.sha, '--', top.file);
     assert.ok(diff.includes(`+${BUG_LINE}\n`), diff);
     assert.ok(git(dir, 'merge-base', '--is-ancestor', commits.bug.sha, 'deploy-2026-11-20') === '');
-    assert.ok(DEMO_TRACES['checkout-coupon']!.text.includes(`/app/src/cart/pricing.ts:${top.line}:`));
+    assert.ok(demoTraces()['checkout-coupon']!.text.includes(`/app/src/cart/pricing.ts:${top.line}:`));
   });
 
   it('every demo trace in-app frame points at an existing file and line with the expected code', () => {
-    for (const t of Object.values(DEMO_TRACES)) {
+    for (const t of Object.values(demoTraces())) {
       assert.ok(t.frames.length >= 2, t.id);
       for (const f of t.frames) {
         const lines = fs.readFileSync(path.join(dir, f.file), 'utf8').split('\n');
@@ -70,7 +94,7 @@ describe('demo workspace', function () {
   });
 
   it('traces use each runtime\'s format and deployment paths', () => {
-    const text = (id: string) => DEMO_TRACES[id]!.text;
+    const text = (id: string) => demoTraces()[id]!.text;
     assert.match(text('checkout-coupon'), /^TypeError: .*\n {4}at applyDiscount \(\/app\/src\/cart\/pricing\.ts:\d+:\d+\)/);
     assert.match(text('billing-division'), /^Traceback \(most recent call last\):\n {2}File "\/usr\/local\/lib\/python3\.12\/site-packages\/.*\n.*\n {2}File "\/srv\/billing-worker\/billing\/worker\.py", line \d+, in process_job/);
     assert.match(text('inventory-lock'), /^java\.lang\.IllegalStateException: .*\n\tat com\.acme\.inventory\.StockService\.reserve\(StockService\.java:\d+\)/);
@@ -118,25 +142,33 @@ describe('demo workspace', function () {
     for (const a of world.alerts()) if (a.commitSha) assert.ok(all.has(a.commitSha), a.id);
   });
 
-  it('demo/workspace/ mirrors the embedded files (UPDATE_DEMO_TEMPLATE=1 rewrites it)', () => {
-    const mirror = path.join(repoRoot, 'demo', 'workspace');
-    if (process.env.UPDATE_DEMO_TEMPLATE) {
-      fs.rmSync(mirror, { recursive: true, force: true });
-      for (const [rel, content] of Object.entries(WORKSPACE_FILES)) {
-        fs.mkdirSync(path.dirname(path.join(mirror, rel)), { recursive: true });
-        fs.writeFileSync(path.join(mirror, rel), content);
-      }
+  it('each commit writes exactly the files of its demo/history/ directory; there is no other directory', () => {
+    const root = path.join(repoRoot, 'demo', 'history');
+    assert.strictEqual(demoHistoryDir(), root, 'the compiled code finds the repository\'s demo/history/');
+    const commitSteps = HISTORY.flatMap((s) => (s.op === 'commit' ? [s] : []));
+    assert.deepStrictEqual(fs.readdirSync(root).sort(), commitSteps.map((s) => s.dir).sort());
+    for (const step of commitSteps) {
+      const sha = commits[step.key as keyof DemoCommits].sha;
+      const changed = git(dir, 'diff-tree', '--no-commit-id', '--name-only', '-r', '--root', sha).split('\n').sort();
+      const files: string[] = [];
+      const walk = (d: string) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+          if (e.isDirectory()) walk(path.join(d, e.name));
+          else files.push(path.relative(path.join(root, step.dir), path.join(d, e.name)).split(path.sep).join('/'));
+        }
+      };
+      walk(path.join(root, step.dir));
+      assert.deepStrictEqual(files.sort(), changed, `${step.dir} holds what commit ${step.key} changes`);
+      for (const f of files) assert.strictEqual(execFileSync('git', ['show', `${sha}:${f}`], { cwd: dir, encoding: 'utf8' }), fs.readFileSync(path.join(root, step.dir, f), 'utf8'), `${step.dir}/${f}`);
     }
-    const found: string[] = [];
-    const walk = (d: string) => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-        const p = path.join(d, e.name);
-        if (e.isDirectory()) walk(p);
-        else found.push(path.relative(mirror, p).split(path.sep).join('/'));
-      }
-    };
-    walk(mirror);
-    assert.deepStrictEqual(found.sort(), Object.keys(WORKSPACE_FILES).sort());
-    for (const [rel, content] of Object.entries(WORKSPACE_FILES)) assert.strictEqual(fs.readFileSync(path.join(mirror, rel), 'utf8'), content, rel);
+  });
+
+  it('says where it looked when demo/history/ is missing', () => {
+    const lonely = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-demo-nofiles-'));
+    try {
+      assert.throws(() => demoHistoryDir(path.join(lonely, 'dist')), (e: unknown) => e instanceof DemoFilesError && e.message.includes(path.join(lonely, 'dist')) && /demo\/history/.test(e.message));
+    } finally {
+      fs.rmSync(lonely, { recursive: true, force: true });
+    }
   });
 });

@@ -18,7 +18,7 @@ describe('marketplace manifest and .vsix contents', () => {
     assert.ok(pkg.galleryBanner?.theme === 'dark' || pkg.galleryBanner?.theme === 'light');
   });
 
-  it('packages the icon, the view icons and the walkthrough, but not the README screenshots', function () {
+  it('packages the icon, the view icons, the walkthrough and the demo\'s files, but not the README screenshots', function () {
     this.timeout(60_000);
     const files = execFileSync(process.execPath, [path.join(root, 'node_modules/@vscode/vsce/vsce'), 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' })
       .split('\n')
@@ -28,5 +28,16 @@ describe('marketplace manifest and .vsix contents', () => {
       assert.ok(files.includes(f), `${f} is in the .vsix (got ${files.join(', ')})`);
     }
     assert.deepStrictEqual(files.filter((f) => f.startsWith('media/screenshots/')), [], 'README screenshots stay out of the .vsix');
+    // dist/bridge.js --demo ("Try the Demo") builds its workspace from these at runtime: every one must ship.
+    const demoFiles: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(path.join(root, d), { withFileTypes: true })) {
+        if (e.isDirectory()) walk(`${d}/${e.name}`);
+        else demoFiles.push(`${d}/${e.name}`);
+      }
+    };
+    walk('demo/history');
+    assert.ok(demoFiles.length >= 20 && demoFiles.includes('demo/history/01-initial/.gitattributes'), demoFiles.join(', '));
+    assert.deepStrictEqual(demoFiles.filter((f) => !files.includes(f)), [], 'every file of demo/history/ is in the .vsix');
   });
 });

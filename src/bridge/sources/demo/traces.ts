@@ -1,9 +1,9 @@
-import { BUG_LINE, PRICING_TS, WORKSPACE_FILES } from './workspaceFiles';
+import { BUG_LINE, demoWorkspaceFiles, PRICING_TS } from './workspaceFiles';
 
 /**
  * Demo stack traces, each in its runtime's exact format, with deployment paths (/app, /srv, /go/src)
  * whose file and line point at real code of the demo workspace. Line and column numbers are computed
- * from the embedded files, never typed in, so editing a file cannot leave a trace pointing at the
+ * from the workspace's files (demo/history/), never typed in, so editing a file cannot leave a trace pointing at the
  * wrong line; `frames` records what each in-app frame must show so tests can check the real workspace.
  */
 
@@ -32,7 +32,7 @@ interface Located extends InAppFrame {
 
 /** Finds the one line of `file` that contains `snippet`; throws when there is none or more than one. */
 export function locate(file: string, snippet: string, columnOf?: string): Located {
-  const content = WORKSPACE_FILES[file];
+  const content = demoWorkspaceFiles()[file];
   if (content === undefined) throw new Error(`demo workspace has no ${file}`);
   const ls = content.split('\n');
   const hits = ls.flatMap((l, i) => (l.includes(snippet) ? [i] : []));
@@ -64,7 +64,7 @@ const v8 = (fn: string | undefined, l: Located, prefix = ''): string => {
   return fn ? `    at ${prefix}${fn} (${where})` : `    at ${prefix}${where}`;
 };
 
-const checkoutCoupon = build('checkout-coupon', 'checkout-api', 'node', (use) => [
+const checkoutCoupon = (): DemoTrace => build('checkout-coupon', 'checkout-api', 'node', (use) => [
   "TypeError: Cannot read properties of undefined (reading 'percent')",
   v8('applyDiscount', use(locate(PRICING_TS, BUG_LINE.trim(), 'percent;'))),
   v8('priceCart', use(locate(PRICING_TS, 'const discounted = applyDiscount(cart, base);', 'applyDiscount'))),
@@ -81,14 +81,14 @@ const checkoutCoupon = build('checkout-coupon', 'checkout-api', 'node', (use) =>
 /** `priceCart(cart)` appears twice in checkout.ts (quote and placeOrder): the first is quote's. */
 function quoteLine(): Located {
   const file = `${CHECKOUT}/routes/checkout.ts`;
-  const ls = WORKSPACE_FILES[file]!.split('\n');
+  const ls = demoWorkspaceFiles()[file]!.split('\n');
   const start = ls.findIndex((l) => l.includes('quote = (req'));
   const i = ls.findIndex((l, j) => j > start && l.includes('priceCart(cart)'));
   const text = ls[i]!;
   return { file, line: i + 1, column: text.indexOf('priceCart') + 1, code: text.trim() };
 }
 
-const checkoutInventory = build('checkout-inventory', 'checkout-api', 'node', (use) => [
+const checkoutInventory = (): DemoTrace => build('checkout-inventory', 'checkout-api', 'node', (use) => [
   'Error: inventory-service answered 503 to a stock reservation',
   v8('InventoryClient.reserve', use(locate(`${CHECKOUT}/clients/inventory.ts`, "throw new Error('inventory-service answered", 'new Error'))),
   v8('CheckoutHandler.placeOrder', use(locate(`${CHECKOUT}/routes/checkout.ts`, 'await this.inventory.reserve(cart.items);', 'this.inventory')), 'async '),
@@ -100,7 +100,7 @@ const py = (fn: string, l: Located): string[] => [
   `    ${l.code}`,
 ];
 
-const billingDivision = (() => {
+const billingDivision = (): DemoTrace => {
   const t = build('billing-division', 'billing-worker', 'python', (use) => {
     const worker = use(locate(`${BILLING}/worker.py`, 'invoice = build_invoice(job["customer_id"], job["lines"])'));
     const build_ = use(locate(`${BILLING}/invoice.py`, 'total += line_total(line)'));
@@ -120,9 +120,9 @@ const billingDivision = (() => {
   // Python prints outermost first; `frames` is innermost first like every other trace.
   t.frames.reverse();
   return t;
-})();
+};
 
-const billingCharge = (() => {
+const billingCharge = (): DemoTrace => {
   const t = build('billing-charge', 'billing-worker', 'python', (use) => {
     const job = use(locate(`${BILLING}/worker.py`, 'return charge(invoice)'));
     const raise = use(locate(`${BILLING}/worker.py`, 'raise ChargeFailed('));
@@ -137,7 +137,7 @@ const billingCharge = (() => {
   });
   t.frames.reverse();
   return t;
-})();
+};
 
 // ---- Java: "\tat pkg.Class.method(File.java:line)"; causes after "Caused by:".
 const jv = (method: string, l: Located): string => {
@@ -145,7 +145,7 @@ const jv = (method: string, l: Located): string => {
   return `\tat com.acme.inventory.${file.replace(/\.java$/, '')}.${method}(${file}:${l.line})`;
 };
 
-const inventoryLock = build('inventory-lock', 'inventory-service', 'java', (use) => {
+const inventoryLock = (): DemoTrace => build('inventory-lock', 'inventory-service', 'java', (use) => {
   const thrown = use(locate(`${JAVA}/StockService.java`, 'throw new IllegalStateException('));
   const controller = use(locate(`${JAVA}/StockController.java`, 'return stock.reserve('));
   const flush = use(locate(`${JAVA}/StockRepository.java`, 'em.flush();'));
@@ -176,7 +176,7 @@ const inventoryLock = build('inventory-lock', 'inventory-service', 'java', (use)
   ];
 });
 
-const inventoryNpe = build('inventory-npe', 'inventory-service', 'java', (use) => {
+const inventoryNpe = (): DemoTrace => build('inventory-npe', 'inventory-service', 'java', (use) => {
   const dec = use(locate(`${JAVA}/StockRepository.java`, 'level.setAvailable(level.getAvailable() - quantity);'));
   const call = use(locate(`${JAVA}/StockService.java`, 'return repository.decrement(level, quantity);'));
   const controller = use(locate(`${JAVA}/StockController.java`, 'return stock.reserve('));
@@ -197,7 +197,7 @@ const goPath = (l: Located): string => `/go/src/github.com/acme/edge-gateway/${l
 // Inlined frames ("(...)") carry no PC offset.
 const goFrame = (fn: string, l: Located, pc: string): string[] => [fn, `\t${goPath(l)}:${l.line}${pc ? ' ' + pc : ''}`];
 
-const gatewayPanic = build('gateway-index', 'edge-gateway', 'go', (use) => [
+const gatewayPanic = (): DemoTrace => build('gateway-index', 'edge-gateway', 'go', (use) => [
   'panic: runtime error: index out of range [2] with length 2',
   '',
   'goroutine 1 [running]:',
@@ -207,7 +207,7 @@ const gatewayPanic = build('gateway-index', 'edge-gateway', 'go', (use) => [
   'exit status 2',
 ]);
 
-const gatewayNilMap = build('gateway-nilmap', 'edge-gateway', 'go', (use) => [
+const gatewayNilMap = (): DemoTrace => build('gateway-nilmap', 'edge-gateway', 'go', (use) => [
   'panic: assignment to entry in nil map',
   '',
   'goroutine 87 [running]:',
@@ -226,13 +226,21 @@ const gatewayNilMap = build('gateway-nilmap', 'edge-gateway', 'go', (use) => [
   '\t/usr/local/go/src/net/http/server.go:3360 +0x485',
 ]);
 
-/** Every demo trace, by id. */
-export const DEMO_TRACES: Readonly<Record<string, DemoTrace>> = Object.fromEntries(
-  [checkoutCoupon, checkoutInventory, billingDivision, billingCharge, inventoryLock, inventoryNpe, gatewayPanic, gatewayNilMap].map((t) => [t.id, t]),
-);
+let traces: Readonly<Record<string, DemoTrace>> | undefined;
+
+/** Every demo trace, by id (built the first time the demo needs one: they read the workspace's files). */
+export function demoTraces(): Readonly<Record<string, DemoTrace>> {
+  traces ??= Object.fromEntries(
+    [checkoutCoupon, checkoutInventory, billingDivision, billingCharge, inventoryLock, inventoryNpe, gatewayPanic, gatewayNilMap].map((make) => {
+      const t = make();
+      return [t.id, t];
+    }),
+  );
+  return traces;
+}
 
 export function demoTrace(id: string): DemoTrace {
-  const t = DEMO_TRACES[id];
+  const t = demoTraces()[id];
   if (!t) throw new Error(`no demo trace ${id}`);
   return t;
 }

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { COMMIT_KEYS, DEMO_COMMIT_SHAS, HISTORY, WORKSPACE_FILES, YOU, type CommitKey, type DemoAuthor } from './workspaceFiles';
+import { COMMIT_KEYS, commitFiles, DEMO_COMMIT_SHAS, HISTORY, YOU, type CommitKey, type DemoAuthor, type DemoFiles } from './workspaceFiles';
 
 /** Commit metadata the demo source needs for deploys (read back from git, so the shas are the real ones). */
 export interface DemoCommit {
@@ -60,20 +60,16 @@ function authorEnv(a: DemoAuthor, date: string): Record<string, string> {
   };
 }
 
-async function writeFiles(root: string, files: Readonly<Record<string, string | null>>): Promise<void> {
+async function writeFiles(root: string, files: DemoFiles): Promise<void> {
   for (const [rel, content] of Object.entries(files)) {
     const abs = path.join(root, ...rel.split('/'));
-    if (content === null) {
-      await fs.rm(abs, { force: true });
-    } else {
-      await fs.mkdir(path.dirname(abs), { recursive: true });
-      // 0644: the file mode is part of the tree hash.
-      await fs.writeFile(abs, content, { mode: 0o644 });
-    }
+    await fs.mkdir(path.dirname(abs), { recursive: true });
+    // 0644: the file mode is part of the tree hash.
+    await fs.writeFile(abs, content, { mode: 0o644 });
   }
 }
 
-/** Builds the repository from `HISTORY` in `dir` (which must be empty or absent). */
+/** Builds the repository from `HISTORY` and demo/history/ in `dir` (which must be empty or absent). */
 async function buildRepository(dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
   const run = (args: string[], env: Record<string, string> = {}) => git(dir, args, env, true);
@@ -84,7 +80,7 @@ async function buildRepository(dir: string): Promise<void> {
   for (const step of HISTORY) {
     switch (step.op) {
       case 'commit': {
-        await writeFiles(dir, step.files);
+        await writeFiles(dir, commitFiles(step));
         await run([...cfg, 'add', '-A']);
         const msg = step.body ? `${step.subject}\n\n${step.body}` : step.subject;
         await run([...cfg, 'commit', '-q', '--no-verify', '--allow-empty', '-m', msg], authorEnv(step.author, step.date));
@@ -214,5 +210,3 @@ function commitsFrom(lookup: (key: CommitKey, subject: string) => { sha: string;
   return result;
 }
 
-/** The final tree, for tests and the demo/workspace mirror. */
-export const demoWorkspaceFiles = WORKSPACE_FILES;
