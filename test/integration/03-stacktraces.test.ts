@@ -6,7 +6,7 @@ import type { Alert } from '../../src/core/protocol/types';
 import { parseStackTrace } from '../../src/core/stackTrace';
 import type { OnCallApi } from '../../src/extension';
 import type { AlertsElement } from '../../src/host/alerts/alertsTreeProvider';
-import { activateExtension, screenshot, sleep, waitFor, requireBridge, testTerminalEnv } from './helpers';
+import { activateExtension, screenshot, sleep, waitFor, requireBridge } from './helpers';
 
 /** The innermost in-app frame of the alert's trace as printed: file basename and line (independent of resolution). */
 function printedTop(a: Alert): { base: string; line: number } {
@@ -75,7 +75,7 @@ describe('stack traces → source (real VS Code host)', function () {
   });
 
   it('turns stack frames printed in the terminal — one line at a time, every runtime in the demo — into links that open the mapped file', async () => {
-    const terminal = vscode.window.createTerminal({ name: 'oncall-test', env: testTerminalEnv() });
+    const terminal = vscode.window.createTerminal({ name: 'oncall-test' });
     try {
       for (const a of withTrace) {
         const frame = parseStackTrace(a.stackTrace!).frames.find((f) => f.inApp !== false && f.file)!;

@@ -9,7 +9,7 @@ import type { OnCallApi } from '../../src/extension';
 import type { PushGuardFile } from '../../src/cli/pushGuardProtocol';
 import type { GuardPrompt } from '../../src/host/deployGuard/deployGuardFeature';
 import { removeHook, repoPaths } from '../../src/host/deployGuard/pushGuard';
-import { activateExtension, screenshot, sleep, waitFor, requireBridge, testTerminalEnv } from './helpers';
+import { activateExtension, screenshot, sleep, waitFor, requireBridge } from './helpers';
 
 /**
  * A late-Friday instant (the coming Friday 15:30–23:30 in the author's zone, else early Saturday) at which
@@ -112,7 +112,7 @@ describe('deploy guard (real VS Code host)', function () {
       prompts.push(p);
       return Promise.resolve({ choice: 'dismiss' });
     });
-    const terminal = vscode.window.createTerminal({ name: 'oncall-deploy', shellPath: '/bin/bash', env: testTerminalEnv() });
+    const terminal = vscode.window.createTerminal({ name: 'oncall-deploy', shellPath: '/bin/bash' });
     try {
       terminal.show();
       // A shell can take long to start on a loaded machine.

@@ -1,6 +1,3 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as http from 'node:http';
 import * as vscode from 'vscode';
 import type { OnCallApi } from '../../src/extension';
@@ -53,16 +50,5 @@ export function requireBridge(): { url: string; pid: number } {
   const pid = Number(process.env.ONCALL_TEST_BRIDGE_PID);
   if (!url || !pid) throw new Error('ONCALL_TEST_BRIDGE_URL / ONCALL_TEST_BRIDGE_PID not set: run the suites through test/host/runIntegration.mjs, which starts the demo bridge');
   return { url, pid };
-}
-
-/**
- * Environment for terminals the tests start: an empty HOME, so bash's rc files are not read. On these machines
- * root's ~/.bashrc runs `pyenv init` (a rehash under a lock) and bash took ~65 s to start; the behaviour under
- * test (PATH wrappers, shell integration, terminal links) does not depend on the user's rc files. VS Code's shell
- * integration is injected by VS Code itself and still works.
- */
-export function testTerminalEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-term-home-'));
-  return { HOME: home, ...extra };
 }
 
