@@ -5,33 +5,21 @@ import { adviceFor, shortSha } from '../../core/deployView/text';
 import type { WatchingSummary } from '../../core/deployView/watch';
 import type { DeployRecord, FileChange, GitRepository } from '../../core/git';
 import type { Alert } from '../../core/protocol/types';
-import type { AlertSourceConnection } from '../../core/transport/alertClient';
 import type { Clock } from '../../core/util/clock';
 import type { Event } from '../../core/util/event';
 import { tagged, type Logger } from '../../core/util/logger';
 import { displayText } from '../../core/util/text';
 import type { AlertsElement } from '../alerts/alertsTreeProvider';
 import type { AlertsFeature } from '../alerts/alertsFeature';
-import type { ConnectionFeature } from '../connection/connectionFeature';
+import type { HostContext } from '../context';
 import { Commands, ConfigSection, Views } from '../constants';
-import { Disposable, DisposableStore, toDisposable } from '../../core/util/disposable';
+import { Disposable, toDisposable, type IDisposable } from '../../core/util/disposable';
 import type { AlertFrames } from '../stackTrace/alertFrames';
 import { AlertDeployRows, type CommitTarget, type DriftTarget } from './alertRows';
 import { DeploysModel } from './deploysModel';
 import { DeploysTreeProvider, type DeploysElement } from './deploysTree';
 import { GitDocuments } from './gitDocuments';
 import { Repositories } from './repos';
-
-export interface DeploysFeatureOptions {
-  connections: ConnectionFeature;
-  alerts: AlertsFeature;
-  /** In-app frames resolved to workspace files (the stack-trace feature). */
-  frames: AlertFrames;
-  clock: Clock;
-  logger: Logger;
-  /** Who I am (oncall.identity or git user.email): deploys by me are watched. */
-  identity: () => string;
-}
 
 type Notice = Extract<DeploysElement, { kind: 'info' }>;
 
@@ -51,26 +39,34 @@ export class DeploysFeature extends Disposable {
   readonly documents: GitDocuments;
   private readonly _repos: Repositories;
   private readonly _log: Logger;
-  private readonly _connScope = this._register(new DisposableStore());
   /** The watch started or ended (a deploy of mine arrived, a window closed): the status bar re-reads `watching()`. */
   readonly onDidChangeWatching: Event<void>;
   private readonly _frames: AlertFrames;
   private _loading: Promise<void> | undefined;
-  private _alertsRefresh: ReturnType<typeof setTimeout> | undefined;
+  private _alertsRefresh: IDisposable | undefined;
+  private readonly _clock: Clock;
 
-  constructor(private readonly _o: DeploysFeatureOptions) {
+  constructor(
+    ctx: HostContext,
+    private readonly _peers: {
+      readonly alerts: AlertsFeature;
+      /** In-app frames resolved to workspace files (the stack-trace resolution). */
+      readonly frames: AlertFrames;
+    },
+  ) {
     super();
-    this._log = tagged(_o.logger, 'deploys');
-    this._frames = _o.frames;
+    this._log = tagged(ctx.logger, 'deploys');
+    this._clock = ctx.clock;
+    this._frames = _peers.frames;
     this._repos = new Repositories(this._log);
     this.documents = this._register(new GitDocuments((root) => this._repos.byRoot(root), this._log));
     const config = (key: string, scope?: vscode.Uri): unknown => vscode.workspace.getConfiguration(ConfigSection, scope).get<unknown>(key);
     this.model = this._register(
       new DeploysModel({
-        connections: _o.connections,
-        clock: _o.clock,
+        connections: ctx.connections,
+        clock: ctx.clock,
         log: this._log,
-        identity: _o.identity,
+        identity: () => ctx.identity.value,
         watchMinutes: () => config('deploys.watchMinutes'),
         tagPatterns: () => config('deploys.tagPatterns', vscode.workspace.workspaceFolders?.[0]?.uri),
         isTrusted: () => vscode.workspace.isTrusted,
@@ -90,7 +86,7 @@ export class DeploysFeature extends Disposable {
           isMine: (r) => this.model.isMine(r),
           notices: () => this._notices(),
         },
-        _o.clock,
+        ctx.clock,
       ),
     );
     this.view = this._register(vscode.window.createTreeView(Views.deploys, { treeDataProvider: this.provider, showCollapseAll: false }));
@@ -98,13 +94,13 @@ export class DeploysFeature extends Disposable {
       new AlertDeployRows({
         repos: this._repos,
         frames: () => this._frames,
-        clock: _o.clock,
+        clock: ctx.clock,
         log: this._log,
         history: () => this.model.history,
         myDeployBefore: (a) => this.model.myDeployBefore(a),
       }),
     );
-    _o.alerts.provider.addContributor(this.rows);
+    _peers.alerts.provider.addContributor(this.rows);
     this._register(
       this.model.onDidChangeHistory(() => {
         this.provider.refresh();
@@ -113,7 +109,7 @@ export class DeploysFeature extends Disposable {
     );
     this._register(this.model.onDidChangeWatching(() => this.provider.refresh()));
 
-    this._register(_o.connections.onDidChangeConnection(() => this._follow()));
+    this._register(ctx.whileConnected((conn, scope) => conn && scope.add(conn.store.onDidChange((e) => this.rows.forget(e.removed)))));
     this._register(
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         this._log.info('workspace trusted: reading git tags');
@@ -128,18 +124,18 @@ export class DeploysFeature extends Disposable {
       }),
     );
     // Ages ("47m ago") and "watching" move with time.
-    const tick = setInterval(() => {
-      if (this.view.visible && this.model.history.length > 0) this.provider.refresh();
-    }, 30_000);
-    this._register(toDisposable(() => clearInterval(tick)));
-    this._register(toDisposable(() => this._alertsRefresh && clearTimeout(this._alertsRefresh)));
+    this._register(
+      ctx.clock.setInterval(() => {
+        if (this.view.visible && this.model.history.length > 0) this.provider.refresh();
+      }, 30_000),
+    );
+    this._register(toDisposable(() => this._alertsRefresh?.dispose()));
 
     this._register(vscode.commands.registerCommand(Commands.refreshDeploys, () => this.refresh()));
     this._register(vscode.commands.registerCommand(Commands.openCommit, (arg?: unknown) => this.openCommit(arg)));
     this._register(vscode.commands.registerCommand(Commands.openAtDeployedVersion, (arg?: unknown) => this.openAtDeployedVersion(arg)));
     this._register(vscode.commands.registerCommand(Commands.compareDeployed, (arg?: unknown) => this.compareDeployed(arg)));
 
-    this._follow();
     void this.refresh();
   }
 
@@ -178,12 +174,6 @@ export class DeploysFeature extends Disposable {
     return this._loading ?? Promise.resolve();
   }
 
-  private _follow(): void {
-    this._connScope.clear();
-    const conn: AlertSourceConnection | undefined = this._o.connections.connection;
-    if (conn) this._connScope.add(conn.store.onDidChange((e) => this.rows.forget(e.removed)));
-  }
-
   private _notices(): Notice[] {
     const p = this.model.tagProblem;
     if (!p) return [];
@@ -206,9 +196,9 @@ export class DeploysFeature extends Disposable {
   /** Deploy in effect can change with the history: re-render expanded alerts (coalesced). */
   private _scheduleAlertsRefresh(): void {
     if (this._alertsRefresh) return;
-    this._alertsRefresh = setTimeout(() => {
+    this._alertsRefresh = this._clock.setTimeout(() => {
       this._alertsRefresh = undefined;
-      this._o.alerts.provider.refresh();
+      this._peers.alerts.provider.refresh();
     }, 500);
   }
 

@@ -4,7 +4,7 @@ import { DEFAULT_TAG_PATTERNS, compileTagRules, mergeDeploys, type CompiledTagRu
 import type { Alert, Deploy } from '../../core/protocol/types';
 import type { AlertSourceConnection } from '../../core/transport/alertClient';
 import type { Clock } from '../../core/util/clock';
-import { Disposable, DisposableStore, toDisposable, type IDisposable } from '../../core/util/disposable';
+import { Disposable, toDisposable, type DisposableStore, type IDisposable } from '../../core/util/disposable';
 import { Emitter, type Event } from '../../core/util/event';
 import type { Logger } from '../../core/util/logger';
 
@@ -13,10 +13,12 @@ export const DEFAULT_WATCH_MINUTES = 30;
 /** Why the history has no git tags. */
 export type TagProblem = { kind: 'restricted' } | { kind: 'error'; advice: Advice };
 
-/** The connection as far as deploys are concerned. */
+type DeploysConnection = Pick<AlertSourceConnection, 'deploys' | 'store' | 'onDidChangeDeploys'>;
+
+/** The connection as far as deploys are concerned (`ConnectionFeature`, or a fake in unit tests). */
 export interface DeploysConnections {
-  readonly connection: Pick<AlertSourceConnection, 'deploys' | 'store' | 'onDidChangeDeploys'> | undefined;
-  readonly onDidChangeConnection: Event<unknown>;
+  readonly connection: DeploysConnection | undefined;
+  whileConnected(fn: (conn: DeploysConnection | undefined, scope: DisposableStore) => void): IDisposable;
 }
 
 export interface DeploysModelPeers {
@@ -40,7 +42,6 @@ export interface DeploysModelPeers {
  * The view (`DeploysFeature`) renders it and offers the commands.
  */
 export class DeploysModel extends Disposable {
-  private readonly _connScope = this._register(new DisposableStore());
   private readonly _onDidChangeHistory = this._register(new Emitter<void>());
   /** The merged history changed (events arrived, tags re-read). */
   readonly onDidChangeHistory: Event<void> = this._onDidChangeHistory.event;
@@ -55,9 +56,13 @@ export class DeploysModel extends Disposable {
 
   constructor(private readonly _p: DeploysModelPeers) {
     super();
-    this._register(_p.connections.onDidChangeConnection(() => this._follow()));
     this._register(toDisposable(() => this._watchTimer?.dispose()));
-    this._follow();
+    this._register(
+      _p.connections.whileConnected((conn, scope) => {
+        if (conn) scope.add(conn.onDidChangeDeploys(() => this.remerge()));
+        this.remerge();
+      }),
+    );
   }
 
   /** Merged deploy history (events + tags), oldest first. */
@@ -104,13 +109,6 @@ export class DeploysModel extends Disposable {
   myDeployBefore(alert: Alert): { sha: string; minutesAfter: number } | undefined {
     const w = myDeployBefore(alert, this.events, this._p.identity(), this.watchMs);
     return w && { sha: w.deploy.commitSha, minutesAfter: Math.max(0, Math.round((Date.parse(alert.startedAt) - w.start) / 60_000)) };
-  }
-
-  private _follow(): void {
-    this._connScope.clear();
-    const conn = this._p.connections.connection;
-    if (conn) this._connScope.add(conn.onDidChangeDeploys(() => this.remerge()));
-    this.remerge();
   }
 
   private _readRules(): { rules: CompiledTagRule[]; problems: string[] } {

@@ -2,13 +2,12 @@ import * as vscode from 'vscode';
 import type { Alert } from '../../core/protocol/types';
 import type { TraceResolver } from '../../core/git/traceSuspects';
 import type { ParsedTrace, ResolvedFrame, ResolvedTrace } from '../../core/stackTrace';
-import type { Clock } from '../../core/util/clock';
-import { tagged, type Logger } from '../../core/util/logger';
+import { tagged } from '../../core/util/logger';
 import type { AlertsFeature } from '../alerts/alertsFeature';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Commands, ContextKeys as Keys } from '../constants';
-import type { ContextKeys } from '../contextKeys';
-import { Disposable, DisposableStore } from '../../core/util/disposable';
+import type { HostContext } from '../context';
+import { Disposable } from '../../core/util/disposable';
 import type { AlertFrames, ResolvedFrameRef } from './alertFrames';
 import { AlertDecorations } from './decorations';
 import { explainResolution } from './explanation';
@@ -30,51 +29,51 @@ import type { WorkspaceFiles } from './workspaceFiles';
 export class StackTraceFeature extends Disposable implements AlertFrames {
   readonly traces: TraceResolution;
   readonly terminalLinks: StackTerminalLinks;
+  private readonly _connections: ConnectionFeature;
   private readonly _opener: SourceOpener;
   private readonly _decorations: AlertDecorations;
   private readonly _uriHandler: AlertUriHandler;
-  private readonly _connScope = this._register(new DisposableStore());
-  /** Set by the deploys feature: maps a deployed line to the working tree (local edits move code). */
-  lineMapper: ((alert: Alert, frame: { folder: string; path: string; line: number }) => Promise<number | undefined>) | undefined;
 
   constructor(
-    private readonly _connections: ConnectionFeature,
-    alerts: AlertsFeature,
-    clock: Clock,
-    logger: Logger,
-    keys: ContextKeys,
-    extensionUri: vscode.Uri,
+    ctx: HostContext,
+    peers: {
+      readonly alerts: AlertsFeature;
+      readonly traces: TraceResolution;
+      /** The deploys feature's rows: a deployed line in the working tree (local edits move code). */
+      readonly lines: WorkingTreeLines;
+    },
   ) {
     super();
-    const log = tagged(logger, 'stack');
-    this.traces = this._register(new TraceResolution(logger, log));
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const self = this;
-    const lines: WorkingTreeLines = { workingTreeLine: (a, f) => self.lineMapper?.(a, f) ?? Promise.resolve(undefined) };
-    this._opener = new SourceOpener({ connections: _connections, traces: this.traces, log, explain: (id) => this.explain(id), get lines() { return self.lineMapper ? lines : undefined; } });
-    this._decorations = this._register(new AlertDecorations({ connections: _connections, traces: this.traces, opener: this._opener, clock, extensionUri }));
-    this._uriHandler = new AlertUriHandler({ connections: _connections, alerts, log, openSource: (id) => this.openSource(id) });
-    this._register(_connections.onDidChangeConnection(() => this._follow()));
+    const log = tagged(ctx.logger, 'stack');
+    const { alerts, traces } = peers;
+    this._connections = ctx.connections;
+    this.traces = traces;
+    this._opener = new SourceOpener({ connections: ctx.connections, traces, log, explain: (id) => this.explain(id), lines: peers.lines });
+    this._decorations = this._register(new AlertDecorations({ connections: ctx.connections, traces, opener: this._opener, clock: ctx.clock, extensionUri: ctx.paths.extensionUri }));
+    this._uriHandler = new AlertUriHandler({ connections: ctx.connections, alerts, log, openSource: (id) => this.openSource(id) });
+    this._register(
+      ctx.whileConnected((c, scope) => {
+        traces.clearCache();
+        if (c) scope.add(c.store.onDidChange(() => this._decorations.schedule()));
+        this._decorations.remap();
+      }),
+    );
 
     this._register(vscode.commands.registerCommand(Commands.openFrame, (t: FrameTarget) => this.openTarget(t)));
     this._register(vscode.commands.registerCommand(Commands.openStackTraceFromClipboard, () => this.openFromClipboard()));
     this._register(vscode.commands.registerCommand(Commands.explainFrames, (item?: unknown) => this.explain(alertIdOf(item))));
-    this.terminalLinks = new StackTerminalLinks(this.traces, this._opener);
+    // "Open Source" on an alert row (or the Alerts view's selection), a notification, a link.
+    this._register(
+      vscode.commands.registerCommand(Commands.openSource, async (item?: unknown) => {
+        const id = alerts.targets(item)[0];
+        if (id) await this.openSource(id);
+      }),
+    );
+    this.terminalLinks = new StackTerminalLinks(traces, this._opener);
     this._register(vscode.window.registerTerminalLinkProvider(this.terminalLinks));
     this._register(vscode.window.registerUriHandler(this._uriHandler));
-    alerts.provider.addContributor(new StackRows(this.traces));
-    alerts.openSourceHandler = (id) => this.openSource(id);
-    keys.set(Keys.stackTraces, true);
-    void this.traces.loadMappings();
-    this._follow();
-  }
-
-  private _follow(): void {
-    this._connScope.clear();
-    this.traces.clearCache();
-    const c = this._connections.connection;
-    if (c) this._connScope.add(c.store.onDidChange(() => this._decorations.schedule()));
-    this._decorations.remap();
+    alerts.provider.addContributor(new StackRows(traces));
+    ctx.keys.set(Keys.stackTraces, true);
   }
 
   get files(): WorkspaceFiles {

@@ -16,7 +16,8 @@ import { locationsInLine } from '../../core/stackTrace/lineLocations';
 import type { Alert } from '../../core/protocol/types';
 import { Disposable } from '../../core/util/disposable';
 import { Emitter, type Event } from '../../core/util/event';
-import type { Logger } from '../../core/util/logger';
+import { tagged, type Logger } from '../../core/util/logger';
+import type { HostContext } from '../context';
 import type { AlertFrames, ResolvedFrameRef } from './alertFrames';
 import { readText } from './stackTraceText';
 import { WorkspaceFiles } from './workspaceFiles';
@@ -34,12 +35,12 @@ export class TraceResolution extends Disposable implements AlertFrames {
   /** The index or the mappings changed: earlier resolutions may be wrong now. */
   readonly onDidInvalidate: Event<void> = this._onDidInvalidate.event;
 
-  constructor(
-    logger: Logger,
-    private readonly _log: Logger,
-  ) {
+  private readonly _log: Logger;
+
+  constructor(ctx: HostContext) {
     super();
-    this.files = this._register(new WorkspaceFiles(logger));
+    this._log = tagged(ctx.logger, 'stack');
+    this.files = this._register(new WorkspaceFiles(ctx.logger));
     this._resolver = new StackTraceResolver(this._index, { read: (rel, folder) => readText(folder, rel), mappings: [] });
     this._register(
       this.files.onDidChange((c) => {
@@ -53,6 +54,7 @@ export class TraceResolution extends Disposable implements AlertFrames {
     this._register(watcher.onDidChange(() => void this.loadMappings()));
     this._register(watcher.onDidCreate(() => void this.loadMappings()));
     this._register(watcher.onDidDelete(() => void this.loadMappings()));
+    void this.loadMappings();
   }
 
   /** Is this a file of the workspace index (the only files ever opened)? */
