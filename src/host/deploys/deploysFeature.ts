@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { commitWithFiles, filesBetween, sidesOf } from '../../core/deployView/commitFiles';
-import { adviceFor, shortSha } from '../../core/deployView/text';
-import type { WatchingSummary } from '../../core/deployView/watch';
+import { commitWithFiles, filesBetween, sidesOf } from '../../core/viewModel/deploys/commitFiles';
+import { adviceFor, shortSha } from '../../core/viewModel/deploys/text';
+import type { WatchingSummary } from '../../core/viewModel/deploys/watch';
 import type { DeployRecord, FileChange, GitRepository } from '../../core/git';
 import type { Alert } from '../../core/protocol/types';
 import type { Clock } from '../../core/util/clock';

@@ -1,5 +1,5 @@
-import { adviceFor, type Advice } from '../../core/deployView/text';
-import { isMyDeploy, myDeployBefore, nextWindowEnd, openWatchWindows, watchingSummary, type WatchingSummary } from '../../core/deployView/watch';
+import { adviceFor, type Advice } from '../../core/viewModel/deploys/text';
+import { isMyDeploy, myDeployBefore, nextWindowEnd, openWatchWindows, watchingSummary, type WatchingSummary } from '../../core/viewModel/deploys/watch';
 import { DEFAULT_TAG_PATTERNS, compileTagRules, mergeDeploys, type CompiledTagRule, type DeployRecord, type TagInfo } from '../../core/git';
 import type { Alert, Deploy } from '../../core/protocol/types';
 import type { AlertSourceConnection } from '../../core/transport/alertClient';
