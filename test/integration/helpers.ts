@@ -7,7 +7,10 @@ export const EXTENSION_ID = 'oncall.vscode-oncall';
 export async function activateExtension(): Promise<OnCallApi> {
   const ext = vscode.extensions.getExtension<OnCallApi>(EXTENSION_ID);
   if (!ext) throw new Error(`extension ${EXTENSION_ID} not found`);
-  return ext.activate();
+  const api = await ext.activate();
+  // activate() hands its internals out only under test (ExtensionMode.Test).
+  if (!api) throw new Error(`extension ${EXTENSION_ID} returned no test API: is it running in ExtensionMode.Test?`);
+  return api;
 }
 
 /** Waits until `check` returns a truthy value; fails with `what` after `timeoutMs`. */

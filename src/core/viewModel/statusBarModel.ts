@@ -99,3 +99,13 @@ export function statusBarModel(s: StatusInput): StatusModel {
   tooltip.push('Click to open the Alerts view.');
   return { text, tooltip: tooltip.join('\n'), ...(background ? { background } : {}) };
 }
+
+/** Seconds until the next reconnect attempt ("retrying in 8 s"), when one is scheduled; never negative. */
+export function retryInSec(state: { readonly retryAt?: number } | undefined, now: number): number | undefined {
+  return state?.retryAt !== undefined ? Math.max(0, Math.ceil((state.retryAt - now) / 1000)) : undefined;
+}
+
+/** A retry countdown is showing (not connected, a retry scheduled): the once-a-second refreshes run only then. */
+export function retryScheduled(state: { readonly state: string; readonly retryAt?: number } | undefined): boolean {
+  return state !== undefined && state.state !== 'connected' && state.retryAt !== undefined;
+}

@@ -6,12 +6,13 @@ import { Emitter } from '../../core/util/event';
 import { Throttle } from '../../core/util/throttle';
 import { tagged, type Logger } from '../../core/util/logger';
 import { displayText, isSafeExternalUrl } from '../../core/util/text';
-import { notConnectedText } from '../../core/viewModel/statusBarModel';
+import { notConnectedText, retryInSec } from '../../core/viewModel/statusBarModel';
 import type { Config, GroupBy } from '../config';
 import { Commands, ContextKeys as Keys, EXTENSION_ID, Views } from '../constants';
 import type { ContextKeys } from '../contextKeys';
 import type { ConnectionFeature } from '../connection/connectionFeature';
-import { Disposable, DisposableStore, toDisposable } from '../../core/util/disposable';
+import { Disposable, type DisposableStore } from '../../core/util/disposable';
+import type { HostContext } from '../context';
 import type { AlertGroup, AlertsModel } from './alertsModel';
 import { AlertsTreeProvider, type AlertsElement } from './alertsTreeProvider';
 
@@ -19,14 +20,13 @@ import { AlertsTreeProvider, type AlertsElement } from './alertsTreeProvider';
 class ConnectionAlertsModel extends Disposable implements AlertsModel {
   private readonly _onDidChange = this._register(new Emitter<unknown>());
   readonly onDidChange = this._onDidChange.event;
-  private readonly _scope = this._register(new DisposableStore());
   private _conn: AlertSourceConnection | undefined;
 
-  follow(conn: AlertSourceConnection | undefined): void {
-    this._scope.clear();
+  /** Presents `conn` until its scope ends (see ConnectionFeature.whileConnected). */
+  follow(conn: AlertSourceConnection | undefined, scope: DisposableStore): void {
     this._conn = conn;
-    if (conn) this._scope.add(conn.store.onDidChange(() => this._onDidChange.fire(undefined)));
-    if (conn?.onDidChangeOmittedAlerts) this._scope.add(conn.onDidChangeOmittedAlerts(() => this._onDidChange.fire(undefined)));
+    if (conn) scope.add(conn.store.onDidChange(() => this._onDidChange.fire(undefined)));
+    if (conn?.onDidChangeOmittedAlerts) scope.add(conn.onDidChangeOmittedAlerts(() => this._onDidChange.fire(undefined)));
     this._onDidChange.fire(undefined);
   }
 
@@ -90,25 +90,26 @@ export class AlertsFeature extends Disposable {
    */
   private readonly _refresh = this._register(new Throttle(() => this._refreshNow(), 250));
 
-  constructor(
-    private readonly _connections: ConnectionFeature,
-    private readonly _config: Config,
-    private readonly _keys: ContextKeys,
-    private readonly _clock: Clock,
-    logger: Logger,
-    private readonly _timeZone: () => string = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
-    identity: () => string = () => '',
-  ) {
+  private readonly _connections: ConnectionFeature;
+  private readonly _config: Config;
+  private readonly _keys: ContextKeys;
+  private readonly _clock: Clock;
+
+  constructor(private readonly _ctx: HostContext) {
     super();
-    this._log = tagged(logger, 'alerts');
+    this._connections = _ctx.connections;
+    this._config = _ctx.config;
+    this._keys = _ctx.keys;
+    this._clock = _ctx.clock;
+    const _config = this._config;
+    this._log = tagged(_ctx.logger, 'alerts');
     this.model = this._register(new ConnectionAlertsModel());
-    this.provider = this._register(new AlertsTreeProvider(this.model, _clock, _config.value.groupBy, _config.value.pageSize, identity));
+    this.provider = this._register(new AlertsTreeProvider(this.model, _ctx.clock, _config.value.groupBy, _config.value.pageSize, () => _ctx.identity.value));
     this.view = this._register(
       vscode.window.createTreeView(Views.alerts, { treeDataProvider: this.provider, canSelectMany: true, showCollapseAll: true }),
     );
-    this.model.follow(_connections.connection);
-    this._register(_connections.onDidChangeConnection((c) => this.model.follow(c)));
-    this._register(_connections.onDidChangeState(() => this._updateMessage()));
+    this._register(_ctx.whileConnected((c, scope) => this.model.follow(c, scope)));
+    this._register(_ctx.connections.onDidChangeState(() => this._updateMessage()));
     this._register(this.model.onDidChange(() => this._refresh.schedule()));
     this._register(
       _config.onDidChange((e) => {
@@ -117,19 +118,19 @@ export class AlertsFeature extends Disposable {
       }),
     );
     // Live ages and escalation countdowns: re-render visible items once a second while the view is visible.
-    const tick = setInterval(() => {
-      if (this.view.visible && this.model.size > 0) this.provider.tick();
-      this._updateMessage();
-    }, 1000);
-    this._register(toDisposable(() => clearInterval(tick)));
+    this._register(
+      _ctx.clock.setInterval(() => {
+        if (this.view.visible && this.model.size > 0) this.provider.tick();
+        this._updateMessage();
+      }, 1000),
+    );
 
-    this._register(vscode.commands.registerCommand(Commands.acknowledge, (item?: unknown, selected?: unknown) => this.runAction('ack', this._targets(item, selected))));
-    this._register(vscode.commands.registerCommand(Commands.unacknowledge, (item?: unknown, selected?: unknown) => this.runAction('unack', this._targets(item, selected))));
-    this._register(vscode.commands.registerCommand(Commands.resolve, (item?: unknown, selected?: unknown) => this.runAction('resolve', this._targets(item, selected))));
-    this._register(vscode.commands.registerCommand(Commands.openSource, (item?: unknown) => this._openSource(this._targets(item)[0])));
-    this._register(vscode.commands.registerCommand(Commands.openRunbook, (item?: unknown) => this._openLink(this._targets(item)[0], 'runbook')));
-    this._register(vscode.commands.registerCommand(Commands.openInAlertSource, (item?: unknown) => this._openLink(this._targets(item)[0], 'source')));
-    this._register(vscode.commands.registerCommand(Commands.copyLink, (item?: unknown) => this._copyLink(this._targets(item)[0])));
+    this._register(vscode.commands.registerCommand(Commands.acknowledge, (item?: unknown, selected?: unknown) => this.runAction('ack', this.targets(item, selected))));
+    this._register(vscode.commands.registerCommand(Commands.unacknowledge, (item?: unknown, selected?: unknown) => this.runAction('unack', this.targets(item, selected))));
+    this._register(vscode.commands.registerCommand(Commands.resolve, (item?: unknown, selected?: unknown) => this.runAction('resolve', this.targets(item, selected))));
+    this._register(vscode.commands.registerCommand(Commands.openRunbook, (item?: unknown) => this._openLink(this.targets(item)[0], 'runbook')));
+    this._register(vscode.commands.registerCommand(Commands.openInAlertSource, (item?: unknown) => this._openLink(this.targets(item)[0], 'source')));
+    this._register(vscode.commands.registerCommand(Commands.copyLink, (item?: unknown) => this._copyLink(this.targets(item)[0])));
     this._register(vscode.commands.registerCommand(Commands.changeGrouping, (groupBy?: GroupBy) => this._changeGrouping(groupBy)));
     this._register(vscode.commands.registerCommand(Commands.showMore, (groupKey?: string) => groupKey && this.provider.showMore(groupKey)));
     this._refreshNow();
@@ -144,9 +145,9 @@ export class AlertsFeature extends Disposable {
       const now = this._clock.now();
       message = notConnectedText({
         now,
-        timeZone: this._timeZone(),
+        timeZone: this._ctx.timeZone,
         since: this._connections.disconnectedSince,
-        ...(st.retryAt !== undefined ? { retryInSec: Math.max(0, Math.ceil((st.retryAt - now) / 1000)) } : {}),
+        ...(st.retryAt !== undefined ? { retryInSec: retryInSec(st, now)! } : {}),
         connecting: st.retryAt === undefined,
       });
     }
@@ -161,7 +162,7 @@ export class AlertsFeature extends Disposable {
   }
 
   /** Accepts a tree element, an alert id, or nothing (the tree's selection); multi-select passes `selected`. */
-  private _targets(item?: unknown, selected?: unknown): string[] {
+  targets(item?: unknown, selected?: unknown): string[] {
     const ids = (x: unknown): string | undefined =>
       typeof x === 'string' ? x : x && typeof x === 'object' && (x as AlertsElement).kind === 'alert' ? (x as { id: string }).id : undefined;
     if (Array.isArray(selected) && selected.length > 0) return selected.map(ids).filter((x): x is string => !!x);
@@ -198,18 +199,6 @@ export class AlertsFeature extends Disposable {
       });
       return false;
     }
-  }
-
-  /** Set by the stack-trace feature: opens an alert's top in-app frame. */
-  openSourceHandler: ((alertId: string) => Promise<unknown>) | undefined;
-
-  private async _openSource(id: string | undefined): Promise<void> {
-    if (!id) return;
-    if (!this.openSourceHandler) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('On Call: jumping to source is not available in this build.'));
-      return;
-    }
-    await this.openSourceHandler(id);
   }
 
   private async _openLink(id: string | undefined, which: 'runbook' | 'source'): Promise<void> {

@@ -8,8 +8,10 @@ import type { Config } from '../config';
 import { Commands, ContextKeys as Keys } from '../constants';
 import type { ContextKeys } from '../contextKeys';
 import type { DemoBridge } from '../demo/demoBridge';
-import { Disposable, DisposableStore } from '../../core/util/disposable';
+import { Disposable, DisposableStore, toDisposable, type IDisposable } from '../../core/util/disposable';
+import type { IdentityService } from '../identity';
 import { Secrets } from '../secrets';
+import type { HostServices } from '../services';
 
 export interface ConnectArgs {
   url?: string;
@@ -33,25 +35,30 @@ export class ConnectionFeature extends Disposable {
   private readonly _log: Logger;
   private _disconnectedSince: number | undefined;
 
-  constructor(
-    private readonly _config: Config,
-    private readonly _secrets: Secrets,
-    private readonly _keys: ContextKeys,
-    private readonly _clock: Clock,
-    logger: Logger,
-    private readonly _demo: DemoBridge,
-    private readonly _identity: () => string,
-  ) {
+  private readonly _config: Config;
+  private readonly _secrets: Secrets;
+  private readonly _keys: ContextKeys;
+  private readonly _clock: Clock;
+  private readonly _identity: IdentityService;
+  private readonly _demo: DemoBridge;
+
+  constructor(ctx: HostServices, peers: { demo: DemoBridge }) {
     super();
-    this._log = tagged(logger, 'connection');
+    this._config = ctx.config;
+    this._secrets = ctx.secrets;
+    this._keys = ctx.keys;
+    this._clock = ctx.clock;
+    this._identity = ctx.identity;
+    this._demo = peers.demo;
+    this._log = tagged(ctx.logger, 'connection');
     this._register(
-      _config.onDidChange((e) => {
+      this._config.onDidChange((e) => {
         if (e.affects('serverUrl') || e.affects('allowInsecureConnections') || e.affects('identity') || e.affects('sourceType') || e.affects('gotify.allowDelete')) void this.rebuild();
       }),
     );
     // Only the token of the source in use: Connect stores the new URL's token before it switches the setting,
     // and rebuilding for the old URL too made two connections (and two "reconnecting in 1 s" log lines).
-    this._register(_secrets.onDidChange((key) => this.url && key === Secrets.keyFor(this.url) && void this.rebuild()));
+    this._register(this._secrets.onDidChange((key) => this.url && key === Secrets.keyFor(this.url) && void this.rebuild()));
     this._register(vscode.commands.registerCommand(Commands.connect, (args?: ConnectArgs) => this._connectCommand(args)));
     this._register(vscode.commands.registerCommand(Commands.signOut, () => this._signOut()));
     this._register(vscode.commands.registerCommand(Commands.reconnect, () => this._reconnect()));
@@ -60,6 +67,32 @@ export class ConnectionFeature extends Disposable {
 
   get connection(): AlertSourceConnection | undefined {
     return this._connection;
+  }
+
+  /**
+   * The connection scope, once for every feature: runs `fn` for the current connection (undefined while there
+   * is none) and again for each new one, with a scope disposed before the next run. The returned disposable
+   * ends the subscription and disposes the last scope.
+   */
+  whileConnected(fn: (conn: AlertSourceConnection | undefined, scope: DisposableStore) => void): IDisposable {
+    const scope = new DisposableStore();
+    const run = (): void => {
+      scope.clear();
+      fn(this._connection, scope);
+    };
+    const sub = this._onDidChangeConnection.event(run);
+    run();
+    return toDisposable(() => {
+      sub.dispose();
+      scope.dispose();
+    });
+  }
+
+  /** Disposed with the current connection (at once when there is none). */
+  pushConnectionCleanup<T extends IDisposable>(d: T): T {
+    if (!this._connection) d.dispose();
+    else this._connectionScope.add(d);
+    return d;
   }
 
   get isDemo(): boolean {
@@ -102,7 +135,7 @@ export class ConnectionFeature extends Disposable {
       this._onDidChangeState.fire({ state: 'closed', lastError: policy.error });
       return Promise.resolve();
     }
-    const identity = this._identity();
+    const identity = this._identity.value;
     // ntfy/Gotify are dialled directly; the in-editor demo is always a bridge.
     const sourceType = this.isDemo ? 'bridge' : this._sourceType();
     const client = createConnection(sourceType, {

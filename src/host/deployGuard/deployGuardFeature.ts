@@ -17,7 +17,8 @@ import { displayText } from '../../core/util/text';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Commands, ContextKeys as Keys } from '../constants';
 import type { ContextKeys } from '../contextKeys';
-import { Disposable, toDisposable } from '../../core/util/disposable';
+import { Disposable, toDisposable, type IDisposable } from '../../core/util/disposable';
+import type { HostContext } from '../context';
 import type { OnCallFeature } from '../onCall/onCallFeature';
 import { foreignHooksDir, hookCallLine, installHook, isOurHook, PushGuardServer, releaseGuardFile, removeHook, repoPaths, writeGuardFile, type RepoPaths } from './pushGuard';
 import { wrappedTools, writeWrappers } from './terminalWrappers';
@@ -70,7 +71,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   private readonly _log: Logger;
   /** What the guard warned about (for the log and the tests). */
   readonly warnings: Array<{ what: string; summary: string; choice?: GuardChoice | 'held' }> = [];
-  private _cacheTimer: ReturnType<typeof setTimeout> | undefined;
+  private _cacheTimer: IDisposable | undefined;
   /** Guard files this window wrote its port and token into (released on dispose). */
   private readonly _guardFiles = new Set<string>();
   /** Tools whose terminal wrapper asks, while the wrappers are on PATH. */
@@ -78,19 +79,24 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   /** Recent questions from terminal wrappers: the after-the-fact warning skips the commands they covered. */
   private readonly _wrapperAsked: Array<{ line: string; at: number }> = [];
 
+  private readonly _connections: ConnectionFeature;
+  private readonly _onCall: OnCallFeature;
+  private readonly _keys: ContextKeys;
+  private readonly _extensionPath: string;
+  private readonly _terminal: TerminalWrapperHost | undefined;
+
   constructor(
-    private readonly _connections: ConnectionFeature,
-    private readonly _onCall: OnCallFeature,
-    private readonly _keys: ContextKeys,
-    clock: Clock,
-    logger: Logger,
-    private readonly _identity: () => string,
-    private readonly _timeZone: () => string,
-    private readonly _extensionPath: string,
-    private readonly _terminal?: TerminalWrapperHost,
+    private readonly _ctx: HostContext,
+    peers: { readonly onCall: OnCallFeature },
   ) {
     super();
-    this._clock = clock;
+    this._connections = _ctx.connections;
+    this._onCall = peers.onCall;
+    this._keys = _ctx.keys;
+    this._extensionPath = _ctx.paths.extensionPath;
+    this._terminal = { collection: _ctx.environmentVariableCollection, storagePath: _ctx.paths.storagePath };
+    this._clock = _ctx.clock;
+    const logger = _ctx.logger;
     this._log = tagged(logger, 'deploy-guard');
     this._config = validateDeployGuardSettings({}).config;
     this._server = new PushGuardServer(logger, { push: (r) => this._onPush(r), command: (r) => this._onWrappedCommand(r) });
@@ -116,16 +122,16 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
         }
       }),
     );
-    this._register(_onCall.onDidChange(() => this._scheduleCacheWrite()));
+    this._register(this._onCall.onDidChange(() => this._scheduleCacheWrite()));
     this._register(vscode.tasks.onDidStartTask((e) => void this._onTask(e.execution)));
     if (typeof vscode.window.onDidStartTerminalShellExecution === 'function') {
       this._register(vscode.window.onDidStartTerminalShellExecution((e) => void this._onTerminalCommand(e)));
     }
     this._register(vscode.workspace.onDidOpenTextDocument((d) => this._diagnose(d)));
     this._register(vscode.workspace.onDidCloseTextDocument((d) => this._diagnostics.delete(d.uri)));
-    const tick = setInterval(() => this._refreshEditors(), 60_000);
-    this._register(toDisposable(() => clearInterval(tick)));
-    this._register(toDisposable(() => this._cacheTimer && clearTimeout(this._cacheTimer)));
+    // Risky windows open and close with time. On the context's clock, not `useClock`'s (a test's clock need not tick).
+    this._register(_ctx.clock.setInterval(() => this._refreshEditors(), 60_000));
+    this._register(toDisposable(() => this._cacheTimer?.dispose()));
     this._register(toDisposable(() => {
       this._codeLensRegistration?.dispose();
     }));
@@ -148,8 +154,8 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   decide(at = this._clock.now(), service?: string): DeployDecision {
     return decideDeploy({
       at,
-      author: this._identity(),
-      authorTimeZone: this._timeZone(),
+      author: this._ctx.identity.value,
+      authorTimeZone: this._ctx.timeZone,
       schedule: this._onCall.schedule,
       config: this._config,
       ...(service ? { service } : {}),
@@ -396,7 +402,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   }
 
   private async _recordOverride(p: GuardPrompt, reason: string): Promise<boolean> {
-    const id = this._identity();
+    const id = this._ctx.identity.value;
     const v = validateDeployOverride({ at: this._clock.now(), author: { name: id || 'unknown', ...(id.includes('@') ? { email: id } : {}) }, reason, decisionSummary: p.decision.summary });
     if (!v.ok) {
       void vscode.window.showErrorMessage(vscode.l10n.t('On Call: {0}', v.errors.join(' ')));
@@ -527,7 +533,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
 
   private _scheduleCacheWrite(): void {
     if (this._cacheTimer || !this._server.port) return;
-    this._cacheTimer = setTimeout(() => {
+    this._cacheTimer = this._ctx.clock.setTimeout(() => {
       this._cacheTimer = undefined;
       void this._folders().then((repos) => repos.filter((r) => !foreignHooksDir(r) && isOurHook(path.join(r.hooksDir, 'pre-push'))).forEach((r) => this._writeCache(r)));
       if (this._wrapped.size > 0) this._writeGuardFileAt(this._wrapperGuardFile());
@@ -561,8 +567,8 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
       ...(this._server.port ? { port: this._server.port, token: this._server.token } : {}),
       updatedAt: new Date(this._clock.now()).toISOString(),
       cache: {
-        identity: this._identity(),
-        timeZone: this._timeZone(),
+        identity: this._ctx.identity.value,
+        timeZone: this._ctx.timeZone,
         settings: vscode.workspace.getConfiguration('oncall').get<unknown>('deployGuard') ?? {},
         rotations: [...s.rotations],
         policies: [...s.policies],

@@ -11,7 +11,7 @@ import {
   type Advice,
   type FrameDrift,
   type RowText,
-} from '../../core/deployView/text';
+} from '../../core/viewModel/deploys/text';
 import {
   GitError,
   WORKING_TREE,

@@ -1,85 +1,92 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { commitWithFiles, filesBetween, sidesOf } from '../../core/deployView/commitFiles';
-import { adviceFor, shortSha } from '../../core/deployView/text';
-import { isMyDeploy, myDeployBefore, nextWindowEnd, openWatchWindows, watchingSummary, type WatchingSummary } from '../../core/deployView/watch';
-import { DEFAULT_TAG_PATTERNS, compileTagRules, mergeDeploys, type CompiledTagRule, type DeployRecord, type FileChange, type GitRepository, type TagInfo } from '../../core/git';
-import type { Alert, Deploy } from '../../core/protocol/types';
-import type { AlertSourceConnection } from '../../core/transport/alertClient';
+import { commitWithFiles, filesBetween, sidesOf } from '../../core/viewModel/deploys/commitFiles';
+import { adviceFor, shortSha } from '../../core/viewModel/deploys/text';
+import type { WatchingSummary } from '../../core/viewModel/deploys/watch';
+import type { DeployRecord, FileChange, GitRepository } from '../../core/git';
+import type { Alert } from '../../core/protocol/types';
 import type { Clock } from '../../core/util/clock';
-import type { IDisposable } from '../../core/util/disposable';
-import { Emitter, type Event } from '../../core/util/event';
+import type { Event } from '../../core/util/event';
 import { tagged, type Logger } from '../../core/util/logger';
 import { displayText } from '../../core/util/text';
 import type { AlertsElement } from '../alerts/alertsTreeProvider';
 import type { AlertsFeature } from '../alerts/alertsFeature';
-import type { ConnectionFeature } from '../connection/connectionFeature';
+import type { HostContext } from '../context';
 import { Commands, ConfigSection, Views } from '../constants';
-import { Disposable, DisposableStore, toDisposable } from '../../core/util/disposable';
+import { Disposable, toDisposable, type IDisposable } from '../../core/util/disposable';
 import type { AlertFrames } from '../stackTrace/alertFrames';
 import { AlertDeployRows, type CommitTarget, type DriftTarget } from './alertRows';
+import { DeploysModel } from './deploysModel';
 import { DeploysTreeProvider, type DeploysElement } from './deploysTree';
 import { GitDocuments } from './gitDocuments';
 import { Repositories } from './repos';
 
-export interface DeploysFeatureOptions {
-  connections: ConnectionFeature;
-  alerts: AlertsFeature;
-  /** In-app frames resolved to workspace files (the stack-trace feature). */
-  frames: AlertFrames;
-  clock: Clock;
-  logger: Logger;
-  /** Who I am (oncall.identity or git user.email): deploys by me are watched. */
-  identity: () => string;
-}
-
 type Notice = Extract<DeploysElement, { kind: 'info' }>;
 
-const DEFAULT_WATCH_MINUTES = 30;
-
 /**
- * Issue #6: the Deploys view (deploy events merged with git tags), the deploy/suspect/blame rows under each
- * alert, commit diffs and version-drift actions, and "stick around after your deploy" (status bar watch
- * and the "started after your deploy" notification override).
+ * Issue #6: the Deploys view (the history of `DeploysModel`: deploy events merged with git tags), the
+ * deploy/suspect/blame rows under each alert, commit diffs and version-drift actions, and "stick around after
+ * your deploy" (status bar watch and the "started after your deploy" notification override, from the model).
  *
  * git only ever runs in a trusted workspace; in restricted mode the view shows deploy events only and the
  * alert rows say what trust would unlock.
  */
 export class DeploysFeature extends Disposable {
+  readonly model: DeploysModel;
   readonly provider: DeploysTreeProvider;
   readonly view: vscode.TreeView<DeploysElement>;
   readonly rows: AlertDeployRows;
   readonly documents: GitDocuments;
   private readonly _repos: Repositories;
   private readonly _log: Logger;
-  private readonly _connScope = this._register(new DisposableStore());
-  private readonly _onDidChangeWatching = this._register(new Emitter<void>());
   /** The watch started or ended (a deploy of mine arrived, a window closed): the status bar re-reads `watching()`. */
-  readonly onDidChangeWatching: Event<void> = this._onDidChangeWatching.event;
+  readonly onDidChangeWatching: Event<void>;
   private readonly _frames: AlertFrames;
-  private _tags: { root: string; tags: TagInfo[] } | undefined;
-  private _tagNotice: Notice | undefined;
-  private _rules: CompiledTagRule[] = [];
-  private _history: DeployRecord[] = [];
   private _loading: Promise<void> | undefined;
-  private _watchTimer: IDisposable | undefined;
-  private _alertsRefresh: ReturnType<typeof setTimeout> | undefined;
+  private _alertsRefresh: IDisposable | undefined;
+  private readonly _clock: Clock;
 
-  constructor(private readonly _o: DeploysFeatureOptions) {
+  constructor(
+    ctx: HostContext,
+    private readonly _peers: {
+      readonly alerts: AlertsFeature;
+      /** In-app frames resolved to workspace files (the stack-trace resolution). */
+      readonly frames: AlertFrames;
+    },
+  ) {
     super();
-    this._log = tagged(_o.logger, 'deploys');
-    this._frames = _o.frames;
+    this._log = tagged(ctx.logger, 'deploys');
+    this._clock = ctx.clock;
+    this._frames = _peers.frames;
     this._repos = new Repositories(this._log);
     this.documents = this._register(new GitDocuments((root) => this._repos.byRoot(root), this._log));
+    const config = (key: string, scope?: vscode.Uri): unknown => vscode.workspace.getConfiguration(ConfigSection, scope).get<unknown>(key);
+    this.model = this._register(
+      new DeploysModel({
+        connections: ctx.connections,
+        clock: ctx.clock,
+        log: this._log,
+        identity: () => ctx.identity.value,
+        watchMinutes: () => config('deploys.watchMinutes'),
+        tagPatterns: () => config('deploys.tagPatterns', vscode.workspace.workspaceFolders?.[0]?.uri),
+        isTrusted: () => vscode.workspace.isTrusted,
+        readTags: (globs) =>
+          Promise.resolve(vscode.window.withProgress({ location: { viewId: Views.deploys } }, async () => {
+            const primary = await this._repos.primary();
+            return primary && { root: primary.repo.root, tags: await primary.repo.tags(globs) };
+          })),
+      }),
+    );
+    this.onDidChangeWatching = this.model.onDidChangeWatching;
     this.provider = this._register(
       new DeploysTreeProvider(
         {
-          history: () => this._history,
-          watchingIds: () => new Set(openWatchWindows(this._events(), this._o.identity(), this._o.clock.now(), this.watchMs).map((w) => w.deploy.id)),
-          isMine: (r) => r.origin !== 'tag' && r.author !== undefined && isMyDeploy({ author: r.author }, this._o.identity()),
+          history: () => this.model.history,
+          watchingIds: () => this.model.watchingIds(),
+          isMine: (r) => this.model.isMine(r),
           notices: () => this._notices(),
         },
-        _o.clock,
+        ctx.clock,
       ),
     );
     this.view = this._register(vscode.window.createTreeView(Views.deploys, { treeDataProvider: this.provider, showCollapseAll: false }));
@@ -87,18 +94,22 @@ export class DeploysFeature extends Disposable {
       new AlertDeployRows({
         repos: this._repos,
         frames: () => this._frames,
-        clock: _o.clock,
+        clock: ctx.clock,
         log: this._log,
-        history: () => this._history,
-        myDeployBefore: (a) => {
-          const w = myDeployBefore(a, this._events(), this._o.identity(), this.watchMs);
-          return w && { sha: w.deploy.commitSha, minutesAfter: Math.max(0, Math.round((Date.parse(a.startedAt) - w.start) / 60_000)) };
-        },
+        history: () => this.model.history,
+        myDeployBefore: (a) => this.model.myDeployBefore(a),
       }),
     );
-    _o.alerts.provider.addContributor(this.rows);
+    _peers.alerts.provider.addContributor(this.rows);
+    this._register(
+      this.model.onDidChangeHistory(() => {
+        this.provider.refresh();
+        this._scheduleAlertsRefresh();
+      }),
+    );
+    this._register(this.model.onDidChangeWatching(() => this.provider.refresh()));
 
-    this._register(_o.connections.onDidChangeConnection(() => this._follow()));
+    this._register(ctx.whileConnected((conn, scope) => conn && scope.add(conn.store.onDidChange((e) => this.rows.forget(e.removed)))));
     this._register(
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         this._log.info('workspace trusted: reading git tags');
@@ -109,55 +120,50 @@ export class DeploysFeature extends Disposable {
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${ConfigSection}.deploys.tagPatterns`)) void this.refresh();
-        else if (e.affectsConfiguration(`${ConfigSection}.deploys.watchMinutes`) || e.affectsConfiguration(`${ConfigSection}.identity`)) this._watchChanged();
+        else if (e.affectsConfiguration(`${ConfigSection}.deploys.watchMinutes`) || e.affectsConfiguration(`${ConfigSection}.identity`)) this.model.watchChanged();
       }),
     );
     // Ages ("47m ago") and "watching" move with time.
-    const tick = setInterval(() => {
-      if (this.view.visible && this._history.length > 0) this.provider.refresh();
-    }, 30_000);
-    this._register(toDisposable(() => clearInterval(tick)));
-    this._register(toDisposable(() => this._watchTimer?.dispose()));
-    this._register(toDisposable(() => this._alertsRefresh && clearTimeout(this._alertsRefresh)));
+    this._register(
+      ctx.clock.setInterval(() => {
+        if (this.view.visible && this.model.history.length > 0) this.provider.refresh();
+      }, 30_000),
+    );
+    this._register(toDisposable(() => this._alertsRefresh?.dispose()));
 
     this._register(vscode.commands.registerCommand(Commands.refreshDeploys, () => this.refresh()));
     this._register(vscode.commands.registerCommand(Commands.openCommit, (arg?: unknown) => this.openCommit(arg)));
     this._register(vscode.commands.registerCommand(Commands.openAtDeployedVersion, (arg?: unknown) => this.openAtDeployedVersion(arg)));
     this._register(vscode.commands.registerCommand(Commands.compareDeployed, (arg?: unknown) => this.compareDeployed(arg)));
 
-    this._follow();
     void this.refresh();
   }
 
   /** Merged deploy history (events + tags), oldest first. */
   get history(): readonly DeployRecord[] {
-    return this._history;
+    return this.model.history;
   }
 
   get watchMs(): number {
-    const v = vscode.workspace.getConfiguration(ConfigSection).get<unknown>('deploys.watchMinutes');
-    const min = typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1440 ? v : DEFAULT_WATCH_MINUTES;
-    return min * 60_000;
+    return this.model.watchMs;
   }
 
   /** For the status bar: "Watching deploy a1b2c3d · 0 new alerts · 25 min left". */
   watching(): WatchingSummary | undefined {
-    const conn = this._o.connections.connection;
-    if (!conn) return undefined;
-    return watchingSummary(conn.deploys, conn.store.values(), this._o.identity(), this._o.clock.now(), this.watchMs);
+    return this.model.watching();
   }
 
   /** For notifications: the alert started during the watch window of a deploy of mine on its service. */
   startedAfterMyDeploy(alert: Alert): boolean {
-    return myDeployBefore(alert, this._events(), this._o.identity(), this.watchMs) !== undefined;
+    return this.model.startedAfterMyDeploy(alert);
   }
 
   /** Re-reads git tags and settings, forgets cached suspects, refreshes both trees. */
   refresh(): Promise<void> {
     this.rows.reset();
     this._repos.reset();
-    this._loading = this._loadTags().finally(() => {
-      this._remerge();
+    this._loading = this.model.loadTags().finally(() => {
+      this.model.remerge();
       this._scheduleAlertsRefresh();
     });
     return this._loading;
@@ -168,111 +174,33 @@ export class DeploysFeature extends Disposable {
     return this._loading ?? Promise.resolve();
   }
 
-  //#region sources
-
-  private _events(): readonly Deploy[] {
-    return this._o.connections.connection?.deploys ?? [];
-  }
-
-  private _follow(): void {
-    this._connScope.clear();
-    const conn: AlertSourceConnection | undefined = this._o.connections.connection;
-    if (conn) {
-      this._connScope.add(conn.onDidChangeDeploys(() => this._remerge()));
-      this._connScope.add(conn.store.onDidChange((e) => this.rows.forget(e.removed)));
-    }
-    this._remerge();
-  }
-
-  private _readRules(): { rules: CompiledTagRule[]; problems: string[] } {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const raw = vscode.workspace.getConfiguration(ConfigSection, folder).get<unknown>('deploys.tagPatterns');
-    const globs = Array.isArray(raw) ? raw : DEFAULT_TAG_PATTERNS;
-    const problems: string[] = [];
-    if (!Array.isArray(raw) && raw !== undefined) problems.push('oncall.deploys.tagPatterns must be a list of globs; using the defaults');
-    const rules: CompiledTagRule[] = [];
-    for (const g of globs.slice(0, 50)) {
-      try {
-        rules.push(...compileTagRules([{ glob: g as string }]));
-      } catch (e) {
-        problems.push(e instanceof Error ? e.message : String(e));
-      }
-    }
-    return { rules, problems };
-  }
-
-  private async _loadTags(): Promise<void> {
-    const { rules, problems } = this._readRules();
-    this._rules = rules;
-    for (const p of problems) this._log.warn(`tag patterns: ${p}`);
-    this._tags = undefined;
-    this._tagNotice = undefined;
-    if (!vscode.workspace.isTrusted) {
-      this._tagNotice = {
-        kind: 'info',
-        id: 'restricted',
-        label: vscode.l10n.t('Deploy events only: git tags need a trusted workspace'),
-        description: vscode.l10n.t('Manage Workspace Trust'),
-        icon: 'shield',
-        command: { command: 'workbench.trust.manage', title: vscode.l10n.t('Manage Workspace Trust') },
-      };
-      return;
-    }
-    if (rules.length === 0) return;
-    await vscode.window.withProgress({ location: { viewId: Views.deploys } }, async () => {
-      try {
-        const primary = await this._repos.primary();
-        if (!primary) return;
-        const tags = await primary.repo.tags(rules.map((r) => r.glob));
-        this._tags = { root: primary.repo.root, tags };
-        this._log.info(`read ${tags.length} deploy tag(s) from ${primary.repo.root}`);
-      } catch (e) {
-        const a = adviceFor(e);
-        this._log.warn(`could not read git tags: ${e instanceof Error ? e.message : String(e)}`);
-        this._tagNotice = { kind: 'info', id: 'tagError', label: vscode.l10n.t('Git tags not read: {0}', a.label), description: a.action, tooltip: `${a.label}\n${a.action}`, icon: 'warning' };
-      }
-    });
-  }
-
-  private _remerge(): void {
-    const events = this._events();
-    try {
-      this._history = mergeDeploys(events, this._tags?.tags ?? [], this._rules.length > 0 ? this._rules : compileTagRules([]));
-    } catch (e) {
-      this._log.warn(`could not merge deploys: ${e instanceof Error ? e.message : String(e)}`);
-      this._history = mergeDeploys(events, []);
-    }
-    this.provider.refresh();
-    this._watchChanged();
-    this._scheduleAlertsRefresh();
-  }
-
   private _notices(): Notice[] {
-    return this._tagNotice ? [this._tagNotice] : [];
+    const p = this.model.tagProblem;
+    if (!p) return [];
+    if (p.kind === 'restricted') {
+      return [
+        {
+          kind: 'info',
+          id: 'restricted',
+          label: vscode.l10n.t('Deploy events only: git tags need a trusted workspace'),
+          description: vscode.l10n.t('Manage Workspace Trust'),
+          icon: 'shield',
+          command: { command: 'workbench.trust.manage', title: vscode.l10n.t('Manage Workspace Trust') },
+        },
+      ];
+    }
+    const a = p.advice;
+    return [{ kind: 'info', id: 'tagError', label: vscode.l10n.t('Git tags not read: {0}', a.label), description: a.action, tooltip: `${a.label}\n${a.action}`, icon: 'warning' }];
   }
 
   /** Deploy in effect can change with the history: re-render expanded alerts (coalesced). */
   private _scheduleAlertsRefresh(): void {
     if (this._alertsRefresh) return;
-    this._alertsRefresh = setTimeout(() => {
+    this._alertsRefresh = this._clock.setTimeout(() => {
       this._alertsRefresh = undefined;
-      this._o.alerts.provider.refresh();
+      this._peers.alerts.provider.refresh();
     }, 500);
   }
-
-  private _watchChanged(): void {
-    this._watchTimer?.dispose();
-    this._watchTimer = undefined;
-    const now = this._o.clock.now();
-    const end = nextWindowEnd(this._events(), this._o.identity(), now, this.watchMs);
-    if (end !== undefined) {
-      this._watchTimer = this._o.clock.setTimeout(() => this._watchChanged(), Math.max(1000, end - now + 50));
-    }
-    this.provider.refresh();
-    this._onDidChangeWatching.fire();
-  }
-
-  //#endregion
 
   //#region commands
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { deployIcon, deployRowText, newestFirst } from '../../core/deployView/text';
+import { deployIcon, deployRowText, newestFirst } from '../../core/viewModel/deploys/text';
 import type { DeployRecord } from '../../core/git';
 import type { Clock } from '../../core/util/clock';
 import { Commands } from '../constants';

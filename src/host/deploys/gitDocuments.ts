@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { GIT_DOC_SCHEME, decodeGitDocRef, encodeGitDocRef, gitDocKey, type GitDocRef } from '../../core/deployView/gitDocRef';
+import { GIT_DOC_SCHEME, decodeGitDocRef, encodeGitDocRef, gitDocKey, type GitDocRef } from '../../core/viewModel/deploys/gitDocRef';
 import type { GitRepository } from '../../core/git';
 import type { Logger } from '../../core/util/logger';
 import { Disposable } from '../../core/util/disposable';

@@ -12,23 +12,17 @@ import type { Config } from '../config';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Commands, ContextKeys as Keys, Views } from '../constants';
 import type { ContextKeys } from '../contextKeys';
-import { Disposable, DisposableStore, toDisposable } from '../../core/util/disposable';
-
-export interface NotificationSources {
-  isOnCall(): boolean;
-  identity(): string;
-  /** "started after your deploy" marks alerts that notify even at a quieter level. */
-  startedAfterMyDeploy(alert: Alert): boolean;
-  /** The zone times in notifications are given in (default: this machine's). */
-  timeZone?(): string;
-}
+import { Disposable, type DisposableStore } from '../../core/util/disposable';
+import type { AlertSourceConnection } from '../../core/transport/alertClient';
+import type { HostContext } from '../context';
+import type { DeploysFeature } from '../deploys/deploysFeature';
+import type { OnCallFeature } from '../onCall/onCallFeature';
 
 /**
  * A notification for each new triggered alert that concerns me (on call, assigned, after my deploy), with
  * Acknowledge / Open Source / Open Runbook. Storm-safe: past N a minute, one summary instead.
  */
 export class NotificationsFeature extends Disposable {
-  private readonly _connScope = this._register(new DisposableStore());
   private _seen = new Set<string>();
   private _primed = false;
   private _throttle: NotificationThrottle;
@@ -36,31 +30,32 @@ export class NotificationsFeature extends Disposable {
   /** For tests and the log: what was shown. */
   readonly shown: Array<{ kind: 'alert' | 'summary'; ids: string[]; text: string }> = [];
 
+  private readonly _connections: ConnectionFeature;
+  private readonly _config: Config;
+  private readonly _keys: ContextKeys;
+  private readonly _clock: Clock;
+
   constructor(
-    private readonly _connections: ConnectionFeature,
-    private readonly _config: Config,
-    private readonly _keys: ContextKeys,
-    private readonly _clock: Clock,
-    logger: Logger,
-    private readonly _sources: NotificationSources,
+    private readonly _ctx: HostContext,
+    private readonly _peers: { readonly onCall: OnCallFeature; readonly deploys: DeploysFeature },
   ) {
     super();
-    this._log = tagged(logger, 'notify');
-    this._throttle = new NotificationThrottle(_config.value.notificationsPerMinute);
-    this._register(_config.onDidChange((e) => e.affects('notifications') && (this._throttle = new NotificationThrottle(this._config.value.notificationsPerMinute))));
-    this._register(_connections.onDidChangeConnection(() => this._follow()));
-    const flush = setInterval(() => this._flush(), 5_000);
-    this._register(toDisposable(() => clearInterval(flush)));
-    this._follow();
+    this._connections = _ctx.connections;
+    this._config = _ctx.config;
+    this._keys = _ctx.keys;
+    this._clock = _ctx.clock;
+    this._log = tagged(_ctx.logger, 'notify');
+    this._throttle = new NotificationThrottle(this._config.value.notificationsPerMinute);
+    this._register(this._config.onDidChange((e) => e.affects('notifications') && (this._throttle = new NotificationThrottle(this._config.value.notificationsPerMinute))));
+    this._register(_ctx.clock.setInterval(() => this._flush(), 5_000));
+    this._register(_ctx.whileConnected((c, scope) => this._follow(c, scope)));
   }
 
-  private _follow(): void {
-    this._connScope.clear();
+  private _follow(c: AlertSourceConnection | undefined, scope: DisposableStore): void {
     this._seen = new Set();
     this._primed = false;
-    const c = this._connections.connection;
     if (!c) return;
-    this._connScope.add(
+    scope.add(
       c.store.onDidChange((e) => {
         // The first batch of a connection is its snapshot: those alerts are not news.
         if (!this._primed) {
@@ -81,9 +76,9 @@ export class NotificationsFeature extends Disposable {
   private _consider(a: Alert): void {
     const decision = shouldNotify(a, {
       level: this._config.value.notificationLevel,
-      identity: this._sources.identity(),
-      onCall: this._sources.isOnCall(),
-      startedAfterMyDeploy: this._sources.startedAfterMyDeploy(a),
+      identity: this._ctx.identity.value,
+      onCall: this._peers.onCall.myStatus()?.onCall ?? false,
+      startedAfterMyDeploy: this._peers.deploys.startedAfterMyDeploy(a),
     });
     if (!decision.notify) {
       this._log.debug(`no notification for ${a.id}: ${decision.why}`);
@@ -116,7 +111,7 @@ export class NotificationsFeature extends Disposable {
   }
 
   private _zone(): string {
-    return this._sources.timeZone?.() || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    return this._ctx.timeZone;
   }
 
   private _time(iso: string | undefined): string {
@@ -127,7 +122,7 @@ export class NotificationsFeature extends Disposable {
   /** "you" for me, else the name: the same words as the Alerts view. */
   private _who(p: { name: string; email?: string } | undefined): string {
     if (!p) return '';
-    return matchesIdentity(p, this._sources.identity()) ? vscode.l10n.t('you') : displayText(p.name, 60);
+    return matchesIdentity(p, this._ctx.identity.value) ? vscode.l10n.t('you') : displayText(p.name, 60);
   }
 
   /**

@@ -1,16 +1,16 @@
 import * as vscode from 'vscode';
-import type { Person, Rotation } from '../../core/protocol/types';
+import type { Person } from '../../core/protocol/types';
 import { formatShiftTime } from '../../core/schedule/format';
 import { matchesIdentity } from '../../core/schedule/identity';
 import { Schedule, type OnCallGroup, type RotationOnCall } from '../../core/schedule/schedule';
-import { isValidTimeZone } from '../../core/schedule/time';
 import type { Clock } from '../../core/util/clock';
 import { Emitter, type Event } from '../../core/util/event';
 import { displayText } from '../../core/util/text';
-import { notConnectedText, type StatusInput } from '../../core/viewModel/statusBarModel';
+import { notConnectedText, retryInSec, retryScheduled, type StatusInput } from '../../core/viewModel/statusBarModel';
+import type { HostContext } from '../context';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Commands, Views } from '../constants';
-import { Disposable, DisposableStore, toDisposable } from '../../core/util/disposable';
+import { Disposable } from '../../core/util/disposable';
 import { redactUrl } from '../connection/connectionFeature';
 
 type Element =
@@ -40,55 +40,57 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
   private readonly _onDidChange = this._register(new Emitter<void>());
   /** Fires when the schedule changed (status bar and notifications re-read it). */
   readonly onDidChange: Event<void> = this._onDidChange.event;
-  private readonly _connScope = this._register(new DisposableStore());
   private _schedule = new Schedule([]);
   private _groups: OnCallGroup[] = [];
   readonly view: vscode.TreeView<Element>;
 
-  constructor(
-    private readonly _connections: ConnectionFeature,
-    private readonly _clock: Clock,
-    private readonly _identity: () => string,
-    private readonly _configuredZone: () => string = () => '',
-    private readonly _extraRotations: () => readonly Rotation[] = () => [],
-    /** iCal feed name → why it was skipped (one row each, so a dropped feed is never silently missing). */
-    private readonly _feedErrors: () => ReadonlyMap<string, string> = () => new Map(),
-  ) {
+  private readonly _connections: ConnectionFeature;
+  private readonly _clock: Clock;
+
+  constructor(private readonly _ctx: HostContext) {
     super();
+    this._connections = _ctx.connections;
+    this._clock = _ctx.clock;
     this.view = this._register(vscode.window.createTreeView(Views.status, { treeDataProvider: this }));
-    this._register(_connections.onDidChangeConnection(() => this._follow()));
-    this._register(_connections.onDidChangeState(() => this._onDidChangeTreeData.fire(undefined)));
+    this._register(_ctx.connections.onDidChangeState(() => this._onDidChangeTreeData.fire(undefined)));
     // Hand-offs happen with time, not only with messages.
-    const t = setInterval(() => this.refresh(), 30_000);
-    this._register(toDisposable(() => clearInterval(t)));
+    this._register(_ctx.clock.setInterval(() => this.refresh(), 30_000));
     // "retrying in 8 s" counts down: only the connection row, only while a retry is scheduled.
-    const retry = setInterval(() => {
-      const st = this._connections.connection?.state;
-      if (this.view.visible && st && st.state !== 'connected' && st.retryAt !== undefined) this._onDidChangeTreeData.fire(CONNECTION);
-    }, 1000);
-    this._register(toDisposable(() => clearInterval(retry)));
-    this._follow();
+    this._register(
+      _ctx.clock.setInterval(() => {
+        if (this.view.visible && retryScheduled(this._connections.connection?.state)) this._onDidChangeTreeData.fire(CONNECTION);
+      }, 1000),
+    );
+    // iCal rotations and who I am are part of the schedule view.
+    this._register(_ctx.feeds.onDidChange(() => this.refresh()));
+    this._register(_ctx.identity.onDidChange(() => this.refresh()));
+    this._register(
+      _ctx.whileConnected((c, scope) => {
+        if (c) scope.add(c.onDidChangeOnCall(() => this.refresh()));
+        this.refresh();
+      }),
+    );
   }
 
   /** The user's zone: the oncall.timeZone setting when valid, else this machine's. */
   get timeZone(): string {
-    const z = this._configuredZone();
-    return z && isValidTimeZone(z) ? z : Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    return this._ctx.timeZone;
+  }
+
+  private _identity(): string {
+    return this._ctx.identity.value;
+  }
+
+  private _feedErrors(): ReadonlyMap<string, string> {
+    return this._ctx.feeds.errors;
   }
 
   get schedule(): Schedule {
     return this._schedule;
   }
 
-  private _follow(): void {
-    this._connScope.clear();
-    const c = this._connections.connection;
-    if (c) this._connScope.add(c.onDidChangeOnCall(() => this.refresh()));
-    this.refresh();
-  }
-
   refresh(): void {
-    this._schedule = Schedule.fromState(this._connections.connection?.oncall ?? null, this._extraRotations());
+    this._schedule = Schedule.fromState(this._connections.connection?.oncall ?? null, this._ctx.feeds.rotations);
     this._groups = this._schedule.onCallNow(this._clock.now());
     this._onDidChangeTreeData.fire(undefined);
     this._onDidChange.fire();
@@ -186,7 +188,7 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
           label = this._connections.isDemo ? vscode.l10n.t('Connected (demo)') : vscode.l10n.t('Connected');
           icon = 'plug';
         } else if (st?.state === 'reconnecting' || st?.state === 'closed' || this._connections.disconnectedSince !== undefined) {
-          const secs = st?.retryAt !== undefined ? Math.max(0, Math.ceil((st.retryAt - now) / 1000)) : undefined;
+          const secs = retryInSec(st, now);
           const since = this._connections.disconnectedSince;
           label = notConnectedText({ now, timeZone: this.timeZone, ...(since !== undefined ? { since } : {}), ...(secs !== undefined ? { retryInSec: secs } : {}), connecting: st?.state === 'connecting' || (st?.state === 'reconnecting' && st.retryAt === undefined) });
           icon = 'debug-disconnect';

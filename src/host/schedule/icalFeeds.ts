@@ -8,6 +8,7 @@ import type { Clock } from '../../core/util/clock';
 import { Emitter, type Event } from '../../core/util/event';
 import { tagged, type Logger } from '../../core/util/logger';
 import { Commands } from '../constants';
+import type { HostServices } from '../services';
 import { Disposable, toDisposable } from '../../core/util/disposable';
 
 const REFRESH_MS = 15 * 60_000;
@@ -36,21 +37,24 @@ export class ICalFeeds extends Disposable {
   /** Stops running parses when the extension deactivates (a worker can otherwise run up to its time limit). */
   private readonly _stop = new AbortController();
 
-  constructor(
-    private readonly _secrets: vscode.SecretStorage,
-    private readonly _clock: Clock,
-    logger: Logger,
-    private readonly _extensionPath: string,
-    private readonly _timeZone: () => string,
-  ) {
+  private readonly _secrets: vscode.SecretStorage;
+  private readonly _clock: Clock;
+  private readonly _extensionPath: string;
+  private readonly _timeZone: () => string;
+
+  constructor(ctx: HostServices) {
     super();
-    this._log = tagged(logger, 'ical');
+    this._secrets = ctx.secretStorage;
+    this._clock = ctx.clock;
+    this._extensionPath = ctx.paths.extensionPath;
+    // The zone recurrences are expanded in: the setting as given, else this machine's.
+    this._timeZone = () => ctx.config.value.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+    this._log = tagged(ctx.logger, 'ical');
     this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('oncall.schedule.icalFeeds') && void this.refresh()));
-    this._register(_secrets.onDidChange((e) => e.key.startsWith(SECRET_PREFIX) && void this.refresh()));
+    this._register(this._secrets.onDidChange((e) => e.key.startsWith(SECRET_PREFIX) && void this.refresh()));
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.refresh()));
     this._register(toDisposable(() => this._stop.abort()));
-    const t = setInterval(() => void this.refresh(), REFRESH_MS);
-    this._register(toDisposable(() => clearInterval(t)));
+    this._register(this._clock.setInterval(() => void this.refresh(), REFRESH_MS));
     this._register(vscode.commands.registerCommand(Commands.setICalFeedUrl, (args?: unknown) => this._setFeedUrl(args)));
     this._register(vscode.commands.registerCommand(Commands.refreshSchedule, () => this.refresh()));
     void this.refresh();

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { commitWithFiles, filesBetween, sidesOf } from '../../../src/core/deployView/commitFiles';
-import { GIT_DOC_SCHEME, decodeGitDocRef, encodeGitDocRef, gitDocKey } from '../../../src/core/deployView/gitDocRef';
-import { adviceFor, deployInEffectText, deployRowText, fetchAdvice, frameText, newestFirst, suspectText, suspectsHeaderText } from '../../../src/core/deployView/text';
-import { DEPLOY_CLOCK_SKEW_MS, isMyDeploy, myDeployBefore, nextWindowEnd, openWatchWindows, watchingSummary } from '../../../src/core/deployView/watch';
+import { commitWithFiles, filesBetween, sidesOf } from '../../../src/core/viewModel/deploys/commitFiles';
+import { GIT_DOC_SCHEME, decodeGitDocRef, encodeGitDocRef, gitDocKey } from '../../../src/core/viewModel/deploys/gitDocRef';
+import { adviceFor, deployInEffectText, deployRowText, fetchAdvice, frameText, newestFirst, suspectText, suspectsHeaderText } from '../../../src/core/viewModel/deploys/text';
+import { DEPLOY_CLOCK_SKEW_MS, isMyDeploy, myDeployBefore, nextWindowEnd, openWatchWindows, watchingSummary } from '../../../src/core/viewModel/deploys/watch';
 import { GitRepository } from '../../../src/core/git/gitRepository';
 import { GitError } from '../../../src/core/git/gitRunner';
 import { deployInEffect, mergeDeploys, type DeployRecord } from '../../../src/core/git/deploys';

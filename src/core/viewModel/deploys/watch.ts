@@ -7,9 +7,9 @@
  * or when. Every status counts, failed included: a failed rollout is exactly when to stay around (it can
  * leave crashing pods behind), unlike `deployInEffect`, where a failed deploy never shipped its code.
  */
-import { environmentKey } from '../git/deploys';
-import type { Alert, Deploy } from '../protocol/types';
-import { matchesIdentity } from '../schedule/identity';
+import { environmentKey } from '../../git/deploys';
+import type { Alert, Deploy } from '../../protocol/types';
+import { matchesIdentity } from '../../schedule/identity';
 
 /** A deploy clock may run ahead of ours: a deploy up to this far "in the future" is treated as now. */
 export const DEPLOY_CLOCK_SKEW_MS = 5 * 60_000;

@@ -3,12 +3,12 @@
  * TreeItems. Everything that came from a deploy event, a tag, a commit or an alert is hostile and goes
  * through `displayText` here, so the host never has to remember to.
  */
-import { formatAge } from '../alerts/format';
-import { GitError, type GitErrorCode } from '../git/gitRunner';
-import type { DeployInEffect, DeployRecord } from '../git/deploys';
-import type { FrameReport, Suspect, SuspectReport } from '../git/suspects';
-import { GitInputError } from '../git/validate';
-import { displayText } from '../util/text';
+import { formatAge } from '../../alerts/format';
+import { GitError, type GitErrorCode } from '../../git/gitRunner';
+import type { DeployInEffect, DeployRecord } from '../../git/deploys';
+import type { FrameReport, Suspect, SuspectReport } from '../../git/suspects';
+import { GitInputError } from '../../git/validate';
+import { displayText } from '../../util/text';
 
 export function shortSha(sha: string): string {
   return displayText(sha, 40).slice(0, 7);

@@ -3,12 +3,12 @@
  * changed files, and the files changed between two commits (a deploy's range). Read-only, validated
  * before git runs (through the same runner, so the same allow-list, timeouts and cache apply).
  */
-import type { QueryOptions } from '../git/gitRepository';
-import type { GitRepository } from '../git/gitRepository';
-import { GitError } from '../git/gitRunner';
-import { COMMIT_FORMAT, parseLog, parseNameStatusZ } from '../git/parse';
-import type { CommitInfo, FileChange } from '../git/types';
-import { assertSha } from '../git/validate';
+import type { QueryOptions } from '../../git/gitRepository';
+import type { GitRepository } from '../../git/gitRepository';
+import { GitError } from '../../git/gitRunner';
+import { COMMIT_FORMAT, parseLog, parseNameStatusZ } from '../../git/parse';
+import type { CommitInfo, FileChange } from '../../git/types';
+import { assertSha } from '../../git/validate';
 
 const FLAGS = ['--no-color', '--no-ext-diff', '--no-textconv', '--find-renames'];
 

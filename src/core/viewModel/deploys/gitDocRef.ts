@@ -7,7 +7,7 @@
  * missing side of an added/deleted file), the path a repo-relative path git can take. The host also
  * checks `root` against repositories it opened and the path against the files it offered.
  */
-import { assertRepoPath, isFullSha } from '../git/validate';
+import { assertRepoPath, isFullSha } from '../../git/validate';
 
 export const GIT_DOC_SCHEME = 'oncall-git';
 

@@ -3,8 +3,8 @@ import { offsetClock } from '../core/util/clock';
 import type { Logger } from '../core/util/logger';
 
 /**
- * Tests (and demos) can stand on a Friday evening: ONCALL_TEST_NOW=<ISO instant> shifts the extension's
- * clock so that "now" starts there and moves on in real time. Unset in normal use.
+ * The extension's clock: the system clock, unless ONCALL_TEST_NOW=<ISO instant> is set — then tests (and
+ * demos) can stand on a Friday evening: "now" starts there and moves on in real time. Unset in normal use.
  */
 export function hostClock(base: Clock, logger: Logger, env: NodeJS.ProcessEnv = process.env): Clock {
   const fixed = env.ONCALL_TEST_NOW;
