@@ -247,11 +247,10 @@ export class BridgeServer {
     return out;
   }
 
-  /** The reason `cap` is refused, or undefined when the source offers it. */
+  /** The reason `cap` is refused (the same one hello announced), or undefined when the source offers it. */
   private _unsupported(cap: RequestCapability): string | undefined {
     if (this._capabilities().has(cap)) return undefined;
-    const src = this._opts.source;
-    return src.unsupportedActions?.[cap] ?? `this alert source does not support ${cap}${src.actionsUnavailableReason ? `: ${src.actionsUnavailableReason}` : ''}`;
+    return this.hello().unsupportedActions?.[cap] ?? `this alert source does not support ${cap}`;
   }
 
   stats(): BridgeStats {
