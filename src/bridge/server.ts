@@ -544,7 +544,9 @@ export class BridgeServer {
   private async _action(c: Client, msg: AlertActionMessage): Promise<void> {
     const src = this._opts.source;
     if (!src.capabilities.includes(msg.type)) {
-      return this._result(c, msg.requestId, `this alert source does not support ${msg.type}${src.actionsUnavailableReason ? `: ${src.actionsUnavailableReason}` : ''}`);
+      // The same reason hello gave (the source's own, e.g. "Alertmanager alerts resolve when their condition clears").
+      const given = src.unsupportedActions?.[msg.type];
+      return this._result(c, msg.requestId, given ?? `this alert source does not support ${msg.type}${src.actionsUnavailableReason ? `: ${src.actionsUnavailableReason}` : ''}`);
     }
     try {
       const outcome = await src.handleAction(msg.type, msg.alertIds, msg.actor);
