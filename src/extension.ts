@@ -11,6 +11,7 @@ import type { ICalFeeds } from './host/schedule/icalFeeds';
 import { HostLogger } from './host/logger';
 import { NotificationsFeature } from './host/notifications/notificationsFeature';
 import { OnCallFeature } from './host/onCall/onCallFeature';
+import { ResponderActionsFeature } from './host/alerts/responderActions';
 import { StackTraceFeature } from './host/stackTrace/stackTraceFeature';
 import { TraceResolution } from './host/stackTrace/traceResolution';
 import { StatusBarFeature } from './host/statusBar/statusBarFeature';
@@ -31,6 +32,7 @@ export interface OnCallApi {
   readonly deployGuard: DeployGuardFeature;
   readonly stackTraces: StackTraceFeature;
   readonly deploys: DeploysFeature;
+  readonly responder: ResponderActionsFeature;
   readonly feeds: ICalFeeds;
   /** How long activate() took, in ms (also logged): read by the benchmark (bench/), costs nothing otherwise. */
   readonly activatedInMs: number;
@@ -48,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi | undefine
     const feature = <T extends vscode.Disposable>(f: T): T => ctx.pushExtCleanup(f);
     const onCall = feature(new OnCallFeature(ctx));
     const alerts = feature(new AlertsFeature(ctx));
+    const responder = feature(new ResponderActionsFeature(ctx, { alerts, onCall }));
     const traces = feature(new TraceResolution(ctx));
     const deploys = feature(new DeploysFeature(ctx, { alerts, frames: traces }));
     const stackTraces = feature(new StackTraceFeature(ctx, { alerts, traces, lines: deploys.rows }));
@@ -60,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi | undefine
     logger.info(`activated in ${Math.round(activatedInMs)} ms (VS Code ${vscode.version})`);
     if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
     const { connections, feeds } = ctx;
-    return { context: ctx, logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard, stackTraces, deploys, feeds, activatedInMs };
+    return { context: ctx, logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard, stackTraces, deploys, responder, feeds, activatedInMs };
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate, so we do it ourselves.
     logger.error(e instanceof Error ? e : String(e));

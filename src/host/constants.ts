@@ -29,6 +29,13 @@ export const Commands = {
   explainFrames: 'oncall.explainFrames',
   setICalFeedUrl: 'oncall.setICalFeedUrl',
   refreshSchedule: 'oncall.refreshSchedule',
+  snooze: 'oncall.snooze',
+  reassign: 'oncall.reassign',
+  escalate: 'oncall.escalate',
+  addNote: 'oncall.addNote',
+  askForHelp: 'oncall.askForHelp',
+  takeOnCall: 'oncall.takeOnCall',
+  coverMe: 'oncall.coverMe',
 } as const;
 
 export const Views = {

@@ -1,6 +1,8 @@
 /**
  * Ordering rules for alert lists, shared by every grouping:
- * triggered, then acknowledged, then resolved; within a status critical > high > warning > info;
+ * triggered, then acknowledged, then snoozed (an acknowledged alert with `snoozedUntil`: it asked to be left alone
+ * until then, so it sorts below the ones someone is working on), then resolved; within a status critical > high >
+ * warning > info;
  * then newest first (by startedAt); then id, so the order is total and stable across refreshes.
  * Severity sits before age because a two-hour-old critical matters more than a fresh info alert.
  */
@@ -19,9 +21,15 @@ export interface AlertEntry {
   updatedMs: number;
 }
 
+/** Status rank with snoozed between acknowledged and resolved. The source clears `snoozedUntil` when it wakes up. */
+export function rankOf(alert: Alert): number {
+  const r = STATUS_RANK[alert.status];
+  return alert.snoozedUntil !== undefined && alert.status !== 'resolved' ? STATUS_RANK.acknowledged + 0.5 : r;
+}
+
 export function compareEntries(a: AlertEntry, b: AlertEntry): number {
   return (
-    STATUS_RANK[a.alert.status] - STATUS_RANK[b.alert.status] ||
+    rankOf(a.alert) - rankOf(b.alert) ||
     SEVERITY_RANK[a.alert.severity] - SEVERITY_RANK[b.alert.severity] ||
     b.startedMs - a.startedMs ||
     (a.alert.id < b.alert.id ? -1 : a.alert.id > b.alert.id ? 1 : 0)

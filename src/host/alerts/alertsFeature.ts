@@ -104,7 +104,7 @@ export class AlertsFeature extends Disposable {
     const _config = this._config;
     this._log = tagged(_ctx.logger, 'alerts');
     this.model = this._register(new ConnectionAlertsModel());
-    this.provider = this._register(new AlertsTreeProvider(this.model, _ctx.clock, _config.value.groupBy, _config.value.pageSize, () => _ctx.identity.value));
+    this.provider = this._register(new AlertsTreeProvider(this.model, _ctx.clock, _config.value.groupBy, _config.value.pageSize, () => _ctx.identity.value, () => _ctx.timeZone));
     this.view = this._register(
       vscode.window.createTreeView(Views.alerts, { treeDataProvider: this.provider, canSelectMany: true, showCollapseAll: true }),
     );

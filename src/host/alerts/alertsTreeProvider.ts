@@ -10,6 +10,7 @@ import { escalationText, formatAge } from '../../core/alerts/format';
 import { titleWithoutService } from '../../core/alerts/format';
 import { matchesIdentity } from '../../core/schedule/identity';
 import type { AlertChild, AlertChildrenContributor } from './alertChildren';
+import { formatUntil, snoozedUntil } from '../../core/viewModel/responder';
 
 export type AlertsElement =
   | { kind: 'group'; key: string }
@@ -52,6 +53,8 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     private _groupBy: GroupBy,
     private _pageSize: number,
     private readonly _identity: () => string = () => '',
+    /** The user's zone, for "snoozed until 14:30". */
+    private readonly _timeZone: () => string = () => 'UTC',
   ) {
     super();
     this._rebuild();
@@ -101,7 +104,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 
   private _rowText(a: Alert, now: number): string {
-    return `${a.title}\u0000${describeAlert(a, now, this._groupBy, this._identity())}\u0000${a.severity}\u0000${a.status}`;
+    return `${a.title}\u0000${describeAlert(a, now, this._groupBy, this._identity(), this._timeZone())}\u0000${a.severity}\u0000${a.status}`;
   }
 
   showMore(groupKey: string): void {
@@ -171,7 +174,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   resolveTreeItem(item: vscode.TreeItem, element: AlertsElement): vscode.TreeItem {
     if (element.kind === 'alert' && item.tooltip === undefined) {
       const a = this._model.get(element.id);
-      if (a) item.tooltip = alertTooltip(a, this._clock.now());
+      if (a) item.tooltip = alertTooltip(a, this._clock.now(), this._timeZone());
     }
     return item;
   }
@@ -251,10 +254,10 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.id = `alert:${a.id}`;
     const [icon, color] = SEVERITY_ICON[a.severity];
     item.iconPath = a.status === 'resolved' ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('charts.green')) : new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
-    const description = describeAlert(a, now, this._groupBy, this._identity());
+    const description = describeAlert(a, now, this._groupBy, this._identity(), this._timeZone());
     item.description = description;
     this._rendered.set(a.id, this._rowText(a, now));
-    const flags = [a.status, isSafeExternalUrl(a.runbookUrl) ? 'runbook' : '', isSafeExternalUrl(a.url) ? 'url' : '', a.stackTrace ? 'trace' : ''].filter(Boolean);
+    const flags = [a.status, snoozedUntil(a, now) !== undefined ? 'snoozed' : '', isSafeExternalUrl(a.runbookUrl) ? 'runbook' : '', isSafeExternalUrl(a.url) ? 'url' : '', a.stackTrace ? 'trace' : ''].filter(Boolean);
     item.contextValue = `alert:${flags.join(':')}`;
     item.accessibilityInformation = { label: vscode.l10n.t('{0} alert {1}, {2}, {3}', a.severity, displayText(a.title, 200), a.status, description) };
     return item;
@@ -273,11 +276,13 @@ function childItem(alertId: string, c: AlertChild): vscode.TreeItem {
   return item;
 }
 
-export function describeAlert(a: Alert, now: number, groupBy: GroupBy, identity = ''): string {
+export function describeAlert(a: Alert, now: number, groupBy: GroupBy, identity = '', zone = 'UTC'): string {
   const parts: string[] = [];
   if (groupBy !== 'service') parts.push(displayText(a.service, 60));
   parts.push(formatAge(now - Date.parse(a.startedAt)));
-  if (a.status === 'acknowledged') {
+  const snoozed = snoozedUntil(a, now);
+  if (snoozed !== undefined) parts.push(vscode.l10n.t('snoozed until {0}', formatUntil(snoozed, now, zone)));
+  else if (a.status === 'acknowledged') {
     // My own ack reads "acked by you" whatever name the source echoes back (email, "You", a handle).
     const mine = a.acknowledgedBy !== undefined && identity !== '' && matchesIdentity(a.acknowledgedBy, identity);
     parts.push(mine ? vscode.l10n.t('acked by you') : vscode.l10n.t('acked by {0}', displayText(a.acknowledgedBy?.name, 60) || vscode.l10n.t('someone')));
@@ -291,7 +296,7 @@ export function describeAlert(a: Alert, now: number, groupBy: GroupBy, identity 
 }
 
 /** Untrusted markdown: every piece of alert text goes through appendText (escaped), no HTML, no command links. */
-export function alertTooltip(a: Alert, now: number): vscode.MarkdownString {
+export function alertTooltip(a: Alert, now: number, zone = 'UTC'): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, false);
   md.isTrusted = false;
   md.supportHtml = false;
@@ -303,9 +308,22 @@ export function alertTooltip(a: Alert, now: number): vscode.MarkdownString {
   row(vscode.l10n.t('Status'), a.acknowledgedBy ? vscode.l10n.t('{0} by {1}', a.status, displayText(a.acknowledgedBy.name, 80)) : a.status);
   row(vscode.l10n.t('Service'), a.environment ? vscode.l10n.t('{0} ({1})', displayText(a.service, 100), displayText(a.environment, 40)) : displayText(a.service, 100));
   row(vscode.l10n.t('Started'), vscode.l10n.t('{0} UTC ({1} ago)', new Date(a.startedAt).toISOString().replace('T', ' ').slice(0, 16), formatAge(now - Date.parse(a.startedAt))));
+  const snoozed = snoozedUntil(a, now);
+  if (snoozed !== undefined) row(vscode.l10n.t('Snoozed'), vscode.l10n.t('until {0} (it triggers again by itself then)', formatUntil(snoozed, now, zone)));
   if (a.status === 'triggered') row(vscode.l10n.t('Escalation'), escalationText(a, now));
   if (a.assignees.length) row(vscode.l10n.t('Assigned'), a.assignees.map((p) => displayText(p.name, 60)).join(', '));
   if (a.description) md.appendMarkdown('\n').appendText(displayBlock(a.description, 1500, 15)).appendMarkdown('\n\n');
+  // Notes, newest last, each escaped (untrusted), the last 5 (the Timeline row has the rest of the story).
+  const notes = (a.notes ?? []).slice(-5);
+  if (notes.length) {
+    md.appendMarkdown('\n').appendText(vscode.l10n.t('Notes:')).appendMarkdown('\n\n');
+    for (const n of notes) {
+      const t = Date.parse(n.at);
+      const who = n.author ? displayText(n.author.name, 60) : '';
+      md.appendMarkdown('- ').appendText(`${Number.isFinite(t) ? formatUntil(t, now, zone) : ''}${who ? ` ${who}` : ''}: ${displayText(n.text, 300)}`).appendMarkdown('\n');
+    }
+    md.appendMarkdown('\n');
+  }
   const labels = Object.entries(a.labels).slice(0, 20);
   if (labels.length) {
     md.appendMarkdown('\n').appendText(vscode.l10n.t('Labels:')).appendMarkdown(' ');

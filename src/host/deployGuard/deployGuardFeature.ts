@@ -1,3 +1,4 @@
+import { responderOf } from '../alerts/responderActions';
 import * as vscode from 'vscode';
 import type { CommandGuardRequest, PushGuardFile, PushGuardRequest, PushGuardResponse } from '../../cli/pushGuardProtocol';
 import {
@@ -42,6 +43,9 @@ export const DEFAULT_DEPLOY_FILES = [
   'kubernetes/**/*.{yaml,yml}',
   'helm/**/values*.{yaml,yml}',
 ];
+
+/** The override reason goes as a note on at most this many open alerts (the most urgent first). */
+const OVERRIDE_NOTE_ALERTS = 3;
 
 export type GuardChoice = 'anyway' | 'stop' | 'dismiss';
 export interface GuardPrompt {
@@ -410,7 +414,17 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     }
     this._log.warn(`DEPLOY OVERRIDE by ${id || 'unknown'} (${p.what}): "${v.value.reason}" — overriding: ${p.decision.summary}`);
     const conn = this._connections.connection;
-    if (conn?.state.server?.capabilities.includes('annotate')) {
+    // Protocol 1.1: where the source has notes, the reason goes on the open alerts as a note (the responders of
+    // what is on fire see why someone deploys now); the most urgent few, not every open alert.
+    const responder = responderOf(conn);
+    const open = conn && responder?.unsupportedReason('note') === undefined ? conn.store.sorted().filter((a) => a.status !== 'resolved').slice(0, OVERRIDE_NOTE_ALERTS) : [];
+    if (responder && open.length > 0) {
+      const text = overrideAnnotation(v.value).text;
+      const results = await Promise.allSettled(open.map((a) => responder.note(a.id, text)));
+      const failed = results.flatMap((x, i) => (x.status === 'rejected' ? [`${open[i]!.id}: ${x.reason instanceof Error ? x.reason.message : String(x.reason)}`] : []));
+      this._log.info(`override posted as a note on ${open.length - failed.length} open alert(s): ${open.map((a) => a.id).join(', ')}`);
+      if (failed.length) this._log.warn(`could not post the override note on ${failed.join('; ')}`);
+    } else if (conn?.state.server?.capabilities.includes('annotate')) {
       try {
         await conn.annotate(overrideAnnotation(v.value));
         this._log.info('override sent to the alert source as an annotation');

@@ -118,6 +118,14 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
     return last ? { start: last.start, end: last.end } : undefined;
   }
 
+  /** The rotation id of an On Call view row (a rotation element, or an id string); undefined otherwise. */
+  rotationIdOf(item: unknown): string | undefined {
+    if (typeof item === 'string') return item;
+    const e = item as Element | undefined;
+    if (e?.kind !== 'rotation') return undefined;
+    return this._groups[e.group]?.rotations[e.index]?.rotation.id;
+  }
+
   //#region TreeDataProvider
   getChildren(e?: Element): Element[] {
     const feedErrors: Element[] = [...this._feedErrors().keys()].map((name) => ({ kind: 'feedError', name }));
@@ -276,6 +284,8 @@ export class OnCallFeature extends Disposable implements vscode.TreeDataProvider
     const role = r.role && !paired && !r.rotation.name.toLowerCase().includes(r.role.toLowerCase()) ? ` (${displayText(r.role, 30)})` : '';
     const item = new vscode.TreeItem(people, vscode.TreeItemCollapsibleState.None);
     item.id = `rotation:${r.rotation.id}`;
+    // Take On-Call… / Cover Me… (menus: when the source offers override); "mine" when I am on it now.
+    item.contextValue = r.people.some((p) => this._isMe(p)) ? 'rotation:mine' : 'rotation';
     const end = r.shifts.reduce((m, s) => Math.max(m, s.end), 0);
     item.description = end ? vscode.l10n.t('{0} · until {1}', `${name}${role}`, formatShiftTime(end, this.timeZone, now)) : `${name}${role}`;
     item.iconPath = new vscode.ThemeIcon(r.people.some((p) => this._isMe(p)) ? 'account' : 'person', r.people.length ? undefined : new vscode.ThemeColor('charts.red'));
