@@ -50,7 +50,7 @@ export function parseDuration(text: string, maxMs = MAX_CUSTOM_DURATION_MS): Dur
   let ms = 0;
   if (/^\d{1,5}$/.test(s)) ms = Number(s) * MINUTE_MS;
   else {
-    const re = /(\d{1,4}(?:\.\d{1,2})?)\s*(d|h|m|min|mins|minutes?|hours?|days?)\s*/gy;
+    const re = /(\d{1,4}(?:\.\d{1,2})?)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m)\s*/gy;
     let pos = 0;
     for (let m = re.exec(s); m; m = re.exec(s)) {
       const n = Number(m[1]);

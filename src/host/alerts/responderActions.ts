@@ -41,7 +41,7 @@ export const CanKeys: Record<ResponderAction, string> = {
 
 /** The connection's responder actions, when it has them (AlertClient does; direct ntfy/Gotify connections do not). */
 export function responderOf(conn: AlertSourceConnection | undefined): (AlertSourceConnection & ResponderConnection) | undefined {
-  const c = conn;
+  const c: (AlertSourceConnection & Partial<ResponderConnection>) | undefined = conn;
   return c && typeof c.unsupportedReason === 'function' && typeof c.snooze === 'function' ? (c as AlertSourceConnection & ResponderConnection) : undefined;
 }
 
