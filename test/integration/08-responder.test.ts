@@ -34,6 +34,8 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
   const prompts: ResponderPrompt[] = [];
   /** Answers, in order, for the prompts an action asks (an item id or the text to type). */
   let answers: string[] = [];
+  /** The alert the first snooze test snoozed (the note and the screenshot use it). */
+  let snoozedId = '';
 
   before(async function () {
     requireBridge();
@@ -54,11 +56,12 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
     answers = [];
   });
 
-  /** An open demo alert the server holds with an escalation policy (paged), in the tree. */
-  async function pagedAlert(exclude: string[] = []): Promise<Alert> {
+  /** An open demo alert with an escalation policy (paged), in the tree; not snoozed unless `snoozedOk` and none else. */
+  async function pagedAlert(exclude: string[] = [], snoozedOk = true): Promise<Alert> {
     const snap = await serverSnapshot(bridgeUrl);
-    const a = snap.alerts.find((x) => x.status === 'triggered' && x.escalation && !x.snoozedUntil && !exclude.includes(x.id));
-    assert.ok(a, 'a triggered, paged demo alert');
+    const open = snap.alerts.filter((x) => x.status !== 'resolved' && x.escalation && !exclude.includes(x.id));
+    const a = open.find((x) => !x.snoozedUntil) ?? (snoozedOk ? open[0] : undefined);
+    assert.ok(a, `an open, paged demo alert (of ${snap.alerts.map((x) => `${x.id} ${x.status}${x.snoozedUntil ? ' snoozed' : ''}`).join(', ')})`);
     await waitFor(`${a.id} in the tree`, () => elementOf(api, a.id));
     return a;
   }
@@ -68,7 +71,8 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
   });
 
   it('Snooze… → 1 hour: the server snoozes it; the row reads "snoozed until HH:mm" in my zone and sorts below acked alerts', async () => {
-    const a = await pagedAlert();
+    const a = await pagedAlert([], false);
+    snoozedId = a.id;
     answers = ['1h'];
     const t0 = Date.now();
     const ok = await vscode.commands.executeCommand<boolean>('oncall.snooze', elementOf(api, a.id));
@@ -98,7 +102,7 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
   });
 
   it('Snooze… → custom duration: a bad duration is refused by the input box, a good one is sent', async () => {
-    const a = await pagedAlert();
+    const a = await pagedAlert([snoozedId], false);
     answers = ['custom', '45m'];
     const ok = await vscode.commands.executeCommand<boolean>('oncall.snooze', a.id);
     assert.strictEqual(ok, true);
@@ -112,8 +116,9 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
     assert.ok(mins > 40 && mins <= 45.5, `about 45 min: ${mins}`);
   });
 
-  it('Add Note…: the note is on the server, in the tooltip (escaped) and in the Timeline row', async () => {
-    const a = await pagedAlert();
+  it('Add Note… (on the snoozed alert): the note is on the server, in the tooltip (escaped) and in the Timeline row', async () => {
+    assert.ok(snoozedId, 'the snooze test ran');
+    const a = { id: snoozedId };
     const note = 'checking the DB failover **now** <b>x</b>';
     answers = [note];
     const ok = await vscode.commands.executeCommand<boolean>('oncall.addNote', elementOf(api, a.id));
@@ -128,19 +133,25 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
     const md = item.tooltip as vscode.MarkdownString;
     assert.ok(md instanceof vscode.MarkdownString && md.isTrusted === false && !md.supportHtml, 'untrusted markdown');
     assert.match(md.value, /Notes:/);
-    assert.ok(md.value.includes('checking the DB failover \\*\\*now\\*\\*'), `the note is escaped text: ${md.value}`);
+    // appendText escapes markdown and turns spaces into &nbsp;.
+    assert.ok(md.value.replace(/&nbsp;/g, ' ').includes('checking the DB failover \\*\\*now\\*\\*'), `the note is escaped text: ${md.value}`);
     assert.ok(!md.value.includes('<b>'), 'no HTML from the note');
     const children = await api.alerts.provider.getChildren(el);
     const timeline = children.find((c) => c.kind === 'child' && c.child.id === 'timeline');
     assert.ok(timeline && timeline.kind === 'child', `a Timeline row: ${children.map((c) => (c.kind === 'child' ? c.child.id : c.kind)).join(', ')}`);
     const entries = timeline.child.children ?? [];
-    assert.ok(entries.some((e) => e.label.includes('checking the DB failover') && e.description === 'You'), `the note in the timeline: ${entries.map((e) => `${e.label} / ${e.description}`).join('; ')}`);
+    const author = api.connections.connection!.store.get(a.id)!.notes!.find((n) => n.text === note)!.author?.name;
+    assert.ok(author, 'the source names who wrote the note');
+    assert.ok(entries.some((e) => e.label.includes('checking the DB failover') && e.description === author), `the note in the timeline: ${entries.map((e) => `${e.label} / ${e.description}`).join('; ')}`);
   });
 
   it('the Alerts view with a snoozed alert and an expanded Timeline row (screenshot)', async () => {
-    const store = api.connections.connection!.store;
-    const withTimeline = [...store.values()].find((x) => x.status !== 'resolved' && x.notes?.length && x.timeline?.length);
-    assert.ok(withTimeline, 'an alert with a timeline');
+    const withTimeline = api.connections.connection!.store.get(snoozedId);
+    assert.ok(withTimeline?.snoozedUntil && withTimeline.timeline?.length, 'the snoozed alert has a timeline');
+    // Room for the Alerts view: collapse the other views of the container.
+    await vscode.commands.executeCommand('oncall.status.focus');
+    await vscode.commands.executeCommand('list.collapseAll');
+    await vscode.commands.executeCommand('oncall.alerts.focus');
     const el = elementOf(api, withTimeline.id)!;
     await api.alerts.view.reveal(el, { expand: true, select: true, focus: false });
     const children = await api.alerts.provider.getChildren(el);

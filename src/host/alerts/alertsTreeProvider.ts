@@ -44,6 +44,9 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   /** Alert elements handed out since the last full refresh (the only ones the tree can be showing). */
   private readonly _shown = new Map<string, AlertsElement>();
   private readonly _contributors: AlertChildrenContributor[] = [];
+  /** Rows under alerts by alert id + child-id path (see `_childElement`); forgotten with their alert. */
+  private readonly _children = new Map<string, Extract<AlertsElement, { kind: 'child' }>>();
+  private readonly _childKeys = new WeakMap<AlertsElement, string>();
   /** What each alert row last showed (label + description): the tick refreshes only rows whose text changed. */
   private readonly _rendered = new Map<string, string>();
 
@@ -125,6 +128,8 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     this._rendered.clear();
     // Forget elements of alerts that left the store (keeps memory bounded under churn).
     for (const [key, el] of this._elements) if (el.kind === 'alert' && !this._model.get(el.id)) this._elements.delete(key);
+    for (const [key, el] of this._children) if (!this._model.get(el.alertId)) this._children.delete(key);
+    if (this._children.size > 20_000) this._children.clear(); // a bound; rows are rebuilt on their next load
   }
 
   private _element(e: Exclude<AlertsElement, { kind: 'child' } | { kind: 'omitted' }>): AlertsElement {
@@ -138,6 +143,24 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     return e;
   }
 
+  /**
+   * Rows under an alert keep their object across loads (same alert, same path of child ids), updated in place, so
+   * `TreeView.reveal` can find a row the tree already shows (it matches elements by identity).
+   */
+  private _childElement(alertId: string, child: AlertChild, parent: AlertsElement): Extract<AlertsElement, { kind: 'child' }> {
+    const key = `${parent.kind === 'child' ? this._childKeys.get(parent) ?? '' : alertId}/${child.id}`;
+    let el = this._children.get(key);
+    if (el) {
+      el.child = child;
+      el.parent = parent;
+    } else {
+      el = { kind: 'child', alertId, child, parent };
+      this._children.set(key, el);
+      this._childKeys.set(el, key);
+    }
+    return el;
+  }
+
   //#region TreeDataProvider
   getChildren(element?: AlertsElement): AlertsElement[] | Promise<AlertsElement[]> {
     if (!element) {
@@ -147,7 +170,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
       return roots;
     }
     if (element.kind === 'alert') return this._alertChildren(element);
-    if (element.kind === 'child') return (element.child.children ?? []).map((child) => ({ kind: 'child', alertId: element.alertId, child, parent: element }));
+    if (element.kind === 'child') return (element.child.children ?? []).map((child) => this._childElement(element.alertId, child, element));
     if (element.kind !== 'group') return [];
     const group = this._groupByKey.get(element.key);
     if (!group) return [];
@@ -217,7 +240,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     for (const c of this._contributors) {
       if (!c.hasChildren(a)) continue;
       try {
-        for (const child of await c.children(a)) out.push({ kind: 'child', alertId: a.id, child, parent: element });
+        for (const child of await c.children(a)) out.push(this._childElement(a.id, child, element));
       } catch (e) {
         out.push({ kind: 'child', alertId: a.id, parent: element, child: { id: `error:${c.order}`, label: vscode.l10n.t('Could not load details: {0}', e instanceof Error ? e.message : String(e)), icon: new vscode.ThemeIcon('error') } });
       }

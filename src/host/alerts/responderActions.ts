@@ -339,13 +339,14 @@ function personDescription(p: Person, now: number): string {
 export function timelineRows(a: Alert, now: number, zone: string): AlertChild[] {
   const entries = [...(a.timeline ?? [])].reverse();
   if (entries.length === 0) return [];
-  const children: AlertChild[] = entries.map((e, i) => {
+  const seen = new Map<string, number>();
+  const children: AlertChild[] = entries.map((e) => {
     const t = Date.parse(e.at);
     const when = Number.isFinite(t) ? formatUntil(t, now, zone) : '?';
     const actor = e.actor ? displayText(e.actor.name, 60) : vscode.l10n.t('the source');
     const what = displayText(e.text ?? e.kind, 200);
     return {
-      id: `timeline:${i}:${e.at}`,
+      id: `timeline:${stableId(seen, `${e.at}|${e.kind}`)}`,
       label: `${when} · ${what}`,
       description: actor,
       tooltip: `${Number.isFinite(t) ? new Date(t).toISOString() : displayText(e.at, 40)} — ${actor}: ${what}`,
@@ -354,6 +355,13 @@ export function timelineRows(a: Alert, now: number, zone: string): AlertChild[] 
     };
   });
   return [{ id: 'timeline', label: vscode.l10n.t('Timeline'), description: vscode.l10n.t('{0} entries', entries.length), icon: new vscode.ThemeIcon('history'), children, contextValue: 'timeline' }];
+}
+
+/** `key`, or `key#2`, `key#3` … for repeats: an entry's row id stays the same when newer entries arrive. */
+function stableId(seen: Map<string, number>, key: string): string {
+  const n = (seen.get(key) ?? 0) + 1;
+  seen.set(key, n);
+  return n === 1 ? key : `${key}#${n}`;
 }
 
 function timelineIcon(kind: string): string {
