@@ -391,7 +391,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
       if (choice === 'anyway') {
         reason = await vscode.window.showInputBox({
           title: vscode.l10n.t('Deploy anyway'),
-          prompt: vscode.l10n.t('Why deploy now? (logged, and sent to the alert source where it supports annotations)'),
+          prompt: vscode.l10n.t('Why deploy now? (logged, and posted to the alert source: a note on the open alerts where it has notes)'),
           ignoreFocusOut: true,
           validateInput: (v) => (v.trim().length < 3 ? vscode.l10n.t('Give a short reason (3 characters or more).') : v.length > 500 ? vscode.l10n.t('At most 500 characters.') : undefined),
         });
