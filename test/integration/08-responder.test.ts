@@ -157,8 +157,18 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
     const children = await api.alerts.provider.getChildren(el);
     const timeline = children.find((c) => c.kind === 'child' && c.child.id === 'timeline')!;
     await api.alerts.view.reveal(timeline, { expand: true, select: false, focus: false });
-    await sleep(800);
-    await screenshot('responder-snoozed-timeline');
+    assert.ok(timeline.kind === 'child');
+    const entries = await api.alerts.provider.getChildren(timeline);
+    assert.ok(entries.length >= 2, 'snoozed + note entries');
+    // The Timeline's entries in sight, and a wider sidebar so "snoozed until" is not cut off.
+    await api.alerts.view.reveal(entries[entries.length - 1]!, { select: false, focus: false });
+    for (let i = 0; i < 4; i++) await vscode.commands.executeCommand('workbench.action.increaseViewSize');
+    try {
+      await sleep(800);
+      await screenshot('responder-snoozed-timeline');
+    } finally {
+      for (let i = 0; i < 4; i++) await vscode.commands.executeCommand('workbench.action.decreaseViewSize');
+    }
   });
 
   it('Reassign… to a person from oncall.people (each with their local time): the server assigns them', async () => {

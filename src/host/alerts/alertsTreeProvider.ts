@@ -276,11 +276,13 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     const item = new vscode.TreeItem(title || vscode.l10n.t('(untitled alert)'), expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `alert:${a.id}`;
     const [icon, color] = SEVERITY_ICON[a.severity];
-    item.iconPath = a.status === 'resolved' ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('charts.green')) : new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
+    // Snoozed: a bell-slash in the severity's colour (the severity is in the tooltip and the accessible label).
+    const asleep = snoozedUntil(a, now) !== undefined;
+    item.iconPath = a.status === 'resolved' ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('charts.green')) : new vscode.ThemeIcon(asleep ? 'bell-slash' : icon, new vscode.ThemeColor(color));
     const description = describeAlert(a, now, this._groupBy, this._identity(), this._timeZone());
     item.description = description;
     this._rendered.set(a.id, this._rowText(a, now));
-    const flags = [a.status, snoozedUntil(a, now) !== undefined ? 'snoozed' : '', isSafeExternalUrl(a.runbookUrl) ? 'runbook' : '', isSafeExternalUrl(a.url) ? 'url' : '', a.stackTrace ? 'trace' : ''].filter(Boolean);
+    const flags = [a.status, asleep ? 'snoozed' : '', isSafeExternalUrl(a.runbookUrl) ? 'runbook' : '', isSafeExternalUrl(a.url) ? 'url' : '', a.stackTrace ? 'trace' : ''].filter(Boolean);
     item.contextValue = `alert:${flags.join(':')}`;
     item.accessibilityInformation = { label: vscode.l10n.t('{0} alert {1}, {2}, {3}', a.severity, displayText(a.title, 200), a.status, description) };
     return item;
