@@ -140,6 +140,8 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
     const timeline = children.find((c) => c.kind === 'child' && c.child.id === 'timeline');
     assert.ok(timeline && timeline.kind === 'child', `a Timeline row: ${children.map((c) => (c.kind === 'child' ? c.child.id : c.kind)).join(', ')}`);
     const entries = timeline.child.children ?? [];
+    assert.ok(entries.some((e) => /snoozed until \d\d:\d\d/.test(e.label)), 'the snooze entry, its time in my zone');
+    assert.ok(!entries.some((e) => /\d{4}-\d\d-\d\dT\d\d/.test(e.label)), 'no raw ISO timestamps in the rows');
     const author = api.connections.connection!.store.get(a.id)!.notes!.find((n) => n.text === note)!.author?.name;
     assert.ok(author, 'the source names who wrote the note');
     assert.ok(entries.some((e) => e.label.includes('checking the DB failover') && e.description === author), `the note in the timeline: ${entries.map((e) => `${e.label} / ${e.description}`).join('; ')}`);

@@ -344,7 +344,8 @@ export function timelineRows(a: Alert, now: number, zone: string): AlertChild[] 
     const t = Date.parse(e.at);
     const when = Number.isFinite(t) ? formatUntil(t, now, zone) : '?';
     const actor = e.actor ? displayText(e.actor.name, 60) : vscode.l10n.t('the source');
-    const what = displayText(e.text ?? e.kind, 200);
+    // Instants in the source's text ("snoozed until 2026-12-02T01:57:08Z") read in my zone, like the rest.
+    const what = displayText(e.text ?? e.kind, 200).replace(ISO_INSTANT, (m) => (Number.isFinite(Date.parse(m)) ? formatUntil(Date.parse(m), now, zone) : m));
     return {
       id: `timeline:${stableId(seen, `${e.at}|${e.kind}`)}`,
       label: `${when} · ${what}`,
@@ -356,6 +357,8 @@ export function timelineRows(a: Alert, now: number, zone: string): AlertChild[] 
   });
   return [{ id: 'timeline', label: vscode.l10n.t('Timeline'), description: vscode.l10n.t('{0} entries', entries.length), icon: new vscode.ThemeIcon('history'), children, contextValue: 'timeline' }];
 }
+
+const ISO_INSTANT = /\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+-]\d\d:\d\d)/g;
 
 /** `key`, or `key#2`, `key#3` … for repeats: an entry's row id stays the same when newer entries arrive. */
 function stableId(seen: Map<string, number>, key: string): string {
