@@ -12,7 +12,7 @@ import type { Alert } from '../../src/core/protocol/types';
 import { MemoryLogger } from '../../src/core/util/logger';
 import { BridgeServer } from '../../src/bridge/server';
 import { AlertmanagerSource, RESOLVE_REFUSAL, type AlertmanagerSourceOptions } from '../../src/bridge/sources/alertmanager/alertmanagerSource';
-import { ACK_COMMENT } from '../../src/bridge/sources/alertmanager/mapping';
+import { ACK_COMMENT, SNOOZE_COMMENT } from '../../src/bridge/sources/alertmanager/mapping';
 import { SourceActionError } from '../../src/bridge/sources/types';
 import { AlertmanagerProcess, ensureAlertmanager, freePort } from './alertmanagerProcess';
 import { TestClient, waitUntil } from '../unit/bridge/helpers';
@@ -87,9 +87,9 @@ describe('Alertmanager source against the real Alertmanager', function () {
     bridge = undefined;
   }
 
-  async function request(type: 'ack' | 'unack' | 'resolve', ids: string[], requestId: string): Promise<{ ok: boolean; error?: string }> {
+  async function request(type: 'ack' | 'unack' | 'resolve', ids: string[], requestId: string, extra: Record<string, unknown> = {}): Promise<{ ok: boolean; error?: string }> {
     const c = client!;
-    c.send({ type, requestId, alertIds: ids, actor: ALICE });
+    c.send({ type, requestId, alertIds: ids, actor: ALICE, ...extra });
     await waitUntil(`result ${requestId}`, () => c.messages.some((m) => m.type === 'result' && m.requestId === requestId), 10_000);
     const r = c.messages.find((m) => m.type === 'result' && m.requestId === requestId);
     return r as { ok: boolean; error?: string };
@@ -184,8 +184,80 @@ describe('Alertmanager source against the real Alertmanager', function () {
 
     const res = await request('resolve', [fpPayments], 'resolve-1');
     assert.strictEqual(res.ok, false);
-    assert.match(res.error ?? '', /does not support resolve/); // capabilities: ack, unack
+    assert.strictEqual(res.error, RESOLVE_REFUSAL); // not in capabilities; the reason is hello's unsupportedActions.resolve
     await assert.rejects(source.handleAction('resolve', [fpPayments], ALICE), (e: unknown) => e instanceof SourceActionError && e.message === RESOLVE_REFUSAL);
+  });
+
+  async function send(msg: Record<string, unknown>): Promise<{ ok: boolean; error?: string }> {
+    const c = client!;
+    const requestId = String(msg.requestId);
+    c.send({ actor: ALICE, ...msg });
+    await waitUntil(`result ${requestId}`, () => c.messages.some((m) => m.type === 'result' && m.requestId === requestId), 10_000);
+    return c.messages.find((m) => m.type === 'result' && m.requestId === requestId) as { ok: boolean; error?: string };
+  }
+
+  it('protocol 1.1: hello offers snooze and note, and says why reassign/escalate/override are missing', () => {
+    const hello = bridge!.hello();
+    assert.deepStrictEqual([...hello.capabilities].sort(), ['ack', 'note', 'snooze', 'unack']);
+    assert.match(hello.unsupportedActions?.reassign ?? '', /no assignees/);
+    assert.match(hello.unsupportedActions?.escalate ?? '', /no escalation levels/);
+    assert.match(hello.unsupportedActions?.override ?? '', /no on-call schedules/);
+  });
+
+  it('snooze = a silence until the chosen time; note = its comment; both survive a reconcile; a note needs a silence', async function () {
+    this.timeout(40_000);
+    // 15 minutes on the triggered payments alert.
+    const until = new Date(Date.now() + 15 * 60_000);
+    until.setMilliseconds(0);
+    assert.strictEqual((await send({ type: 'snooze', requestId: 'snooze-1', alertIds: [fpPayments], until: until.toISOString() })).ok, true);
+    await waitUntil('snoozed at the client', () => seen(fpPayments)?.snoozedUntil !== undefined);
+    assert.strictEqual(seen(fpPayments)!.status, 'acknowledged');
+    assert.strictEqual(Date.parse(seen(fpPayments)!.snoozedUntil!), until.getTime());
+    assert.deepStrictEqual(seen(fpPayments)!.acknowledgedBy, ALICE);
+    const snoozeSilence = (await am.silences()).find((x) => x.status.state === 'active' && x.comment === SNOOZE_COMMENT)!;
+    assert.ok(snoozeSilence, 'a snooze silence in Alertmanager');
+    assert.strictEqual(Date.parse(snoozeSilence.endsAt), until.getTime(), 'it ends exactly at the chosen time');
+    assert.deepStrictEqual((await am.alerts()).find((a) => a.fingerprint === fpPayments)!.status.silencedBy, [snoozeSilence.id]);
+
+    // A note becomes the silence's comment (after the marker) and shows on the alert.
+    assert.strictEqual((await send({ type: 'note', requestId: 'note-1', alertId: fpPayments, text: 'waiting for the DB failover' })).ok, true);
+    await waitUntil('the note at the client', () => seen(fpPayments)?.notes?.[0]?.text === 'waiting for the DB failover');
+    assert.deepStrictEqual(seen(fpPayments)!.notes![0]!.author, ALICE);
+    const withNote = (await am.silences()).filter((x) => x.status.state === 'active' && x.comment.startsWith(SNOOZE_COMMENT));
+    assert.strictEqual(withNote.length, 1, 'updated, not a second silence');
+    assert.strictEqual(withNote[0]!.comment, `${SNOOZE_COMMENT}\nwaiting for the DB failover`);
+    assert.strictEqual(Date.parse(withNote[0]!.endsAt), until.getTime(), 'the note keeps the snooze time');
+    // A reconcile reads the same from Alertmanager: no event.
+    const before = client!.messages.length;
+    assert.strictEqual(await source.reconcile(), true);
+    await client!.quiet(200);
+    assert.deepStrictEqual(client!.messages.slice(before).map((m) => m.type), []);
+
+    // Snoozing the acknowledged checkout alert for 1 h replaces its ack silence (one silence of ours per alert).
+    const ackSid = (await am.silences()).find((x) => x.status.state === 'active' && x.comment === ACK_COMMENT)!.id;
+    const hour = new Date(Date.now() + 60 * 60_000);
+    hour.setMilliseconds(0);
+    assert.strictEqual((await send({ type: 'snooze', requestId: 'snooze-2', alertIds: [fpCheckout], until: hour.toISOString() })).ok, true);
+    await waitUntil('checkout snoozed', () => seen(fpCheckout)?.snoozedUntil === hour.toISOString());
+    await waitUntil('old ack silence expired', () => logger.lines.some((l) => l.message.includes(`expired silence ${ackSid}`)), 5000);
+
+    // A short snooze comes back on its own: Alertmanager ends the silence, the next reconcile triggers the alert again.
+    const soon = new Date(Date.now() + 2000);
+    assert.strictEqual((await send({ type: 'snooze', requestId: 'snooze-3', alertIds: [fpPayments], until: soon.toISOString() })).ok, true);
+    await waitUntil('re-snoozed', () => seen(fpPayments)?.snoozedUntil === soon.toISOString());
+    assert.strictEqual(seen(fpPayments)!.notes?.[0]?.text, 'waiting for the DB failover', 'the note is carried to the new silence');
+    await new Promise((r) => setTimeout(r, Math.max(0, soon.getTime() - Date.now()) + 500));
+    assert.strictEqual(await source.reconcile(), true);
+    await waitUntil('triggered again after the snooze', () => seen(fpPayments)?.status === 'triggered');
+    assert.strictEqual(seen(fpPayments)!.snoozedUntil, undefined);
+
+    // Without a silence there is nowhere for a note in Alertmanager: refused with what to do.
+    const refused = await send({ type: 'note', requestId: 'note-2', alertId: fpPayments, text: 'x' });
+    assert.strictEqual(refused.ok, false);
+    assert.match(refused.error ?? '', /acknowledge or snooze it first/);
+    const far = await send({ type: 'snooze', requestId: 'snooze-4', alertIds: [fpPayments], until: new Date(Date.now() + 8 * 24 * 3_600_000).toISOString() });
+    assert.match(far.error ?? '', /at most 168 h/);
+    assert.strictEqual((await am.silences()).filter((x) => x.status.state === 'active').length, 1, 'only checkout\'s snooze is active');
   });
 
   it('a restart of Alertmanager (same storage) loses nothing', async function () {

@@ -480,14 +480,16 @@ describe('Alertmanager source: module', function () {
     assert.strictEqual(server!.world.getAlert('f1')?.status, 'triggered');
   });
 
-  it('hello advertises ack and unack only', async () => {
+  it('hello advertises ack, unack, snooze and note only, with a reason for each missing action', async () => {
     await startBridge();
     const c = new TestClient(server!.url, { headers: { authorization: 'Bearer alertmanager-test-bridge-token-0123456789' } });
     await c.opened;
     const hello = await c.next();
     assert.ok(hello.type === 'hello');
     assert.strictEqual(hello.source, 'alertmanager');
-    assert.deepStrictEqual(hello.capabilities, ['ack', 'unack']);
+    assert.deepStrictEqual(hello.capabilities, ['ack', 'unack', 'snooze', 'note']);
+    assert.deepStrictEqual(Object.keys(hello.unsupportedActions ?? {}).sort(), ['annotate', 'escalate', 'override', 'reassign', 'resolve']);
+    assert.match(hello.unsupportedActions?.resolve ?? '', /resolve when their condition clears/);
     c.close();
   });
 });

@@ -1,12 +1,14 @@
-import type { Alert, AlertAction, Person } from '../../../core/protocol/types';
+import type { Alert, AlertAction, AlertNote, Person, RequestCapability } from '../../../core/protocol/types';
 import { checkBearer } from '../../auth';
 import { errorText } from '../shared/alertHelpers';
 import { PollingSource, type PollSpec } from '../shared/pollingSource';
 import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext } from '../types';
 import { AlertmanagerClient, AlertmanagerError } from './client';
 import {
-  ACK_COMMENT,
+  bridgeComment,
   DEFAULT_MAPPING,
+  parseBridgeComment,
+  silenceNotes,
   formatActor,
   isAckSilenceFor,
   matchersFor,
@@ -52,7 +54,7 @@ export interface AlertmanagerSourceOptions extends Partial<MappingOptions> {
   maxBackoffMs?: number;
 }
 
-type Ack = { by: Person; at: number };
+type Ack = { by: Person; at: number; snoozedUntil?: number };
 
 /**
  * Prometheus Alertmanager as an alert source.
@@ -68,7 +70,15 @@ type Ack = { by: Person; at: number };
  */
 export class AlertmanagerSource extends PollingSource<'reconcile'> {
   readonly name = 'alertmanager';
-  readonly capabilities = ['ack', 'unack'] as const;
+  readonly capabilities = ['ack', 'unack', 'snooze', 'note'] as const;
+  /** Protocol 1.1: what Alertmanager's API does not have, said where the editor would offer it. */
+  readonly unsupportedActions: Partial<Record<RequestCapability, string>> = {
+    resolve: RESOLVE_REFUSAL,
+    reassign: 'Alertmanager has no assignees: who is notified is decided by its routes and receivers',
+    escalate: 'Alertmanager has no escalation levels: its routes notify receivers (a pager service behind it escalates)',
+    override: 'Alertmanager has no on-call schedules (the iCal feeds in the On Call view say who is on call)',
+    annotate: 'Alertmanager keeps notes only on alerts, as the comment of their silence',
+  };
   readonly routes: readonly Route[];
   readonly client: AlertmanagerClient;
 
@@ -202,7 +212,7 @@ export class AlertmanagerSource extends PollingSource<'reconcile'> {
       if ((this._touched.get(a.fingerprint) ?? -1) > gen) continue;
       this._labels.set(a.fingerprint, a.labels);
       this._silencedBy.set(a.fingerprint, [...a.status.silencedBy]);
-      const state: AmAlertState = { kind: 'firing', ack: this._ackFromSilences(a.fingerprint, a.labels, a.status.silencedBy, a.updatedAt ?? a.startsAt) };
+        const state: AmAlertState = { kind: 'firing', ack: this._ackFromSilences(a.fingerprint, a.labels, a.status.silencedBy, a.updatedAt ?? a.startsAt), notes: this._notes(a.status.silencedBy) };
       this._apply(toProtocolAlert(a, state, this._mapping, t));
     }
     for (const a of endedInAm) if ((this._touched.get(a.fingerprint) ?? -1) <= gen) this._resolved(a, a.endsAt ?? t);
@@ -270,7 +280,14 @@ export class AlertmanagerSource extends PollingSource<'reconcile'> {
     const s = ours ?? known[0];
     // Silenced by an id Alertmanager no longer returns (deleted in between): still silenced, by someone.
     if (!s) return { by: { name: 'a silence in Alertmanager' }, at: fallbackAt };
-    return { by: parseActor(s.createdBy), at: s.startsAt };
+    // A snooze is our silence with the snooze marker: the alert comes back when it ends (the next reconcile sees that).
+    const snoozedUntil = ours && parseBridgeComment(ours.comment)?.kind === 'snooze' ? ours.endsAt : undefined;
+    return snoozedUntil !== undefined ? { by: parseActor(s.createdBy), at: s.startsAt, snoozedUntil } : { by: parseActor(s.createdBy), at: s.startsAt };
+  }
+
+  /** Protocol 1.1 notes: the comments of the (known) silences on the alert. */
+  private _notes(silencedBy: readonly string[]): AlertNote[] {
+    return silenceNotes(silencedBy.map((id) => this._silences.get(id)).filter((x): x is ApiSilence => x !== undefined));
   }
 
   private _apply(alert: Alert): void {
@@ -335,7 +352,7 @@ export class AlertmanagerSource extends PollingSource<'reconcile'> {
       const silences = await this.client.silences();
       this._sweptOrphans = true;
       for (const s of silences) {
-        if (s.status.state !== 'active' || s.comment !== ACK_COMMENT || !s.matchers.every((m) => m.isEqual && !m.isRegex)) continue;
+        if (s.status.state !== 'active' || parseBridgeComment(s.comment) === undefined || !s.matchers.every((m) => m.isEqual && !m.isRegex)) continue;
         if (amAlerts.some((a) => isAckSilenceFor(s, a.labels))) continue;
         if ([...this._pendingExpiry.keys()].includes(s.id)) continue;
         this.ctx.logger.info(`silence ${s.id} acknowledged an alert that is no longer in Alertmanager: expiring it`);
@@ -411,8 +428,11 @@ export class AlertmanagerSource extends PollingSource<'reconcile'> {
     this._labels.set(fp, a.labels);
     const cur = this.ctx.getAlert(fp);
     // Silenced alerts are not notified, so a firing one should not be acknowledged — unless the silence was just made.
-    const keepAck = cur?.status === 'acknowledged' && cur.acknowledgedBy ? { by: cur.acknowledgedBy, at: Date.parse(cur.acknowledgedAt ?? cur.updatedAt) } : undefined;
-    this._apply(toProtocolAlert(a, { kind: 'firing', ack: keepAck }, this._mapping, now));
+    const keepAck: Ack | undefined =
+      cur?.status === 'acknowledged' && cur.acknowledgedBy
+        ? { by: cur.acknowledgedBy, at: Date.parse(cur.acknowledgedAt ?? cur.updatedAt), ...(cur.snoozedUntil !== undefined ? { snoozedUntil: Date.parse(cur.snoozedUntil) } : {}) }
+        : undefined;
+    this._apply(toProtocolAlert(a, { kind: 'firing', ack: keepAck, notes: cur?.notes }, this._mapping, now));
     return keepAck !== undefined;
   }
 
@@ -452,7 +472,15 @@ export class AlertmanagerSource extends PollingSource<'reconcile'> {
   }
 
   private async _ack(cur: Alert, actor: Person | undefined): Promise<void> {
-    if (cur.status === 'acknowledged') return; // already silenced: acking again changes nothing
+    if (cur.status === 'acknowledged') return; // already silenced (acknowledged or snoozed): acking again changes nothing
+    await this._silence(cur, actor, 'ack', this.now() + this._ackMs);
+  }
+
+  /**
+   * Silences exactly this alert until `endsAt`: an acknowledge (the default duration) or a snooze (the chosen time).
+   * A silence this bridge made before for the alert is replaced (its note carried over), so there is one at a time.
+   */
+  private async _silence(cur: Alert, actor: Person | undefined, kind: 'ack' | 'snooze', endsAt: number): Promise<void> {
     const labels = this._labels.get(cur.id);
     if (labels === undefined || isTruncatedLabelSet(labels)) {
       // A silence on fewer labels than the alert has would silence other alerts too.
@@ -462,10 +490,13 @@ export class AlertmanagerSource extends PollingSource<'reconcile'> {
           : `"${cur.title}" has more (or longer) labels than the bridge keeps, so it cannot be silenced exactly from here: silence it in Alertmanager`,
       );
     }
+    const previous = this._ackSilence.get(cur.id);
+    const previousNote = previous !== undefined ? parseBridgeComment(this._silences.get(previous)?.comment ?? '')?.note : undefined;
     const createdBy = formatActor(actor);
     const startsAt = this.now();
     const matchers = matchersFor(labels);
-    const sid = await this.client.createSilence({ matchers, startsAt, endsAt: startsAt + this._ackMs, createdBy, comment: ACK_COMMENT });
+    const comment = bridgeComment(kind, previousNote);
+    const sid = await this.client.createSilence({ matchers, startsAt, endsAt, createdBy, comment });
     // Alertmanager sets startsAt to its own "now": read it back so the next reconcile finds nothing changed.
     let silence: ApiSilence | undefined;
     try {
@@ -473,9 +504,15 @@ export class AlertmanagerSource extends PollingSource<'reconcile'> {
     } catch {
       // The silence exists; the local copy below is close enough until the next reconcile.
     }
-    silence ??= { id: sid, status: { state: 'active' }, matchers, startsAt, endsAt: startsAt + this._ackMs, createdBy, comment: ACK_COMMENT };
+    silence ??= { id: sid, status: { state: 'active' }, matchers, startsAt, endsAt, createdBy, comment };
     this._silences.set(sid, silence);
     this._touched.set(cur.id, ++this._gen);
+    if (previous !== undefined && previous !== sid) {
+      // The snooze replaces the acknowledge (or an earlier snooze): one silence of ours per alert.
+      this._pendingExpiry.set(previous, cur.id);
+      this._silences.delete(previous);
+      void this._flushExpiries();
+    }
     const now = this.ctx.getAlert(cur.id);
     if (!now || now.status === 'resolved') {
       // It resolved while the silence was being made: the silence has nothing left to do.
@@ -484,15 +521,90 @@ export class AlertmanagerSource extends PollingSource<'reconcile'> {
       return;
     }
     this._ackSilence.set(cur.id, sid);
-    this._silencedBy.set(cur.id, [...(this._silencedBy.get(cur.id) ?? []).filter((x) => x !== sid), sid]);
-    this.ctx.logger.info(`acknowledged ${cur.id} (${cur.title}) for ${createdBy}: silence ${sid} until ${new Date(silence.endsAt).toISOString()}`);
-    this.ctx.upsertAlert({
+    const silencedBy = [...(this._silencedBy.get(cur.id) ?? []).filter((x) => x !== sid && x !== previous), sid];
+    this._silencedBy.set(cur.id, silencedBy);
+    this.ctx.logger.info(`${kind === 'ack' ? 'acknowledged' : 'snoozed'} ${cur.id} (${cur.title}) for ${createdBy}: silence ${sid} until ${new Date(silence.endsAt).toISOString()}`);
+    const next: Alert = {
       ...now,
       status: 'acknowledged',
       acknowledgedBy: parseActor(silence.createdBy),
       acknowledgedAt: new Date(silence.startsAt).toISOString(),
       updatedAt: new Date(this.now()).toISOString(),
-    });
+    };
+    if (kind === 'snooze') next.snoozedUntil = new Date(silence.endsAt).toISOString();
+    else delete next.snoozedUntil;
+    const notes = this._notes(silencedBy);
+    if (notes.length > 0) next.notes = notes;
+    else delete next.notes;
+    this.ctx.upsertAlert(next);
+  }
+
+  // ---- protocol 1.1: snooze (a silence until the chosen time) and notes (the silence's comment)
+
+  async snooze(alertIds: readonly string[], until: number, actor: Person | undefined): Promise<void> {
+    const errors: string[] = [];
+    for (const id of alertIds) {
+      const cur = this.ctx.getAlert(id);
+      if (!cur) errors.push(`unknown alert ${id}`);
+      else if (cur.status === 'resolved') errors.push(`"${cur.title}" is already resolved`);
+    }
+    if (errors.length > 0) throw new SourceActionError(errors.join('; '));
+    for (const id of alertIds) {
+      const cur = this.ctx.getAlert(id)!;
+      try {
+        await this._silence(cur, actor, 'snooze', until);
+      } catch (e) {
+        if (e instanceof SourceActionError) errors.push(e.message);
+        else if (e instanceof AlertmanagerError) {
+          this.ctx.logger.warn(`snooze of ${id} failed: ${e.message}`);
+          errors.push(`could not snooze "${cur.title}": ${e.message}`);
+        } else throw e;
+      }
+    }
+    if (errors.length > 0) throw new SourceActionError(errors.join('; '));
+  }
+
+  /**
+   * The note becomes the comment of the alert's silence (the one this bridge made for its acknowledge or snooze),
+   * with the writer as the silence's creator, as an edit in Alertmanager's UI does. One note per silence: a new one
+   * replaces it.
+   */
+  async note(alertId: string, text: string, actor: Person | undefined): Promise<void> {
+    const cur = this.ctx.getAlert(alertId);
+    if (!cur) throw new SourceActionError(`unknown alert ${alertId}`);
+    if (cur.status === 'resolved') throw new SourceActionError(`"${cur.title}" is resolved: Alertmanager keeps notes as the comment of a silence, and its silence ended with it`);
+    const sid = this._ackSilence.get(alertId);
+    const s = sid !== undefined ? this._silences.get(sid) : undefined;
+    const kind = s ? parseBridgeComment(s.comment)?.kind : undefined;
+    if (!s || !kind) {
+      throw new SourceActionError(`Alertmanager keeps notes as the comment of a silence, and "${cur.title}" has no silence made from the editor: acknowledge or snooze it first, then add the note`);
+    }
+    const createdBy = formatActor(actor);
+    const comment = bridgeComment(kind, text.trim());
+    let newId: string;
+    try {
+      newId = await this.client.createSilence({ id: s.id, matchers: s.matchers, startsAt: s.startsAt, endsAt: s.endsAt, createdBy, comment });
+    } catch (e) {
+      if (e instanceof AlertmanagerError) throw new SourceActionError(`could not add the note to "${cur.title}": ${e.message}`);
+      throw e;
+    }
+    let silence: ApiSilence | undefined;
+    try {
+      silence = await this.client.silence(newId);
+    } catch {
+      // Updated; the local copy below stands in until the next reconcile.
+    }
+    silence ??= { ...s, id: newId, createdBy, comment };
+    if (newId !== s.id) this._silences.delete(s.id); // Alertmanager replaced it (it could not update in place)
+    this._silences.set(newId, silence);
+    this._ackSilence.set(alertId, newId);
+    this._touched.set(alertId, ++this._gen);
+    const silencedBy = [...(this._silencedBy.get(alertId) ?? []).filter((x) => x !== s.id && x !== newId), newId];
+    this._silencedBy.set(alertId, silencedBy);
+    this.ctx.logger.info(`note on ${alertId} (${cur.title}) by ${createdBy}: comment of silence ${newId}`);
+    const now = this.ctx.getAlert(alertId);
+    if (!now || now.status === 'resolved') return;
+    this.ctx.upsertAlert({ ...now, acknowledgedBy: parseActor(silence.createdBy), notes: this._notes(silencedBy), updatedAt: new Date(this.now()).toISOString() });
   }
 
   private async _unack(cur: Alert): Promise<void> {
@@ -519,6 +631,10 @@ export class AlertmanagerSource extends PollingSource<'reconcile'> {
     if (!now || now.status === 'resolved') return;
     const other = remaining.map((id) => this._silences.get(id)).find((s): s is ApiSilence => s !== undefined && s.endsAt > this.now());
     const next: Alert = { ...now, status: other ? 'acknowledged' : 'triggered', updatedAt: new Date(this.now()).toISOString() };
+    delete next.snoozedUntil; // the snooze was our silence: it is gone
+    const notes = this._notes(remaining);
+    if (notes.length > 0) next.notes = notes;
+    else delete next.notes;
     if (other) {
       next.acknowledgedBy = parseActor(other.createdBy);
       next.acknowledgedAt = new Date(other.startsAt).toISOString();

@@ -35,6 +35,8 @@ export interface AlertmanagerClientOptions {
 }
 
 export interface NewSilence {
+  /** Updates this silence (POST /api/v2/silences with its id); Alertmanager may answer with a new id when it cannot update in place. */
+  id?: string;
   matchers: Matcher[];
   startsAt: number;
   endsAt: number;
@@ -100,6 +102,7 @@ export class AlertmanagerClient {
 
   async createSilence(s: NewSilence): Promise<string> {
     const body = {
+      ...(s.id !== undefined ? { id: s.id } : {}),
       matchers: s.matchers,
       startsAt: new Date(s.startsAt).toISOString(),
       endsAt: new Date(s.endsAt).toISOString(),

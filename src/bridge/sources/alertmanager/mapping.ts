@@ -3,7 +3,7 @@
  * the module and the unit tests share it.
  */
 import { capAlert, LABELS_OMITTED_KEY } from '../../../core/protocol/limits';
-import type { Alert, Person, Severity } from '../../../core/protocol/types';
+import type { Alert, AlertNote, Person, Severity } from '../../../core/protocol/types';
 import { droppedLabelCount, type ApiSilence, type LabelSet, type Matcher } from './schemas';
 
 export interface MappingOptions {
@@ -23,6 +23,41 @@ export const DEFAULT_MAPPING: MappingOptions = {
 
 /** The comment of every silence the bridge creates: how a restarted bridge recognises its own acks. */
 export const ACK_COMMENT = 'Acknowledged in VS Code (On-Call)';
+/** The comment of a snooze's silence (protocol 1.1): a silence until the time the responder chose. */
+export const SNOOZE_COMMENT = 'Snoozed in VS Code (On-Call)';
+
+/**
+ * A silence the bridge made: its comment is the marker line, then optionally a newline and the responder's note
+ * (protocol 1.1 `note` = the silence's comment). Undefined for anyone else's silence.
+ */
+export function parseBridgeComment(comment: string): { kind: 'ack' | 'snooze'; note?: string } | undefined {
+  for (const [marker, kind] of [[ACK_COMMENT, 'ack'], [SNOOZE_COMMENT, 'snooze']] as const) {
+    if (comment === marker) return { kind };
+    if (comment.startsWith(`${marker}\n`)) {
+      const note = comment.slice(marker.length + 1).trim();
+      return note ? { kind, note } : { kind };
+    }
+  }
+  return undefined;
+}
+
+export function bridgeComment(kind: 'ack' | 'snooze', note: string | undefined): string {
+  const marker = kind === 'ack' ? ACK_COMMENT : SNOOZE_COMMENT;
+  return note ? `${marker}\n${note}` : marker;
+}
+
+/** The notes of an alert: the comments of the silences on it (a bridge silence's note part; anyone else's whole comment). */
+export function silenceNotes(silences: readonly ApiSilence[]): AlertNote[] {
+  const out: AlertNote[] = [];
+  for (const s of [...silences].sort((a, b) => a.startsAt - b.startsAt)) {
+    const ours = parseBridgeComment(s.comment);
+    const text = ours ? ours.note : s.comment.trim() || undefined;
+    if (text === undefined) continue;
+    out.push({ id: s.id, text, author: parseActor(s.createdBy), at: new Date(s.updatedAt ?? s.startsAt).toISOString() });
+  }
+  return out;
+}
+
 /** `createdBy` when the client did not say who acts (Alertmanager requires one). */
 export const ANONYMOUS_ACTOR = 'On-Call for VS Code';
 
@@ -59,7 +94,7 @@ export interface AmAlertData {
 
 /** How the alert stands: open (maybe silenced = acknowledged) or resolved at a time. */
 export type AmAlertState =
-  | { kind: 'firing'; ack?: { by: Person; at: number } | undefined }
+  | { kind: 'firing'; ack?: { by: Person; at: number; snoozedUntil?: number } | undefined; notes?: AlertNote[] | undefined }
   | { kind: 'resolved'; at: number };
 
 function own(rec: LabelSet | undefined, key: string): string | undefined {
@@ -117,7 +152,9 @@ export function toProtocolAlert(am: AmAlertData, state: AmAlertState, opts: Mapp
   else if (state.ack) {
     alert.acknowledgedBy = state.ack.by;
     alert.acknowledgedAt = iso(state.ack.at);
+    if (state.ack.snoozedUntil !== undefined) alert.snoozedUntil = iso(state.ack.snoozedUntil);
   }
+  if (state.kind === 'firing' && state.notes && state.notes.length > 0) alert.notes = state.notes;
   const runbook = httpUrl(firstNonEmpty(annotations, ['runbook_url', 'runbook']));
   if (runbook !== undefined) alert.runbookUrl = runbook;
   const link = httpUrl(am.generatorURL);
@@ -205,5 +242,5 @@ export function matchersEqualLabels(matchers: readonly Matcher[], labels: LabelS
 
 /** A silence the bridge made for an acknowledge of the alert with these labels. */
 export function isAckSilenceFor(silence: ApiSilence, labels: LabelSet): boolean {
-  return silence.comment === ACK_COMMENT && matchersEqualLabels(silence.matchers, labels);
+  return parseBridgeComment(silence.comment) !== undefined && matchersEqualLabels(silence.matchers, labels);
 }
