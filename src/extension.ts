@@ -48,11 +48,11 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
     const identity = new IdentityService(config, logger);
     const demo = new DemoBridge(context.extensionUri, context.globalStorageUri, logger);
     const connections = new ConnectionFeature(config, secrets, keys, clock, logger, demo, () => identity.value);
-    const feeds = new ICalFeeds(context.secrets, clock, logger, context.extensionPath, () => config.value.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const feeds = new ICalFeeds(context.secrets, clock, logger, context.extensionPath, () => config.value.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone, config);
     const onCall = new OnCallFeature(connections, clock, () => identity.value, () => config.value.timeZone, () => feeds.rotations, () => feeds.errors);
     const alerts = new AlertsFeature(connections, config, keys, clock, logger, () => onCall.timeZone, () => identity.value);
-    const stackTraces = new StackTraceFeature(connections, alerts, clock, logger, keys, context.extensionUri);
-    const deploys = new DeploysFeature({ connections, alerts, frames: stackTraces, clock, logger, identity: () => identity.value });
+    const stackTraces = new StackTraceFeature(connections, alerts, clock, logger, keys, context.extensionUri, config);
+    const deploys = new DeploysFeature({ connections, alerts, frames: stackTraces, clock, logger, identity: () => identity.value, config });
     stackTraces.lineMapper = (alert, frame) => deploys.rows.workingTreeLine(alert, frame);
     const statusBar = new StatusBarFeature(connections, clock, {
       myStatus: () => onCall.myStatus(),
@@ -70,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi {
       who: () => identity.value,
       timeZone: () => onCall.timeZone,
     });
-    const deployGuard = new DeployGuardFeature(connections, onCall, keys, clock, logger, () => identity.value, () => onCall.timeZone, context.extensionPath, {
+    const deployGuard = new DeployGuardFeature(connections, onCall, keys, clock, logger, () => identity.value, () => onCall.timeZone, context.extensionPath, config, {
       collection: context.environmentVariableCollection,
       storagePath: (context.storageUri ?? context.globalStorageUri).fsPath,
     });

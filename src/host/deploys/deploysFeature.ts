@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { commitWithFiles, filesBetween, sidesOf } from '../../core/deployView/commitFiles';
 import { adviceFor, shortSha } from '../../core/deployView/text';
 import { isMyDeploy, myDeployBefore, nextWindowEnd, openWatchWindows, watchingSummary, type WatchingSummary } from '../../core/deployView/watch';
-import { DEFAULT_TAG_PATTERNS, compileTagRules, mergeDeploys, type CompiledTagRule, type DeployRecord, type FileChange, type GitRepository, type TagInfo } from '../../core/git';
+import { compileTagRules, mergeDeploys, type CompiledTagRule, type DeployRecord, type FileChange, type GitRepository, type TagInfo } from '../../core/git';
 import type { Alert, Deploy } from '../../core/protocol/types';
 import type { AlertSourceConnection } from '../../core/transport/alertClient';
 import type { Clock } from '../../core/util/clock';
@@ -14,7 +14,8 @@ import { displayText } from '../../core/util/text';
 import type { AlertsElement } from '../alerts/alertsTreeProvider';
 import type { AlertsFeature } from '../alerts/alertsFeature';
 import type { ConnectionFeature } from '../connection/connectionFeature';
-import { Commands, ConfigSection, Views } from '../constants';
+import type { Config } from '../config';
+import { Commands, Views } from '../constants';
 import { Disposable, DisposableStore, toDisposable } from '../../core/util/disposable';
 import type { AlertFrames } from '../stackTrace/alertFrames';
 import { AlertDeployRows, type CommitTarget, type DriftTarget } from './alertRows';
@@ -31,11 +32,11 @@ export interface DeploysFeatureOptions {
   logger: Logger;
   /** Who I am (oncall.identity or git user.email): deploys by me are watched. */
   identity: () => string;
+  config: Config;
 }
 
 type Notice = Extract<DeploysElement, { kind: 'info' }>;
 
-const DEFAULT_WATCH_MINUTES = 30;
 
 /**
  * Issue #6: the Deploys view (deploy events merged with git tags), the deploy/suspect/blame rows under each
@@ -107,9 +108,9 @@ export class DeploysFeature extends Disposable {
     );
     this._register(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refresh()));
     this._register(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${ConfigSection}.deploys.tagPatterns`)) void this.refresh();
-        else if (e.affectsConfiguration(`${ConfigSection}.deploys.watchMinutes`) || e.affectsConfiguration(`${ConfigSection}.identity`)) this._watchChanged();
+      _o.config.onDidChange((e) => {
+        if (e.affects('deploys.tagPatterns')) void this.refresh();
+        else if (e.affects('deploys.watchMinutes') || e.affects('identity')) this._watchChanged();
       }),
     );
     // Ages ("47m ago") and "watching" move with time.
@@ -135,9 +136,7 @@ export class DeploysFeature extends Disposable {
   }
 
   get watchMs(): number {
-    const v = vscode.workspace.getConfiguration(ConfigSection).get<unknown>('deploys.watchMinutes');
-    const min = typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1440 ? v : DEFAULT_WATCH_MINUTES;
-    return min * 60_000;
+    return this._o.config.value.deployWatchMinutes * 60_000;
   }
 
   /** For the status bar: "Watching deploy a1b2c3d · 0 new alerts · 25 min left". */
@@ -184,27 +183,10 @@ export class DeploysFeature extends Disposable {
     this._remerge();
   }
 
-  private _readRules(): { rules: CompiledTagRule[]; problems: string[] } {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const raw = vscode.workspace.getConfiguration(ConfigSection, folder).get<unknown>('deploys.tagPatterns');
-    const globs = Array.isArray(raw) ? raw : DEFAULT_TAG_PATTERNS;
-    const problems: string[] = [];
-    if (!Array.isArray(raw) && raw !== undefined) problems.push('oncall.deploys.tagPatterns must be a list of globs; using the defaults');
-    const rules: CompiledTagRule[] = [];
-    for (const g of globs.slice(0, 50)) {
-      try {
-        rules.push(...compileTagRules([{ glob: g as string }]));
-      } catch (e) {
-        problems.push(e instanceof Error ? e.message : String(e));
-      }
-    }
-    return { rules, problems };
-  }
-
   private async _loadTags(): Promise<void> {
-    const { rules, problems } = this._readRules();
+    // Read for the first workspace folder and validated (problems logged) by Config.
+    const rules = this._o.config.value.deployTagRules;
     this._rules = rules;
-    for (const p of problems) this._log.warn(`tag patterns: ${p}`);
     this._tags = undefined;
     this._tagNotice = undefined;
     if (!vscode.workspace.isTrusted) {

@@ -8,7 +8,6 @@ import {
   resolvedFrameRefs,
   StackTraceResolver,
   topInAppFrame,
-  validateCodeMappings,
   validateOncallConfig,
   WorkspaceFileIndex,
   type CodeMapping,
@@ -23,6 +22,7 @@ import type { AlertChild, AlertChildrenContributor } from '../alerts/alertChildr
 import type { AlertsFeature } from '../alerts/alertsFeature';
 import { formatAge } from '../../core/alerts/format';
 import type { ConnectionFeature } from '../connection/connectionFeature';
+import type { Config } from '../config';
 import { Commands, ContextKeys as Keys, EXTENSION_ID } from '../constants';
 import type { ContextKeys } from '../contextKeys';
 import { Disposable, DisposableStore, toDisposable } from '../../core/util/disposable';
@@ -69,6 +69,7 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
     logger: Logger,
     keys: ContextKeys,
     extensionUri: vscode.Uri,
+    private readonly _config: Config,
   ) {
     super();
     this._log = tagged(logger, 'stack');
@@ -105,7 +106,7 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
       this._scheduleDecorate();
     }));
     this._register(_connections.onDidChangeConnection(() => this._follow()));
-    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('oncall.codeMappings') && void this._loadMappings()));
+    this._register(_config.onDidChange((e) => e.affects('codeMappings') && void this._loadMappings()));
     const watcher = this._register(vscode.workspace.createFileSystemWatcher('**/.vscode/oncall.json'));
     this._register(watcher.onDidChange(() => void this._loadMappings()));
     this._register(watcher.onDidCreate(() => void this._loadMappings()));
@@ -153,9 +154,7 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
       for (const e of v.errors) this._log.warn(`${f.name}/.vscode/oncall.json: ${e}`);
       all.push(...v.mappings.map((m) => ({ ...m, folder: m.folder ? folderPathByName(m.folder) ?? m.folder : f.uri.fsPath })));
     }
-    const fromSettings = validateCodeMappings(vscode.workspace.getConfiguration('oncall').get<unknown>('codeMappings') ?? [], 'oncall.codeMappings');
-    for (const e of fromSettings.errors) this._log.warn(`setting ${e}`);
-    this._fileMappings = [...all, ...fromSettings.mappings];
+    this._fileMappings = [...all, ...this._config.value.codeMappings]; // validated (problems logged) by Config
     this._resolver.setMappings(this._fileMappings);
     this._invalidate();
   }
