@@ -275,7 +275,7 @@ export const SETTINGS = [
     key: 'gotify.allowDelete', field: 'gotifyAllowDelete', type: 'boolean', default: false, scope: 'window', restricted: false, effect: 'none',
     summary: 'let *Resolve* delete the Gotify message',
     why: 'Goes with `oncall.serverUrl`; acts only when you resolve an alert yourself.',
-    read: (src) => src.get('gotify.allowDelete') === true,
+    read: bool('gotify.allowDelete'),
   }),
 ] as const;
 
