@@ -212,7 +212,7 @@ function syncDoc(file, body, problems) {
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
-if (isMain) {
+async function main() {
   const table = await loadTable();
   const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8'));
   const src = walk(path.join(root, 'src')).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
@@ -224,4 +224,10 @@ if (isMain) {
     process.exit(1);
   }
   console.log(`check-settings: ${table.SETTINGS.length} settings match package.json; when clauses name only known context keys`);
+}
+if (isMain) {
+  main().catch((e) => {
+    console.error(`check-settings: ${e instanceof Error ? e.stack : String(e)}`);
+    process.exit(1);
+  });
 }

@@ -7,7 +7,17 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SETTINGS } from '../../../src/core/config/settings';
 import { repoRoot } from '../../testUtil/paths';
+
+interface CheckModule {
+  check(pkg: unknown, table: { SETTINGS: readonly unknown[] }, src: string): string[];
+  contextKeysOf(clause: string): { keys: Array<{ key: string; bad?: boolean }>; views: string[] };
+}
+/** The script is an ES module: a real dynamic import (tsc would turn `import()` into require). */
+const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<CheckModule>;
+const script = (): Promise<CheckModule> => importModule(pathToFileURL(path.join(repoRoot, 'scripts/check-settings.mjs')).href);
 
 interface Pkg {
   capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
@@ -84,5 +94,33 @@ describe('check-settings (package.json against the settings table and the contex
     }
     // Values are not keys: the views, regexes and strings on the right of ==, =~ in the real clauses pass.
     assert.doesNotMatch(r.out, /context key (view|viewItem|oncall\.alerts|oncall\.configured) /);
+  });
+
+  it('a setting that can contact a server and that a workspace can set must be restricted, or say why not', async () => {
+    const { check } = await script();
+    const src = fs.readdirSync(path.join(repoRoot, 'src'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+      .map((e) => fs.readFileSync(path.join(e.parentPath, e.name), 'utf8'))
+      .join('\n');
+    const pkg = real();
+    assert.deepEqual(check(pkg, { SETTINGS }, src), []);
+    const unrestricted = SETTINGS.map((s) => (s.key === 'schedule.icalFeeds' ? { ...s, restricted: false } : s));
+    pkg.capabilities.untrustedWorkspaces.restrictedConfigurations = pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.filter((k) => k !== 'oncall.schedule.icalFeeds');
+    assert.deepEqual(check(pkg, { SETTINGS: unrestricted }, src), [
+      'oncall.schedule.icalFeeds can make the editor contact a server and a workspace can set it: restrict it (restrictedConfigurations) or give the table\'s trustException',
+    ]);
+    const userOnly = unrestricted.map((s) => (s.key === 'schedule.icalFeeds' ? { ...s, scope: 'application' } : s));
+    pkg.contributes.configuration.properties['oncall.schedule.icalFeeds']!.scope = 'application';
+    assert.deepEqual(check(pkg, { SETTINGS: userOnly }, src), [], 'a user-only (application) setting needs no restriction');
+  });
+
+  it('reads context keys out of when clauses: values, strings and regexes are not keys; `in` lists are', async () => {
+    const { contextKeysOf } = await script();
+    const keys = (c: string): string[] => contextKeysOf(c).keys.map((k) => k.key);
+    assert.deepEqual(keys("view == oncall.alerts && viewItem =~ /^alert:(triggered|acknowledged)/"), ['view', 'viewItem']);
+    assert.deepEqual(keys("!oncall.configured || (oncall.connected && resourceLangId != 'a && b')"), ['oncall.configured', 'oncall.connected', 'resourceLangId']);
+    assert.deepEqual(keys('resourceFilename in oncall.files && !(config.oncall.identity)'), ['resourceFilename', 'oncall.files', 'config.oncall.identity']);
+    assert.deepEqual(contextKeysOf('view == oncall.status || view != oncall.deploys').views, ['oncall.status', 'oncall.deploys']);
+    assert.ok(contextKeysOf('oncall.connected oncall.configured').keys.some((k) => k.bad), 'an unreadable term is reported, not skipped');
   });
 });
