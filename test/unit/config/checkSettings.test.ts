@@ -15,9 +15,8 @@ interface CheckModule {
   check(pkg: unknown, table: { SETTINGS: readonly unknown[] }, src: string): string[];
   contextKeysOf(clause: string): { keys: Array<{ key: string; bad?: boolean }>; views: string[] };
 }
-/** The script is an ES module: a real dynamic import (tsc would turn `import()` into require). */
-const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<CheckModule>;
-const script = (): Promise<CheckModule> => importModule(pathToFileURL(path.join(repoRoot, 'scripts/check-settings.mjs')).href);
+/** The script is an ES module (module node20 keeps `import()` a real dynamic import). */
+const script = async (): Promise<CheckModule> => (await import(pathToFileURL(path.join(repoRoot, 'scripts/check-settings.mjs')).href)) as CheckModule;
 
 interface Pkg {
   capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
