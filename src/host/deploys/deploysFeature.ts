@@ -37,7 +37,6 @@ export interface DeploysFeatureOptions {
 
 type Notice = Extract<DeploysElement, { kind: 'info' }>;
 
-
 /**
  * Issue #6: the Deploys view (deploy events merged with git tags), the deploy/suspect/blame rows under each
  * alert, commit diffs and version-drift actions, and "stick around after your deploy" (status bar watch
