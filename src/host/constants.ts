@@ -49,4 +49,3 @@ export const ContextKeys = {
   identitySet: 'oncall.identitySet',
 } as const;
 
-export const ConfigSection = 'oncall';

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { CommandGuardRequest, PushGuardFile, PushGuardRequest, PushGuardResponse } from '../../cli/pushGuardProtocol';
 import {
-  buildDeployCommandPatterns,
   decideDeploy,
   matchDeployCommand,
   overrideAnnotation,
@@ -11,6 +10,7 @@ import {
   type DeployDecision,
   type DeployGuardConfig,
 } from '../../core/deploy';
+import { DEFAULT_DEPLOY_FILES } from '../../core/config/settings';
 import type { Clock } from '../../core/util/clock';
 import { tagged, type Logger } from '../../core/util/logger';
 import { displayText } from '../../core/util/text';
@@ -32,16 +32,6 @@ export interface TerminalWrapperHost {
   storagePath: string;
 }
 
-export const DEFAULT_DEPLOY_FILES = [
-  '.github/workflows/*deploy*',
-  '.gitlab-ci.yml',
-  'Jenkinsfile',
-  'deploy*.sh',
-  'Procfile',
-  'k8s/**/*.{yaml,yml}',
-  'kubernetes/**/*.{yaml,yml}',
-  'helm/**/values*.{yaml,yml}',
-];
 
 export type GuardChoice = 'anyway' | 'stop' | 'dismiss';
 export interface GuardPrompt {
@@ -60,7 +50,7 @@ export type GuardResponder = (p: GuardPrompt) => Promise<{ choice: GuardChoice; 
 export class DeployGuardFeature extends Disposable implements vscode.CodeLensProvider {
   private _config: DeployGuardConfig;
   private _patterns: DeployCommandPattern[] = [];
-  private _deployFiles: string[] = DEFAULT_DEPLOY_FILES;
+  private _deployFiles: readonly string[] = DEFAULT_DEPLOY_FILES;
   private _clock: Clock;
   private _responder: GuardResponder | undefined;
   private readonly _server: PushGuardServer;
@@ -115,8 +105,8 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     }));
     this._readSettings();
     this._register(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('oncall.deployGuard') || e.affectsConfiguration('oncall.deployFiles')) {
+      _ctx.config.onDidChange((e) => {
+        if (e.affects('deployGuard') || e.affects('deployFiles')) {
           this._readSettings();
           this._scheduleCacheWrite();
         }
@@ -164,15 +154,11 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
 
   //#region settings
   private _readSettings(): void {
-    const c = vscode.workspace.getConfiguration('oncall');
-    const raw = c.get<unknown>('deployGuard') ?? {};
-    const v = validateDeployGuardSettings(raw);
-    this._config = v.config;
-    const p = buildDeployCommandPatterns(raw);
-    this._patterns = p.patterns;
-    for (const e of [...v.errors, ...p.errors]) this._log.warn(`setting oncall.deployGuard.${e.path}: ${e.message} (entry ignored)`);
-    const files = c.get<unknown>('deployFiles');
-    this._deployFiles = Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string' && f.length > 0 && f.length < 300) : DEFAULT_DEPLOY_FILES;
+    // Validated (and problems logged) by Config; see core/config/settings.ts.
+    const { deployGuard, deployFiles } = this._ctx.config.value;
+    this._config = deployGuard.config;
+    this._patterns = deployGuard.patterns;
+    this._deployFiles = deployFiles;
     this._codeLensRegistration?.dispose();
     this._codeLensRegistration = vscode.languages.registerCodeLensProvider(this._selector(), this);
     this._refreshEditors();
@@ -569,7 +555,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
       cache: {
         identity: this._ctx.identity.value,
         timeZone: this._ctx.timeZone,
-        settings: vscode.workspace.getConfiguration('oncall').get<unknown>('deployGuard') ?? {},
+        settings: this._ctx.config.value.deployGuard.raw,
         rotations: [...s.rotations],
         policies: [...s.policies],
       },

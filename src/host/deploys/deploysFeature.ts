@@ -12,7 +12,7 @@ import { displayText } from '../../core/util/text';
 import type { AlertsElement } from '../alerts/alertsTreeProvider';
 import type { AlertsFeature } from '../alerts/alertsFeature';
 import type { HostContext } from '../context';
-import { Commands, ConfigSection, Views } from '../constants';
+import { Commands, Views } from '../constants';
 import { Disposable, toDisposable, type IDisposable } from '../../core/util/disposable';
 import type { AlertFrames } from '../stackTrace/alertFrames';
 import { AlertDeployRows, type CommitTarget, type DriftTarget } from './alertRows';
@@ -60,15 +60,14 @@ export class DeploysFeature extends Disposable {
     this._frames = _peers.frames;
     this._repos = new Repositories(this._log);
     this.documents = this._register(new GitDocuments((root) => this._repos.byRoot(root), this._log));
-    const config = (key: string, scope?: vscode.Uri): unknown => vscode.workspace.getConfiguration(ConfigSection, scope).get<unknown>(key);
     this.model = this._register(
       new DeploysModel({
         connections: ctx.connections,
         clock: ctx.clock,
         log: this._log,
         identity: () => ctx.identity.value,
-        watchMinutes: () => config('deploys.watchMinutes'),
-        tagPatterns: () => config('deploys.tagPatterns', vscode.workspace.workspaceFolders?.[0]?.uri),
+        watchMinutes: () => ctx.config.value.deployWatchMinutes,
+        tagRules: () => ctx.config.value.deployTagRules, // read for the first workspace folder by Config
         isTrusted: () => vscode.workspace.isTrusted,
         readTags: (globs) =>
           Promise.resolve(vscode.window.withProgress({ location: { viewId: Views.deploys } }, async () => {
@@ -118,9 +117,9 @@ export class DeploysFeature extends Disposable {
     );
     this._register(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refresh()));
     this._register(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${ConfigSection}.deploys.tagPatterns`)) void this.refresh();
-        else if (e.affectsConfiguration(`${ConfigSection}.deploys.watchMinutes`) || e.affectsConfiguration(`${ConfigSection}.identity`)) this.model.watchChanged();
+      ctx.config.onDidChange((e) => {
+        if (e.affects('deploys.tagPatterns')) void this.refresh();
+        else if (e.affects('deploys.watchMinutes') || e.affects('identity')) this.model.watchChanged();
       }),
     );
     // Ages ("47m ago") and "watching" move with time.
