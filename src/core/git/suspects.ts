@@ -40,6 +40,7 @@ import { GitError } from './gitRunner';
 import type { GitRepository, QueryOptions } from './gitRepository';
 import type { BlameLine, CommitInfo, FileChange, GitPerson } from './types';
 import { GitInputError, assertLine, assertRepoPath, assertSha, describe, isSha, sameSha } from './validate';
+import { errorText } from '../util/errors';
 
 /** A stack frame resolved to the repository (innermost first in the list). */
 export interface SuspectFrameInput {
@@ -335,10 +336,6 @@ function printable(p: string): string {
 
 function short(sha: string): string {
   return sha.slice(0, 7);
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 function rethrowCancel(e: unknown): void {
@@ -783,7 +780,7 @@ export async function scoreRange(
   };
   for (const w of windows) {
     if (w.error !== undefined || files.get(w.frame.path) === undefined) continue;
-    want(w.frame.path, w.start, w.end, (m) => (w.blame = m), (e) => (w.error = message(e)));
+    want(w.frame.path, w.start, w.end, (m) => (w.blame = m), (e) => (w.error = errorText(e)));
   }
   for (const c of callees) want(c.path, c.start, c.end, (m) => calleeBlames.set(c, m), () => undefined);
   await Promise.all(
@@ -944,7 +941,7 @@ export async function completeFrameBlames(repo: GitRepository, report: SuspectRe
         r.blame = blameInfo(bl, now);
       } catch (e) {
         rethrowCancel(e);
-        r.error = message(e);
+        r.error = errorText(e);
       }
     }),
   );
@@ -1069,7 +1066,7 @@ async function blameFallback(
         raw[i] = bl;
       } catch (e) {
         rethrowCancel(e);
-        r.error = message(e);
+        r.error = errorText(e);
       }
       return r;
     }),

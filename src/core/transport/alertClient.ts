@@ -30,7 +30,9 @@ import type { Clock } from '../util/clock';
 import { Disposable, type IDisposable } from '../util/disposable';
 import { Emitter, type Event } from '../util/event';
 import { tagged, type Logger } from '../util/logger';
-import { errorText, ReconnectingSocket, type CloseOutcome, type SocketConnectionOptions } from './reconnectingSocket';
+import { ReconnectingSocket, type CloseOutcome, type SocketConnectionOptions } from './reconnectingSocket';
+import { CloseCodes } from '../protocol/closeCodes';
+import { describeSocketError, errorText } from '../util/errors';
 
 export { checkServerUrl, isLoopbackHost, type UrlCheck } from './urlPolicy';
 export type { SocketFactory, SocketLike } from './socket';
@@ -113,7 +115,6 @@ export interface AlertClientOptions extends SocketConnectionOptions {
 }
 
 /** Close codes of protocol 1 (docs/protocol.md). */
-export const CloseCodes = { normal: 1000, goingAway: 1001, unauthorized: 4001, slowClient: 4008 } as const;
 
 const DEFAULT_HEARTBEAT_MS = 15_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -514,15 +515,3 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
   }
 }
 
-/** ws reports HTTP failures of the upgrade as "Unexpected server response: 401". */
-function describeSocketError(err: Error): string {
-  const m = /Unexpected server response: (\d+)/.exec(err.message);
-  if (m) return `HTTP ${m[1]} from the alert source`;
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ECONNREFUSED') return 'connection refused (is the alert source running?)';
-  if (code === 'ENOTFOUND') return 'host not found';
-  if (code === 'CERT_HAS_EXPIRED' || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return `the alert source's TLS certificate is not trusted (${code})`;
-  }
-  return err.message || code || 'socket error';
-}

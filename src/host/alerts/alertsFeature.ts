@@ -14,6 +14,7 @@ import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Disposable, DisposableStore, toDisposable } from '../../core/util/disposable';
 import type { AlertGroup, AlertsModel } from './alertsModel';
 import { AlertsTreeProvider, type AlertsElement } from './alertsTreeProvider';
+import { errorText } from '../../core/util/errors';
 
 /** Follows whichever connection is current and presents its store to the tree. */
 class ConnectionAlertsModel extends Disposable implements AlertsModel {
@@ -188,7 +189,7 @@ export class AlertsFeature extends Disposable {
       if (r.note) void vscode.window.showInformationMessage(vscode.l10n.t('On Call: {0}', displayText(r.note, 300)));
       return true;
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = errorText(e);
       this._log.warn(`${verb} ${alertIds.join(', ')} failed: ${msg}`);
       const reconnect = vscode.l10n.t('Reconnect');
       const showLogs = vscode.l10n.t('Show Logs');

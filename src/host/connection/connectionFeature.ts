@@ -4,6 +4,7 @@ import { createConnection, isSourceType, type SourceType } from '../../core/tran
 import type { Clock } from '../../core/util/clock';
 import { Emitter, type Event } from '../../core/util/event';
 import { tagged, type Logger } from '../../core/util/logger';
+import { redactUrl } from '../../core/util/url';
 import type { Config } from '../config';
 import { Commands, ContextKeys as Keys } from '../constants';
 import type { ContextKeys } from '../contextKeys';
@@ -236,19 +237,4 @@ function serverUrlTarget(): vscode.ConfigurationTarget {
   if (i?.workspaceFolderValue !== undefined) return vscode.ConfigurationTarget.WorkspaceFolder;
   if (i?.workspaceValue !== undefined) return vscode.ConfigurationTarget.Workspace;
   return vscode.ConfigurationTarget.Global;
-}
-
-/** Never log credentials that someone pasted into a URL. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = '***';
-      u.password = '';
-    }
-    for (const k of [...u.searchParams.keys()]) if (/token|key|secret|auth|pass/i.test(k)) u.searchParams.set(k, '***');
-    return u.toString();
-  } catch {
-    return '(invalid URL)';
-  }
 }

@@ -21,6 +21,7 @@ import { AlertDeployRows, type CommitTarget, type DriftTarget } from './alertRow
 import { DeploysTreeProvider, type DeploysElement } from './deploysTree';
 import { GitDocuments } from './gitDocuments';
 import { Repositories } from './repos';
+import { errorText } from '../../core/util/errors';
 
 export interface DeploysFeatureOptions {
   connections: ConnectionFeature;
@@ -195,7 +196,7 @@ export class DeploysFeature extends Disposable {
       try {
         rules.push(...compileTagRules([{ glob: g as string }]));
       } catch (e) {
-        problems.push(e instanceof Error ? e.message : String(e));
+        problems.push(errorText(e));
       }
     }
     return { rules, problems };
@@ -228,7 +229,7 @@ export class DeploysFeature extends Disposable {
         this._log.info(`read ${tags.length} deploy tag(s) from ${primary.repo.root}`);
       } catch (e) {
         const a = adviceFor(e);
-        this._log.warn(`could not read git tags: ${e instanceof Error ? e.message : String(e)}`);
+        this._log.warn(`could not read git tags: ${errorText(e)}`);
         this._tagNotice = { kind: 'info', id: 'tagError', label: vscode.l10n.t('Git tags not read: {0}', a.label), description: a.action, tooltip: `${a.label}\n${a.action}`, icon: 'warning' };
       }
     });
@@ -239,7 +240,7 @@ export class DeploysFeature extends Disposable {
     try {
       this._history = mergeDeploys(events, this._tags?.tags ?? [], this._rules.length > 0 ? this._rules : compileTagRules([]));
     } catch (e) {
-      this._log.warn(`could not merge deploys: ${e instanceof Error ? e.message : String(e)}`);
+      this._log.warn(`could not merge deploys: ${errorText(e)}`);
       this._history = mergeDeploys(events, []);
     }
     this.provider.refresh();
@@ -310,7 +311,7 @@ export class DeploysFeature extends Disposable {
 
   private _explain(e: unknown, sha?: string): void {
     const a = adviceFor(e, sha);
-    this._log.warn(`${a.label}: ${e instanceof Error ? e.message : String(e)}`);
+    this._log.warn(`${a.label}: ${errorText(e)}`);
     void vscode.window.showWarningMessage(vscode.l10n.t('On Call: {0} — {1}.', a.label, a.action));
   }
 
@@ -385,7 +386,7 @@ export class DeploysFeature extends Disposable {
       );
       return;
     } catch (e) {
-      this._log.debug(`vscode.changes unavailable (${e instanceof Error ? e.message : String(e)}): falling back to a file pick`);
+      this._log.debug(`vscode.changes unavailable (${errorText(e)}): falling back to a file pick`);
     }
     const pick = await vscode.window.showQuickPick(
       sides.map((s) => ({ label: displayText(path.posix.basename(s.label), 120), description: `${displayText(path.posix.dirname(s.label), 200)} · ${s.file.status}`, side: s })),

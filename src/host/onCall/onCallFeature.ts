@@ -11,7 +11,7 @@ import { notConnectedText, type StatusInput } from '../../core/viewModel/statusB
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Commands, Views } from '../constants';
 import { Disposable, DisposableStore, toDisposable } from '../../core/util/disposable';
-import { redactUrl } from '../connection/connectionFeature';
+import { redactUrl } from '../../core/util/url';
 
 type Element =
   | { kind: 'me' }

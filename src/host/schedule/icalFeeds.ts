@@ -9,6 +9,7 @@ import { Emitter, type Event } from '../../core/util/event';
 import { tagged, type Logger } from '../../core/util/logger';
 import { Commands } from '../constants';
 import { Disposable, toDisposable } from '../../core/util/disposable';
+import { errorText } from '../../core/util/errors';
 
 const REFRESH_MS = 15 * 60_000;
 const SECRET_PREFIX = 'oncall.ical:';
@@ -136,7 +137,7 @@ export class ICalFeeds extends Disposable {
       for (const w of r.warnings.slice(0, 5)) this._log.debug(`feed "${f.name}": ${w}`);
       return { ok: true, rotation: r.rotation };
     } catch (e) {
-      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+      return { ok: false, error: errorText(e) };
     }
   }
 

@@ -29,6 +29,7 @@ import { Disposable, DisposableStore, toDisposable } from '../../core/util/dispo
 import type { AlertFrames, ResolvedFrameRef } from './alertFrames';
 import { WorkspaceFiles } from './workspaceFiles';
 import { locationsInLine } from '../../core/stackTrace/lineLocations';
+import { errorText } from '../../core/util/errors';
 
 interface FrameTarget {
   folder: string;
@@ -296,7 +297,7 @@ export class StackTraceFeature extends Disposable implements AlertFrames, AlertC
           await this.alerts.view.reveal(row, { select: true, focus: true, expand: false });
           return true;
         } catch (e) {
-          this._log.warn(`could not reveal alert ${displayText(id, 80)} in the Alerts view: ${e instanceof Error ? e.message : String(e)}`);
+          this._log.warn(`could not reveal alert ${displayText(id, 80)} in the Alerts view: ${errorText(e)}`);
           return false;
         }
       }

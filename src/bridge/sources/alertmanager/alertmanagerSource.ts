@@ -16,6 +16,7 @@ import {
   type MappingOptions,
 } from './mapping';
 import { isTruncatedLabelSet, parseWith, WebhookAlertSchema, WebhookEnvelopeSchema, type ApiAlert, type ApiSilence, type LabelSet, type WebhookAlert } from './schemas';
+import { errorText } from '../../../core/util/errors';
 
 export const WEBHOOK_PATH = '/webhooks/alertmanager';
 /**
@@ -565,9 +566,6 @@ export class AlertmanagerSource implements SourceModule {
   }
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Lets timers, sockets and other requests run (setImmediate: after pending I/O, unlike a resolved promise). */
 function yieldToEventLoop(): Promise<void> {

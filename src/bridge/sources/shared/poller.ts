@@ -12,6 +12,7 @@ import type { Clock } from '../../../core/util/clock';
 import type { IDisposable } from '../../../core/util/disposable';
 import type { Logger } from '../../../core/util/logger';
 import { VendorHttpError } from './vendorHttp';
+import { errorText } from '../../../core/util/errors';
 
 export interface PollerOptions {
   name: string;
@@ -96,7 +97,7 @@ export class Poller {
 
   private _failed(e: unknown): void {
     this.failures++;
-    const reason = e instanceof Error ? e.message : String(e);
+    const reason = errorText(e);
     if (reason !== this._lastError) this._o.logger.warn(`${this._o.name} failed: ${reason}`);
     else this._o.logger.debug(`${this._o.name} failed again (${this.failures}): ${reason}`);
     this._lastError = reason;
