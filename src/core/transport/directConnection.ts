@@ -17,7 +17,7 @@ import type { Clock } from '../util/clock';
 import { Disposable } from '../util/disposable';
 import { Emitter, type Event } from '../util/event';
 import { tagged, type Logger } from '../util/logger';
-import type { AlertSourceConnection, Annotation, ClientStats, ConnectionStateInfo } from './alertClient';
+import type { AlertSourceConnection, Annotation, ClientStats, ConnectionStateInfo } from './connection';
 import { FatalConnectionError, ReconnectingSocket, type CloseOutcome, type SocketConnectionOptions } from './reconnectingSocket';
 import { describeSocketError, errorText } from '../util/errors';
 import { redactUrl } from '../util/url';

@@ -16,7 +16,7 @@ import type { Clock } from '../util/clock';
 import { Disposable, DisposableStore, type IDisposable } from '../util/disposable';
 import { Emitter, type Event } from '../util/event';
 import type { Logger } from '../util/logger';
-import type { ConnectionStateInfo } from './alertClient';
+import type { ConnectionStateInfo } from './connection';
 import { Backoff, type BackoffOptions } from './backoff';
 import { wsSocketFactory, type SocketFactory, type SocketLike } from './socket';
 import { checkServerUrl } from './urlPolicy';

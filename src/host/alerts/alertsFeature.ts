@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Alert, AlertAction } from '../../core/protocol/types';
-import type { AlertSourceConnection } from '../../core/transport/alertClient';
+import type { AlertSourceConnection } from '../../core/transport/connection';
 import type { Clock } from '../../core/util/clock';
 import { Emitter } from '../../core/util/event';
 import { Throttle } from '../../core/util/throttle';

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { checkServerUrl, type AlertSourceConnection, type ConnectionStateInfo } from '../../core/transport/alertClient';
+import type { AlertSourceConnection, ConnectionStateInfo } from '../../core/transport/connection';
+import { checkServerUrl } from '../../core/transport/urlPolicy';
 import { createConnection, isSourceType, type SourceType } from '../../core/transport/connectionFactory';
 import type { Clock } from '../../core/util/clock';
 import { Emitter, type Event } from '../../core/util/event';

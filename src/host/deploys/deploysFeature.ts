@@ -5,7 +5,7 @@ import { adviceFor, shortSha } from '../../core/deployView/text';
 import { isMyDeploy, myDeployBefore, nextWindowEnd, openWatchWindows, watchingSummary, type WatchingSummary } from '../../core/deployView/watch';
 import { DEFAULT_TAG_PATTERNS, compileTagRules, mergeDeploys, type CompiledTagRule, type DeployRecord, type FileChange, type GitRepository, type TagInfo } from '../../core/git';
 import type { Alert, Deploy } from '../../core/protocol/types';
-import type { AlertSourceConnection } from '../../core/transport/alertClient';
+import type { AlertSourceConnection } from '../../core/transport/connection';
 import type { Clock } from '../../core/util/clock';
 import type { IDisposable } from '../../core/util/disposable';
 import { Emitter, type Event } from '../../core/util/event';
