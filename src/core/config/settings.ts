@@ -17,6 +17,7 @@ import { DEFAULT_TAG_PATTERNS } from '../git/gitRepository';
 import { feedSettings, type FeedSetting, type SettingLayers } from '../schedule/icalSettings';
 import { validateCodeMappings, type CodeMapping } from '../stackTrace/mappings';
 import { SOURCE_TYPES, type SourceType } from '../transport/connectionFactory';
+import { errorText } from '../util/errors';
 
 export const SETTINGS_SECTION = 'oncall';
 
@@ -237,7 +238,7 @@ export const SETTINGS = [
         try {
           rules.push(...compileTagRules([{ glob: g as string }]));
         } catch (e) {
-          report(`tag patterns: ${e instanceof Error ? e.message : String(e)}`);
+          report(`tag patterns: ${errorText(e)}`);
         }
       }
       return rules;
@@ -291,7 +292,7 @@ export function readSettings(src: SettingsSource, report: Report): OnCallSetting
     try {
       out[e.field] = (e.read as (s: SettingsSource, r: Report) => unknown)(src, report);
     } catch (err) {
-      report(`setting oncall.${e.key} could not be read (${err instanceof Error ? err.message : String(err)}); using the default`);
+      report(`setting oncall.${e.key} could not be read (${errorText(err)}); using the default`);
       out[e.field] = (e.read as (s: SettingsSource, r: Report) => unknown)({ get: () => undefined, inspect: () => undefined, trusted: src.trusted }, () => undefined);
     }
   }

@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
-import { checkServerUrl, type AlertSourceConnection, type ConnectionStateInfo } from '../../core/transport/alertClient';
+import type { AlertSourceConnection, ConnectionStateInfo } from '../../core/transport/connection';
+import { checkServerUrl } from '../../core/transport/urlPolicy';
 import { createConnection } from '../../core/transport/connectionFactory';
 import type { Clock } from '../../core/util/clock';
 import { Emitter, type Event } from '../../core/util/event';
 import { tagged, type Logger } from '../../core/util/logger';
+import { redactUrl } from '../../core/util/url';
 import type { Config } from '../config';
 import { Commands, ContextKeys as Keys } from '../constants';
 import type { ContextKeys } from '../contextKeys';
@@ -249,20 +251,5 @@ export class ConnectionFeature extends Disposable {
       return;
     }
     await this.rebuild();
-  }
-}
-
-/** Never log credentials that someone pasted into a URL. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = '***';
-      u.password = '';
-    }
-    for (const k of [...u.searchParams.keys()]) if (/token|key|secret|auth|pass/i.test(k)) u.searchParams.set(k, '***');
-    return u.toString();
-  } catch {
-    return '(invalid URL)';
   }
 }

@@ -24,6 +24,7 @@ import { foreignHooksDir, hookCallLine, installHook, isOurHook, PushGuardServer,
 import { wrappedTools, writeWrappers } from './terminalWrappers';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { errorText } from '../../core/util/errors';
 
 /** Where the terminal's deploy-command wrappers go, and the collection that puts them on PATH. */
 export interface TerminalWrapperHost {
@@ -96,7 +97,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
         try {
           releaseGuardFile(f, this._server.token);
         } catch (e) {
-          this._log.warn(`could not clear the push guard's port from ${f}: ${e instanceof Error ? e.message : String(e)}`);
+          this._log.warn(`could not clear the push guard's port from ${f}: ${errorText(e)}`);
         }
       }
       this._guardFiles.clear();
@@ -285,7 +286,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
       this._log.info(`terminal deploy wrappers on PATH for new terminals: ${asking.join(', ')}`);
     } catch (e) {
       this._clearWrapperPath();
-      if (!this.isDisposed) this._log.warn(`could not set up the terminal deploy wrappers (the guard warns after a command starts instead): ${e instanceof Error ? e.message : String(e)}`);
+      if (!this.isDisposed) this._log.warn(`could not set up the terminal deploy wrappers (the guard warns after a command starts instead): ${errorText(e)}`);
     }
   }
 
@@ -401,7 +402,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
         await conn.annotate(overrideAnnotation(v.value));
         this._log.info('override sent to the alert source as an annotation');
       } catch (e) {
-        this._log.warn(`could not send the override to the alert source: ${e instanceof Error ? e.message : String(e)}`);
+        this._log.warn(`could not send the override to the alert source: ${errorText(e)}`);
       }
     }
     return true;
@@ -508,7 +509,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     try {
       await this._server.start();
     } catch (e) {
-      if (!this.isDisposed) this._log.warn(`could not start the push guard's server: ${e instanceof Error ? e.message : String(e)}`);
+      if (!this.isDisposed) this._log.warn(`could not start the push guard's server: ${errorText(e)}`);
       return;
     }
     for (const r of repos) {
@@ -530,7 +531,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     try {
       this._writeGuardFileAt(path.join(r.gitDir, 'oncall', 'guard.json'), () => writeGuardFile(r, this._guardFileContent()));
     } catch (e) {
-      this._log.warn(`could not write the push guard cache in ${r.root}: ${e instanceof Error ? e.message : String(e)}`);
+      this._log.warn(`could not write the push guard cache in ${r.root}: ${errorText(e)}`);
     }
   }
 

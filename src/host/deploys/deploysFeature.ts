@@ -20,6 +20,7 @@ import { DeploysModel } from './deploysModel';
 import { DeploysTreeProvider, type DeploysElement } from './deploysTree';
 import { GitDocuments } from './gitDocuments';
 import { Repositories } from './repos';
+import { errorText } from '../../core/util/errors';
 
 type Notice = Extract<DeploysElement, { kind: 'info' }>;
 
@@ -237,7 +238,7 @@ export class DeploysFeature extends Disposable {
 
   private _explain(e: unknown, sha?: string): void {
     const a = adviceFor(e, sha);
-    this._log.warn(`${a.label}: ${e instanceof Error ? e.message : String(e)}`);
+    this._log.warn(`${a.label}: ${errorText(e)}`);
     void vscode.window.showWarningMessage(vscode.l10n.t('On Call: {0} — {1}.', a.label, a.action));
   }
 
@@ -312,7 +313,7 @@ export class DeploysFeature extends Disposable {
       );
       return;
     } catch (e) {
-      this._log.debug(`vscode.changes unavailable (${e instanceof Error ? e.message : String(e)}): falling back to a file pick`);
+      this._log.debug(`vscode.changes unavailable (${errorText(e)}): falling back to a file pick`);
     }
     const pick = await vscode.window.showQuickPick(
       sides.map((s) => ({ label: displayText(path.posix.basename(s.label), 120), description: `${displayText(path.posix.dirname(s.label), 200)} · ${s.file.status}`, side: s })),

@@ -2,11 +2,12 @@ import { adviceFor, type Advice } from '../../core/viewModel/deploys/text';
 import { isMyDeploy, myDeployBefore, nextWindowEnd, openWatchWindows, watchingSummary, type WatchingSummary } from '../../core/viewModel/deploys/watch';
 import { compileTagRules, mergeDeploys, type CompiledTagRule, type DeployRecord, type TagInfo } from '../../core/git';
 import type { Alert, Deploy } from '../../core/protocol/types';
-import type { AlertSourceConnection } from '../../core/transport/alertClient';
+import type { AlertSourceConnection } from '../../core/transport/connection';
 import type { Clock } from '../../core/util/clock';
 import { Disposable, toDisposable, type DisposableStore, type IDisposable } from '../../core/util/disposable';
 import { Emitter, type Event } from '../../core/util/event';
 import type { Logger } from '../../core/util/logger';
+import { errorText } from '../../core/util/errors';
 
 
 /** Why the history has no git tags. */
@@ -125,7 +126,7 @@ export class DeploysModel extends Disposable {
       this._tags = read;
       this._p.log.info(`read ${read.tags.length} deploy tag(s) from ${read.root}`);
     } catch (e) {
-      this._p.log.warn(`could not read git tags: ${e instanceof Error ? e.message : String(e)}`);
+      this._p.log.warn(`could not read git tags: ${errorText(e)}`);
       this._tagProblem = { kind: 'error', advice: adviceFor(e) };
     }
   }
@@ -136,7 +137,7 @@ export class DeploysModel extends Disposable {
     try {
       this._history = mergeDeploys(events, this._tags?.tags ?? [], this._rules.length > 0 ? this._rules : compileTagRules([]));
     } catch (e) {
-      this._p.log.warn(`could not merge deploys: ${e instanceof Error ? e.message : String(e)}`);
+      this._p.log.warn(`could not merge deploys: ${errorText(e)}`);
       this._history = mergeDeploys(events, []);
     }
     this._onDidChangeHistory.fire();

@@ -11,6 +11,7 @@ import type { Config } from '../config';
 import { Commands } from '../constants';
 import type { HostServices } from '../services';
 import { Disposable, toDisposable } from '../../core/util/disposable';
+import { errorText } from '../../core/util/errors';
 
 const REFRESH_MS = 15 * 60_000;
 const SECRET_PREFIX = 'oncall.ical:';
@@ -142,7 +143,7 @@ export class ICalFeeds extends Disposable {
       for (const w of r.warnings.slice(0, 5)) this._log.debug(`feed "${f.name}": ${w}`);
       return { ok: true, rotation: r.rotation };
     } catch (e) {
-      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+      return { ok: false, error: errorText(e) };
     }
   }
 

@@ -1,6 +1,5 @@
 import type { Alert, AlertAction, AlertNote, Person, RequestCapability } from '../../../core/protocol/types';
 import { checkBearer } from '../../auth';
-import { errorText } from '../shared/alertHelpers';
 import { PollingSource, type PollSpec } from '../shared/pollingSource';
 import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext } from '../types';
 import { AlertmanagerClient, AlertmanagerError } from './client';
@@ -19,6 +18,7 @@ import {
   type MappingOptions,
 } from './mapping';
 import { isTruncatedLabelSet, parseWith, WebhookAlertSchema, WebhookEnvelopeSchema, type ApiAlert, type ApiSilence, type LabelSet, type WebhookAlert } from './schemas';
+import { errorText } from '../../../core/util/errors';
 
 export const WEBHOOK_PATH = '/webhooks/alertmanager';
 /**

@@ -15,7 +15,8 @@
 import * as v from 'valibot';
 import type { Alert, AlertAction, OnCallState, Person, Severity } from '../../../core/protocol/types';
 import { BridgeConfigError } from '../../server';
-import { errorText, extractDetails, isoOf, mapLimit, sameJson, validAlert, validOnCall, type ExtractedDetails } from '../shared/alertHelpers';
+import { errorText } from '../../../core/util/errors';
+import { extractDetails, isoOf, mapLimit, sameJson, validAlert, validOnCall, type ExtractedDetails } from '../shared/alertHelpers';
 import { paginateOffset } from '../shared/paginate';
 import type { PollSpec } from '../shared/pollingSource';
 import { VendorHttpError } from '../shared/vendorHttp';

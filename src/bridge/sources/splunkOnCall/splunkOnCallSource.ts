@@ -31,7 +31,8 @@
 import * as v from 'valibot';
 import type { Alert, AlertAction, AlertStatus, EscalationPolicy, EscalationTarget, OnCallState, Person, Rotation, Severity } from '../../../core/protocol/types';
 import { BridgeConfigError } from '../../server';
-import { errorText, extractDetails, isoOf, laterIso, mapLimit, sameJson, severityFromWord, validAlert, validOnCall, type ExtractedDetails } from '../shared/alertHelpers';
+import { errorText } from '../../../core/util/errors';
+import { extractDetails, isoOf, laterIso, mapLimit, sameJson, severityFromWord, validAlert, validOnCall, type ExtractedDetails } from '../shared/alertHelpers';
 import { escalationOf } from '../shared/escalation';
 import type { PollSpec } from '../shared/pollingSource';
 import { VendorPollingSource, type VendorApi, type VendorPollingOptions } from '../shared/vendorSource';
