@@ -3,15 +3,30 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { decodeClientMessage, encodeMessage } from '../core/protocol/decode';
+import { MAX_NOTE_CHARS } from '../core/protocol/schemas';
 import { AuthFailureLimiter, RateLimiter, type AuthBackoffOptions } from './rateLimit';
-import { PROTOCOL_VERSION, type AlertActionMessage, type AnnotateMessage, type ClientMessage, type ErrorMessage, type HelloMessage, type ResultMessage } from '../core/protocol/types';
+import {
+  PROTOCOL_MINOR,
+  PROTOCOL_VERSION,
+  REQUEST_CAPABILITIES,
+  RESPONDER_ACTIONS,
+  type AlertActionMessage,
+  type AnnotateMessage,
+  type ClientMessage,
+  type ErrorMessage,
+  type HelloMessage,
+  type RequestCapability,
+  type ResponderAction,
+  type ResponderMessage,
+  type ResultMessage,
+} from '../core/protocol/types';
 import { systemClock, type Clock } from '../core/util/clock';
 import type { IDisposable } from '../core/util/disposable';
 import { nullLogger, tagged, type Logger } from '../core/util/logger';
 import { checkBearer, isAllowedHostHeader, isBrowserRequest, isLoopbackHost, weakTokenReason } from './auth';
 import { ConnectionGuard } from './connections';
 import { Router } from './http';
-import { SourceActionError, type Route, type SourceContext, type SourceModule } from './sources/types';
+import { SourceActionError, type ActionOutcome, type Route, type SourceContext, type SourceModule } from './sources/types';
 import { World } from './world';
 
 export const BRIDGE_VERSION = '0.1.0';
@@ -20,6 +35,23 @@ export const BRIDGE_VERSION = '0.1.0';
 export const CLOSE_UNAUTHORIZED = 4001;
 export const CLOSE_SLOW_CLIENT = 4008;
 export const CLOSE_GOING_AWAY = 1001;
+
+/** Longest snooze the bridge passes on (vendors may allow less and say so): "15 min to a week" is what responders ask for. */
+export const MAX_SNOOZE_MS = 7 * 24 * 3_600_000;
+/** Longest override ("take on-call" / "cover me") the bridge passes on. */
+export const MAX_OVERRIDE_MS = 31 * 24 * 3_600_000;
+
+const ACTION_WORDS: Record<RequestCapability, string> = {
+  ack: 'acknowledging alerts',
+  unack: 'unacknowledging alerts',
+  resolve: 'resolving alerts',
+  annotate: 'annotations',
+  snooze: 'snoozing alerts',
+  reassign: 'reassigning alerts',
+  escalate: 'escalating alerts',
+  note: 'notes on alerts',
+  override: 'on-call overrides (take on-call)',
+};
 
 export interface BridgeServerOptions {
   source: SourceModule;
@@ -180,6 +212,47 @@ export class BridgeServer {
     this._router.add(route);
   }
 
+  /**
+   * The hello every client gets: the capabilities are exactly what the source can do (a responder action is listed
+   * only when the module implements it), and every request it cannot serve has a reason in `unsupportedActions`.
+   */
+  hello(): HelloMessage {
+    const src = this._opts.source;
+    const capabilities = this._capabilities();
+    const unsupported: Partial<Record<RequestCapability, string>> = {};
+    for (const cap of REQUEST_CAPABILITIES) {
+      if (capabilities.has(cap)) continue;
+      unsupported[cap] = src.unsupportedActions?.[cap] ?? src.actionsUnavailableReason ?? `the ${src.name} source does not offer ${ACTION_WORDS[cap]}`;
+    }
+    return {
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      protocolMinor: PROTOCOL_MINOR,
+      server: `oncall-bridge/${BRIDGE_VERSION}`,
+      source: src.name,
+      capabilities: [...capabilities],
+      ...(src.actionsUnavailableReason ? { actionsUnavailableReason: src.actionsUnavailableReason } : {}),
+      ...(Object.keys(unsupported).length > 0 ? { unsupportedActions: unsupported } : {}),
+    };
+  }
+
+  private _capabilities(): Set<string> {
+    const src = this._opts.source;
+    const out = new Set<string>();
+    for (const cap of src.capabilities) {
+      if ((RESPONDER_ACTIONS as readonly string[]).includes(cap) && typeof src[cap as ResponderAction] !== 'function') continue;
+      if (cap === 'annotate' && typeof src.annotate !== 'function') continue;
+      out.add(cap);
+    }
+    return out;
+  }
+
+  /** The reason `cap` is refused (the same one hello announced), or undefined when the source offers it. */
+  private _unsupported(cap: RequestCapability): string | undefined {
+    if (this._capabilities().has(cap)) return undefined;
+    return this.hello().unsupportedActions?.[cap] ?? `this alert source does not support ${cap}`;
+  }
+
   stats(): BridgeStats {
     return { ok: true, seq: this.world.seq, clients: this._clients.size, alerts: this.world.alertCount, omittedAlerts: this.world.omitted };
   }
@@ -333,15 +406,7 @@ export class BridgeServer {
       for (const t of c.timers) t.dispose();
       this._log.info(`client #${c.id} disconnected (${code}; ${this._clients.size} connected)`);
     });
-    const hello: HelloMessage = {
-      type: 'hello',
-      protocol: PROTOCOL_VERSION,
-      server: `oncall-bridge/${BRIDGE_VERSION}`,
-      source: this._opts.source.name,
-      capabilities: [...this._opts.source.capabilities],
-      ...(this._opts.source.actionsUnavailableReason ? { actionsUnavailableReason: this._opts.source.actionsUnavailableReason } : {}),
-    };
-    this._send(c, encodeMessage(hello));
+    this._send(c, encodeMessage(this.hello()));
   }
 
   private _onMessage(c: Client, data: RawData, isBinary: boolean): void {
@@ -406,7 +471,74 @@ export class BridgeServer {
       case 'annotate':
         void this._annotate(c, msg);
         return;
+      case 'snooze':
+      case 'reassign':
+      case 'escalate':
+      case 'note':
+      case 'override':
+        void this._responder(c, msg);
+        return;
     }
+  }
+
+  /** Protocol 1.1 responder actions: capability, then the request's times, then the source. */
+  private async _responder(c: Client, msg: ResponderMessage): Promise<void> {
+    const refused = this._unsupported(msg.type);
+    if (refused) return this._result(c, msg.requestId, refused);
+    const invalid = this._checkResponder(msg);
+    if (invalid) return this._result(c, msg.requestId, invalid);
+    const src = this._opts.source;
+    try {
+      let outcome: ActionOutcome | undefined | void;
+      let what: string;
+      switch (msg.type) {
+        case 'snooze':
+          outcome = await src.snooze!(msg.alertIds, Date.parse(msg.until), msg.actor);
+          what = `snooze ${msg.alertIds.length} alert(s) until ${msg.until}`;
+          break;
+        case 'reassign':
+          outcome = await src.reassign!(msg.alertIds, msg.to, msg.actor);
+          what = `reassign ${msg.alertIds.length} alert(s) to ${JSON.stringify(msg.to)}`;
+          break;
+        case 'escalate':
+          outcome = await src.escalate!(msg.alertIds, msg.level, msg.actor);
+          what = `escalate ${msg.alertIds.length} alert(s)${msg.level !== undefined ? ` to level ${msg.level}` : ''}`;
+          break;
+        case 'note':
+          outcome = await src.note!(msg.alertId, msg.text, msg.actor);
+          what = `note on ${msg.alertId} (${msg.text.length} characters)`;
+          break;
+        case 'override':
+          outcome = await src.override!(
+            { rotationId: msg.rotationId, start: Date.parse(msg.start), end: Date.parse(msg.end), ...(msg.userId !== undefined ? { userId: msg.userId } : {}) },
+            msg.actor,
+          );
+          what = `override on ${msg.rotationId} ${msg.start}..${msg.end}${msg.userId !== undefined ? ` for ${msg.userId}` : ''}`;
+          break;
+      }
+      this._log.info(`client #${c.id}: ${what} (${msg.requestId})${outcome?.note ? `: ${outcome.note}` : ''}`);
+      this._result(c, msg.requestId, undefined, outcome?.note);
+    } catch (e) {
+      this._result(c, msg.requestId, this._failure(c, msg.type, e));
+    }
+  }
+
+  /** What the decoder cannot know: times relative to now. A sentence for the user, or undefined. */
+  private _checkResponder(msg: ResponderMessage): string | undefined {
+    const now = this._opts.clock.now();
+    const hours = (ms: number) => `${Math.round(ms / 3_600_000)} h`;
+    if (msg.type === 'snooze') {
+      const until = Date.parse(msg.until);
+      if (until <= now) return `snooze: ${msg.until} is not in the future (the bridge's clock says ${new Date(now).toISOString()})`;
+      if (until - now > MAX_SNOOZE_MS) return `snooze: at most ${hours(MAX_SNOOZE_MS)} ahead (7 days); pick an earlier time or resolve the alert`;
+    }
+    if (msg.type === 'override') {
+      const start = Date.parse(msg.start);
+      const end = Date.parse(msg.end);
+      if (end <= now) return `override: it ends (${msg.end}) in the past`;
+      if (end - Math.max(start, now) > MAX_OVERRIDE_MS) return `override: at most ${hours(MAX_OVERRIDE_MS)} (31 days) at a time`;
+    }
+    return undefined;
   }
 
   private async _action(c: Client, msg: AlertActionMessage): Promise<void> {
@@ -425,6 +557,19 @@ export class BridgeServer {
 
   private async _annotate(c: Client, msg: AnnotateMessage): Promise<void> {
     const src = this._opts.source;
+    const alertId = msg.annotation.alertId;
+    if (alertId !== undefined && src.note && this._capabilities().has('note')) {
+      // Protocol 1.1: an annotation about one alert is a note where the source has notes (annotate stays an alias).
+      const text = msg.annotation.text.trim().slice(0, MAX_NOTE_CHARS);
+      if (!text) return this._result(c, msg.requestId, 'annotate: the text is empty');
+      try {
+        const outcome = await src.note(alertId, text, msg.annotation.actor);
+        this._result(c, msg.requestId, undefined, outcome?.note);
+      } catch (e) {
+        this._result(c, msg.requestId, this._failure(c, 'note', e));
+      }
+      return;
+    }
     if (!src.annotate || !src.capabilities.includes('annotate')) return this._result(c, msg.requestId, 'this alert source does not support annotations');
     try {
       await src.annotate(msg.annotation);

@@ -1,5 +1,5 @@
 import { encodeMessage } from '../core/protocol/decode';
-import { capAlert } from '../core/protocol/limits';
+import { capAlert, capOnCall, withTimelineEntry } from '../core/protocol/limits';
 import type { Alert, Deploy, OnCallState, Person, Severity, SnapshotMessage, StateEvent } from '../core/protocol/types';
 import { Emitter, type Event } from '../core/util/event';
 import { nullLogger, type Logger } from '../core/util/logger';
@@ -307,6 +307,9 @@ export class World {
     a.updatedAt = resolvedAt;
     if (resolvedBy) a.resolvedBy = resolvedBy; // later snapshots still say who
     delete a.escalation?.nextEscalationAt;
+    delete a.snoozedUntil;
+    // A source that keeps a timeline (protocol 1.1) gets its last entry here, so later snapshots end with it.
+    if (a.timeline) a.timeline = withTimelineEntry(a.timeline, { at: resolvedAt, kind: 'resolved', ...(resolvedBy ? { actor: resolvedBy } : {}) });
     this._addSent(a, JSON.stringify(a).length);
     this._emit({ type: 'alertResolved', seq: 0, alertResolved: resolvedBy ? { id, resolvedAt, resolvedBy } : { id, resolvedAt } });
     this._pruneResolved();
@@ -315,7 +318,8 @@ export class World {
   }
 
   setOnCall(state: OnCallState): void {
-    this._oncall = structuredClone(state);
+    // Capped like alerts: a source's people directory (protocol 1.1) costs bounded memory in every client.
+    this._oncall = capOnCall(structuredClone(state));
     this._emit({ type: 'oncall', seq: 0, oncall: this._oncall });
   }
 

@@ -85,7 +85,15 @@ export function makeOnCall(): OnCallState {
 }
 
 export const serverExamples: Record<ServerMessage['type'], ServerMessage> = {
-  hello: { type: 'hello', protocol: 1, server: 'oncall-bridge/0.1.0', source: 'demo', capabilities: ['ack', 'unack', 'resolve', 'oncall', 'deploys', 'annotate'] },
+  hello: {
+    type: 'hello',
+    protocol: 1,
+    protocolMinor: 1,
+    server: 'oncall-bridge/0.1.0',
+    source: 'demo',
+    capabilities: ['ack', 'unack', 'resolve', 'oncall', 'deploys', 'annotate', 'snooze', 'reassign', 'escalate', 'note'],
+    unsupportedActions: { override: 'this demo rotation is read-only' },
+  },
   snapshot: {
     type: 'snapshot',
     seq: 41,
@@ -93,10 +101,21 @@ export const serverExamples: Record<ServerMessage['type'], ServerMessage> = {
   alert: {
     type: 'alert',
     seq: 42,
-    alert: makeAlert({ status: 'acknowledged', acknowledgedBy: { name: 'Alice', handle: '@alice' }, acknowledgedAt: '2025-03-14T08:59:30Z', updatedAt: '2025-03-14T08:59:30Z' }),
+    alert: makeAlert({
+      status: 'acknowledged',
+      acknowledgedBy: { name: 'Alice', handle: '@alice' },
+      acknowledgedAt: '2025-03-14T08:59:30Z',
+      updatedAt: '2025-03-14T08:59:30Z',
+      snoozedUntil: '2025-03-14T10:00:00Z',
+      notes: [{ id: 'n-1', text: 'rolled back checkout@1.42.0', author: { name: 'Alice' }, at: '2025-03-14T08:59:40Z' }],
+      timeline: [
+        { at: '2025-03-14T08:58:00Z', kind: 'triggered' },
+        { at: '2025-03-14T08:59:30Z', kind: 'snoozed', actor: { name: 'Alice' }, text: 'snoozed until 10:00 UTC' },
+      ],
+    }),
   },
   alertResolved: { type: 'alertResolved', seq: 43, alertResolved: { id: 'a-1', resolvedAt: '2025-03-14T09:10:00Z', resolvedBy: { name: 'Alice' } } },
-  oncall: { type: 'oncall', seq: 44, oncall: makeOnCall() },
+  oncall: { type: 'oncall', seq: 44, oncall: { ...makeOnCall(), people: [{ id: 'u1', name: 'Alice', email: 'alice@example.com', timeZone: 'Europe/Berlin' }] } },
   deploy: { type: 'deploy', seq: 45, deploy: makeDeploy() },
   error: { type: 'error', error: { code: 'rate_limited', message: 'too many requests' } },
   result: { type: 'result', requestId: 'r-7', ok: false, error: 'alert a-9 does not exist' },
@@ -108,4 +127,9 @@ export const clientExamples: Record<ClientMessage['type'], ClientMessage> = {
   unack: { type: 'unack', requestId: 'r-2', alertIds: ['a-1'] },
   resolve: { type: 'resolve', requestId: 'r-3', alertIds: ['a-1', 'a-2'] },
   annotate: { type: 'annotate', requestId: 'r-4', annotation: { kind: 'deployOverride', text: 'hotfix for INC-12', service: 'checkout', actor: { name: 'Alice' } } },
+  snooze: { type: 'snooze', requestId: 'r-5', alertIds: ['a-1'], until: '2025-03-14T10:00:00Z', actor: { name: 'Alice', email: 'alice@example.com' } },
+  reassign: { type: 'reassign', requestId: 'r-6', alertIds: ['a-1'], to: { userId: 'u2' } },
+  escalate: { type: 'escalate', requestId: 'r-8', alertIds: ['a-1'], level: 2 },
+  note: { type: 'note', requestId: 'r-9', alertId: 'a-1', text: 'rolled back checkout@1.42.0', actor: { name: 'Alice' } },
+  override: { type: 'override', requestId: 'r-10', rotationId: 'r-1', start: '2025-03-14T09:00:00Z', end: '2025-03-14T17:00:00Z', userId: 'u1' },
 };

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Alert, AlertAction, AnnotateMessage, Deploy, OnCallState, Person, SourceKind } from '../../core/protocol/types';
+import type { Alert, AlertAction, AnnotateMessage, Deploy, OnCallState, Person, ReassignTarget, RequestCapability, SourceKind } from '../../core/protocol/types';
 import type { Clock } from '../../core/util/clock';
 import type { Logger } from '../../core/util/logger';
 
@@ -21,7 +21,33 @@ import type { Logger } from '../../core/util/logger';
  * there. Adding a source = one module under src/bridge/sources/<name>/ plus a line in sources/registry.ts; a polling
  * source extends shared/pollingSource.ts (the lifecycle above, written once; docs/architecture.md "Adding a source").
  */
-export interface SourceModule {
+/**
+ * Protocol 1.1 responder actions (docs/protocol.md). A module implements the ones its vendor's API has and lists
+ * them in `capabilities`; the bridge offers a capability only when its method exists too, checks the request
+ * (times in range, ids present) before calling, and answers the client's `result` from the outcome. Like
+ * `handleAction`: resolve once the source accepted it, reject with `SourceActionError` and the vendor's reason.
+ * The changed alert / on-call state reaches clients as normal events, via ctx.
+ */
+export interface ResponderActions {
+  /** Stop paging until `until` (epoch ms, in the future); the alerts trigger again by themselves then. */
+  snooze?(alertIds: readonly string[], until: number, actor: Person | undefined): Promise<ActionOutcome | undefined | void>;
+  reassign?(alertIds: readonly string[], to: ReassignTarget, actor: Person | undefined): Promise<ActionOutcome | undefined | void>;
+  /** `level` absent: the next level of each alert's policy. */
+  escalate?(alertIds: readonly string[], level: number | undefined, actor: Person | undefined): Promise<ActionOutcome | undefined | void>;
+  /** `text` is non-empty and at most MAX_NOTE_CHARS. */
+  note?(alertId: string, text: string, actor: Person | undefined): Promise<ActionOutcome | undefined | void>;
+  /** Put `userId` (absent: the actor) on call for the rotation from `start` to `end` (epoch ms, end in the future). */
+  override?(req: OverrideRequest, actor: Person | undefined): Promise<ActionOutcome | undefined | void>;
+}
+
+export interface OverrideRequest {
+  rotationId: string;
+  start: number;
+  end: number;
+  userId?: string;
+}
+
+export interface SourceModule extends ResponderActions {
   /** Reported to clients in `hello.source`. */
   readonly name: SourceKind;
   /** Reported in `hello.capabilities`: any of "ack", "unack", "resolve", "oncall", "deploys", "annotate". */
@@ -34,6 +60,11 @@ export interface SourceModule {
    * read). Sent as `hello.actionsUnavailableReason`; the editor shows it where the actions are missing.
    */
   readonly actionsUnavailableReason?: string;
+  /**
+   * Protocol 1.1: why each request this source does not offer is missing ("Alertmanager has no escalation
+   * policies"); sent as `hello.unsupportedActions` (the bridge fills in a generic reason for the others).
+   */
+  readonly unsupportedActions?: Partial<Record<RequestCapability, string>>;
   /**
    * `alertIds` are validated ids (non-empty strings); the module decides what an unknown id means.
    * May resolve with a note the user should read although it worked (sent as `result.note`).

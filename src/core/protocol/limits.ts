@@ -7,7 +7,7 @@
  * compare what they built with what the world holds, and by the client's decoder (a peer other than this
  * bridge may send anything). It is idempotent: capping a capped alert changes nothing.
  */
-import type { Alert, Escalation, Person } from './types';
+import type { Alert, AlertNote, Escalation, OnCallState, Person, TimelineEntry } from './types';
 
 export const ALERT_LIMITS = {
   /** Labels kept per alert (plus the marker below). Prometheus alerts carry 5–30. */
@@ -26,6 +26,19 @@ export const ALERT_LIMITS = {
   maxUrlChars: 8 * 1024,
   /** Assignees, and escalation targets. */
   maxPeople: 50,
+  /** Protocol 1.1: notes kept per alert (the newest). */
+  maxNotes: 50,
+  /** Protocol 1.1: characters of one note (a `note` request longer than this is refused, a longer note from a source is cut). */
+  maxNoteChars: 4000,
+  /** Protocol 1.1: timeline entries kept per alert (the newest). */
+  maxTimeline: 100,
+  /** Protocol 1.1: characters of a timeline entry's text and kind. */
+  maxTimelineTextChars: 1024,
+} as const;
+
+export const ONCALL_LIMITS = {
+  /** Protocol 1.1: people in the on-call directory (`oncall.people`), in the order the source gave them. */
+  maxDirectoryPeople: 5000,
 } as const;
 
 /**
@@ -102,6 +115,50 @@ function capPeople(list: readonly Person[]): Person[] {
   return changed ? out : (list as Person[]);
 }
 
+function capNote(n: AlertNote): AlertNote {
+  const author = n.author && capPerson(n.author);
+  const long = n.text.length > ALERT_LIMITS.maxNoteChars || (n.id?.length ?? 0) > ALERT_LIMITS.maxShortTextChars;
+  if (!long && author === n.author) return n;
+  const out: AlertNote = { ...n, text: clipText(n.text, ALERT_LIMITS.maxNoteChars) };
+  if (n.id !== undefined) out.id = clipText(n.id, ALERT_LIMITS.maxShortTextChars);
+  if (author) out.author = author;
+  return out;
+}
+
+function capTimelineEntry(e: TimelineEntry): TimelineEntry {
+  const n = ALERT_LIMITS.maxTimelineTextChars;
+  const actor = e.actor && capPerson(e.actor);
+  if (e.kind.length <= n && (e.text?.length ?? 0) <= n && actor === e.actor) return e;
+  const out: TimelineEntry = { ...e, kind: clipText(e.kind, n) };
+  if (e.text !== undefined) out.text = clipText(e.text, n);
+  if (actor) out.actor = actor;
+  return out;
+}
+
+/** The newest `max` items (the list is oldest first), each capped; the same array when nothing changed. */
+function capNewest<T>(list: readonly T[], max: number, cap: (x: T) => T): T[] {
+  const cut = list.length > max ? list.slice(list.length - max) : list;
+  let changed = cut !== list;
+  const out = cut.map((x) => {
+    const c = cap(x);
+    if (c !== x) changed = true;
+    return c;
+  });
+  return changed ? out : (list as T[]);
+}
+
+/** Appends a timeline entry, keeping the newest `maxTimeline` (for sources building an alert's timeline). */
+export function withTimelineEntry(timeline: readonly TimelineEntry[] | undefined, entry: TimelineEntry): TimelineEntry[] {
+  return capNewest([...(timeline ?? []), entry], ALERT_LIMITS.maxTimeline, capTimelineEntry);
+}
+
+/** The on-call state within `ONCALL_LIMITS` (the people directory cut to its cap, each person's fields capped). */
+export function capOnCall(s: OnCallState): OnCallState {
+  if (!s.people) return s;
+  const people = capNewest(s.people.length > ONCALL_LIMITS.maxDirectoryPeople ? s.people.slice(0, ONCALL_LIMITS.maxDirectoryPeople) : s.people, Infinity, capPerson);
+  return people === s.people ? s : { ...s, people };
+}
+
 function capEscalation(e: Escalation): Escalation {
   const targets = capPeople(e.targets);
   const policy = e.policy !== undefined && e.policy.length > ALERT_LIMITS.maxShortTextChars ? clipText(e.policy, ALERT_LIMITS.maxShortTextChars) : e.policy;
@@ -147,6 +204,14 @@ export function capAlert(a: Alert): Alert {
   if (a.escalation) {
     const e = capEscalation(a.escalation);
     if (e !== a.escalation) set('escalation', e);
+  }
+  if (a.notes) {
+    const notes = capNewest(a.notes, L.maxNotes, capNote);
+    if (notes !== a.notes) set('notes', notes);
+  }
+  if (a.timeline) {
+    const timeline = capNewest(a.timeline, L.maxTimeline, capTimelineEntry);
+    if (timeline !== a.timeline) set('timeline', timeline);
   }
   return out ?? a;
 }

@@ -8,8 +8,18 @@
 import * as v from 'valibot';
 import {
   ALERT_STATUSES,
+  REQUEST_CAPABILITIES,
   SEVERITIES,
   type Alert,
+  type AlertNote,
+  type EscalateMessage,
+  type NoteMessage,
+  type OverrideMessage,
+  type ReassignMessage,
+  type ReassignTarget,
+  type RequestCapability,
+  type SnoozeMessage,
+  type TimelineEntry,
   type AlertActionMessage,
   type AlertEventMessage,
   type AlertResolvedMessage,
@@ -31,12 +41,18 @@ import {
   type ServerMessage,
   type SnapshotMessage,
 } from './types';
-import { capAlert, FORBIDDEN_LABEL_KEYS } from './limits';
+import { ALERT_LIMITS, capAlert, capOnCall, clipText, FORBIDDEN_LABEL_KEYS } from './limits';
 
 /** Longest id / requestId / label key we accept: ids are keys in maps and tree-item ids, not prose. */
 export const MAX_ID_LENGTH = 1024;
 /** Most alert ids one ack/unack/resolve request may name. */
 export const MAX_ALERT_IDS_PER_REQUEST = 10_000;
+/** Longest note a `note` request may carry (protocol 1.1): refused, not cut, so nobody's words are lost silently. */
+export const MAX_NOTE_CHARS = ALERT_LIMITS.maxNoteChars;
+/** Most capabilities a hello may list (there are a dozen today). */
+export const MAX_CAPABILITIES = 256;
+/** Longest reason in `hello.unsupportedActions` / `actionsUnavailableReason` kept (longer ones are cut). */
+export const MAX_REASON_CHARS = 1024;
 
 type Schema<T> = v.GenericSchema<unknown, T>;
 
@@ -128,6 +144,28 @@ export const EscalationSchema: Schema<Escalation> = v.object({
   targets: v.array(PersonSchema),
 });
 
+const nonNegativeInt = v.pipe(
+  v.number(),
+  v.safeInteger((issue) => `expected a non-negative integer, got ${issue.received}`),
+  v.minValue(0, (issue) => `expected a non-negative integer, got ${issue.received}`),
+);
+
+/** Protocol 1.1. Long notes are cut by `capAlert`, never a reason to reject the alert. */
+export const AlertNoteSchema: Schema<AlertNote> = v.object({
+  id: v.optional(str),
+  text: str,
+  author: v.optional(PersonSchema),
+  at: isoTime,
+});
+
+/** Protocol 1.1. `kind` is free-form (newer peers may add kinds); its length is capped by `capAlert`. */
+export const TimelineEntrySchema: Schema<TimelineEntry> = v.object({
+  at: isoTime,
+  kind: v.pipe(v.string(), v.minLength(1, 'expected a non-empty string')),
+  actor: v.optional(PersonSchema),
+  text: v.optional(str),
+});
+
 const AlertFieldsSchema: Schema<Alert> = v.object({
   id,
   title: str,
@@ -151,6 +189,9 @@ const AlertFieldsSchema: Schema<Alert> = v.object({
   release: v.optional(str),
   commitSha: v.optional(sha),
   source: str,
+  snoozedUntil: v.optional(isoTime),
+  notes: v.optional(v.array(AlertNoteSchema)),
+  timeline: v.optional(v.array(TimelineEntrySchema)),
 });
 
 /** An alert as the protocol carries it: valid, and within `ALERT_LIMITS` (long fields cut, never rejected for size). */
@@ -190,11 +231,15 @@ export const EscalationPolicySchema: Schema<EscalationPolicy> = v.object({
   ),
 });
 
-export const OnCallStateSchema: Schema<OnCallState> = v.object({
-  generatedAt: isoTime,
-  rotations: v.array(RotationSchema),
-  policies: v.array(EscalationPolicySchema),
-});
+export const OnCallStateSchema: Schema<OnCallState> = v.pipe(
+  v.object({
+    generatedAt: isoTime,
+    rotations: v.array(RotationSchema),
+    policies: v.array(EscalationPolicySchema),
+    people: v.optional(v.array(PersonSchema)),
+  }),
+  v.transform(capOnCall),
+);
 
 export const DeploySchema: Schema<Deploy> = v.object({
   id,
@@ -210,13 +255,31 @@ export const DeploySchema: Schema<Deploy> = v.object({
 
 // ---- server → client ----
 
+const KNOWN_REQUESTS: ReadonlySet<string> = new Set(REQUEST_CAPABILITIES);
+
+/** capability → reason; names this version does not know are dropped (a newer peer's), reasons are cut. */
+const unsupportedActions: Schema<Partial<Record<RequestCapability, string>>> = v.pipe(
+  v.custom<Record<string, unknown>>(
+    (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
+    (issue) => `expected an object of string values, got ${Array.isArray(issue.input) ? 'an array' : issue.received}`,
+  ),
+  v.record(v.string(), v.string()),
+  v.transform((rec) => {
+    const out: Partial<Record<RequestCapability, string>> = {};
+    for (const k of Object.keys(rec)) if (KNOWN_REQUESTS.has(k)) out[k as RequestCapability] = clipText(rec[k]!, MAX_REASON_CHARS);
+    return out;
+  }),
+);
+
 export const HelloSchema: Schema<HelloMessage> = v.object({
   type: v.literal('hello'),
   protocol: positiveInt,
   server: str,
   source: str,
-  capabilities: v.array(str),
-  actionsUnavailableReason: v.optional(str),
+  capabilities: v.pipe(v.array(str), v.maxLength(MAX_CAPABILITIES, `expected at most ${MAX_CAPABILITIES} capabilities`)),
+  actionsUnavailableReason: v.optional(v.pipe(str, v.transform((r) => clipText(r, MAX_REASON_CHARS)))),
+  protocolMinor: v.optional(nonNegativeInt),
+  unsupportedActions: v.optional(unsupportedActions),
 });
 
 /** Open alerts the source holds but does not send (optional on the snapshot and every state event; absent = 0). */
@@ -268,15 +331,26 @@ export const ResumeSchema: Schema<ResumeMessage> = v.object({
   ),
 });
 
+const alertIds = v.pipe(
+  v.array(id),
+  v.minLength(1, 'expected at least one alert id'),
+  v.maxLength(MAX_ALERT_IDS_PER_REQUEST, `expected at most ${MAX_ALERT_IDS_PER_REQUEST} alert ids`),
+);
+
+/** A person sent by a client: every field bounded (the server logs it and may pass it on to the vendor). */
+const ActorSchema: Schema<Person> = v.object({
+  id: v.optional(id),
+  name: v.pipe(str, v.maxLength(ALERT_LIMITS.maxShortTextChars, `expected at most ${ALERT_LIMITS.maxShortTextChars} characters`)),
+  email: v.optional(v.pipe(str, v.maxLength(ALERT_LIMITS.maxShortTextChars, `expected at most ${ALERT_LIMITS.maxShortTextChars} characters`))),
+  handle: v.optional(v.pipe(str, v.maxLength(ALERT_LIMITS.maxShortTextChars, `expected at most ${ALERT_LIMITS.maxShortTextChars} characters`))),
+  timeZone: v.optional(v.pipe(str, v.maxLength(ALERT_LIMITS.maxShortTextChars, `expected at most ${ALERT_LIMITS.maxShortTextChars} characters`))),
+});
+
 function actionSchema<T extends 'ack' | 'unack' | 'resolve'>(type: T): Schema<AlertActionMessage & { type: T }> {
   return v.object({
     type: v.literal(type),
     requestId: id,
-    alertIds: v.pipe(
-      v.array(id),
-      v.minLength(1, 'expected at least one alert id'),
-      v.maxLength(MAX_ALERT_IDS_PER_REQUEST, `expected at most ${MAX_ALERT_IDS_PER_REQUEST} alert ids`),
-    ),
+    alertIds,
     actor: v.optional(PersonSchema),
   });
 }
@@ -284,8 +358,71 @@ function actionSchema<T extends 'ack' | 'unack' | 'resolve'>(type: T): Schema<Al
 export const AnnotateSchema: Schema<AnnotateMessage> = v.object({
   type: v.literal('annotate'),
   requestId: id,
-  annotation: v.object({ kind: id, text: str, service: v.optional(str), actor: v.optional(PersonSchema) }),
+  annotation: v.object({ kind: id, text: str, service: v.optional(str), actor: v.optional(PersonSchema), alertId: v.optional(id) }),
 });
+
+// ---- client → server, protocol 1.1 (responder actions)
+
+export const SnoozeSchema: Schema<SnoozeMessage> = v.object({
+  type: v.literal('snooze'),
+  requestId: id,
+  alertIds,
+  until: isoTime,
+  actor: v.optional(ActorSchema),
+});
+
+const REASSIGN_KEYS = ['userId', 'escalationLevel', 'policyId'] as const;
+
+/** Exactly one of userId | escalationLevel | policyId (two would be ambiguous: which one did the user mean?). */
+export const ReassignTargetSchema: Schema<ReassignTarget> = v.pipe(
+  v.object({ userId: v.optional(id), escalationLevel: v.optional(positiveInt), policyId: v.optional(id) }),
+  v.check((t) => REASSIGN_KEYS.filter((k) => t[k] !== undefined).length === 1, 'expected exactly one of userId, escalationLevel, policyId'),
+  v.transform((t): ReassignTarget => (t.userId !== undefined ? { userId: t.userId } : t.escalationLevel !== undefined ? { escalationLevel: t.escalationLevel } : { policyId: t.policyId! })),
+);
+
+export const ReassignSchema: Schema<ReassignMessage> = v.object({
+  type: v.literal('reassign'),
+  requestId: id,
+  alertIds,
+  to: ReassignTargetSchema,
+  actor: v.optional(ActorSchema),
+});
+
+export const EscalateSchema: Schema<EscalateMessage> = v.object({
+  type: v.literal('escalate'),
+  requestId: id,
+  alertIds,
+  level: v.optional(positiveInt),
+  actor: v.optional(ActorSchema),
+});
+
+export const NoteSchema: Schema<NoteMessage> = v.object({
+  type: v.literal('note'),
+  requestId: id,
+  alertId: id,
+  text: v.pipe(
+    v.string(),
+    v.check((t) => t.trim().length > 0, 'expected a non-empty note'),
+    v.maxLength(MAX_NOTE_CHARS, (issue) => `expected at most ${MAX_NOTE_CHARS} characters, got ${issue.input.length}`),
+  ),
+  actor: v.optional(ActorSchema),
+});
+
+export const OverrideSchema: Schema<OverrideMessage> = v.pipe(
+  v.object({
+    type: v.literal('override'),
+    requestId: id,
+    rotationId: id,
+    start: isoTime,
+    end: isoTime,
+    userId: v.optional(id),
+    actor: v.optional(ActorSchema),
+  }),
+  v.forward(
+    v.check((o) => Date.parse(o.end) > Date.parse(o.start), 'expected an end after the start'),
+    ['end'],
+  ),
+);
 
 export const SERVER_MESSAGE_SCHEMAS: Readonly<Record<ServerMessage['type'], Schema<ServerMessage>>> = {
   hello: HelloSchema,
@@ -304,4 +441,9 @@ export const CLIENT_MESSAGE_SCHEMAS: Readonly<Record<ClientMessage['type'], Sche
   unack: actionSchema('unack'),
   resolve: actionSchema('resolve'),
   annotate: AnnotateSchema,
+  snooze: SnoozeSchema,
+  reassign: ReassignSchema,
+  escalate: EscalateSchema,
+  note: NoteSchema,
+  override: OverrideSchema,
 };

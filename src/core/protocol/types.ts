@@ -5,6 +5,22 @@
  */
 
 export const PROTOCOL_VERSION = 1;
+/**
+ * Minor version of protocol 1 this code speaks (sent as `hello.protocolMinor`; absent = 0). Minor versions are
+ * additive: new optional fields, and new client requests a server offers only through `hello.capabilities`, so a
+ * 1.0 peer on either side keeps working (docs/protocol.md, "Versioning").
+ */
+export const PROTOCOL_MINOR = 1;
+
+/**
+ * Responder actions of protocol 1.1, each a client request answered by `result` and offered only when the source
+ * lists it in `hello.capabilities`.
+ */
+export const RESPONDER_ACTIONS = ['snooze', 'reassign', 'escalate', 'note', 'override'] as const;
+export type ResponderAction = (typeof RESPONDER_ACTIONS)[number];
+/** Every request a client may send besides `resume` (the capability names that gate them). */
+export const REQUEST_CAPABILITIES = ['ack', 'unack', 'resolve', 'annotate', ...RESPONDER_ACTIONS] as const;
+export type RequestCapability = (typeof REQUEST_CAPABILITIES)[number];
 
 export const SEVERITIES = ['critical', 'high', 'warning', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -37,6 +53,29 @@ export interface Escalation {
   targets: Person[];
 }
 
+/** A note on an alert (a PagerDuty incident note, an Alertmanager silence's comment, …). */
+export interface AlertNote {
+  /** The source's id of the note, when it has one. */
+  id?: string;
+  text: string;
+  author?: Person;
+  at: string;
+}
+
+/** Kinds of timeline entries the bridge sends; other strings may come from newer peers (shown as they are). */
+export const TIMELINE_KINDS = ['triggered', 'acknowledged', 'unacknowledged', 'snoozed', 'unsnoozed', 'escalated', 'reassigned', 'note', 'resolved'] as const;
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];
+
+/** One thing that happened to an alert: a state change, an escalation, a reassignment, a note. */
+export interface TimelineEntry {
+  at: string;
+  kind: TimelineKind | (string & {});
+  /** Who did it (absent: the source itself, e.g. an escalation timeout). */
+  actor?: Person;
+  /** Short human text, e.g. "escalated to level 2 (Priya Raman)". */
+  text?: string;
+}
+
 export interface Alert {
   id: string;
   title: string;
@@ -66,6 +105,12 @@ export interface Alert {
   /** Commit sha the failing service runs (hex, 7–40). */
   commitSha?: string;
   source: SourceKind;
+  /** Protocol 1.1: snoozed (status `acknowledged`) until this time, when it triggers again by itself. */
+  snoozedUntil?: string;
+  /** Protocol 1.1: notes, oldest first (the newest `ALERT_LIMITS.maxNotes` kept). */
+  notes?: AlertNote[];
+  /** Protocol 1.1: what happened to the alert, oldest first (the newest `ALERT_LIMITS.maxTimeline` kept). */
+  timeline?: TimelineEntry[];
 }
 
 /** One person's turn on a rotation. */
@@ -112,6 +157,11 @@ export interface OnCallState {
   generatedAt: string;
   rotations: Rotation[];
   policies: EscalationPolicy[];
+  /**
+   * Protocol 1.1: the people a responder may pick (reassign, override): id, name, email, time zone. Bounded
+   * (`ONCALL_LIMITS.maxPeople`); absent when the source has no directory.
+   */
+  people?: Person[];
 }
 
 export interface DeployAuthor {
@@ -143,6 +193,13 @@ export interface HelloMessage {
   capabilities: string[];
   /** Why actions the source would otherwise offer are missing from `capabilities` (shown to the user). */
   actionsUnavailableReason?: string;
+  /** Protocol 1.1: the minor version the server speaks (absent = 0, a 1.0 server). */
+  protocolMinor?: number;
+  /**
+   * Protocol 1.1: why each request the source does not offer is missing, by capability name
+   * (e.g. `{"snooze": "Splunk On-Call has no snooze"}`); the editor says so instead of failing late.
+   */
+  unsupportedActions?: Partial<Record<RequestCapability, string>>;
 }
 
 /**
@@ -230,7 +287,61 @@ export interface AlertActionMessage {
 export interface AnnotateMessage {
   type: 'annotate';
   requestId: string;
-  annotation: { kind: string; text: string; service?: string; actor?: Person };
+  /** Protocol 1.1: with `alertId`, the same as `note {alertId, text}` on a source that has notes (an alias). */
+  annotation: { kind: string; text: string; service?: string; actor?: Person; alertId?: string };
 }
 
-export type ClientMessage = ResumeMessage | AlertActionMessage | AnnotateMessage;
+/** Protocol 1.1: snooze alerts (they stop paging) until a time; they trigger again by themselves then. */
+export interface SnoozeMessage {
+  type: 'snooze';
+  requestId: string;
+  alertIds: string[];
+  until: string;
+  actor?: Person;
+}
+
+/** Whom to reassign to: a person (by the source's user id), an escalation level of the alert's policy, or another policy. */
+export type ReassignTarget = { userId: string } | { escalationLevel: number } | { policyId: string };
+
+/** Protocol 1.1: reassign alerts. */
+export interface ReassignMessage {
+  type: 'reassign';
+  requestId: string;
+  alertIds: string[];
+  to: ReassignTarget;
+  actor?: Person;
+}
+
+/** Protocol 1.1: escalate alerts to `level` (default: the next level of their policy). */
+export interface EscalateMessage {
+  type: 'escalate';
+  requestId: string;
+  alertIds: string[];
+  level?: number;
+  actor?: Person;
+}
+
+/** Protocol 1.1: add a note to an alert (at most `MAX_NOTE_CHARS`). */
+export interface NoteMessage {
+  type: 'note';
+  requestId: string;
+  alertId: string;
+  text: string;
+  actor?: Person;
+}
+
+/** Protocol 1.1: put someone (default: the actor, "take on-call") on call for a rotation from `start` to `end`. */
+export interface OverrideMessage {
+  type: 'override';
+  requestId: string;
+  rotationId: string;
+  start: string;
+  end: string;
+  /** The person who takes the shift (the source's user id); absent = the actor ("me"). */
+  userId?: string;
+  actor?: Person;
+}
+
+export type ResponderMessage = SnoozeMessage | ReassignMessage | EscalateMessage | NoteMessage | OverrideMessage;
+
+export type ClientMessage = ResumeMessage | AlertActionMessage | AnnotateMessage | ResponderMessage;

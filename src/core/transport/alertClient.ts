@@ -11,9 +11,12 @@
 import { randomUUID } from 'node:crypto';
 import { AlertStore } from '../alerts/alertStore';
 import { decodeServerMessage, encodeMessage } from '../protocol/decode';
-import { MAX_ALERT_IDS_PER_REQUEST } from '../protocol/schemas';
+import { isIsoTime, MAX_ALERT_IDS_PER_REQUEST, MAX_NOTE_CHARS } from '../protocol/schemas';
 import {
   PROTOCOL_VERSION,
+  RESPONDER_ACTIONS,
+  type ReassignTarget,
+  type RequestCapability,
   type AlertAction,
   type ClientMessage,
   type Deploy,
@@ -31,6 +34,7 @@ import { Disposable, type IDisposable } from '../util/disposable';
 import { Emitter, type Event } from '../util/event';
 import { tagged, type Logger } from '../util/logger';
 import { errorText, ReconnectingSocket, type CloseOutcome, type SocketConnectionOptions } from './reconnectingSocket';
+import type { OverrideRequest, ResponderConnection } from './responderActions';
 
 export { checkServerUrl, isLoopbackHost, type UrlCheck } from './urlPolicy';
 export type { SocketFactory, SocketLike } from './socket';
@@ -125,7 +129,7 @@ interface PendingRequest {
   timer: IDisposable;
 }
 
-export class AlertClient extends Disposable implements AlertSourceConnection {
+export class AlertClient extends Disposable implements AlertSourceConnection, ResponderConnection {
   readonly store: AlertStore;
 
   private readonly _log: Logger;
@@ -284,19 +288,81 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
   }
 
   private _action(type: AlertAction, alertIds: readonly string[]): Promise<ResultMessage> {
-    const ids = [...new Set(alertIds)];
-    if (ids.length === 0) return Promise.reject(new Error(`${type}: no alerts given`));
-    if (ids.length > MAX_ALERT_IDS_PER_REQUEST) {
-      return Promise.reject(new Error(`${type}: at most ${MAX_ALERT_IDS_PER_REQUEST} alerts at a time (got ${ids.length})`));
-    }
+    const ids = checkIds(type, alertIds);
+    if (ids instanceof Error) return Promise.reject(ids);
     const actor = this._options.actor;
     return this._request(type, (requestId) => ({ type, requestId, alertIds: ids, ...(actor ? { actor } : {}) }));
+  }
+
+  // ---- protocol 1.1 responder actions
+
+  unsupportedReason(capability: RequestCapability): string | undefined {
+    const hello = this._server;
+    if (!hello) return this._notConnectedText();
+    if (hello.capabilities.includes(capability)) return undefined;
+    const given = hello.unsupportedActions?.[capability] ?? hello.actionsUnavailableReason;
+    if (given) return given;
+    if ((RESPONDER_ACTIONS as readonly string[]).includes(capability) && (hello.protocolMinor ?? 0) < 1) {
+      return `the alert source (${hello.server}) speaks protocol 1.0, which has no "${capability}": update the bridge`;
+    }
+    return `the alert source (${hello.server}) does not support "${capability}"`;
+  }
+
+  snooze(alertIds: readonly string[], until: Date | string): Promise<ResultMessage> {
+    const ids = checkIds('snooze', alertIds);
+    if (ids instanceof Error) return Promise.reject(ids);
+    const at = toIso('snooze', 'until', until);
+    if (at instanceof Error) return Promise.reject(at);
+    return this._request('snooze', (requestId) => ({ type: 'snooze', requestId, alertIds: ids, until: at, ...this._actorField() }));
+  }
+
+  reassign(alertIds: readonly string[], to: ReassignTarget): Promise<ResultMessage> {
+    const ids = checkIds('reassign', alertIds);
+    if (ids instanceof Error) return Promise.reject(ids);
+    return this._request('reassign', (requestId) => ({ type: 'reassign', requestId, alertIds: ids, to, ...this._actorField() }));
+  }
+
+  escalate(alertIds: readonly string[], level?: number): Promise<ResultMessage> {
+    const ids = checkIds('escalate', alertIds);
+    if (ids instanceof Error) return Promise.reject(ids);
+    if (level !== undefined && (!Number.isSafeInteger(level) || level < 1)) return Promise.reject(new Error(`escalate: level must be a whole number >= 1 (got ${level})`));
+    return this._request('escalate', (requestId) => ({ type: 'escalate', requestId, alertIds: ids, ...(level !== undefined ? { level } : {}), ...this._actorField() }));
+  }
+
+  note(alertId: string, text: string): Promise<ResultMessage> {
+    if (!alertId) return Promise.reject(new Error('note: no alert given'));
+    if (!text.trim()) return Promise.reject(new Error('note: the note is empty'));
+    if (text.length > MAX_NOTE_CHARS) return Promise.reject(new Error(`note: at most ${MAX_NOTE_CHARS} characters (this one has ${text.length}); shorten it`));
+    return this._request('note', (requestId) => ({ type: 'note', requestId, alertId, text, ...this._actorField() }));
+  }
+
+  override(req: OverrideRequest): Promise<ResultMessage> {
+    const start = toIso('override', 'start', req.start);
+    if (start instanceof Error) return Promise.reject(start);
+    const end = toIso('override', 'end', req.end);
+    if (end instanceof Error) return Promise.reject(end);
+    if (Date.parse(end) <= Date.parse(start)) return Promise.reject(new Error('override: the end must be after the start'));
+    return this._request('override', (requestId) => ({
+      type: 'override',
+      requestId,
+      rotationId: req.rotationId,
+      start,
+      end,
+      ...(req.userId !== undefined ? { userId: req.userId } : {}),
+      ...this._actorField(),
+    }));
+  }
+
+  private _actorField(): { actor?: Person } {
+    const actor = this._options.actor;
+    return actor ? { actor } : {};
   }
 
   private _request(capability: string, build: (requestId: string) => ClientMessage): Promise<ResultMessage> {
     if (this.state.state !== 'connected' || !this._rs.hasSocket) return Promise.reject(new Error(this._notConnectedText()));
     if (this._server && !this._server.capabilities.includes(capability)) {
-      const why = this._server.actionsUnavailableReason;
+      const why = this._server.unsupportedActions?.[capability as RequestCapability] ?? this._server.actionsUnavailableReason;
+      if (!why && (RESPONDER_ACTIONS as readonly string[]).includes(capability)) return Promise.reject(new Error(this.unsupportedReason(capability as RequestCapability)));
       return Promise.reject(new Error(`the alert source (${this._server.server}) does not support "${capability}"${why ? `: ${why}` : ''}`));
     }
     const requestId = `${this._requestPrefix}-${++this._requestCounter}`;
@@ -512,6 +578,20 @@ export class AlertClient extends Disposable implements AlertSourceConnection {
       this._deploys.delete(first.value);
     }
   }
+}
+
+/** The ids without duplicates, or an Error for the user (none, or more than one request may carry). */
+function checkIds(what: string, alertIds: readonly string[]): string[] | Error {
+  const ids = [...new Set(alertIds)];
+  if (ids.length === 0) return new Error(`${what}: no alerts given`);
+  if (ids.length > MAX_ALERT_IDS_PER_REQUEST) return new Error(`${what}: at most ${MAX_ALERT_IDS_PER_REQUEST} alerts at a time (got ${ids.length})`);
+  return ids;
+}
+
+/** An RFC 3339 time for the wire (a Date in UTC), or an Error naming the field. */
+function toIso(what: string, field: string, t: Date | string): string | Error {
+  if (t instanceof Date) return Number.isNaN(t.getTime()) ? new Error(`${what}: ${field} is not a valid time`) : t.toISOString();
+  return isIsoTime(t) ? t : new Error(`${what}: ${field} must be an ISO-8601 time with an offset, got "${t.slice(0, 40)}"`);
 }
 
 /** ws reports HTTP failures of the upgrade as "Unexpected server response: 401". */

@@ -40,7 +40,7 @@ describe('bridge server: protocol', function () {
     const hello = await c.next();
     assert.strictEqual(hello.type, 'hello');
     assert.ok(hello.type === 'hello' && hello.protocol === 1 && hello.source === 'demo');
-    assert.deepStrictEqual(hello.type === 'hello' && [...hello.capabilities].sort(), ['ack', 'annotate', 'deploys', 'oncall', 'resolve', 'unack']);
+    assert.deepStrictEqual(hello.type === 'hello' && [...hello.capabilities].sort(), ['ack', 'annotate', 'deploys', 'escalate', 'note', 'oncall', 'override', 'reassign', 'resolve', 'snooze', 'unack']);
     c.send({ type: 'resume', lastSeq: -1 });
     const snap = (await c.next()) as SnapshotMessage;
     assert.strictEqual(snap.type, 'snapshot');

@@ -1,8 +1,9 @@
-import type { Alert, AlertAction, AnnotateMessage, Deploy, DeployAuthor, Person } from '../../../core/protocol/types';
+import { withTimelineEntry } from '../../../core/protocol/limits';
+import type { Alert, AlertAction, AnnotateMessage, Deploy, DeployAuthor, OnCallState, Person, ReassignTarget, Rotation, TimelineEntry } from '../../../core/protocol/types';
 import type { IDisposable } from '../../../core/util/disposable';
-import { SourceActionError, type SourceContext, type SourceModule } from '../types';
+import { SourceActionError, type OverrideRequest, type SourceContext, type SourceModule } from '../types';
 import { ALERTS_BASE, DEPLOYS_BASE, GIT_BASE, mulberry32, RUNBOOK_BASE, SERVICES, TEMPLATES, type AlertTemplate } from './catalog';
-import { buildOnCall, CAROL, KENJI, currentShiftStart, nextHandoff, policyFor, tierPeople, YOU_PERSON } from './people';
+import { buildOnCall as buildBaseOnCall, CAROL, DIRECTORY, KENJI, currentShiftStart, nextHandoff, policyFor, tierPeople, YOU_PERSON } from './people';
 import { demoTrace } from './traces';
 import type { CommitKey } from './workspaceFiles';
 import type { DemoCommits } from './workspace';
@@ -32,12 +33,20 @@ export const INITIAL_ALERT_IDS = ['DEMO-1001', 'DEMO-1002', 'DEMO-1003', 'DEMO-1
  */
 export class DemoSource implements SourceModule {
   readonly name = 'demo';
-  readonly capabilities = ['ack', 'unack', 'resolve', 'oncall', 'deploys', 'annotate'] as const;
+  readonly capabilities = ['ack', 'unack', 'resolve', 'oncall', 'deploys', 'annotate', 'snooze', 'reassign', 'escalate', 'note', 'override'] as const;
 
   private _ctx: SourceContext | undefined;
   private readonly _rand: () => number;
   private readonly _timers: IDisposable[] = [];
   private readonly _escalations = new Map<string, IDisposable>();
+  /** Snoozed alerts' wake-up timers. */
+  private readonly _snoozes = new Map<string, IDisposable>();
+  /** Alerts moved to another policy by `reassign {policyId}`. */
+  private readonly _policyOf = new Map<string, string>();
+  /** Overrides ("take on-call"), newest last; bounded, ended ones dropped. */
+  private readonly _overrides: Array<{ rotationId: string; start: number; end: number; person: Person }> = [];
+  private _nextNote = 1;
+  private _overrideTimers: IDisposable[] = [];
   private _nextAlert = 2001;
   private _nextDeploy = 101;
   private _anchor = 0;
@@ -67,7 +76,7 @@ export class DemoSource implements SourceModule {
     this._ctx = ctx;
     const now = ctx.clock.now();
     this._anchor = currentShiftStart(now);
-    ctx.setOnCall(buildOnCall(now, this._anchor));
+    ctx.setOnCall(this._onCall(now));
     this._scheduleHandoff();
     this._initialDeploys(now);
     this._initialAlerts(now);
@@ -81,6 +90,9 @@ export class DemoSource implements SourceModule {
     for (const t of this._timers.splice(0)) t.dispose();
     for (const t of this._escalations.values()) t.dispose();
     this._escalations.clear();
+    for (const t of this._snoozes.values()) t.dispose();
+    this._snoozes.clear();
+    for (const t of this._overrideTimers.splice(0)) t.dispose();
     return Promise.resolve();
   }
 
@@ -101,21 +113,26 @@ export class DemoSource implements SourceModule {
       if (action === 'resolve') {
         if (a.status !== 'resolved') this._resolve(a.id, who);
       } else if (action === 'ack') {
-        if (a.status === 'triggered') {
+        if (a.status === 'triggered' || a.snoozedUntil !== undefined) {
+          // Acknowledging a snoozed alert ends the snooze: it stays acknowledged, with no wake-up.
           this._cancelEscalation(a.id);
+          this._cancelSnooze(a);
           a.status = 'acknowledged';
           a.acknowledgedBy = who;
           a.acknowledgedAt = now;
           a.updatedAt = now;
           if (a.escalation) delete a.escalation.nextEscalationAt;
+          this._log(a, { at: now, kind: 'acknowledged', actor: who });
           ctx.upsertAlert(a);
         }
       } else if (a.status === 'acknowledged') {
+        this._cancelSnooze(a);
         a.status = 'triggered';
         delete a.acknowledgedBy;
         delete a.acknowledgedAt;
         a.updatedAt = now;
         this._armEscalation(a, this.now());
+        this._log(a, { at: now, kind: 'unacknowledged', actor: who });
         ctx.upsertAlert(a);
       }
     }
@@ -127,6 +144,178 @@ export class DemoSource implements SourceModule {
     if (this.annotations.length > 100) this.annotations.shift();
     this.ctx.logger.info(`annotation (${annotation.kind})${annotation.service ? ` on ${annotation.service}` : ''} by ${annotation.actor?.name ?? 'someone'}: ${annotation.text.slice(0, 200)}`);
     return Promise.resolve();
+  }
+
+  // ---- protocol 1.1 responder actions
+
+  /** The open alerts with these ids, or a SourceActionError naming the unknown / resolved ones (all or nothing). */
+  private _openAlerts(alertIds: readonly string[]): Alert[] {
+    const found = alertIds.map((id) => ({ id, alert: this.ctx.getAlert(id) }));
+    const unknown = found.filter((a) => !a.alert).map((a) => a.id);
+    if (unknown.length) throw new SourceActionError(`unknown alert id(s): ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}`);
+    const resolved = found.filter((a) => a.alert!.status === 'resolved').map((a) => a.id);
+    if (resolved.length) throw new SourceActionError(`already resolved: ${resolved.slice(0, 5).join(', ')}`);
+    return found.map((a) => a.alert!);
+  }
+
+  snooze(alertIds: readonly string[], until: number, actor: Person | undefined): Promise<void> {
+    const alerts = this._openAlerts(alertIds);
+    const who = actor ?? YOU_PERSON;
+    const now = this.iso();
+    for (const a of alerts) {
+      this._cancelEscalation(a.id);
+      this._cancelSnooze(a);
+      a.status = 'acknowledged';
+      a.acknowledgedBy = who;
+      a.acknowledgedAt = now;
+      a.snoozedUntil = this.iso(until);
+      a.updatedAt = now;
+      if (a.escalation) delete a.escalation.nextEscalationAt;
+      this._log(a, { at: now, kind: 'snoozed', actor: who, text: `snoozed until ${a.snoozedUntil}` });
+      const id = a.id;
+      this._snoozes.set(id, this.ctx.clock.setTimeout(() => this._wake(id), Math.max(0, until - this.now())));
+      this.ctx.upsertAlert(a);
+    }
+    return Promise.resolve();
+  }
+
+  /** The snooze ended: the alert triggers again and escalates from now, like PagerDuty's. */
+  private _wake(id: string): void {
+    this._snoozes.delete(id);
+    const a = this.ctx.getAlert(id);
+    if (!a || a.status === 'resolved' || a.snoozedUntil === undefined) return;
+    const now = this.now();
+    delete a.snoozedUntil;
+    delete a.acknowledgedBy;
+    delete a.acknowledgedAt;
+    a.status = 'triggered';
+    a.updatedAt = this.iso(now);
+    this._log(a, { at: this.iso(now), kind: 'unsnoozed', text: 'snooze ended: triggered again' });
+    this._armEscalation(a, now);
+    this.ctx.upsertAlert(a);
+  }
+
+  private _cancelSnooze(a: Alert): void {
+    this._snoozes.get(a.id)?.dispose();
+    this._snoozes.delete(a.id);
+    delete a.snoozedUntil;
+  }
+
+  reassign(alertIds: readonly string[], to: ReassignTarget, actor: Person | undefined): Promise<void> {
+    const alerts = this._openAlerts(alertIds);
+    const who = actor ?? YOU_PERSON;
+    const now = this.now();
+    if ('userId' in to) {
+      const person = DIRECTORY.find((p) => p.id === to.userId);
+      if (!person) throw new SourceActionError(`no one with id "${to.userId}" in the demo directory (ids: ${DIRECTORY.map((p) => p.id).join(', ')})`);
+      for (const a of alerts) {
+        a.assignees = [person];
+        a.updatedAt = this.iso(now);
+        this._log(a, { at: this.iso(now), kind: 'reassigned', actor: who, text: `reassigned to ${person.name}` });
+        this.ctx.upsertAlert(a);
+      }
+      return Promise.resolve();
+    }
+    if ('policyId' in to) {
+      const policy = this._onCall(now).policies.find((p) => p.id === to.policyId);
+      if (!policy) throw new SourceActionError(`no escalation policy "${to.policyId}" (the demo has ${this._onCall(now).policies.map((p) => p.id).join(', ')})`);
+      for (const a of alerts) {
+        this._policyOf.set(a.id, policy.id);
+        this._moveTo(a, 1, now, who, 'reassigned', `reassigned to ${policy.name}`);
+      }
+      return Promise.resolve();
+    }
+    const level = to.escalationLevel;
+    for (const a of alerts) this._checkLevel(a, level);
+    for (const a of alerts) this._moveTo(a, level, now, who, 'reassigned', `reassigned to level ${level}`);
+    return Promise.resolve();
+  }
+
+  escalate(alertIds: readonly string[], level: number | undefined, actor: Person | undefined): Promise<void> {
+    const alerts = this._openAlerts(alertIds);
+    const who = actor ?? YOU_PERSON;
+    const now = this.now();
+    const targets = alerts.map((a) => {
+      const l = level ?? (a.escalation?.level ?? 0) + 1;
+      this._checkLevel(a, l);
+      return l;
+    });
+    alerts.forEach((a, i) => this._moveTo(a, targets[i]!, now, who, 'escalated', `escalated to level ${targets[i]}`));
+    return Promise.resolve();
+  }
+
+  /** Refuses a level the alert's policy does not have (an unpaged staging alert has none). */
+  private _checkLevel(a: Alert, level: number): void {
+    const policy = this._onCall(this.now()).policies.find((p) => p.id === this._policyId(a));
+    const max = policy ? Math.max(...policy.tiers.map((t) => t.level)) : 0;
+    if (!a.escalation || !policy) throw new SourceActionError(`${a.id} is not paged (low-urgency staging alert): there is nobody to escalate to`);
+    if (level < 1 || level > max) {
+      throw new SourceActionError(level === max + 1 && a.escalation.level === max ? `${a.id} is already at the last level (${max}) of ${policy.name}` : `${policy.name} has levels 1–${max}, not ${level}`);
+    }
+  }
+
+  /** Pages tier `level` from now: triggered again (the new tier is paged), escalation timer armed. */
+  private _moveTo(a: Alert, level: number, now: number, who: Person, kind: 'escalated' | 'reassigned', text: string): void {
+    this._cancelSnooze(a);
+    delete a.acknowledgedBy;
+    delete a.acknowledgedAt;
+    a.status = 'triggered';
+    this._setLevel(a, level, now);
+    a.updatedAt = this.iso(now);
+    const names = a.assignees.map((p) => p.name).join(', ');
+    this._log(a, { at: this.iso(now), kind, actor: who, text: names ? `${text} (${names})` : text });
+    this.ctx.upsertAlert(a);
+  }
+
+  note(alertId: string, text: string, actor: Person | undefined): Promise<void> {
+    // Notes on resolved alerts are allowed (the post-mortem goes there too).
+    const a = this.ctx.getAlert(alertId);
+    if (!a) throw new SourceActionError(`unknown alert id: ${alertId}`);
+    const who = actor ?? YOU_PERSON;
+    const at = this.iso();
+    a.notes = [...(a.notes ?? []), { id: `note-${this._nextNote++}`, text, author: who, at }];
+    a.updatedAt = at;
+    this._log(a, { at, kind: 'note', actor: who, text: text.length > 200 ? `${text.slice(0, 199)}…` : text });
+    this.ctx.upsertAlert(a);
+    return Promise.resolve();
+  }
+
+  override(req: OverrideRequest, actor: Person | undefined): Promise<void> {
+    const now = this.now();
+    const rotation = this._onCall(now).rotations.find((r) => r.id === req.rotationId);
+    if (!rotation) throw new SourceActionError(`no rotation "${req.rotationId}" in the demo (rotations: ${this._onCall(now).rotations.map((r) => r.id).join(', ')})`);
+    let person: Person | undefined;
+    if (req.userId !== undefined) {
+      person = DIRECTORY.find((p) => p.id === req.userId);
+      if (!person) throw new SourceActionError(`no one with id "${req.userId}" in the demo directory`);
+    } else {
+      // "Take on-call": the actor, as the directory knows them (by email), else as they said who they are.
+      person = (actor?.email !== undefined ? DIRECTORY.find((p) => p.email === actor.email) : undefined) ?? actor ?? YOU_PERSON;
+    }
+    const start = Math.max(req.start, now - 60_000);
+    this._overrides.push({ rotationId: rotation.id, start, end: req.end, person });
+    if (this._overrides.length > 100) this._overrides.shift();
+    this.ctx.logger.info(`override: ${person.name} on call for ${rotation.name} ${this.iso(start)}..${this.iso(req.end)}`);
+    this.ctx.setOnCall(this._onCall(now));
+    // Who is paged changes at the override's start and end: publish the schedule again then.
+    for (const at of [start, req.end]) if (at > now) this._overrideTimers.push(this.ctx.clock.setTimeout(() => this.ctx.setOnCall(this._onCall(this.now())), at - now));
+    return Promise.resolve();
+  }
+
+  /** The demo schedule with the overrides laid over it, and the people directory. */
+  private _onCall(now: number): OnCallState {
+    const base = buildBaseOnCall(now, this._anchor);
+    for (let i = this._overrides.length - 1; i >= 0; i--) if (this._overrides[i]!.end <= now) this._overrides.splice(i, 1);
+    const rotations = base.rotations.map((r) => applyOverrides(r, this._overrides.filter((o) => o.rotationId === r.id)));
+    return { ...base, rotations, people: [...DIRECTORY] };
+  }
+
+  private _policyId(a: Alert): string {
+    return this._policyOf.get(a.id) ?? policyFor(a.service);
+  }
+
+  private _log(a: Alert, entry: TimelineEntry): void {
+    a.timeline = withTimelineEntry(a.timeline, entry);
   }
 
   // ---- the world changing by itself
@@ -211,6 +400,7 @@ export class DemoSource implements SourceModule {
       url: `${ALERTS_BASE}${id}`,
       labels,
       source: 'demo',
+      timeline: [{ at: this.iso(startedAt), kind: 'triggered' }],
     };
     if (trace) alert.stackTrace = trace.text;
     if (sha && runningKey) {
@@ -226,8 +416,8 @@ export class DemoSource implements SourceModule {
 
   /** Puts the alert at escalation tier `level`, as if it had reached it at `since`. */
   private _setLevel(a: Alert, level: number, since: number): void {
-    const oncall = buildOnCall(this.now(), this._anchor);
-    const policyId = policyFor(a.service);
+    const oncall = this._onCall(this.now());
+    const policyId = this._policyId(a);
     const policy = oncall.policies.find((p) => p.id === policyId)!;
     const tier = policy.tiers.find((t) => t.level === level) ?? policy.tiers[policy.tiers.length - 1]!;
     const hasNext = policy.tiers.some((t) => t.level === tier.level + 1);
@@ -246,8 +436,8 @@ export class DemoSource implements SourceModule {
   private _armEscalation(a: Alert, since: number): void {
     this._cancelEscalation(a.id);
     if (!a.escalation) return;
-    const policyId = policyFor(a.service);
-    const policy = buildOnCall(this.now(), this._anchor).policies.find((p) => p.id === policyId)!;
+    const policyId = this._policyId(a);
+    const policy = this._onCall(this.now()).policies.find((p) => p.id === policyId)!;
     const tier = policy.tiers.find((t) => t.level === a.escalation!.level);
     if (!tier || !policy.tiers.some((t) => t.level === tier.level + 1)) return;
     const at = since + tier.delayMinutes * MIN;
@@ -269,11 +459,14 @@ export class DemoSource implements SourceModule {
     this._setLevel(a, a.escalation.level + 1, now);
     a.updatedAt = this.iso(now);
     this.ctx.logger.debug(`${id} escalated to tier ${a.escalation.level}`);
+    this._log(a, { at: this.iso(now), kind: 'escalated', text: `not acknowledged in time: escalated to level ${a.escalation.level}${a.assignees.length ? ` (${a.assignees.map((p) => p.name).join(', ')})` : ''}` });
     this.ctx.upsertAlert(a);
   }
 
   private _resolve(id: string, by?: Person, at = this.now()): void {
     this._cancelEscalation(id);
+    this._snoozes.get(id)?.dispose();
+    this._snoozes.delete(id);
     this.ctx.resolveAlert(id, by, this.iso(at));
   }
 
@@ -281,7 +474,7 @@ export class DemoSource implements SourceModule {
     const at = nextHandoff(this.now(), this._anchor);
     this._timers.push(
       this.ctx.clock.setTimeout(() => {
-        this.ctx.setOnCall(buildOnCall(this.now(), this._anchor));
+        this.ctx.setOnCall(this._onCall(this.now()));
         this._scheduleHandoff();
       }, at - this.now()),
     );
@@ -382,7 +575,28 @@ export class DemoSource implements SourceModule {
     a.acknowledgedAt = this.iso(at);
     a.updatedAt = this.iso(at);
     if (a.escalation) delete a.escalation.nextEscalationAt;
+    this._log(a, { at: this.iso(at), kind: 'acknowledged', actor: who });
   }
+}
+
+/** The rotation's shifts with each override cut in (the override wins where they overlap), in time order. */
+export function applyOverrides(r: Rotation, overrides: ReadonlyArray<{ start: number; end: number; person: Person }>): Rotation {
+  if (overrides.length === 0) return r;
+  let shifts = r.shifts.map((sh) => ({ person: sh.person, start: Date.parse(sh.start), end: Date.parse(sh.end) }));
+  for (const o of overrides) {
+    const next: typeof shifts = [];
+    for (const sh of shifts) {
+      if (sh.end <= o.start || sh.start >= o.end) next.push(sh);
+      else {
+        if (sh.start < o.start) next.push({ ...sh, end: o.start });
+        if (sh.end > o.end) next.push({ ...sh, start: o.end });
+      }
+    }
+    next.push({ person: o.person, start: o.start, end: o.end });
+    shifts = next.sort((a, b) => a.start - b.start);
+  }
+  const iso = (t: number) => new Date(t).toISOString();
+  return { ...r, shifts: shifts.map((sh) => ({ person: sh.person, start: iso(sh.start), end: iso(sh.end) })) };
 }
 
 function releaseOf(key: CommitKey): string {

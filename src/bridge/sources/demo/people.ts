@@ -16,6 +16,9 @@ export const BOB: Person = { id: 'u-bob', name: 'Bob Lindqvist', email: 'bob.lin
 export const ALICE: Person = { id: 'u-alice', name: 'Alice Chen', email: 'alice.chen@acme.example', handle: '@alice', timeZone: 'America/Los_Angeles' };
 export const MARTA: Person = { id: 'u-marta', name: 'Marta Nowak', email: 'marta.nowak@acme.example', handle: '@marta', timeZone: 'Europe/Warsaw' };
 
+/** The demo's people directory (protocol 1.1 `oncall.people`): whom a responder may reassign to or put on call. */
+export const DIRECTORY: readonly Person[] = [YOU_PERSON, PRIYA, CAROL, DIEGO, KENJI, BOB, ALICE, MARTA];
+
 export const PAYMENTS_SERVICES = ['checkout-api', 'billing-worker'];
 export const PLATFORM_SERVICES = ['inventory-service', 'edge-gateway'];
 
