@@ -103,8 +103,96 @@ export function splunkRules(apiId: string, apiKey: string): RequestRule[] {
     { name: "Get a team's on-call schedule (v2)", method: 'GET', path: /^\/api-public\/v2\/team\/[^/]+\/oncall\/schedule$/, headers, query: days },
     { name: 'Get escalation policy (go-victorops GetEscalationPolicy)', method: 'GET', path: /^\/api-public\/v1\/policies\/[^/]+$/, headers },
     { name: 'List users', method: 'GET', path: /^\/api-public\/v1\/user$/, headers },
+    // Responder actions (issue 16). The document gives its error answers (400, 401, 403 "authentication failed or
+    // rate-limit reached", 404, 422, 500) without a body schema; it documents no 429.
+    {
+      name: 'Reroute one or more incidents (RerouteCollection → RerouteStatusResponse)',
+      method: 'POST',
+      path: /^\/api-public\/v1\/incidents\/reroute$/,
+      headers,
+      body: {
+        type: 'object',
+        required: ['userName', 'reroutes'],
+        additionalProperties: false,
+        properties: {
+          userName: str,
+          reroutes: {
+            type: 'array',
+            minItems: 1,
+            items: {
+              type: 'object',
+              required: ['incidentNumber', 'targets'],
+              additionalProperties: false,
+              properties: { incidentNumber: str, targets: { type: 'array', minItems: 1, items: voTarget } },
+            },
+          },
+        },
+      },
+      responses: {
+        200: {
+          type: 'object',
+          properties: {
+            statuses: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['incidentNumber', 'success', 'targetStatus'],
+                properties: {
+                  incidentNumber: { type: 'string' },
+                  message: { type: 'string' },
+                  success: { type: 'boolean' },
+                  targetStatus: { type: 'array', items: { type: 'object', required: ['slug', 'success'], properties: { slug: { type: 'string' }, success: { type: 'boolean' }, message: { type: 'string' } } } },
+                },
+              },
+            },
+          },
+        },
+        ...voErrors,
+      },
+    },
+    {
+      name: 'Creates a new scheduled override (ScheduledOverridePayload)',
+      method: 'POST',
+      path: /^\/api-public\/v1\/overrides$/,
+      headers,
+      body: {
+        type: 'object',
+        required: ['username', 'start', 'end'],
+        additionalProperties: false,
+        properties: { username: str, start: isoUtc, end: isoUtc, timezone: str },
+      },
+      responses: { 200: { type: 'object', required: ['schedule'], properties: { _selfUrl: { type: 'string' }, schedule: voScheduledOverride } }, ...voErrors, 422: {} },
+    },
+    {
+      name: 'Update the scheduled override assignment (UpdateAssignment → Assignment)',
+      method: 'PUT',
+      path: /^\/api-public\/v1\/overrides\/[^/]+\/assignments\/[^/]+$/,
+      headers,
+      body: { type: 'object', required: ['policy'], additionalProperties: false, properties: { policy: str, username: str } },
+      responses: { 200: voAssignment, ...voErrors, 422: {} },
+    },
+    { name: 'Deletes a scheduled override', method: 'DELETE', path: /^\/api-public\/v1\/overrides\/[^/]+$/, headers, responses: { 200: {}, ...voErrors, 422: {} } },
   ];
 }
+
+/** `IncidentTarget`: a user name or an escalation policy slug. */
+const voTarget = { type: 'object', required: ['type', 'slug'], additionalProperties: false, properties: { type: { enum: ['User', 'EscalationPolicy'] }, slug: str } };
+/** "E.g. 2018-09-28'T'05:00:00Z": ISO 8601 in UTC. */
+const isoUtc = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' };
+const voAssignment = { type: 'object', properties: { _selfUrl: { type: 'string' }, assigned: { type: 'boolean' }, policy: { type: 'string' }, team: { type: 'string' }, user: { type: 'string' } } };
+const voScheduledOverride = {
+  type: 'object',
+  properties: {
+    assignments: { type: 'array', items: voAssignment },
+    end: { type: 'string' },
+    publicId: { type: 'string' },
+    start: { type: 'string' },
+    timezone: { type: 'string' },
+    user: { type: 'object', properties: { firstName: { type: 'string' }, lastName: { type: 'string' }, username: { type: 'string' } } },
+  },
+};
+/** The document's shared error responses: statuses without a body schema. */
+const voErrors: Record<string, object> = { 400: {}, 401: {}, 403: {}, 404: {}, 500: {} };
 
 // ---- Grafana OnCall: docs/sources/oncall-api-reference/*.md ----
 
