@@ -31,7 +31,15 @@ describe('Grafana IRM source (contract)', () => {
             : { body: { count: 0, next: null, previous: null, results: [] } },
       )
       .on('GET /oncall/api/v1/schedules/', { body: fx('schedules.json') })
-      .on('GET /oncall/api/v1/schedules/SBM7DV7BKFUYU/final_shifts', { body: fx('final-shifts.json') });
+      .on('GET /oncall/api/v1/schedules/SBM7DV7BKFUYU/final_shifts', { body: fx('final-shifts.json') })
+      .on('GET /oncall/api/v1/resolution_notes/', (req) => ({
+        body: {
+          count: req.query.get('alert_group_id') === 'I5LAZ2MYFHKEM' ? 1 : 0,
+          next: null,
+          previous: null,
+          results: req.query.get('alert_group_id') === 'I5LAZ2MYFHKEM' ? [{ id: 'M4BTQUS3PRHYQ', alert_group_id: 'I5LAZ2MYFHKEM', author: 'U9XM1G7KTE3KW', source: 'web', created_at: '2026-11-23T09:30:00Z', text: 'Looking at the p99 dashboard' }] : [],
+        },
+      }));
     directory(vendor);
     sleeps = recordingSleep();
     source = new GrafanaIrmSource({ apiUrl: `${vendor.url}/oncall`, token: TOKEN, grafanaUrl: STACK, webhookSecrets: [HOOK_SECRET], sleep: sleeps.sleep, pollIntervalMs: 3_600_000 });
@@ -258,6 +266,14 @@ describe('Grafana IRM source (contract)', () => {
       // Kept through the next poll (the list carries no notes).
       await source.pollAlertGroups();
       assert.strictEqual(bridge.server.world.getAlert(GROUP)?.notes?.length, 1);
+    });
+
+    it('reads the notes of a group once, when it is first seen (GET /resolution_notes/?alert_group_id=)', async () => {
+      assert.deepStrictEqual(bridge.server.world.getAlert('I5LAZ2MYFHKEM')?.notes, [{ id: 'M4BTQUS3PRHYQ', text: 'Looking at the p99 dashboard', at: '2026-11-23T09:30:00Z', author: { id: 'U9XM1G7KTE3KW', name: 'bob', email: 'bob@example.com', handle: 'bob', timeZone: 'UTC' } }]);
+      const n = vendor.of('GET', '/oncall/api/v1/resolution_notes/').length;
+      assert.strictEqual(n, 3, 'one read for each open group');
+      await source.pollAlertGroups();
+      assert.strictEqual(vendor.of('GET', '/oncall/api/v1/resolution_notes/').length, n, 'not read again');
     });
 
     it('takes on-call with a shift swap request taken at once by the taker', async () => {

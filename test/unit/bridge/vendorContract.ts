@@ -250,6 +250,7 @@ export function grafanaRules(authorization: string, grafanaUrl?: string): Reques
       },
       responses: { 200: gfAlertGroup, ...gfErrors },
     },
+    { name: 'List resolution notes', method: 'GET', path: /^\/oncall\/api\/v1\/resolution_notes\/$/, headers, query: list({ alert_group_id: gfId }), responses: { 200: { type: 'object', required: ['results'], properties: { count: { type: 'integer' }, next: { type: ['string', 'null'] }, results: { type: 'array', items: gfNote } } }, ...gfErrors } },
     {
       name: 'Create a resolution note',
       method: 'POST',

@@ -17,6 +17,7 @@
  *   POST /api/v1/escalation/ {alert_group_id, users}              escalate / reassign to a person or a step of the
  *                                                                 chain: pages those users on the existing group
  *   POST /api/v1/resolution_notes/ {alert_group_id, text}         note
+ *   GET  /api/v1/resolution_notes/?alert_group_id=                a group's notes, read once when it is first seen
  *   POST /api/v1/shift_swaps/ {schedule, swap_start, swap_end, beneficiary}, then
  *   POST /api/v1/shift_swaps/{id}/take {benefactor}               take on-call / cover me (DELETE …/{id}/ rolls
  *                                                                 back a request that could not be taken)
@@ -317,6 +318,8 @@ export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
   private readonly _isServiceAccount: boolean;
   private readonly _secrets: readonly string[];
   private readonly _seenEvents = new BoundedSet(500);
+  /** Groups whose resolution notes were read (once per group; later ones are those added from the editor). */
+  private readonly _notesRead = new BoundedSet(5000);
   private _rejectedWebhooks = 0;
 
   constructor(private readonly _opts: GrafanaIrmOptions) {
@@ -380,6 +383,7 @@ export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
       }
     }
     for (const g of groups) this._apply(g);
+    await this._readNotes(groups);
     if (!complete) {
       this.log.warn('too many open alert groups to list them all: not resolving groups missing from the list');
       return;
@@ -590,6 +594,47 @@ export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
     return { note: `Grafana OnCall paged ${what}` };
   }
 
+  private _toNote(n: v.InferOutput<typeof ResolutionNoteSchema>): AlertNote {
+    const note: AlertNote = { id: n.id, text: n.text, at: isoOf(n.created_at) ?? new Date(this.ctx.clock.now()).toISOString() };
+    const author = n.author ? (this._users.get(n.author) ?? { id: n.author, name: n.author }) : undefined;
+    if (author) note.author = author;
+    return note;
+  }
+
+  /** Adds notes to the alert (by id, oldest first), confirmed by the source. */
+  private _addNotes(alertId: string, notes: readonly AlertNote[]): void {
+    const cur = this.ctx.getAlert(alertId);
+    if (!cur || !notes.length) return;
+    const byId = new Map((cur.notes ?? []).map((n) => [n.id ?? `${n.at}|${n.text}`, n]));
+    for (const n of notes) byId.set(n.id ?? `${n.at}|${n.text}`, n);
+    const merged = [...byId.values()].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    const nowIso = new Date(this.ctx.clock.now()).toISOString();
+    const ok = validAlert({ ...cur, notes: merged, updatedAt: laterIso(cur.updatedAt, nowIso) ?? nowIso }, this.log);
+    if (ok) this.ctx.upsertAlert(ok);
+  }
+
+  /** The resolution notes of open groups seen for the first time (GET /resolution_notes/?alert_group_id=), ten a poll. */
+  private async _readNotes(groups: readonly AlertGroup[]): Promise<void> {
+    const todo = groups.filter((g) => stateToStatus(g.state) !== 'resolved' && !this._notesRead.has(g.id)).slice(0, 10);
+    await mapLimit(todo, 2, async (g) => {
+      let items: unknown[];
+      try {
+        items = (await paginateNext(this.http, 'api/v1/resolution_notes/', { alert_group_id: g.id }, { maxPages: 2 })).items;
+      } catch (e) {
+        if (e instanceof VendorHttpError && e.status === 429) throw e;
+        this.log.debug(`could not read the resolution notes of alert group ${g.id}: ${errorText(e)}`);
+        this._notesRead.add(g.id);
+        return;
+      }
+      this._notesRead.add(g.id);
+      const notes = items.flatMap((x) => {
+        const r = v.safeParse(ResolutionNoteSchema, x);
+        return r.success && (r.output.alert_group_id ?? g.id) === g.id ? [this._toNote(r.output)] : [];
+      });
+      this._addNotes(g.id, notes);
+    });
+  }
+
   /** A resolution note (POST /api/v1/resolution_notes/); the note the API answers is shown on the alert. */
   async note(alertId: string, text: string, _actor: Person | undefined): Promise<void> {
     if (this._isServiceAccount) throw new SourceActionError(SERVICE_ACCOUNT_REASON);
@@ -601,13 +646,7 @@ export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
     } catch (e) {
       throw actionError(VENDOR, `add a resolution note to ${alertId}`, e, hints('add resolution notes', `alert group ${alertId} no longer exists in Grafana OnCall`));
     }
-    const note: AlertNote = { id: n.id, text: n.text, at: isoOf(n.created_at) ?? new Date(this.ctx.clock.now()).toISOString() };
-    const author = n.author ? (this._users.get(n.author) ?? { id: n.author, name: n.author }) : undefined;
-    if (author) note.author = author;
-    const cur = this.ctx.getAlert(alertId) ?? a;
-    const nowIso = new Date(this.ctx.clock.now()).toISOString();
-    const ok = validAlert({ ...cur, notes: [...(cur.notes ?? []), note], updatedAt: laterIso(cur.updatedAt, nowIso) ?? nowIso }, this.log);
-    if (ok) this.ctx.upsertAlert(ok);
+    this._addNotes(alertId, [this._toNote(n)]);
   }
 
   /** The Grafana OnCall user the actor is: by email, else by handle (user name), from /users/. */
