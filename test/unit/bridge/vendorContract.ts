@@ -103,8 +103,96 @@ export function splunkRules(apiId: string, apiKey: string): RequestRule[] {
     { name: "Get a team's on-call schedule (v2)", method: 'GET', path: /^\/api-public\/v2\/team\/[^/]+\/oncall\/schedule$/, headers, query: days },
     { name: 'Get escalation policy (go-victorops GetEscalationPolicy)', method: 'GET', path: /^\/api-public\/v1\/policies\/[^/]+$/, headers },
     { name: 'List users', method: 'GET', path: /^\/api-public\/v1\/user$/, headers },
+    // Responder actions (issue 16). The document gives its error answers (400, 401, 403 "authentication failed or
+    // rate-limit reached", 404, 422, 500) without a body schema; it documents no 429.
+    {
+      name: 'Reroute one or more incidents (RerouteCollection → RerouteStatusResponse)',
+      method: 'POST',
+      path: /^\/api-public\/v1\/incidents\/reroute$/,
+      headers,
+      body: {
+        type: 'object',
+        required: ['userName', 'reroutes'],
+        additionalProperties: false,
+        properties: {
+          userName: str,
+          reroutes: {
+            type: 'array',
+            minItems: 1,
+            items: {
+              type: 'object',
+              required: ['incidentNumber', 'targets'],
+              additionalProperties: false,
+              properties: { incidentNumber: str, targets: { type: 'array', minItems: 1, items: voTarget } },
+            },
+          },
+        },
+      },
+      responses: {
+        200: {
+          type: 'object',
+          properties: {
+            statuses: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['incidentNumber', 'success', 'targetStatus'],
+                properties: {
+                  incidentNumber: { type: 'string' },
+                  message: { type: 'string' },
+                  success: { type: 'boolean' },
+                  targetStatus: { type: 'array', items: { type: 'object', required: ['slug', 'success'], properties: { slug: { type: 'string' }, success: { type: 'boolean' }, message: { type: 'string' } } } },
+                },
+              },
+            },
+          },
+        },
+        ...voErrors,
+      },
+    },
+    {
+      name: 'Creates a new scheduled override (ScheduledOverridePayload)',
+      method: 'POST',
+      path: /^\/api-public\/v1\/overrides$/,
+      headers,
+      body: {
+        type: 'object',
+        required: ['username', 'start', 'end'],
+        additionalProperties: false,
+        properties: { username: str, start: isoUtc, end: isoUtc, timezone: str },
+      },
+      responses: { 200: { type: 'object', required: ['schedule'], properties: { _selfUrl: { type: 'string' }, schedule: voScheduledOverride } }, ...voErrors, 422: {} },
+    },
+    {
+      name: 'Update the scheduled override assignment (UpdateAssignment → Assignment)',
+      method: 'PUT',
+      path: /^\/api-public\/v1\/overrides\/[^/]+\/assignments\/[^/]+$/,
+      headers,
+      body: { type: 'object', required: ['policy'], additionalProperties: false, properties: { policy: str, username: str } },
+      responses: { 200: voAssignment, ...voErrors, 422: {} },
+    },
+    { name: 'Deletes a scheduled override', method: 'DELETE', path: /^\/api-public\/v1\/overrides\/[^/]+$/, headers, responses: { 200: {}, ...voErrors, 422: {} } },
   ];
 }
+
+/** `IncidentTarget`: a user name or an escalation policy slug. */
+const voTarget = { type: 'object', required: ['type', 'slug'], additionalProperties: false, properties: { type: { enum: ['User', 'EscalationPolicy'] }, slug: str } };
+/** "E.g. 2018-09-28'T'05:00:00Z": ISO 8601 in UTC. */
+const isoUtc = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' };
+const voAssignment = { type: 'object', properties: { _selfUrl: { type: 'string' }, assigned: { type: 'boolean' }, policy: { type: 'string' }, team: { type: 'string' }, user: { type: 'string' } } };
+const voScheduledOverride = {
+  type: 'object',
+  properties: {
+    assignments: { type: 'array', items: voAssignment },
+    end: { type: 'string' },
+    publicId: { type: 'string' },
+    start: { type: 'string' },
+    timezone: { type: 'string' },
+    user: { type: 'object', properties: { firstName: { type: 'string' }, lastName: { type: 'string' }, username: { type: 'string' } } },
+  },
+};
+/** The document's shared error responses: statuses without a body schema. */
+const voErrors: Record<string, object> = { 400: {}, 401: {}, 403: {}, 404: {}, 500: {} };
 
 // ---- Grafana OnCall: docs/sources/oncall-api-reference/*.md ----
 
@@ -134,8 +222,113 @@ export function grafanaRules(authorization: string, grafanaUrl?: string): Reques
     { name: 'List routes', method: 'GET', path: /^\/oncall\/api\/v1\/routes\/$/, headers, query: list({ integration_id: { type: 'string' } }) },
     { name: 'List escalation chains', method: 'GET', path: /^\/oncall\/api\/v1\/escalation_chains\/$/, headers, query: list() },
     { name: 'List escalation policies', method: 'GET', path: /^\/oncall\/api\/v1\/escalation_policies\/$/, headers, query: list({ escalation_chain_id: { type: 'string' } }) },
+    // Responder actions (issue 16): alertgroups.md "Silence an alert group", escalation.md "Escalate to a set of
+    // user(s) for an existing Alert Group", resolution_notes.md, shift_swaps.md. The reference gives no error bodies;
+    // 429 is its documented rate-limit answer (_index.md "Rate Limits"), 400/401/403/404 the API's refusals.
+    {
+      name: 'Silence an alert group',
+      method: 'POST',
+      path: /^\/oncall\/api\/v1\/alert_groups\/[A-Z0-9]+\/silence$/,
+      headers,
+      body: { type: 'object', required: ['delay'], additionalProperties: false, properties: { delay: { type: 'integer', minimum: -1 } } },
+      responses: { 200: {}, ...gfErrors },
+    },
+    {
+      name: 'Escalate to a set of user(s) for an existing Alert Group',
+      method: 'POST',
+      path: /^\/oncall\/api\/v1\/escalation\/$/,
+      headers,
+      // `alert_group_id` is mutually exclusive with title, message and source_url; `users` with `team`.
+      body: {
+        type: 'object',
+        required: ['alert_group_id', 'users'],
+        additionalProperties: false,
+        properties: {
+          alert_group_id: gfId,
+          users: { type: 'array', minItems: 1, items: { type: 'object', required: ['id'], additionalProperties: false, properties: { id: gfId, important: { type: 'boolean' } } } },
+        },
+      },
+      responses: { 200: gfAlertGroup, ...gfErrors },
+    },
+    { name: 'List resolution notes', method: 'GET', path: /^\/oncall\/api\/v1\/resolution_notes\/$/, headers, query: list({ alert_group_id: gfId }), responses: { 200: { type: 'object', required: ['results'], properties: { count: { type: 'integer' }, next: { type: ['string', 'null'] }, results: { type: 'array', items: gfNote } } }, ...gfErrors } },
+    {
+      name: 'Create a resolution note',
+      method: 'POST',
+      path: /^\/oncall\/api\/v1\/resolution_notes\/$/,
+      headers,
+      body: { type: 'object', required: ['alert_group_id', 'text'], additionalProperties: false, properties: { alert_group_id: gfId, text: { type: 'string', minLength: 1 } } },
+      responses: { 201: gfNote, 200: gfNote, ...gfErrors },
+    },
+    {
+      name: 'Create a shift swap request',
+      method: 'POST',
+      path: /^\/oncall\/api\/v1\/shift_swaps\/$/,
+      headers,
+      body: {
+        type: 'object',
+        required: ['schedule', 'swap_start', 'beneficiary'],
+        additionalProperties: false,
+        properties: { schedule: gfId, swap_start: gfTime, swap_end: gfTime, description: { type: 'string' }, beneficiary: gfId },
+      },
+      responses: { 201: gfSwap, 200: gfSwap, ...gfErrors },
+    },
+    {
+      name: 'Take a shift swap request',
+      method: 'POST',
+      path: /^\/oncall\/api\/v1\/shift_swaps\/[A-Z0-9]+\/take$/,
+      headers,
+      body: { type: 'object', required: ['benefactor'], additionalProperties: false, properties: { benefactor: gfId } },
+      responses: { 200: gfSwap, ...gfErrors },
+    },
+    { name: 'Delete a shift swap request', method: 'DELETE', path: /^\/oncall\/api\/v1\/shift_swaps\/[A-Z0-9]+\/$/, headers, responses: { 204: {}, 200: {}, ...gfErrors } },
   ];
 }
+
+/** OnCall public ids: upper-case letters and digits ("I68T24C13IFW1", "UCGEIXI1MR1NZ", "SSRG1TDNBMJQ1NC"). */
+const gfId = { type: 'string', pattern: '^[A-Z0-9]+$' };
+/** "Must be a ISO 8601 formatted datetime string." */
+const gfTime = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})$' };
+const gfNullableTime = { type: ['string', 'null'] };
+const gfAlertGroup = {
+  type: 'object',
+  required: ['id', 'state', 'created_at'],
+  properties: {
+    id: gfId,
+    integration_id: { type: ['string', 'null'] },
+    route_id: { type: ['string', 'null'] },
+    alerts_count: { type: 'integer' },
+    state: { enum: ['new', 'firing', 'acknowledged', 'resolved', 'silenced'] },
+    created_at: { type: 'string' },
+    resolved_at: gfNullableTime,
+    acknowledged_at: gfNullableTime,
+    silenced_at: gfNullableTime,
+    acknowledged_by: { type: ['string', 'null'] },
+    resolved_by: { type: ['string', 'null'] },
+    title: { type: ['string', 'null'] },
+    permalinks: { type: 'object' },
+  },
+};
+const gfNote = {
+  type: 'object',
+  required: ['id', 'alert_group_id', 'text', 'created_at'],
+  properties: { id: gfId, alert_group_id: gfId, author: { type: ['string', 'null'] }, source: { type: 'string' }, created_at: { type: 'string' }, text: { type: 'string' } },
+};
+const gfSwap = {
+  type: 'object',
+  required: ['id', 'schedule', 'status', 'swap_start', 'beneficiary'],
+  properties: {
+    id: gfId,
+    schedule: gfId,
+    status: { enum: ['open', 'taken'] },
+    swap_start: { type: 'string' },
+    swap_end: { type: ['string', 'null'] },
+    beneficiary: gfId,
+    benefactor: { anyOf: [gfId, { type: 'null' }] },
+    description: { type: ['string', 'null'] },
+    shifts: { type: 'array' },
+  },
+};
+const gfErrors: Record<string, object> = { 400: {}, 401: {}, 403: {}, 404: {}, 429: {} };
 
 // ---- PagerDuty REST API v2: PagerDuty/api-schema reference/REST/openapiv3.json ----
 // Our reading of the operations the bridge uses (operationId in `name`). Facts taken from it: every
