@@ -121,6 +121,8 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
   private readonly _snoozes = new Map<string, number>();
   /** Each open incident's notes (`listIncidentNotes`), re-read every on-call interval or after a note webhook. */
   private readonly _notes = new Map<string, { notes: AlertNote[]; at: number; stale: boolean }>();
+  /** Incidents whose notes are being read (a webhook's quick poll and a timed poll must not both read them). */
+  private readonly _notesReading = new Set<string>();
 
   constructor(private readonly _opts: PagerDutyOptions) {
     super('PagerDuty', _opts);
@@ -515,12 +517,14 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
   // ---- notes (listIncidentNotes, read lazily) ----
 
   private _needsNotes(inc: PdIncident): boolean {
+    if (this._notesReading.has(inc.id)) return false;
     const c = this._notes.get(inc.id);
     return !c || c.stale || this.ctx.clock.now() - c.at >= this.onCallIntervalMs;
   }
 
   /** `listIncidentNotes` (`GET /incidents/{id}/notes`): the newest `ALERT_LIMITS.maxNotes`. Failures are retried next poll. */
   private async _fetchNotes(inc: PdIncident): Promise<void> {
+    this._notesReading.add(inc.id);
     try {
       // listIncidentNotes: GET /incidents/{id}/notes
       const res = await this.http.request('GET', `incidents/${encodeURIComponent(inc.id)}/notes`, { schema: NoteListSchema });
@@ -534,6 +538,8 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
       this._notes.set(inc.id, { notes: newest(notes), at: this.ctx.clock.now(), stale: false });
     } catch (e) {
       this.log.debug(`could not read the notes of incident ${inc.id}: ${errorText(e)}`);
+    } finally {
+      this._notesReading.delete(inc.id);
     }
   }
 
