@@ -1,7 +1,8 @@
 /**
  * PagerDuty through the bridge: REST API v2 polling (incidents, their alerts' details, on-calls,
- * schedules, escalation policies), ack/resolve with the bulk `PUT /incidents` (`updateIncidents`, at
- * most 250 per request) and the `From` header, and
+ * schedules, escalation policies, incident notes), ack/resolve with the bulk `PUT /incidents` (`updateIncidents`, at
+ * most 250 per request) and the `From` header, the protocol 1.1 responder actions (snooze, reassign / escalate, notes,
+ * schedule overrides: each method names its endpoint), and
  * Webhooks v3 on `POST /webhooks/pagerduty` verified with `X-PagerDuty-Signature`.
  *
  * Webhooks make changes show up at once; polling stays on as the safety net (a webhook that was lost,
