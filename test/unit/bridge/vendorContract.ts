@@ -415,6 +415,25 @@ export const PD_ERROR = {
 };
 const errors = (...codes: number[]): Record<string, object> => Object.fromEntries(codes.map((c) => [String(c), PD_ERROR]));
 
+// Protocol 1.1 responder operations. Facts: `createIncidentSnooze` POST /incidents/{id}/snooze, From required, body
+// `{duration}` integer 1–604800 (required), 201 `{incident}`; `createIncidentNote` POST /incidents/{id}/notes, From
+// required, body `{note: {content}}` (both required), 200 `{note: IncidentNote}` (content required; user a
+// user_reference or bot_user_reference); `listIncidentNotes` GET /incidents/{id}/notes, no query, 200 `{notes: [...]}`;
+// `createScheduleOverride` POST /schedules/{id}/overrides (the operation lists no From header), body `{overrides:
+// [Override]}`, Override `{start, end (date-time), user: UserReference}` all required, 201 an array (minItems 1) of
+// `{status, errors[], override}` with override required; `listUsers` GET /users (query, team_ids[], include[]),
+// 200 `Pagination` + `users`. A Reference requires `id` and `type`.
+const userRef = { type: 'object', required: ['id', 'type'], additionalProperties: false, properties: { id: str, type: { const: 'user_reference' } } };
+const policyRef = { type: 'object', required: ['id', 'type'], additionalProperties: false, properties: { id: str, type: { const: 'escalation_policy_reference' } } };
+const isoDateTime = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$' };
+const pdNote = {
+  type: 'object',
+  required: ['content'],
+  properties: { id: str, content: { type: 'string' }, created_at: isoDateTime, user: pdRef(['user_reference', 'bot_user_reference']), channel: { type: 'object', required: ['summary'] } },
+};
+const pdOverride = { type: 'object', required: ['start', 'end', 'user'], properties: { id: str, start: isoDateTime, end: isoDateTime, user: pdRef(['user_reference']) } };
+const pdUserObj = { type: 'object', required: ['id'], properties: { id: str, type: { enum: ['user'] }, name: { type: 'string' }, email: { type: 'string' }, time_zone: { type: 'string' } } };
+
 export function pagerdutyRules(token: string): RequestRule[] {
   const headers = {
     type: 'object',
@@ -452,7 +471,16 @@ export function pagerdutyRules(token: string): RequestRule[] {
               type: 'object',
               required: ['id', 'type'],
               additionalProperties: false,
-              properties: { id: str, type: { enum: ['incident', 'incident_reference'] }, status: { enum: statuses }, resolution: { type: 'string' }, escalation_level: { type: 'integer' } },
+              properties: {
+                id: str,
+                type: { enum: ['incident', 'incident_reference'] },
+                status: { enum: statuses },
+                resolution: { type: 'string' },
+                escalation_level: { type: 'integer', minimum: 1 },
+                // Protocol 1.1 reassign: `assignments[].assignee` is a UserReference, `escalation_policy` an EscalationPolicyReference.
+                assignments: { type: 'array', minItems: 1, items: { type: 'object', required: ['assignee'], additionalProperties: false, properties: { assignee: userRef } } },
+                escalation_policy: policyRef,
+              },
             },
           },
         },
@@ -490,6 +518,65 @@ export function pagerdutyRules(token: string): RequestRule[] {
       headers,
       query: q({ query: { type: 'string' }, 'user_ids[]': ids, 'team_ids[]': ids, 'include[]': enumParam(['services', 'teams', 'targets', 'escalation_rule_assignment_strategies']), sort_by: { enum: ['name', 'name:asc', 'name:desc'] } }),
       responses: { 200: listOf('escalation_policies', pdPolicy), ...errors(400, 401, 403, 429) },
+    },
+    {
+      name: 'createIncidentSnooze',
+      method: 'POST',
+      path: /^\/incidents\/[A-Za-z0-9]+\/snooze$/,
+      headers: writeHeaders,
+      body: { type: 'object', required: ['duration'], additionalProperties: false, properties: { duration: { type: 'integer', minimum: 1, maximum: 604800 } } },
+      responses: { 201: { type: 'object', required: ['incident'], properties: { incident: pdIncident } }, ...errors(400, 401, 403, 404, 429) },
+    },
+    {
+      name: 'createIncidentNote',
+      method: 'POST',
+      path: /^\/incidents\/[A-Za-z0-9]+\/notes$/,
+      headers: writeHeaders,
+      body: {
+        type: 'object',
+        required: ['note'],
+        additionalProperties: false,
+        properties: { note: { type: 'object', required: ['content'], additionalProperties: false, properties: { content: { type: 'string', minLength: 1 } } } },
+      },
+      responses: { 200: { type: 'object', required: ['note'], properties: { note: pdNote } }, ...errors(400, 401, 403, 404, 429) },
+    },
+    {
+      name: 'listIncidentNotes',
+      method: 'GET',
+      path: /^\/incidents\/[A-Za-z0-9]+\/notes$/,
+      headers,
+      query: { type: 'object', maxProperties: 0 },
+      responses: { 200: { type: 'object', required: ['notes'], properties: { notes: { type: 'array', items: pdNote } } }, ...errors(400, 401, 403, 404, 429) },
+    },
+    {
+      name: 'createScheduleOverride',
+      method: 'POST',
+      path: /^\/schedules\/[A-Za-z0-9]+\/overrides$/,
+      headers,
+      body: {
+        type: 'object',
+        required: ['overrides'],
+        additionalProperties: false,
+        properties: {
+          overrides: {
+            type: 'array',
+            minItems: 1,
+            items: { type: 'object', required: ['start', 'end', 'user'], additionalProperties: false, properties: { start: isoDateTime, end: isoDateTime, user: userRef } },
+          },
+        },
+      },
+      responses: {
+        201: { type: 'array', minItems: 1, items: { type: 'object', required: ['override'], properties: { status: { type: 'number' }, errors: { type: 'array', items: { type: 'string' } }, override: pdOverride } } },
+        ...errors(400, 401, 403, 404, 429),
+      },
+    },
+    {
+      name: 'listUsers',
+      method: 'GET',
+      path: /^\/users$/,
+      headers,
+      query: q({ query: { type: 'string' }, 'team_ids[]': ids, 'include[]': enumParam(['contact_methods', 'notification_rules', 'teams', 'subdomains']) }),
+      responses: { 200: listOf('users', pdUserObj), ...errors(400, 401, 403, 429) },
     },
   ];
 }
