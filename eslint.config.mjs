@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 const noVscode = {
   'no-restricted-imports': ['error', {
-    paths: [{ name: 'vscode', message: 'src/core and src/bridge are plain Node: only src/host may import vscode.' }],
+    paths: [{ name: 'vscode', message: 'src/core, src/bridge and src/cli are plain Node: only src/host (and src/extension.ts) may import vscode. npm run lint:deps checks this too, and the rest of the layering.' }],
   }],
 };
 

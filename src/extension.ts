@@ -15,6 +15,7 @@ import { ResponderActionsFeature } from './host/alerts/responderActions';
 import { StackTraceFeature } from './host/stackTrace/stackTraceFeature';
 import { TraceResolution } from './host/stackTrace/traceResolution';
 import { StatusBarFeature } from './host/statusBar/statusBarFeature';
+import { errorText } from './core/util/errors';
 
 /**
  * The internal objects, for the integration tests and the benchmark (bench/): returned by activate() only when
@@ -67,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi | undefine
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate, so we do it ourselves.
     logger.error(e instanceof Error ? e : String(e));
-    void vscode.window.showErrorMessage(`On Call failed to activate: ${e instanceof Error ? e.message : String(e)}`, 'Show Logs').then((a) => {
+    void vscode.window.showErrorMessage(`On Call failed to activate: ${errorText(e)}`, 'Show Logs').then((a) => {
       if (a) logger.show();
     });
     throw e;

@@ -9,6 +9,7 @@ import { createVendorSource } from './sources/shared/vendorOptions';
 import type { SourceModule } from './sources/types';
 import { builtinDemoCommits, ensureDemoWorkspace, NotADemoWorkspaceError, writeDemoSettings, type DemoCommits } from './sources/demo/workspace';
 import { DemoFilesError, loadDemoFiles } from './sources/demo/workspaceFiles';
+import { errorText } from '../core/util/errors';
 
 export interface RunningBridge {
   server: BridgeServer;
@@ -43,7 +44,7 @@ export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, lo
     } catch (e) {
       if (e instanceof NotADemoWorkspaceError) throw new BridgeConfigError(e.message);
       // Without git the demo still runs: deploys then carry the precomputed shas of the demo history.
-      log.warn(`could not prepare the demo workspace (${e instanceof Error ? e.message : String(e)}); continuing without it`);
+      log.warn(`could not prepare the demo workspace (${errorText(e)}); continuing without it`);
     }
   }
   const seed = args.seed ?? Math.floor(Math.random() * 0xffffffff);
@@ -80,7 +81,7 @@ export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, lo
     try {
       await writeDemoSettings(args.demoWorkspace, server.address().port, args.host === '0.0.0.0' || args.host === '::' ? '127.0.0.1' : args.host);
     } catch (e) {
-      log.warn(`could not write the demo workspace settings: ${e instanceof Error ? e.message : String(e)}`);
+      log.warn(`could not write the demo workspace settings: ${errorText(e)}`);
     }
   }
   if (secret) log.info(webhookSecretHelp(secret, server, args));
@@ -100,7 +101,7 @@ async function webhookSecret(args: BridgeArgs, env: NodeJS.ProcessEnv): Promise<
     return { file, created };
   } catch (e) {
     throw new BridgeConfigError(
-      `cannot prepare the webhook secret in ${dir}: ${e instanceof Error ? e.message : String(e)} (choose another directory with --state-dir, or give your own secret with --webhook-token-file)`,
+      `cannot prepare the webhook secret in ${dir}: ${errorText(e)} (choose another directory with --state-dir, or give your own secret with --webhook-token-file)`,
     );
   }
 }
@@ -131,7 +132,7 @@ async function resolveToken(args: BridgeArgs, env: NodeJS.ProcessEnv): Promise<s
     try {
       return await readTokenFile(args.tokenFile);
     } catch (e) {
-      throw new BridgeConfigError(`cannot use --token-file: ${e instanceof Error ? e.message : String(e)}`);
+      throw new BridgeConfigError(`cannot use --token-file: ${errorText(e)}`);
     }
   }
   if (fromEnv === undefined) return undefined;

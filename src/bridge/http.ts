@@ -3,6 +3,7 @@ import type { Logger } from '../core/util/logger';
 import { isAllowedHostHeader, isBrowserRequest } from './auth';
 import type { AuthFailureLimiter } from './rateLimit';
 import type { HttpRequestInfo, HttpResponseInfo, Route } from './sources/types';
+import { errorText } from '../core/util/errors';
 
 /** What the router needs from the bridge to decide who may call a route (see `Route.auth`). */
 export interface RouterPolicy {
@@ -90,7 +91,7 @@ export class Router {
           send(res, r);
         },
         (e: unknown) => {
-          this._logger.error(`${route.method} ${route.path} failed: ${e instanceof Error ? e.message : String(e)}`);
+          this._logger.error(`${route.method} ${route.path} failed: ${errorText(e)}`);
           send(res, { status: 500, body: { error: 'internal error' } });
         },
       );

@@ -8,6 +8,7 @@ import { deployWebhookRoutes } from './deployWebhooks/deployWebhooks';
 import { readDeployWebhookSecrets } from './deployWebhooks/options';
 import { systemClock } from '../core/util/clock';
 import { tagged } from '../core/util/logger';
+import { errorText } from '../core/util/errors';
 
 async function main(argv: string[]): Promise<void> {
   const parsed = parseBridgeArgs(argv);
@@ -71,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  console.error(`oncall-bridge: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(`oncall-bridge: ${errorText(e)}`);
   process.exit(1);
 });
 
@@ -86,7 +87,7 @@ async function generate(file: string | undefined): Promise<void> {
     await writeNewSecretFile(file, token);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    console.error(`oncall-bridge: cannot write ${file}: ${code === 'EEXIST' ? 'it already exists (remove it first to replace the token; editors holding it will have to be given the new one)' : e instanceof Error ? e.message : String(e)}`);
+    console.error(`oncall-bridge: cannot write ${file}: ${code === 'EEXIST' ? 'it already exists (remove it first to replace the token; editors holding it will have to be given the new one)' : errorText(e)}`);
     process.exit(2);
   }
   process.stderr.write(`oncall-bridge: wrote a new token to ${file} (readable only by you). Start the bridge with --token-file ${file}; in VS Code run "On Call: Connect to Alert Source…" and paste the token (it is kept in the OS keychain).\n`);

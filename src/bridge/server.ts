@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import { CloseCodes } from '../core/protocol/closeCodes';
 import { decodeClientMessage, encodeMessage } from '../core/protocol/decode';
 import { MAX_NOTE_CHARS } from '../core/protocol/schemas';
 import { AuthFailureLimiter, RateLimiter, type AuthBackoffOptions } from './rateLimit';
@@ -28,13 +29,9 @@ import { ConnectionGuard } from './connections';
 import { Router } from './http';
 import { SourceActionError, type ActionOutcome, type Route, type SourceContext, type SourceModule } from './sources/types';
 import { World } from './world';
+import { errorText } from '../core/util/errors';
 
 export const BRIDGE_VERSION = '0.1.0';
-
-/** Close codes of the protocol. */
-export const CLOSE_UNAUTHORIZED = 4001;
-export const CLOSE_SLOW_CLIENT = 4008;
-export const CLOSE_GOING_AWAY = 1001;
 
 /** Longest snooze the bridge passes on (vendors may allow less and say so): "15 min to a week" is what responders ask for. */
 export const MAX_SNOOZE_MS = 7 * 24 * 3_600_000;
@@ -316,7 +313,7 @@ export class BridgeServer {
         new Promise<void>((resolve) => {
           if (c.ws.readyState === WebSocket.CLOSED) return resolve();
           c.ws.once('close', () => resolve());
-          c.ws.close(CLOSE_GOING_AWAY, 'bridge shutting down');
+          c.ws.close(CloseCodes.goingAway, 'bridge shutting down');
         }),
     );
     const grace = new Promise<void>((r) => setTimeout(r, 2000).unref());
@@ -429,7 +426,7 @@ export class BridgeServer {
     if (c.rate.dropped >= this._opts.maxDroppedMessages) {
       c.closing = true;
       this._log.warn(`client #${c.id}: closed for flooding (${c.rate.dropped} messages dropped)`);
-      c.ws.close(4029, 'rate limited');
+      c.ws.close(CloseCodes.rateLimited, 'rate limited');
       return;
     }
     if (now - c.rateToldAt >= 1000) {
@@ -614,8 +611,8 @@ export class BridgeServer {
   private _closeSlow(c: Client, queued: number): void {
     c.closing = true;
     c.live = false;
-    this._log.warn(`client #${c.id} (${c.remote}) is not reading (${queued} bytes queued): closing it with ${CLOSE_SLOW_CLIENT}`);
-    c.ws.close(CLOSE_SLOW_CLIENT, 'slow client');
+    this._log.warn(`client #${c.id} (${c.remote}) is not reading (${queued} bytes queued): closing it with ${CloseCodes.slowClient}`);
+    c.ws.close(CloseCodes.slowClient, 'slow client');
     // The close frame waits behind the queued data; a client that never reads is cut off.
     c.timers.push(this._opts.clock.setTimeout(() => c.ws.terminate(), this._opts.slowClientGraceMs));
   }
@@ -659,6 +656,3 @@ function rejectUpgrade(socket: Duplex, status: number, reason: string, headers: 
   socket.end(lines.join('\r\n') + '\r\n\r\n' + body);
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { decideDeploy, isProtectedBranch, validateDeployGuardSettings, DEFAULT_PROTECTED_BRANCHES } from '../core/deploy';
 import { Schedule } from '../core/schedule';
 import { answerProof, GUARD_PATHS, helloProof, PROOF_HEADER, pushedBranches, sameProof, WRAP_CANCELLED, type PushGuardFile, type PushGuardResponse } from './pushGuardProtocol';
+import { errorText } from '../core/util/errors';
 
 const say = (s: string): void => void process.stderr.write(`on-call push guard: ${s}\n`);
 
@@ -241,7 +242,7 @@ if (require.main === module) {
     (code) => process.exit(code),
     (e: unknown) => {
       // The guard must never break git for reasons of its own: fail open, loudly.
-      say(`internal error, letting it through: ${e instanceof Error ? e.message : String(e)}`);
+      say(`internal error, letting it through: ${errorText(e)}`);
       process.exit(0);
     },
   );

@@ -56,4 +56,3 @@ export const ContextKeys = {
   identitySet: 'oncall.identitySet',
 } as const;
 
-export const ConfigSection = 'oncall';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { isValidTimeZone } from '../core/schedule/time';
-import type { AlertSourceConnection } from '../core/transport/alertClient';
+import type { AlertSourceConnection } from '../core/transport/connection';
 import type { Clock } from '../core/util/clock';
 import { Disposable, type DisposableStore, type IDisposable } from '../core/util/disposable';
 import { Config } from './config';

@@ -24,6 +24,7 @@ import type { Clock } from '../../core/util/clock';
 import type { Logger } from '../../core/util/logger';
 import { BoundedSet } from '../sources/shared/alertHelpers';
 import type { HttpRequestInfo, HttpResponseInfo, Route } from '../sources/types';
+import { errorText } from '../../core/util/errors';
 
 export interface DeployWebhookOptions {
   /** Receives every accepted deploy (the bridge: `world.addDeploy`). */
@@ -322,7 +323,7 @@ function parseJson(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch (e) {
-    throw new Refused(400, `the body is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new Refused(400, `the body is not valid JSON (${errorText(e)})`);
   }
 }
 

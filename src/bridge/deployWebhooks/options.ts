@@ -6,6 +6,7 @@
  */
 import { readTokenFile } from '../auth';
 import { BridgeConfigError } from '../server';
+import { errorText } from '../../core/util/errors';
 
 export const DEPLOY_WEBHOOK_CLI_OPTIONS = {
   'deploy-webhook-secret-file': { type: 'string' },
@@ -64,7 +65,7 @@ export async function readDeployWebhookSecrets(a: DeployWebhookArgs | undefined,
       try {
         out[k] = await readTokenFile(file);
       } catch (e) {
-        throw new BridgeConfigError(`cannot use --${opt}: ${e instanceof Error ? e.message : String(e)}`);
+        throw new BridgeConfigError(`cannot use --${opt}: ${errorText(e)}`);
       }
       continue;
     }

@@ -1,5 +1,6 @@
 import * as vm from 'node:vm';
 import safeRegex from 'safe-regex2';
+import { errorText } from '../util/errors';
 
 /**
  * Validation for user-supplied regular expressions (deploy command patterns, severity rules, ...).
@@ -34,7 +35,7 @@ export function validateUserRegex(source: unknown, options: UserRegexOptions = {
   try {
     regex = new RegExp(source, flags);
   } catch (e) {
-    return { ok: false, error: `The pattern does not compile: ${e instanceof Error ? e.message : String(e)}` };
+    return { ok: false, error: `The pattern does not compile: ${errorText(e)}` };
   }
   if (!safeRegex(regex)) {
     return { ok: false, error: `The pattern "${source}" can backtrack catastrophically (nested or excessive repetition); simplify it.` };

@@ -8,6 +8,7 @@ import {
   parseWeekday,
   WEEKDAYS,
 } from '../schedule/time';
+import { errorText } from '../util/errors';
 
 /**
  * Deploy guard settings: the raw shape the host reads from `oncall.deployGuard` (plain JSON), and the
@@ -318,7 +319,7 @@ export function validateCron(pattern: unknown, timeZone: string): string | undef
     const next = new Cron(pattern.trim(), { timezone: timeZone }).nextRun();
     if (!next) return `"${pattern}" never fires.`;
   } catch (e) {
-    return `"${pattern}" is not a valid cron expression (${e instanceof Error ? e.message : String(e)}).`;
+    return `"${pattern}" is not a valid cron expression (${errorText(e)}).`;
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { formatShiftTime } from '../schedule/format';
 import { formatInZone } from '../schedule/time';
 import type { RuleInterval } from './guardRules';
-import type { DeployDecision } from './guard';
+import type { DeployDecision } from './decision';
 import { formatMinutes } from '../schedule/escalation';
 
 /**

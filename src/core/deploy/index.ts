@@ -1,12 +1,5 @@
-export {
-  decideDeploy,
-  findSaferTime,
-  pagedInstead,
-  type DeployDecision,
-  type DeployDecisionInput,
-  type MatchedRule,
-  type PagedPerson,
-} from './guard';
+export { decideDeploy, findSaferTime, pagedInstead } from './guard';
+export type { DeployDecision, DeployDecisionInput, MatchedRule, PagedPerson } from './decision';
 export {
   defaultDeployGuardConfig,
   validateDeployGuardSettings,

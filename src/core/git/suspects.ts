@@ -40,6 +40,7 @@ import { GitError } from './gitRunner';
 import type { GitRepository, QueryOptions } from './gitRepository';
 import type { BlameLine, CommitInfo, FileChange, GitPerson } from './types';
 import { GitInputError, assertLine, assertRepoPath, assertSha, describe, isSha, sameSha } from './validate';
+import { errorText } from '../util/errors';
 
 /** A stack frame resolved to the repository (innermost first in the list). */
 export interface SuspectFrameInput {
@@ -337,10 +338,6 @@ function short(sha: string): string {
   return sha.slice(0, 7);
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 function rethrowCancel(e: unknown): void {
   if (e instanceof GitError && e.code === 'cancelled') throw e;
 }
@@ -364,23 +361,9 @@ export async function findSuspects(repo: GitRepository, opts: SuspectOptions): P
     return { basis: opts.range === undefined ? 'blame-fallback' : 'deploy-range', basisNote: 'no in-app frame with a repository path: nothing to match commits against', rev: opts.range?.to ?? opts.rev ?? 'HEAD', suspects: [], frames: [], warnings };
   }
   if (opts.range === undefined) return fallback(opts.rev, opts.rangeUnavailableReason ?? 'the deploy range is unknown');
-  const from = assertSha(opts.range.from.toLowerCase(), 'range start sha');
-  const to = assertSha(opts.range.to.toLowerCase(), 'range end sha');
-
-  const [toExists, fromExists] = await Promise.all([repo.commitExists(to, q), repo.commitExists(from, q)]);
-  if (!toExists) {
-    warnings.push(`deployed commit ${short(to)} is not in this clone — fetch the deployed commits? Lines were read at HEAD and may have drifted.`);
-    return fallback('HEAD', `deployed commit ${short(to)} is not in this clone`);
-  }
-  if (!fromExists) {
-    warnings.push(`previous deploy commit ${short(from)} is not in this clone — fetch the deployed commits?`);
-    return fallback(to, `previous deploy commit ${short(from)} is not in this clone`);
-  }
-  if (sameSha(from, to)) return fallback(to, `the deploy redeployed ${short(to)}: it shipped no new commits`);
-  if (!(await repo.isAncestor(from, to, q))) {
-    if (await repo.isAncestor(to, from, q)) return fallback(to, `the deploy rolled back from ${short(from)} to ${short(to)}: it shipped no new commits`);
-    warnings.push(`${short(from)} is not an ancestor of ${short(to)}: the range holds the commits of ${short(to)} not in ${short(from)}`);
-  }
+  const range = await checkRange(repo, opts.range, warnings, q);
+  if ('fallbackAt' in range) return fallback(range.fallbackAt, range.why);
+  const { from, to } = range;
 
   // The frame files are read while the range log runs.
   const files = readFiles(repo, to, frames.map((f) => f.path), q);
@@ -398,6 +381,35 @@ export async function findSuspects(repo: GitRepository, opts: SuspectOptions): P
     frames: scored.frames,
     warnings,
   };
+}
+
+/**
+ * The deploy range, if its commits can be ranked: both ends in this clone, and the deploy shipped new commits.
+ * Otherwise the revision to blame at instead and why (a missing end also leaves a warning).
+ */
+async function checkRange(
+  repo: GitRepository,
+  range: { from: string; to: string },
+  warnings: string[],
+  q: QueryOptions,
+): Promise<{ from: string; to: string } | { fallbackAt: string; why: string }> {
+  const from = assertSha(range.from.toLowerCase(), 'range start sha');
+  const to = assertSha(range.to.toLowerCase(), 'range end sha');
+  const [toExists, fromExists] = await Promise.all([repo.commitExists(to, q), repo.commitExists(from, q)]);
+  if (!toExists) {
+    warnings.push(`deployed commit ${short(to)} is not in this clone — fetch the deployed commits? Lines were read at HEAD and may have drifted.`);
+    return { fallbackAt: 'HEAD', why: `deployed commit ${short(to)} is not in this clone` };
+  }
+  if (!fromExists) {
+    warnings.push(`previous deploy commit ${short(from)} is not in this clone — fetch the deployed commits?`);
+    return { fallbackAt: to, why: `previous deploy commit ${short(from)} is not in this clone` };
+  }
+  if (sameSha(from, to)) return { fallbackAt: to, why: `the deploy redeployed ${short(to)}: it shipped no new commits` };
+  if (!(await repo.isAncestor(from, to, q))) {
+    if (await repo.isAncestor(to, from, q)) return { fallbackAt: to, why: `the deploy rolled back from ${short(from)} to ${short(to)}: it shipped no new commits` };
+    warnings.push(`${short(from)} is not an ancestor of ${short(to)}: the range holds the commits of ${short(to)} not in ${short(from)}`);
+  }
+  return { from, to };
 }
 
 // ---------------------------------------------------------------- 1. range scan
@@ -783,7 +795,7 @@ export async function scoreRange(
   };
   for (const w of windows) {
     if (w.error !== undefined || files.get(w.frame.path) === undefined) continue;
-    want(w.frame.path, w.start, w.end, (m) => (w.blame = m), (e) => (w.error = message(e)));
+    want(w.frame.path, w.start, w.end, (m) => (w.blame = m), (e) => (w.error = errorText(e)));
   }
   for (const c of callees) want(c.path, c.start, c.end, (m) => calleeBlames.set(c, m), () => undefined);
   await Promise.all(
@@ -944,7 +956,7 @@ export async function completeFrameBlames(repo: GitRepository, report: SuspectRe
         r.blame = blameInfo(bl, now);
       } catch (e) {
         rethrowCancel(e);
-        r.error = message(e);
+        r.error = errorText(e);
       }
     }),
   );
@@ -1069,7 +1081,7 @@ async function blameFallback(
         raw[i] = bl;
       } catch (e) {
         rethrowCancel(e);
-        r.error = message(e);
+        r.error = errorText(e);
       }
       return r;
     }),

@@ -8,6 +8,7 @@
 import * as v from 'valibot';
 import { CLIENT_MESSAGE_SCHEMAS, SERVER_MESSAGE_SCHEMAS } from './schemas';
 import type { ClientMessage, ServerMessage } from './types';
+import { errorText } from '../util/errors';
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -43,7 +44,7 @@ function decodeWith<T>(data: string, schemas: Readonly<Record<string, v.GenericS
     try {
       json = JSON.parse(data);
     } catch (e) {
-      return fail(`message: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+      return fail(`message: not valid JSON (${errorText(e)})`);
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       return fail(`message: expected a JSON object, got ${describe(json)}`);
@@ -62,7 +63,7 @@ function decodeWith<T>(data: string, schemas: Readonly<Record<string, v.GenericS
     return fail(issue ? formatIssue(issue) : 'message: invalid');
   } catch (e) {
     // Last line of defence (e.g. a RangeError from pathological input): report, never throw.
-    return fail(`message: could not be decoded (${e instanceof Error ? e.message : String(e)})`);
+    return fail(`message: could not be decoded (${errorText(e)})`);
   }
 }
 

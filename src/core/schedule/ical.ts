@@ -3,6 +3,7 @@ import type { Person, Rotation, Shift } from '../protocol/types';
 import { type AttendeeInfo, parseAttendee, parseOnCallSummary, personFromEvent } from './icalPerson';
 import { createZoneResolver, type ZoneResolver } from './icalZones';
 import { DAY_MS } from './time';
+import { errorText } from '../util/errors';
 
 /**
  * iCal (RFC 5545) on-call feeds → a protocol Rotation. ical.js parses and expands RRULE/RDATE/EXDATE;
@@ -76,7 +77,7 @@ export function parseICalFeed(text: string, options: ICalFeedOptions): ICalParse
     return parseUnsafe(text, options);
   } catch (e) {
     // ical.js throws on malformed input at many depths; the API promise is a typed error, never a throw.
-    return fail('syntax', `Could not read the iCal feed: ${e instanceof Error ? e.message : String(e)}`);
+    return fail('syntax', `Could not read the iCal feed: ${errorText(e)}`);
   }
 }
 

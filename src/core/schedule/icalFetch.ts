@@ -1,4 +1,5 @@
 import { isLoopbackHost } from '../transport/urlPolicy';
+import { errorText } from '../util/errors';
 
 /**
  * Fetching an iCal feed with every hop checked. Feed URLs usually carry a secret token, so no message here
@@ -92,7 +93,7 @@ export async function fetchFeedText(url: string, opts: FeedFetchOptions = {}): P
   } catch (e) {
     if (timedOut) return fail('timeout', `The feed did not answer within ${Math.round(timeoutMs / 1000)} s.`);
     const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
-    return fail('network', `Could not fetch the feed (${e instanceof Error ? e.message : String(e)}${cause}).`.slice(0, 300));
+    return fail('network', `Could not fetch the feed (${errorText(e)}${cause}).`.slice(0, 300));
   } finally {
     clearTimeout(timer);
   }

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ICalFeedError, ICalFeedErrorCode, ICalFeedOptions, ICalParseResult } from './ical';
 import type { ICalWorkerInput } from './icalWorker';
+import { errorText } from '../util/errors';
 
 /**
  * Runs {@link parseICalFeed} in a worker thread with a wall-clock limit and a heap limit. The parse is
@@ -45,7 +46,7 @@ export function parseICalFeedInWorker(text: string, options: ICalFeedOptions, li
       const input: ICalWorkerInput = { text, options };
       worker = new Worker(limits.workerPath, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb ?? 384 } });
     } catch (e) {
-      done(fail('crashed', `Could not start the iCal parser: ${e instanceof Error ? e.message : String(e)}`));
+      done(fail('crashed', `Could not start the iCal parser: ${errorText(e)}`));
       return;
     }
     worker.unref();

@@ -1,7 +1,7 @@
 /**
  * Stack-trace parsing and path resolution: pure TypeScript, no `vscode` (the UI layer wires it to the editor).
  */
-export type { ParsedTrace, StackFrame } from './types';
+export type { ParsedTrace, ReadFile, StackFrame } from './types';
 export { parseStackTrace } from './parse/index';
 export { isInApp } from './inApp';
 export { LIMITS } from './limits';
@@ -12,7 +12,6 @@ export {
   resolveTrace,
   topInAppFrame,
   type Confidence,
-  type ReadFile,
   type ResolvedFrame,
   type ResolvedLocation,
   type ResolvedTrace,

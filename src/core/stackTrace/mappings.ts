@@ -1,4 +1,5 @@
 import { normalizeRelative } from './pathUtil';
+import { errorText } from '../util/errors';
 
 /**
  * A code mapping in the spirit of Sentry's: frames whose path starts with `stackRoot` live under `sourceRoot`
@@ -29,7 +30,7 @@ export function validateOncallConfig(content: unknown): MappingValidation {
     try {
       value = JSON.parse(content) as unknown;
     } catch (e) {
-      return { mappings: [], errors: [`not valid JSON: ${e instanceof Error ? e.message : String(e)}`] };
+      return { mappings: [], errors: [`not valid JSON: ${errorText(e)}`] };
     }
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { mappings: [], errors: ['expected a JSON object'] };

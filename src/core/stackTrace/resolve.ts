@@ -3,7 +3,7 @@ import type { CodeMapping } from './mappings';
 import { basename, dirname, joinWithin, normalizeFramePath, normalizeRelative } from './pathUtil';
 import { GoModules } from './resolveGo';
 import { SourceMaps } from './resolveSourceMap';
-import type { ParsedTrace, StackFrame } from './types';
+import type { ParsedTrace, ReadFile, StackFrame } from './types';
 
 export type Confidence = 'exact' | 'high' | 'medium' | 'low' | 'none';
 
@@ -30,9 +30,6 @@ export interface ResolvedTrace {
   frames: ResolvedFrame[];
   causes?: ResolvedTrace[];
 }
-
-/** Reads a workspace file's text (go.mod, source maps, bundles); undefined when missing or unreadable. */
-export type ReadFile = (relPath: string, folder: string) => Promise<string | undefined>;
 
 export interface ResolverOptions {
   read?: ReadFile;

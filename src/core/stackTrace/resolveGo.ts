@@ -1,6 +1,6 @@
 import type { WorkspaceFile, WorkspaceFileIndex } from './fileIndex';
 import { basename, dirname, joinWithin } from './pathUtil';
-import type { ReadFile } from './resolve';
+import type { ReadFile } from './types';
 import type { StackFrame } from './types';
 
 interface GoModule {

@@ -1,7 +1,7 @@
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import type { WorkspaceFile, WorkspaceFileIndex } from './fileIndex';
 import { dirname, joinWithin } from './pathUtil';
-import type { ReadFile } from './resolve';
+import type { ReadFile } from './types';
 
 /** Source maps larger than this are not parsed (memory and time in the extension host). */
 const MAX_MAP_CHARS = 50 * 1024 * 1024;

@@ -34,3 +34,6 @@ export interface StackFrame {
   /** false for library frames (node_modules, site-packages, JDK, GOROOT, vendor, ...). */
   inApp?: boolean;
 }
+
+/** Reads a workspace file's text (go.mod, source maps, bundles); undefined when missing or unreadable. */
+export type ReadFile = (relPath: string, folder: string) => Promise<string | undefined>;

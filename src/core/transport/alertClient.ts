@@ -33,77 +33,11 @@ import type { Clock } from '../util/clock';
 import { Disposable, type IDisposable } from '../util/disposable';
 import { Emitter, type Event } from '../util/event';
 import { tagged, type Logger } from '../util/logger';
-import { errorText, ReconnectingSocket, type CloseOutcome, type SocketConnectionOptions } from './reconnectingSocket';
+import type { AlertSourceConnection, Annotation, ClientStats, ConnectionStateInfo } from './connection';
+import { ReconnectingSocket, type CloseOutcome, type SocketConnectionOptions } from './reconnectingSocket';
+import { CloseCodes } from '../protocol/closeCodes';
+import { describeSocketError, errorText } from '../util/errors';
 import type { OverrideRequest, ResponderConnection } from './responderActions';
-
-export { checkServerUrl, isLoopbackHost, type UrlCheck } from './urlPolicy';
-export type { SocketFactory, SocketLike } from './socket';
-
-export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
-
-export interface ConnectionStateInfo {
-  state: ConnectionState;
-  /** Epoch ms of the next connection attempt, while one is scheduled. */
-  retryAt?: number;
-  /** Why the last connection failed or closed, in words for the user. */
-  lastError?: string;
-  /** The server's hello, while connected. */
-  server?: HelloMessage;
-}
-
-export interface ClientStats {
-  /** Frames received. */
-  received: number;
-  /** State events and snapshots applied. */
-  applied: number;
-  /** Frames that failed validation (each logged once). */
-  rejected: number;
-  /** State events with seq <= lastSeq, ignored. */
-  duplicates: number;
-  /** Times a seq gap was detected (each sends a resume). */
-  gaps: number;
-  /** Reconnect attempts started. */
-  reconnects: number;
-}
-
-export interface Annotation {
-  kind: string;
-  text: string;
-  service?: string;
-}
-
-/**
- * What the extension needs from any alert source connection. AlertClient (the bridge protocol)
- * implements it; direct ntfy/Gotify connections will too.
- */
-export interface AlertSourceConnection extends IDisposable {
-  readonly state: ConnectionStateInfo;
-  readonly onDidChangeState: Event<ConnectionStateInfo>;
-  readonly store: AlertStore;
-  /** Latest on-call state, or null before the source sent one. */
-  readonly oncall: OnCallState | null;
-  readonly onDidChangeOnCall: Event<OnCallState | null>;
-  /** Known deploys, deduplicated by id, oldest first. */
-  readonly deploys: readonly Deploy[];
-  /** A live deploy event (new deploy or a status change of a known one). */
-  readonly onDidReceiveDeploy: Event<Deploy>;
-  /** The deploy list was replaced (snapshot) or changed. */
-  readonly onDidChangeDeploys: Event<readonly Deploy[]>;
-  readonly onDidReceiveError: Event<ErrorMessage['error']>;
-  /**
-   * Open alerts the source holds but did not send (its open-alert limit; docs/protocol.md), as of the last
-   * state applied. Absent or 0 for sources without a limit.
-   */
-  readonly omittedAlerts?: number;
-  readonly onDidChangeOmittedAlerts?: Event<number>;
-  readonly stats: Readonly<ClientStats>;
-  connect(): void;
-  disconnect(): void;
-  ack(alertIds: readonly string[]): Promise<ResultMessage>;
-  unack(alertIds: readonly string[]): Promise<ResultMessage>;
-  resolve(alertIds: readonly string[]): Promise<ResultMessage>;
-  annotate(annotation: Annotation): Promise<ResultMessage>;
-}
 
 /** url, getToken, allowInsecure, clock, logger, socketFactory, heartbeatMs (default 15 s), backoff, random, stableAfterMs, and: */
 export interface AlertClientOptions extends SocketConnectionOptions {
@@ -115,9 +49,6 @@ export interface AlertClientOptions extends SocketConnectionOptions {
   /** Most deploys remembered (oldest dropped). Default 500. */
   maxDeploys?: number;
 }
-
-/** Close codes of protocol 1 (docs/protocol.md). */
-export const CloseCodes = { normal: 1000, goingAway: 1001, unauthorized: 4001, slowClient: 4008 } as const;
 
 const DEFAULT_HEARTBEAT_MS = 15_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -594,15 +525,3 @@ function toIso(what: string, field: string, t: Date | string): string | Error {
   return isIsoTime(t) ? t : new Error(`${what}: ${field} must be an ISO-8601 time with an offset, got "${t.slice(0, 40)}"`);
 }
 
-/** ws reports HTTP failures of the upgrade as "Unexpected server response: 401". */
-function describeSocketError(err: Error): string {
-  const m = /Unexpected server response: (\d+)/.exec(err.message);
-  if (m) return `HTTP ${m[1]} from the alert source`;
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ECONNREFUSED') return 'connection refused (is the alert source running?)';
-  if (code === 'ENOTFOUND') return 'host not found';
-  if (code === 'CERT_HAS_EXPIRED' || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return `the alert source's TLS certificate is not trusted (${code})`;
-  }
-  return err.message || code || 'socket error';
-}

@@ -4,7 +4,8 @@
  *    Splunk On-Call, Grafana IRM all come this way, through the bridge;
  *  - "ntfy" / "gotify": direct WebSocket to the push service, no bridge.
  */
-import { AlertClient, type AlertClientOptions, type AlertSourceConnection } from './alertClient';
+import { AlertClient, type AlertClientOptions } from './alertClient';
+import type { AlertSourceConnection } from './connection';
 import { GotifyConnection, type GotifyConnectionOptions } from './gotifyConnection';
 import { NtfyConnection, type NtfyConnectionOptions } from './ntfyConnection';
 

@@ -17,10 +17,10 @@ import type { Clock } from '../util/clock';
 import { Disposable } from '../util/disposable';
 import { Emitter, type Event } from '../util/event';
 import { tagged, type Logger } from '../util/logger';
-import type { AlertSourceConnection, Annotation, ClientStats, ConnectionStateInfo } from './alertClient';
-import { errorText, FatalConnectionError, ReconnectingSocket, type CloseOutcome, type SocketConnectionOptions } from './reconnectingSocket';
-
-export { errorText } from './reconnectingSocket';
+import type { AlertSourceConnection, Annotation, ClientStats, ConnectionStateInfo } from './connection';
+import { FatalConnectionError, ReconnectingSocket, type CloseOutcome, type SocketConnectionOptions } from './reconnectingSocket';
+import { describeSocketError, errorText } from '../util/errors';
+import { redactUrl } from '../util/url';
 
 /** url, getToken, allowInsecure, clock, logger, socketFactory, heartbeatMs (default 30 s), backoff, random, stableAfterMs, and: */
 export interface DirectConnectionOptions extends SocketConnectionOptions {
@@ -115,7 +115,7 @@ export abstract class DirectConnection extends Disposable implements AlertSource
     );
     this.onDidChangeState = this._rs.onDidChangeState;
     this._rs.onOpen(({ token, live }) => {
-      this._log.info(`connected to ${redact(this._options.url)}`);
+      this._log.info(`connected to ${redactUrl(this._options.url)}`);
       this._rs.established(this._hello);
       void this._afterOpen(token, live).catch((e: unknown) => this._log.warn(`catching up failed: ${errorText(e)}`));
     });
@@ -128,7 +128,7 @@ export abstract class DirectConnection extends Disposable implements AlertSource
       }
     });
     this._rs.onError((err) => {
-      this._lastSocketError = describeSocketError(err);
+      this._lastSocketError = describeSocketError(err, this._hello.server);
     });
   }
 
@@ -297,26 +297,5 @@ export function later(a: string, b: string): string {
   return Date.parse(b) >= Date.parse(a) ? b : a;
 }
 
-/** Logs show host and path, never a query (ntfy topics can be secret-ish; tokens never go there anyway). */
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '(invalid URL)';
-  }
-}
 
-function describeSocketError(err: Error): string {
-  const m = /Unexpected server response: (\d+)/.exec(err.message);
-  if (m) return `HTTP ${m[1]} from the server${m[1] === '401' || m[1] === '403' ? ' (check the token)' : ''}`;
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND') return 'host not found';
-  return err.message || code || 'socket error';
-}
 
-/** Text that looks like a stack trace (the same heuristics the bridge uses). */
-export function looksLikeStackTrace(s: string): boolean {
-  return /\n\s+at\s+\S/.test(s) || /Traceback \(most recent call last\)/.test(s) || /\ngoroutine \d+ \[/.test(s) || /\n\s+from \S+:\d+:in /.test(s);
-}

@@ -18,7 +18,9 @@
 import * as v from 'valibot';
 import { isIsoTime } from '../protocol/schemas';
 import { PROTOCOL_VERSION, type Alert, type HelloMessage, type ResultMessage, type Severity } from '../protocol/types';
-import { DirectConnection, errorText, later, looksLikeStackTrace, type DirectConnectionOptions } from './directConnection';
+import { DirectConnection, later, type DirectConnectionOptions } from './directConnection';
+import { errorText } from '../util/errors';
+import { looksLikeStackTrace } from '../util/stackTraceText';
 
 export type HttpFetch = (url: string, init: { method: string; headers: Record<string, string>; signal?: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
 

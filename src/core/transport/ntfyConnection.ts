@@ -17,7 +17,8 @@
 import * as v from 'valibot';
 import { isIsoTime } from '../protocol/schemas';
 import { PROTOCOL_VERSION, type Alert, type HelloMessage, type ResultMessage, type Severity } from '../protocol/types';
-import { DirectConnection, later, looksLikeStackTrace, type DirectConnectionOptions } from './directConnection';
+import { DirectConnection, later, type DirectConnectionOptions } from './directConnection';
+import { looksLikeStackTrace } from '../util/stackTraceText';
 
 export interface NtfyConnectionOptions extends DirectConnectionOptions {
   /** `since` for the first connection: a duration ("12h"), a unix time, a message id, or "all". Default "12h". */

@@ -16,10 +16,11 @@ import type { Clock } from '../util/clock';
 import { Disposable, DisposableStore, type IDisposable } from '../util/disposable';
 import { Emitter, type Event } from '../util/event';
 import type { Logger } from '../util/logger';
-import type { ConnectionStateInfo } from './alertClient';
+import type { ConnectionStateInfo } from './connection';
 import { Backoff, type BackoffOptions } from './backoff';
 import { wsSocketFactory, type SocketFactory, type SocketLike } from './socket';
 import { checkServerUrl } from './urlPolicy';
+import { errorText } from '../util/errors';
 
 /** Beats without any sign of life before the connection counts as half-open. */
 export const MISSED_BEATS_LIMIT = 2;
@@ -349,6 +350,3 @@ export class ReconnectingSocket extends Disposable {
   }
 }
 
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Alert, AlertAction } from '../../core/protocol/types';
-import type { AlertSourceConnection } from '../../core/transport/alertClient';
+import type { AlertSourceConnection } from '../../core/transport/connection';
 import type { Clock } from '../../core/util/clock';
 import { Emitter } from '../../core/util/event';
 import { Throttle } from '../../core/util/throttle';
@@ -15,6 +15,7 @@ import { Disposable, type DisposableStore } from '../../core/util/disposable';
 import type { HostContext } from '../context';
 import type { AlertGroup, AlertsModel } from './alertsModel';
 import { AlertsTreeProvider, type AlertsElement } from './alertsTreeProvider';
+import { errorText } from '../../core/util/errors';
 
 /** Follows whichever connection is current and presents its store to the tree. */
 class ConnectionAlertsModel extends Disposable implements AlertsModel {
@@ -189,7 +190,7 @@ export class AlertsFeature extends Disposable {
       if (r.note) void vscode.window.showInformationMessage(vscode.l10n.t('On Call: {0}', displayText(r.note, 300)));
       return true;
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = errorText(e);
       this._log.warn(`${verb} ${alertIds.join(', ')} failed: ${msg}`);
       const reconnect = vscode.l10n.t('Reconnect');
       const showLogs = vscode.l10n.t('Show Logs');

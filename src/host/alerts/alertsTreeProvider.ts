@@ -11,6 +11,7 @@ import { titleWithoutService } from '../../core/alerts/format';
 import { matchesIdentity } from '../../core/schedule/identity';
 import type { AlertChild, AlertChildrenContributor } from './alertChildren';
 import { formatUntil, snoozedUntil } from '../../core/viewModel/responder';
+import { errorText } from '../../core/util/errors';
 
 export type AlertsElement =
   | { kind: 'group'; key: string }
@@ -242,7 +243,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
       try {
         for (const child of await c.children(a)) out.push(this._childElement(a.id, child, element));
       } catch (e) {
-        out.push({ kind: 'child', alertId: a.id, parent: element, child: { id: `error:${c.order}`, label: vscode.l10n.t('Could not load details: {0}', e instanceof Error ? e.message : String(e)), icon: new vscode.ThemeIcon('error') } });
+        out.push({ kind: 'child', alertId: a.id, parent: element, child: { id: `error:${c.order}`, label: vscode.l10n.t('Could not load details: {0}', errorText(e)), icon: new vscode.ThemeIcon('error') } });
       }
     }
     return out;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Alert, Person, RequestCapability, ResponderAction, ResultMessage } from '../../core/protocol/types';
-import type { AlertSourceConnection } from '../../core/transport/alertClient';
+import type { AlertSourceConnection } from '../../core/transport/connection';
 import type { ResponderConnection } from '../../core/transport/responderActions';
 import { Disposable } from '../../core/util/disposable';
 import { tagged, type Logger } from '../../core/util/logger';

@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
-import { checkServerUrl, type AlertSourceConnection, type ConnectionStateInfo } from '../../core/transport/alertClient';
-import { createConnection, isSourceType, type SourceType } from '../../core/transport/connectionFactory';
+import type { AlertSourceConnection, ConnectionStateInfo } from '../../core/transport/connection';
+import { checkServerUrl } from '../../core/transport/urlPolicy';
+import { createConnection } from '../../core/transport/connectionFactory';
 import type { Clock } from '../../core/util/clock';
 import { Emitter, type Event } from '../../core/util/event';
 import { tagged, type Logger } from '../../core/util/logger';
+import { redactUrl } from '../../core/util/url';
 import type { Config } from '../config';
 import { Commands, ContextKeys as Keys } from '../constants';
 import type { ContextKeys } from '../contextKeys';
@@ -137,10 +139,10 @@ export class ConnectionFeature extends Disposable {
     }
     const identity = this._identity.value;
     // ntfy/Gotify are dialled directly; the in-editor demo is always a bridge.
-    const sourceType = this.isDemo ? 'bridge' : this._sourceType();
+    const sourceType = this.isDemo ? 'bridge' : this._config.value.sourceType;
     const client = createConnection(sourceType, {
       url,
-      allowDelete: vscode.workspace.getConfiguration('oncall').get<unknown>('gotify.allowDelete') === true,
+      allowDelete: this._config.value.gotifyAllowDelete,
       getToken: () => this._secrets.getToken(url),
       allowInsecure: this._config.value.allowInsecureConnections,
       ...(identity ? { actor: { name: identity, email: identity.includes('@') ? identity : undefined } } : {}),
@@ -188,14 +190,6 @@ export class ConnectionFeature extends Disposable {
     });
   }
 
-  /** `oncall.sourceType`, validated (settings.json is user input): unknown values fall back to the bridge. */
-  private _sourceType(): SourceType {
-    const raw = vscode.workspace.getConfiguration('oncall').get<unknown>('sourceType');
-    if (raw === undefined || raw === null || isSourceType(raw)) return raw ?? 'bridge';
-    this._log.warn(`setting oncall.sourceType has an invalid value (${JSON.stringify(raw)?.slice(0, 40)}); using "bridge"`);
-    return 'bridge';
-  }
-
   private async _connectCommand(args?: ConnectArgs): Promise<void> {
     const current = this._config.value.serverUrl;
     const url =
@@ -226,7 +220,7 @@ export class ConnectionFeature extends Disposable {
     if (token === undefined) return;
     await this._secrets.setToken(trimmed, token.trim() || undefined);
     if (trimmed === this._config.value.serverUrl) await this.rebuild();
-    else await this._config.update('serverUrl', trimmed, serverUrlTarget()); // rebuild follows from the configuration change
+    else await this._config.update('serverUrl', trimmed, this._config.definedAt('serverUrl')); // rebuild follows from the configuration change
     this._log.info(`alert source set to ${redactUrl(trimmed)}`);
   }
 
@@ -235,7 +229,7 @@ export class ConnectionFeature extends Disposable {
     if (url) await this._secrets.setToken(url, undefined);
     this._demoUrl = undefined;
     this._demo.dispose();
-    if (this._config.value.serverUrl) await this._config.update('serverUrl', undefined, serverUrlTarget());
+    if (this._config.value.serverUrl) await this._config.update('serverUrl', undefined, this._config.definedAt('serverUrl'));
     await this.rebuild();
     this._log.info('signed out: token removed from the keychain');
     void vscode.window.showInformationMessage('On Call: signed out. The token was removed from your keychain.');
@@ -257,31 +251,5 @@ export class ConnectionFeature extends Disposable {
       return;
     }
     await this.rebuild();
-  }
-}
-
-/**
- * Where to write oncall.serverUrl: where it is defined now (a workspace value, as in the demo workspace, would
- * otherwise override a new user-level value and "Connect" would silently change nothing), else user settings.
- */
-function serverUrlTarget(): vscode.ConfigurationTarget {
-  const i = vscode.workspace.getConfiguration('oncall').inspect<string>('serverUrl');
-  if (i?.workspaceFolderValue !== undefined) return vscode.ConfigurationTarget.WorkspaceFolder;
-  if (i?.workspaceValue !== undefined) return vscode.ConfigurationTarget.Workspace;
-  return vscode.ConfigurationTarget.Global;
-}
-
-/** Never log credentials that someone pasted into a URL. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = '***';
-      u.password = '';
-    }
-    for (const k of [...u.searchParams.keys()]) if (/token|key|secret|auth|pass/i.test(k)) u.searchParams.set(k, '***');
-    return u.toString();
-  } catch {
-    return '(invalid URL)';
   }
 }

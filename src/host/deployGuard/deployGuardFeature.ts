@@ -2,7 +2,6 @@ import { responderOf } from '../alerts/responderActions';
 import * as vscode from 'vscode';
 import type { CommandGuardRequest, PushGuardFile, PushGuardRequest, PushGuardResponse } from '../../cli/pushGuardProtocol';
 import {
-  buildDeployCommandPatterns,
   decideDeploy,
   matchDeployCommand,
   overrideAnnotation,
@@ -12,6 +11,7 @@ import {
   type DeployDecision,
   type DeployGuardConfig,
 } from '../../core/deploy';
+import { DEFAULT_DEPLOY_FILES } from '../../core/config/settings';
 import type { Clock } from '../../core/util/clock';
 import { tagged, type Logger } from '../../core/util/logger';
 import { displayText } from '../../core/util/text';
@@ -25,6 +25,7 @@ import { foreignHooksDir, hookCallLine, installHook, isOurHook, PushGuardServer,
 import { wrappedTools, writeWrappers } from './terminalWrappers';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { errorText } from '../../core/util/errors';
 
 /** Where the terminal's deploy-command wrappers go, and the collection that puts them on PATH. */
 export interface TerminalWrapperHost {
@@ -33,16 +34,6 @@ export interface TerminalWrapperHost {
   storagePath: string;
 }
 
-export const DEFAULT_DEPLOY_FILES = [
-  '.github/workflows/*deploy*',
-  '.gitlab-ci.yml',
-  'Jenkinsfile',
-  'deploy*.sh',
-  'Procfile',
-  'k8s/**/*.{yaml,yml}',
-  'kubernetes/**/*.{yaml,yml}',
-  'helm/**/values*.{yaml,yml}',
-];
 
 /** The override reason goes as a note on at most this many open alerts (the most urgent first). */
 const OVERRIDE_NOTE_ALERTS = 3;
@@ -64,7 +55,7 @@ export type GuardResponder = (p: GuardPrompt) => Promise<{ choice: GuardChoice; 
 export class DeployGuardFeature extends Disposable implements vscode.CodeLensProvider {
   private _config: DeployGuardConfig;
   private _patterns: DeployCommandPattern[] = [];
-  private _deployFiles: string[] = DEFAULT_DEPLOY_FILES;
+  private _deployFiles: readonly string[] = DEFAULT_DEPLOY_FILES;
   private _clock: Clock;
   private _responder: GuardResponder | undefined;
   private readonly _server: PushGuardServer;
@@ -110,7 +101,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
         try {
           releaseGuardFile(f, this._server.token);
         } catch (e) {
-          this._log.warn(`could not clear the push guard's port from ${f}: ${e instanceof Error ? e.message : String(e)}`);
+          this._log.warn(`could not clear the push guard's port from ${f}: ${errorText(e)}`);
         }
       }
       this._guardFiles.clear();
@@ -119,8 +110,8 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     }));
     this._readSettings();
     this._register(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('oncall.deployGuard') || e.affectsConfiguration('oncall.deployFiles')) {
+      _ctx.config.onDidChange((e) => {
+        if (e.affects('deployGuard') || e.affects('deployFiles')) {
           this._readSettings();
           this._scheduleCacheWrite();
         }
@@ -168,15 +159,11 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
 
   //#region settings
   private _readSettings(): void {
-    const c = vscode.workspace.getConfiguration('oncall');
-    const raw = c.get<unknown>('deployGuard') ?? {};
-    const v = validateDeployGuardSettings(raw);
-    this._config = v.config;
-    const p = buildDeployCommandPatterns(raw);
-    this._patterns = p.patterns;
-    for (const e of [...v.errors, ...p.errors]) this._log.warn(`setting oncall.deployGuard.${e.path}: ${e.message} (entry ignored)`);
-    const files = c.get<unknown>('deployFiles');
-    this._deployFiles = Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string' && f.length > 0 && f.length < 300) : DEFAULT_DEPLOY_FILES;
+    // Validated (and problems logged) by Config; see core/config/settings.ts.
+    const { deployGuard, deployFiles } = this._ctx.config.value;
+    this._config = deployGuard.config;
+    this._patterns = deployGuard.patterns;
+    this._deployFiles = deployFiles;
     this._codeLensRegistration?.dispose();
     this._codeLensRegistration = vscode.languages.registerCodeLensProvider(this._selector(), this);
     this._refreshEditors();
@@ -303,7 +290,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
       this._log.info(`terminal deploy wrappers on PATH for new terminals: ${asking.join(', ')}`);
     } catch (e) {
       this._clearWrapperPath();
-      if (!this.isDisposed) this._log.warn(`could not set up the terminal deploy wrappers (the guard warns after a command starts instead): ${e instanceof Error ? e.message : String(e)}`);
+      if (!this.isDisposed) this._log.warn(`could not set up the terminal deploy wrappers (the guard warns after a command starts instead): ${errorText(e)}`);
     }
   }
 
@@ -429,7 +416,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
         await conn.annotate(overrideAnnotation(v.value));
         this._log.info('override sent to the alert source as an annotation');
       } catch (e) {
-        this._log.warn(`could not send the override to the alert source: ${e instanceof Error ? e.message : String(e)}`);
+        this._log.warn(`could not send the override to the alert source: ${errorText(e)}`);
       }
     }
     return true;
@@ -536,7 +523,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     try {
       await this._server.start();
     } catch (e) {
-      if (!this.isDisposed) this._log.warn(`could not start the push guard's server: ${e instanceof Error ? e.message : String(e)}`);
+      if (!this.isDisposed) this._log.warn(`could not start the push guard's server: ${errorText(e)}`);
       return;
     }
     for (const r of repos) {
@@ -558,7 +545,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     try {
       this._writeGuardFileAt(path.join(r.gitDir, 'oncall', 'guard.json'), () => writeGuardFile(r, this._guardFileContent()));
     } catch (e) {
-      this._log.warn(`could not write the push guard cache in ${r.root}: ${e instanceof Error ? e.message : String(e)}`);
+      this._log.warn(`could not write the push guard cache in ${r.root}: ${errorText(e)}`);
     }
   }
 
@@ -583,7 +570,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
       cache: {
         identity: this._ctx.identity.value,
         timeZone: this._ctx.timeZone,
-        settings: vscode.workspace.getConfiguration('oncall').get<unknown>('deployGuard') ?? {},
+        settings: this._ctx.config.value.deployGuard.raw,
         rotations: [...s.rotations],
         policies: [...s.policies],
       },

@@ -17,6 +17,7 @@ import {
 } from '../../cli/pushGuardProtocol';
 import { tagged, type Logger } from '../../core/util/logger';
 import { displayText } from '../../core/util/text';
+import { errorText } from '../../core/util/errors';
 
 export const HOOK_MARKER = '# oncall-push-guard v1';
 const CHAINED = 'pre-push.oncall-chained';
@@ -225,7 +226,7 @@ export class PushGuardServer {
   private async _listen(): Promise<number> {
     const token = randomBytes(24).toString('hex');
     const server = http.createServer((req, res) => void this._handle(req, res).catch((e: unknown) => {
-      this._log.error(`push-guard request failed: ${e instanceof Error ? e.message : String(e)}`);
+      this._log.error(`push-guard request failed: ${errorText(e)}`);
       if (!res.headersSent) res.writeHead(500).end();
     }));
     server.requestTimeout = 0; // the user may take a while to answer
@@ -316,7 +317,7 @@ export class PushGuardServer {
       };
       return send(200, await this._handlers.command(r), nonce);
     } catch (e) {
-      this._log.error(`push-guard decision failed: ${e instanceof Error ? e.message : String(e)}`);
+      this._log.error(`push-guard decision failed: ${errorText(e)}`);
       return send(200, { allow: true, message: 'the editor could not decide; allowed' }, nonce);
     }
   }

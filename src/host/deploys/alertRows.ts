@@ -37,6 +37,7 @@ import { Commands, Views } from '../constants';
 import { Disposable, toDisposable } from '../../core/util/disposable';
 import type { AlertFrames } from '../stackTrace/alertFrames';
 import { Repositories, UntrustedWorkspaceError, repoRelative } from './repos';
+import { errorText } from '../../core/util/errors';
 
 /** What "Open Commit Changes" opens: one commit, or a deploy's range `from..sha`. */
 export interface CommitTarget {
@@ -196,7 +197,7 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
         const cancelled = ac.signal.aborted || (e instanceof GitError && e.code === 'cancelled');
         // A cancelled or failed analysis is not remembered: expanding again (or Refresh) retries.
         this._cache.delete(key);
-        if (!(e instanceof UntrustedWorkspaceError) && !cancelled) this._ctx.log.warn(`suspects for ${alert.id} failed: ${e instanceof Error ? e.message : String(e)}`);
+        if (!(e instanceof UntrustedWorkspaceError) && !cancelled) this._ctx.log.warn(`suspects for ${alert.id} failed: ${errorText(e)}`);
         const sha = eff.found ? eff.deploy.commitSha : undefined;
         return [adviceRow('deploys:error', cancelled ? adviceFor(new GitError('cancelled', 'cancelled')) : adviceFor(e, sha))];
       })
@@ -231,7 +232,7 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
         line = pos.fileDeleted || pos.path !== p ? undefined : pos.line;
       }
     } catch (e) {
-      this._ctx.log.debug(`line mapping of ${frame.path}:${frame.line} failed: ${e instanceof Error ? e.message : String(e)}`);
+      this._ctx.log.debug(`line mapping of ${frame.path}:${frame.line} failed: ${errorText(e)}`);
     }
     if (this._lineCache.size > 2000) this._lineCache.clear();
     this._lineCache.set(key, { at: now, line });
@@ -333,7 +334,7 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
           if (drift.drifted) target = { root: repo.root, sha: deployed, path: f.path, line: f.line, workingPath: pos.path, workingLine: pos.line };
         } catch (e) {
           if (e instanceof GitError && e.code === 'cancelled') throw e;
-          this._ctx.log.debug(`drift of ${f.path}: ${e instanceof Error ? e.message : String(e)}`);
+          this._ctx.log.debug(`drift of ${f.path}: ${errorText(e)}`);
         }
       }
       const t: RowText = frameText(f, drift);

@@ -12,7 +12,7 @@ import { displayText } from '../../core/util/text';
 import type { AlertsElement } from '../alerts/alertsTreeProvider';
 import type { AlertsFeature } from '../alerts/alertsFeature';
 import type { HostContext } from '../context';
-import { Commands, ConfigSection, Views } from '../constants';
+import { Commands, Views } from '../constants';
 import { Disposable, toDisposable, type IDisposable } from '../../core/util/disposable';
 import type { AlertFrames } from '../stackTrace/alertFrames';
 import { AlertDeployRows, type CommitTarget, type DriftTarget } from './alertRows';
@@ -20,6 +20,7 @@ import { DeploysModel } from './deploysModel';
 import { DeploysTreeProvider, type DeploysElement } from './deploysTree';
 import { GitDocuments } from './gitDocuments';
 import { Repositories } from './repos';
+import { errorText } from '../../core/util/errors';
 
 type Notice = Extract<DeploysElement, { kind: 'info' }>;
 
@@ -60,15 +61,14 @@ export class DeploysFeature extends Disposable {
     this._frames = _peers.frames;
     this._repos = new Repositories(this._log);
     this.documents = this._register(new GitDocuments((root) => this._repos.byRoot(root), this._log));
-    const config = (key: string, scope?: vscode.Uri): unknown => vscode.workspace.getConfiguration(ConfigSection, scope).get<unknown>(key);
     this.model = this._register(
       new DeploysModel({
         connections: ctx.connections,
         clock: ctx.clock,
         log: this._log,
         identity: () => ctx.identity.value,
-        watchMinutes: () => config('deploys.watchMinutes'),
-        tagPatterns: () => config('deploys.tagPatterns', vscode.workspace.workspaceFolders?.[0]?.uri),
+        watchMinutes: () => ctx.config.value.deployWatchMinutes,
+        tagRules: () => ctx.config.value.deployTagRules, // read for the first workspace folder by Config
         isTrusted: () => vscode.workspace.isTrusted,
         readTags: (globs) =>
           Promise.resolve(vscode.window.withProgress({ location: { viewId: Views.deploys } }, async () => {
@@ -118,9 +118,9 @@ export class DeploysFeature extends Disposable {
     );
     this._register(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refresh()));
     this._register(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${ConfigSection}.deploys.tagPatterns`)) void this.refresh();
-        else if (e.affectsConfiguration(`${ConfigSection}.deploys.watchMinutes`) || e.affectsConfiguration(`${ConfigSection}.identity`)) this.model.watchChanged();
+      ctx.config.onDidChange((e) => {
+        if (e.affects('deploys.tagPatterns')) void this.refresh();
+        else if (e.affects('deploys.watchMinutes') || e.affects('identity')) this.model.watchChanged();
       }),
     );
     // Ages ("47m ago") and "watching" move with time.
@@ -238,7 +238,7 @@ export class DeploysFeature extends Disposable {
 
   private _explain(e: unknown, sha?: string): void {
     const a = adviceFor(e, sha);
-    this._log.warn(`${a.label}: ${e instanceof Error ? e.message : String(e)}`);
+    this._log.warn(`${a.label}: ${errorText(e)}`);
     void vscode.window.showWarningMessage(vscode.l10n.t('On Call: {0} — {1}.', a.label, a.action));
   }
 
@@ -313,7 +313,7 @@ export class DeploysFeature extends Disposable {
       );
       return;
     } catch (e) {
-      this._log.debug(`vscode.changes unavailable (${e instanceof Error ? e.message : String(e)}): falling back to a file pick`);
+      this._log.debug(`vscode.changes unavailable (${errorText(e)}): falling back to a file pick`);
     }
     const pick = await vscode.window.showQuickPick(
       sides.map((s) => ({ label: displayText(path.posix.basename(s.label), 120), description: `${displayText(path.posix.dirname(s.label), 200)} · ${s.file.status}`, side: s })),

@@ -1,14 +1,14 @@
 import { adviceFor, type Advice } from '../../core/viewModel/deploys/text';
 import { isMyDeploy, myDeployBefore, nextWindowEnd, openWatchWindows, watchingSummary, type WatchingSummary } from '../../core/viewModel/deploys/watch';
-import { DEFAULT_TAG_PATTERNS, compileTagRules, mergeDeploys, type CompiledTagRule, type DeployRecord, type TagInfo } from '../../core/git';
+import { compileTagRules, mergeDeploys, type CompiledTagRule, type DeployRecord, type TagInfo } from '../../core/git';
 import type { Alert, Deploy } from '../../core/protocol/types';
-import type { AlertSourceConnection } from '../../core/transport/alertClient';
+import type { AlertSourceConnection } from '../../core/transport/connection';
 import type { Clock } from '../../core/util/clock';
 import { Disposable, toDisposable, type DisposableStore, type IDisposable } from '../../core/util/disposable';
 import { Emitter, type Event } from '../../core/util/event';
 import type { Logger } from '../../core/util/logger';
+import { errorText } from '../../core/util/errors';
 
-export const DEFAULT_WATCH_MINUTES = 30;
 
 /** Why the history has no git tags. */
 export type TagProblem = { kind: 'restricted' } | { kind: 'error'; advice: Advice };
@@ -27,10 +27,10 @@ export interface DeploysModelPeers {
   readonly log: Logger;
   /** Who I am (oncall.identity or git user.email): deploys by me are watched. */
   readonly identity: () => string;
-  /** `oncall.deploys.watchMinutes`, validated (0..1440, else the default). */
-  readonly watchMinutes: () => unknown;
-  /** `oncall.deploys.tagPatterns` as set (validated here). */
-  readonly tagPatterns: () => unknown;
+  /** `oncall.deploys.watchMinutes` (validated by the settings table: 0..1440, else the default). */
+  readonly watchMinutes: () => number;
+  /** `oncall.deploys.tagPatterns`, compiled (validated, problems logged, by the settings table). */
+  readonly tagRules: () => readonly CompiledTagRule[];
   readonly isTrusted: () => boolean;
   /** Reads the primary repository's tags matching the globs; undefined without a repository. Throws on git errors. */
   readonly readTags: (globs: string[]) => Promise<{ root: string; tags: TagInfo[] } | undefined>;
@@ -75,9 +75,7 @@ export class DeploysModel extends Disposable {
   }
 
   get watchMs(): number {
-    const v = this._p.watchMinutes();
-    const min = typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1440 ? v : DEFAULT_WATCH_MINUTES;
-    return min * 60_000;
+    return this._p.watchMinutes() * 60_000;
   }
 
   get events(): readonly Deploy[] {
@@ -111,27 +109,10 @@ export class DeploysModel extends Disposable {
     return w && { sha: w.deploy.commitSha, minutesAfter: Math.max(0, Math.round((Date.parse(alert.startedAt) - w.start) / 60_000)) };
   }
 
-  private _readRules(): { rules: CompiledTagRule[]; problems: string[] } {
-    const raw = this._p.tagPatterns();
-    const globs = Array.isArray(raw) ? raw : DEFAULT_TAG_PATTERNS;
-    const problems: string[] = [];
-    if (!Array.isArray(raw) && raw !== undefined) problems.push('oncall.deploys.tagPatterns must be a list of globs; using the defaults');
-    const rules: CompiledTagRule[] = [];
-    for (const g of globs.slice(0, 50)) {
-      try {
-        rules.push(...compileTagRules([{ glob: g as string }]));
-      } catch (e) {
-        problems.push(e instanceof Error ? e.message : String(e));
-      }
-    }
-    return { rules, problems };
-  }
-
   /** Re-reads the tag patterns and the git tags (git only in a trusted workspace). Does not re-merge. */
   async loadTags(): Promise<void> {
-    const { rules, problems } = this._readRules();
+    const rules = [...this._p.tagRules()];
     this._rules = rules;
-    for (const p of problems) this._p.log.warn(`tag patterns: ${p}`);
     this._tags = undefined;
     this._tagProblem = undefined;
     if (!this._p.isTrusted()) {
@@ -145,7 +126,7 @@ export class DeploysModel extends Disposable {
       this._tags = read;
       this._p.log.info(`read ${read.tags.length} deploy tag(s) from ${read.root}`);
     } catch (e) {
-      this._p.log.warn(`could not read git tags: ${e instanceof Error ? e.message : String(e)}`);
+      this._p.log.warn(`could not read git tags: ${errorText(e)}`);
       this._tagProblem = { kind: 'error', advice: adviceFor(e) };
     }
   }
@@ -156,7 +137,7 @@ export class DeploysModel extends Disposable {
     try {
       this._history = mergeDeploys(events, this._tags?.tags ?? [], this._rules.length > 0 ? this._rules : compileTagRules([]));
     } catch (e) {
-      this._p.log.warn(`could not merge deploys: ${e instanceof Error ? e.message : String(e)}`);
+      this._p.log.warn(`could not merge deploys: ${errorText(e)}`);
       this._history = mergeDeploys(events, []);
     }
     this._onDidChangeHistory.fire();

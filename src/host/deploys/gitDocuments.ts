@@ -3,6 +3,7 @@ import { GIT_DOC_SCHEME, decodeGitDocRef, encodeGitDocRef, gitDocKey, type GitDo
 import type { GitRepository } from '../../core/git';
 import type { Logger } from '../../core/util/logger';
 import { Disposable } from '../../core/util/disposable';
+import { errorText } from '../../core/util/errors';
 
 /** Most (root, sha, path) triples remembered as offered; oldest forgotten first. */
 const MAX_OFFERED = 5000;
@@ -44,7 +45,7 @@ export class GitDocuments extends Disposable implements vscode.TextDocumentConte
     try {
       ref = decodeGitDocRef(uri.path, uri.query);
     } catch (e) {
-      this._log.warn(`refused git document: ${e instanceof Error ? e.message : String(e)}`);
+      this._log.warn(`refused git document: ${errorText(e)}`);
       throw e;
     }
     if (!vscode.workspace.isTrusted) throw new Error(vscode.l10n.t('Reading files from git needs a trusted workspace.'));

@@ -13,7 +13,7 @@ import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Commands, ContextKeys as Keys, Views } from '../constants';
 import type { ContextKeys } from '../contextKeys';
 import { Disposable, type DisposableStore } from '../../core/util/disposable';
-import type { AlertSourceConnection } from '../../core/transport/alertClient';
+import type { AlertSourceConnection } from '../../core/transport/connection';
 import type { HostContext } from '../context';
 import type { DeploysFeature } from '../deploys/deploysFeature';
 import type { OnCallFeature } from '../onCall/onCallFeature';

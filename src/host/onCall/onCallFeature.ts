@@ -11,7 +11,7 @@ import type { HostContext } from '../context';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Commands, Views } from '../constants';
 import { Disposable } from '../../core/util/disposable';
-import { redactUrl } from '../connection/connectionFeature';
+import { redactUrl } from '../../core/util/url';
 
 type Element =
   | { kind: 'me' }

@@ -3,13 +3,15 @@ import * as vscode from 'vscode';
 import type { Rotation } from '../../core/protocol/types';
 import { FEED_MAX_BYTES, feedUrlProblem, fetchFeedText } from '../../core/schedule/icalFetch';
 import { parseICalFeedInWorker } from '../../core/schedule/icalIsolated';
-import { feedSettings, feedUrl, type FeedSetting } from '../../core/schedule/icalSettings';
+import { feedUrl, type FeedSetting } from '../../core/schedule/icalSettings';
 import type { Clock } from '../../core/util/clock';
 import { Emitter, type Event } from '../../core/util/event';
 import { tagged, type Logger } from '../../core/util/logger';
+import type { Config } from '../config';
 import { Commands } from '../constants';
 import type { HostServices } from '../services';
 import { Disposable, toDisposable } from '../../core/util/disposable';
+import { errorText } from '../../core/util/errors';
 
 const REFRESH_MS = 15 * 60_000;
 const SECRET_PREFIX = 'oncall.ical:';
@@ -41,6 +43,7 @@ export class ICalFeeds extends Disposable {
   private readonly _clock: Clock;
   private readonly _extensionPath: string;
   private readonly _timeZone: () => string;
+  private readonly _config: Config;
 
   constructor(ctx: HostServices) {
     super();
@@ -50,9 +53,10 @@ export class ICalFeeds extends Disposable {
     // The zone recurrences are expanded in: the setting as given, else this machine's.
     this._timeZone = () => ctx.config.value.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone;
     this._log = tagged(ctx.logger, 'ical');
-    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('oncall.schedule.icalFeeds') && void this.refresh()));
+    this._config = ctx.config;
+    // Config also fires this when the workspace is trusted (its feeds count from then on).
+    this._register(this._config.onDidChange((e) => e.affects('schedule.icalFeeds') && void this.refresh()));
     this._register(this._secrets.onDidChange((e) => e.key.startsWith(SECRET_PREFIX) && void this.refresh()));
-    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.refresh()));
     this._register(toDisposable(() => this._stop.abort()));
     this._register(this._clock.setInterval(() => void this.refresh(), REFRESH_MS));
     this._register(vscode.commands.registerCommand(Commands.setICalFeedUrl, (args?: unknown) => this._setFeedUrl(args)));
@@ -75,8 +79,7 @@ export class ICalFeeds extends Disposable {
    * the effective value, marked with where it came from.
    */
   feeds(): FeedSetting[] {
-    const layers = vscode.workspace.getConfiguration('oncall').inspect<unknown>('schedule.icalFeeds');
-    return feedSettings(layers, vscode.workspace.isTrusted, (m) => this._log.warn(m));
+    return this._config.value.icalFeeds;
   }
 
   /**
@@ -140,7 +143,7 @@ export class ICalFeeds extends Disposable {
       for (const w of r.warnings.slice(0, 5)) this._log.debug(`feed "${f.name}": ${w}`);
       return { ok: true, rotation: r.rotation };
     } catch (e) {
-      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+      return { ok: false, error: errorText(e) };
     }
   }
 
@@ -175,9 +178,9 @@ export class ICalFeeds extends Disposable {
     await this._secrets.store(SECRET_PREFIX + name, url.trim());
     if (!names.includes(name)) {
       // Written to user settings: start from the user's own value, never copy workspace entries there.
-      const user = vscode.workspace.getConfiguration('oncall').inspect<unknown>('schedule.icalFeeds')?.globalValue;
+      const user = this._config.userValue('schedule.icalFeeds');
       const raw = Array.isArray(user) ? (user as unknown[]) : [];
-      await vscode.workspace.getConfiguration('oncall').update('schedule.icalFeeds', [...raw, { name }], vscode.ConfigurationTarget.Global);
+      await this._config.update('schedule.icalFeeds', [...raw, { name }], vscode.ConfigurationTarget.Global);
     }
     await this.refresh();
   }

@@ -4,6 +4,7 @@ import { displayText } from '../../core/util/text';
 import type { AlertsFeature } from '../alerts/alertsFeature';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { EXTENSION_ID } from '../constants';
+import { errorText } from '../../core/util/errors';
 
 /** Link to an alert for chat and pagers. */
 export function alertUri(id: string): string {
@@ -69,7 +70,7 @@ export class AlertUriHandler implements vscode.UriHandler {
           await this._p.alerts.view.reveal(row, { select: true, focus: true, expand: false });
           return true;
         } catch (e) {
-          this._p.log.warn(`could not reveal alert ${displayText(id, 80)} in the Alerts view: ${e instanceof Error ? e.message : String(e)}`);
+          this._p.log.warn(`could not reveal alert ${displayText(id, 80)} in the Alerts view: ${errorText(e)}`);
           return false;
         }
       }

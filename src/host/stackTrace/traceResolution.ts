@@ -4,7 +4,6 @@ import {
   parseStackTrace,
   resolvedFrameRefs,
   StackTraceResolver,
-  validateCodeMappings,
   validateOncallConfig,
   WorkspaceFileIndex,
   type CodeMapping,
@@ -19,6 +18,7 @@ import { Emitter, type Event } from '../../core/util/event';
 import { tagged, type Logger } from '../../core/util/logger';
 import type { HostContext } from '../context';
 import type { AlertFrames, ResolvedFrameRef } from './alertFrames';
+import type { Config } from '../config';
 import { readText } from './stackTraceText';
 import { WorkspaceFiles } from './workspaceFiles';
 
@@ -36,10 +36,12 @@ export class TraceResolution extends Disposable implements AlertFrames {
   readonly onDidInvalidate: Event<void> = this._onDidInvalidate.event;
 
   private readonly _log: Logger;
+  private readonly _config: Config;
 
   constructor(ctx: HostContext) {
     super();
     this._log = tagged(ctx.logger, 'stack');
+    this._config = ctx.config;
     this.files = this._register(new WorkspaceFiles(ctx.logger));
     this._resolver = new StackTraceResolver(this._index, { read: (rel, folder) => readText(folder, rel), mappings: [] });
     this._register(
@@ -49,7 +51,7 @@ export class TraceResolution extends Disposable implements AlertFrames {
         if (c.added.length + c.removed.length > 0) this._invalidate();
       }),
     );
-    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('oncall.codeMappings') && void this.loadMappings()));
+    this._register(this._config.onDidChange((e) => e.affects('codeMappings') && void this.loadMappings()));
     const watcher = this._register(vscode.workspace.createFileSystemWatcher('**/.vscode/oncall.json'));
     this._register(watcher.onDidChange(() => void this.loadMappings()));
     this._register(watcher.onDidCreate(() => void this.loadMappings()));
@@ -82,9 +84,7 @@ export class TraceResolution extends Disposable implements AlertFrames {
       for (const e of v.errors) this._log.warn(`${f.name}/.vscode/oncall.json: ${e}`);
       all.push(...v.mappings.map((m) => ({ ...m, folder: m.folder ? folderPathByName(m.folder) ?? m.folder : f.uri.fsPath })));
     }
-    const fromSettings = validateCodeMappings(vscode.workspace.getConfiguration('oncall').get<unknown>('codeMappings') ?? [], 'oncall.codeMappings');
-    for (const e of fromSettings.errors) this._log.warn(`setting ${e}`);
-    this._resolver.setMappings([...all, ...fromSettings.mappings]);
+    this._resolver.setMappings([...all, ...this._config.value.codeMappings]); // validated (problems logged) by Config
     this._invalidate();
   }
 

@@ -7,26 +7,17 @@ import { BridgeConfigError, BridgeServer } from '../../../src/bridge/server';
 import { DemoSource } from '../../../src/bridge/sources/demo/demoSource';
 import { builtinDemoCommits } from '../../../src/bridge/sources/demo/workspace';
 import { MemoryLogger } from '../../../src/core/util/logger';
-import { startTestBridge, TestClient, type TestBridge } from './helpers';
+import { useTestBridges, TestClient, type TestBridge } from './helpers';
 
 const TOKEN = 's3cr3t-t0ken-value-0123456789abcdef';
 
 describe('bridge server: auth', function () {
-  let b: TestBridge | undefined;
-  const clients: TestClient[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.ws.terminate();
-    await b?.server.close();
-    b = undefined;
-  });
-  const dial = (url: string, headers?: Record<string, string>) => {
-    const c = new TestClient(url, headers ? { headers } : undefined);
-    clients.push(c);
-    return c;
-  };
+  const bridges = useTestBridges();
+  let b: TestBridge;
+  const dial = (url: string, headers?: Record<string, string>): TestClient => bridges.dial(url, headers);
 
   it('rejects a missing or wrong token with 401 and accepts the right one', async () => {
-    b = await startTestBridge({ token: TOKEN });
+    b = await bridges.start({ token: TOKEN });
     await assert.rejects(dial(b.url).opened, /HTTP 401/);
     await assert.rejects(dial(b.url, { Authorization: 'Bearer wrong' }).opened, /HTTP 401/);
     await assert.rejects(dial(b.url, { Authorization: `Basic ${TOKEN}` }).opened, /HTTP 401/);
@@ -38,7 +29,7 @@ describe('bridge server: auth', function () {
   });
 
   it('a token in the URL does not count', async () => {
-    b = await startTestBridge({ token: TOKEN });
+    b = await bridges.start({ token: TOKEN });
     await assert.rejects(dial(`${b.url}?token=${TOKEN}`).opened, /HTTP (401|404)/);
   });
 
@@ -53,13 +44,13 @@ describe('bridge server: auth', function () {
   });
 
   it('without a token (demo on loopback) refuses browser pages (Origin header)', async () => {
-    b = await startTestBridge();
+    b = await bridges.start();
     await assert.rejects(dial(b.url, { Origin: 'https://evil.example' }).opened, /HTTP 403/);
     assert.strictEqual((await dial(b.url).handshake(-1)).type, 'snapshot');
   });
 
   it('only "/" speaks the protocol', async () => {
-    b = await startTestBridge();
+    b = await bridges.start();
     await assert.rejects(dial(b.url + 'other').opened, /HTTP 404/);
   });
 

@@ -3,7 +3,7 @@ import * as assert from 'node:assert';
 import { GrafanaIrmSource } from '../../../src/bridge/sources/grafanaIrm/grafanaIrmSource';
 import { contractViolations, grafanaRules } from './vendorContract';
 import { BRIDGE_TOKEN, FakeVendor, loadFixture, post, recordingSleep, startVendorBridge, type VendorBridge } from './vendorFake';
-import { TestClient } from './helpers';
+import { T0, TestClient } from './helpers';
 
 /** An OnCall API token (a user's): sent as `Authorization: <token>`, no scheme. */
 const TOKEN = 'oncall-api-SECRET-token';
@@ -31,7 +31,15 @@ describe('Grafana IRM source (contract)', () => {
             : { body: { count: 0, next: null, previous: null, results: [] } },
       )
       .on('GET /oncall/api/v1/schedules/', { body: fx('schedules.json') })
-      .on('GET /oncall/api/v1/schedules/SBM7DV7BKFUYU/final_shifts', { body: fx('final-shifts.json') });
+      .on('GET /oncall/api/v1/schedules/SBM7DV7BKFUYU/final_shifts', { body: fx('final-shifts.json') })
+      .on('GET /oncall/api/v1/resolution_notes/', (req) => ({
+        body: {
+          count: req.query.get('alert_group_id') === 'I5LAZ2MYFHKEM' ? 1 : 0,
+          next: null,
+          previous: null,
+          results: req.query.get('alert_group_id') === 'I5LAZ2MYFHKEM' ? [{ id: 'M4BTQUS3PRHYQ', alert_group_id: 'I5LAZ2MYFHKEM', author: 'U9XM1G7KTE3KW', source: 'web', created_at: '2026-11-23T09:30:00Z', text: 'Looking at the p99 dashboard' }] : [],
+        },
+      }));
     directory(vendor);
     sleeps = recordingSleep();
     source = new GrafanaIrmSource({ apiUrl: `${vendor.url}/oncall`, token: TOKEN, grafanaUrl: STACK, webhookSecrets: [HOOK_SECRET], sleep: sleeps.sleep, pollIntervalMs: 3_600_000 });
@@ -77,7 +85,7 @@ describe('Grafana IRM source (contract)', () => {
     acked.results[0]!.acknowledged_by = 'UCGEIXI1MR1NZ';
     vendor.on('GET /oncall/api/v1/alert_groups/', (req) => ({ body: req.query.get('state') === 'acknowledged' ? acked : { count: 0, next: null, previous: null, results: [] } }));
     await source.pollAlertGroups();
-    assert.deepStrictEqual(bridge.server.world.getAlert('I5LAZ2MYFHKEM')?.acknowledgedBy, { id: 'UCGEIXI1MR1NZ', name: 'carol', email: 'carol@example.com', handle: 'carol' });
+    assert.deepStrictEqual(bridge.server.world.getAlert('I5LAZ2MYFHKEM')?.acknowledgedBy, { id: 'UCGEIXI1MR1NZ', name: 'carol', email: 'carol@example.com', handle: 'carol', timeZone: 'Europe/Berlin' });
   });
 
   it('maps the escalation chain (routes → chain → policies, paginated) to tiers and counts down from the group creation', () => {
@@ -95,7 +103,7 @@ describe('Grafana IRM source (contract)', () => {
     assert.deepStrictEqual(bridge.server.world.getAlert('I68T24C13IFW1')?.escalation, {
       level: 2,
       policy: 'default',
-      targets: [{ id: 'U9XM1G7KTE3KW', name: 'bob', email: 'bob@example.com', handle: 'bob' }],
+      targets: [{ id: 'U9XM1G7KTE3KW', name: 'bob', email: 'bob@example.com', handle: 'bob', timeZone: 'UTC' }],
       nextEscalationAt: '2026-11-23T10:45:01.430Z',
     });
     // Acknowledged: the tier stays, no countdown.
@@ -196,6 +204,123 @@ describe('Grafana IRM source (contract)', () => {
     assert.strictEqual((await post(url, body, { authorization: `Bearer ${HOOK_SECRET}` })).status, 200);
     assert.strictEqual(bridge.server.world.seq, seq);
     for (const l of bridge.logger.lines) assert.ok(!l.message.includes(HOOK_SECRET));
+  });
+  describe('responder actions (protocol 1.1)', () => {
+    const ALEX = { name: 'Alex', email: 'alex@example.com' };
+    const GROUP = 'I68T24C13IFW1';
+    const lastBody = (method: string, path: string): unknown => JSON.parse(vendor.of(method, path).at(-1)!.body);
+    const group = (over: Record<string, unknown>): object => ({ ...(fx('alert-group-acknowledged.json') as object), acknowledged_at: null, acknowledged_by: null, ...over });
+
+    it('announces snooze, reassign, escalate, note and override with a user token', () => {
+      const hello = bridge.server.hello();
+      for (const cap of ['snooze', 'reassign', 'escalate', 'note', 'override']) assert.ok(hello.capabilities.includes(cap), cap);
+      assert.strictEqual(hello.unsupportedActions?.snooze, undefined);
+    });
+
+    it('snoozes with POST …/silence {delay} in seconds and shows until when once the group reads silenced', async () => {
+      vendor.on(`POST /oncall/api/v1/alert_groups/${GROUP}/silence`, { status: 200 });
+      vendor.on(`GET /oncall/api/v1/alert_groups/${GROUP}/`, { body: group({ state: 'silenced', silenced_at: '2026-11-23T10:17:00Z' }) });
+      await source.snooze([GROUP], T0 + 90 * 60_000, undefined);
+      assert.deepStrictEqual(lastBody('POST', `/oncall/api/v1/alert_groups/${GROUP}/silence`), { delay: 5400 });
+      const a = bridge.server.world.getAlert(GROUP);
+      assert.strictEqual(a?.status, 'acknowledged');
+      assert.strictEqual(a.snoozedUntil, '2026-11-23T11:47:00.000Z');
+      assert.strictEqual(a.labels.silenced, 'true');
+      assert.strictEqual(a.escalation?.nextEscalationAt, undefined, 'silenced: no countdown');
+      // Unsilenced elsewhere: the next read drops snoozedUntil.
+      vendor.on(`GET /oncall/api/v1/alert_groups/${GROUP}/`, { body: group({ state: 'new' }) });
+      vendor.on(`POST /oncall/api/v1/alert_groups/${GROUP}/acknowledge`, { status: 200 });
+      await source.handleAction('ack', [GROUP], undefined);
+      assert.strictEqual(bridge.server.world.getAlert(GROUP)?.snoozedUntil, undefined);
+    });
+
+    it('escalates by paging the next step of the chain on the group (POST /escalation/) and says whom', async () => {
+      vendor.on('POST /oncall/api/v1/escalation/', { body: group({ state: 'firing' }) });
+      const out = await source.escalate([GROUP], undefined, undefined);
+      // At 10:17 the group is at step 2 of "default" (see the countdown test): step 3 pages bob.
+      assert.deepStrictEqual(lastBody('POST', '/oncall/api/v1/escalation/'), { alert_group_id: GROUP, users: [{ id: 'U9XM1G7KTE3KW', important: false }] });
+      assert.strictEqual(out.note, `Grafana OnCall paged ${GROUP}: step 3 of default (bob)`);
+      await assert.rejects(source.escalate([GROUP], 9, undefined), /default has steps 1–3; there is no step 9/);
+    });
+
+    it('reassigns to a person or a step by paging them; a policy target is refused with the reason, nothing sent', async () => {
+      vendor.on('POST /oncall/api/v1/escalation/', { body: group({ state: 'firing' }) });
+      const out = await source.reassign([GROUP], { userId: 'UCGEIXI1MR1NZ' }, undefined);
+      assert.deepStrictEqual(lastBody('POST', '/oncall/api/v1/escalation/'), { alert_group_id: GROUP, users: [{ id: 'UCGEIXI1MR1NZ', important: false }] });
+      assert.match(out?.note ?? '', /paged carol; the escalation chain goes on as configured/);
+      // Step 2 pages the schedule: alex is on call in it at 10:17.
+      await source.reassign([GROUP], { escalationLevel: 2 }, undefined);
+      assert.deepStrictEqual(lastBody('POST', '/oncall/api/v1/escalation/'), { alert_group_id: GROUP, users: [{ id: 'U4DNY931HHJS5', important: false }] });
+      const n = vendor.of('POST', '/oncall/api/v1/escalation/').length;
+      await assert.rejects(source.reassign([GROUP], { policyId: 'F5JU6KJET33FE' }, undefined), /cannot move an alert group to another escalation chain/);
+      await assert.rejects(source.reassign([GROUP], { userId: 'UNOBODY' }, undefined), /UNOBODY is not a Grafana OnCall user/);
+      assert.strictEqual(vendor.of('POST', '/oncall/api/v1/escalation/').length, n);
+    });
+
+    it('adds a resolution note (POST /resolution_notes/) and shows the note the API answered', async () => {
+      vendor.on('POST /oncall/api/v1/resolution_notes/', { status: 201, body: { id: 'M4BTQUS3PRHYQ', alert_group_id: GROUP, author: 'U4DNY931HHJS5', source: 'web', created_at: '2026-11-23T10:17:30Z', text: 'Deploy anyway: hotfix for INC-7' } });
+      await source.note(GROUP, 'Deploy anyway: hotfix for INC-7', ALEX);
+      assert.deepStrictEqual(lastBody('POST', '/oncall/api/v1/resolution_notes/'), { alert_group_id: GROUP, text: 'Deploy anyway: hotfix for INC-7' });
+      const notes = bridge.server.world.getAlert(GROUP)?.notes;
+      assert.deepStrictEqual(notes?.map((x) => [x.id, x.text, x.author?.handle, x.at]), [['M4BTQUS3PRHYQ', 'Deploy anyway: hotfix for INC-7', 'alex', '2026-11-23T10:17:30Z']]);
+      // Kept through the next poll (the list carries no notes).
+      await source.pollAlertGroups();
+      assert.strictEqual(bridge.server.world.getAlert(GROUP)?.notes?.length, 1);
+    });
+
+    it('reads the notes of a group once, when it is first seen (GET /resolution_notes/?alert_group_id=)', async () => {
+      assert.deepStrictEqual(bridge.server.world.getAlert('I5LAZ2MYFHKEM')?.notes, [{ id: 'M4BTQUS3PRHYQ', text: 'Looking at the p99 dashboard', at: '2026-11-23T09:30:00Z', author: { id: 'U9XM1G7KTE3KW', name: 'bob', email: 'bob@example.com', handle: 'bob', timeZone: 'UTC' } }]);
+      const n = vendor.of('GET', '/oncall/api/v1/resolution_notes/').length;
+      assert.strictEqual(n, 3, 'one read for each open group');
+      await source.pollAlertGroups();
+      assert.strictEqual(vendor.of('GET', '/oncall/api/v1/resolution_notes/').length, n, 'not read again');
+    });
+
+    it('takes on-call with a shift swap request taken at once by the taker', async () => {
+      vendor
+        .on('POST /oncall/api/v1/shift_swaps/', { status: 201, body: { id: 'SSRG1TDNBMJQ1NC', schedule: 'SBM7DV7BKFUYU', status: 'open', swap_start: '2026-11-23T17:00:00.000000Z', swap_end: '2026-11-24T09:00:00.000000Z', beneficiary: 'U9XM1G7KTE3KW', benefactor: null, description: 'x' } })
+        .on('POST /oncall/api/v1/shift_swaps/SSRG1TDNBMJQ1NC/take', { body: { id: 'SSRG1TDNBMJQ1NC', schedule: 'SBM7DV7BKFUYU', status: 'taken', swap_start: '2026-11-23T17:00:00.000000Z', swap_end: '2026-11-24T09:00:00.000000Z', beneficiary: 'U9XM1G7KTE3KW', benefactor: 'U4DNY931HHJS5' } });
+      const polls = vendor.of('GET', '/oncall/api/v1/schedules/').length;
+      await source.override({ rotationId: 'SBM7DV7BKFUYU', start: Date.parse('2026-11-23T17:00:00Z'), end: Date.parse('2026-11-24T09:00:00Z') }, ALEX);
+      // bob is on call then: bob's request, taken by alex (the identity's email → OnCall user).
+      assert.deepStrictEqual(lastBody('POST', '/oncall/api/v1/shift_swaps/'), {
+        schedule: 'SBM7DV7BKFUYU',
+        swap_start: '2026-11-23T17:00:00.000Z',
+        swap_end: '2026-11-24T09:00:00.000Z',
+        description: 'Taken by alex from VS Code (On-Call)',
+        beneficiary: 'U9XM1G7KTE3KW',
+      });
+      assert.deepStrictEqual(lastBody('POST', '/oncall/api/v1/shift_swaps/SSRG1TDNBMJQ1NC/take'), { benefactor: 'U4DNY931HHJS5' });
+      await source.idle();
+      assert.ok(vendor.of('GET', '/oncall/api/v1/schedules/').length > polls, 'the schedules are read again');
+      await assert.rejects(source.override({ rotationId: 'SBM7DV7BKFUYU', start: T0, end: T0 + 3_600_000 }, ALEX), /alex is already on call for Demo schedule Calendar then/);
+      await assert.rejects(source.override({ rotationId: 'SBM7DV7BKFUYU', start: T0, end: T0 + 3_600_000 }, { name: 'Stranger', email: 'x@y.z' }), /which OnCall user you are/);
+    });
+
+    it('deletes a swap request it could not take, and turns refusals into reasons the user can act on', async () => {
+      vendor
+        .on('POST /oncall/api/v1/shift_swaps/', { status: 201, body: { id: 'SSR2', schedule: 'SBM7DV7BKFUYU', status: 'open', swap_start: '2026-11-23T17:00:00Z', beneficiary: 'U9XM1G7KTE3KW' } })
+        .on('POST /oncall/api/v1/shift_swaps/SSR2/take', { status: 403, body: { detail: 'You do not have permission to perform this action.' } })
+        .on('DELETE /oncall/api/v1/shift_swaps/SSR2/', { status: 204 });
+      await assert.rejects(
+        source.override({ rotationId: 'SBM7DV7BKFUYU', start: Date.parse('2026-11-23T17:00:00Z'), end: Date.parse('2026-11-23T18:00:00Z') }, ALEX),
+        /could not let alex take bob's shift \(HTTP 403\): this token is read-only here .*You do not have permission/,
+      );
+      assert.strictEqual(vendor.of('DELETE', '/oncall/api/v1/shift_swaps/SSR2/').length, 1);
+      vendor.once(`POST /oncall/api/v1/alert_groups/${GROUP}/silence`, { status: 403, body: { detail: 'You do not have permission to perform this action.' } });
+      await assert.rejects(source.snooze([GROUP], T0 + 3_600_000, undefined), /could not silence I68T24C13IFW1 \(HTTP 403\): this token is read-only here \(its user may not silence alert groups\)/);
+      vendor.once(`POST /oncall/api/v1/alert_groups/${GROUP}/silence`, { status: 404, body: { detail: 'Not found.' } });
+      await assert.rejects(source.snooze([GROUP], T0 + 3_600_000, undefined), /HTTP 404\): alert group I68T24C13IFW1 no longer exists/);
+      vendor.once('POST /oncall/api/v1/resolution_notes/', { status: 429, headers: { 'retry-after': '120' } });
+      await assert.rejects(source.note(GROUP, 'x', undefined), /rate limiting this bridge — try again in 120 s/);
+      vendor.once('POST /oncall/api/v1/resolution_notes/', { status: 201, body: { id: 'M1' }, malformed: true });
+      await assert.rejects(source.note(GROUP, 'x', undefined), /unexpected response .*check in Grafana IRM whether it happened/);
+      vendor.once('POST /oncall/api/v1/resolution_notes/', { status: 401 });
+      await assert.rejects(source.note(GROUP, 'x', undefined), /HTTP 401\): it refused the API token/);
+      // Nothing changed locally.
+      const a = bridge.server.world.getAlert(GROUP);
+      assert.deepStrictEqual([a?.status, a?.snoozedUntil, a?.notes], ['triggered', undefined, undefined]);
+    });
   });
 });
 

@@ -29,6 +29,49 @@ export async function startTestBridge(opts: Partial<BridgeServerOptions> = {}): 
   return { server, source, clock, logger, url: server.url };
 }
 
+/**
+ * Bridges and ws clients that a describe block's tests open, all closed after each test (registers the
+ * afterEach hook; call it inside `describe`). `start` opens a bridge; `dial` a client of the current one
+ * (or of any URL).
+ */
+export function useTestBridges(): {
+  start(opts?: Partial<BridgeServerOptions>): Promise<TestBridge>;
+  dial(url?: string, headers?: Record<string, string>): TestClient;
+  /** Closes this client after the test too (one made with other options). */
+  track(c: TestClient): TestClient;
+  readonly bridge: TestBridge;
+} {
+  let current: TestBridge | undefined;
+  const clients: TestClient[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.ws.terminate();
+    const b = current;
+    current = undefined;
+    await b?.server.close();
+  });
+  return {
+    async start(opts = {}) {
+      current = await startTestBridge(opts);
+      return current;
+    },
+    dial(url, headers) {
+      const target = url ?? current?.url;
+      if (!target) throw new Error('useTestBridges: dial() before start()');
+      const c = new TestClient(target, headers ? { headers } : undefined);
+      clients.push(c);
+      return c;
+    },
+    track(c) {
+      clients.push(c);
+      return c;
+    },
+    get bridge() {
+      if (!current) throw new Error('useTestBridges: no bridge started in this test');
+      return current;
+    },
+  };
+}
+
 /** A real ws client that records every message (validated by the protocol decoder) and waits for them. */
 export class TestClient {
   readonly messages: ServerMessage[] = [];

@@ -7,25 +7,17 @@ import { DemoSource } from '../../../src/bridge/sources/demo/demoSource';
 import { ROTATION_IDS } from '../../../src/bridge/sources/demo/people';
 import { builtinDemoCommits } from '../../../src/bridge/sources/demo/workspace';
 import type { SourceModule } from '../../../src/bridge/sources/types';
-import { startTestBridge, T0, TestClient, waitUntil, type TestBridge } from './helpers';
+import { useTestBridges, T0, TestClient, waitUntil, type TestBridge } from './helpers';
 
 const MIN = 60_000;
 
 describe('protocol 1.1 responder actions: the demo source over a real bridge', function () {
   this.timeout(30_000);
+  const bridges = useTestBridges();
   let b: TestBridge;
-  const clients: TestClient[] = [];
-  const client = () => {
-    const c = new TestClient(b.url);
-    clients.push(c);
-    return c;
-  };
+  const client = (): TestClient => bridges.dial();
   beforeEach(async () => {
-    b = await startTestBridge();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.ws.terminate();
-    await b.server.close();
+    b = await bridges.start();
   });
 
   /** Sends a request and returns its result (events before it are left for nextOfType). */
@@ -216,7 +208,7 @@ describe('protocol 1.1 responder actions: the demo source over a real bridge', f
       snooze: undefined,
       unsupportedActions: { override: 'the limited source has no schedules' },
     });
-    b = await startTestBridge({ source: limited });
+    b = await bridges.start({ source: limited });
     const c = client();
     await c.opened;
     const hello = (await c.next()) as HelloMessage;

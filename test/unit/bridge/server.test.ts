@@ -2,7 +2,7 @@ import * as assert from 'node:assert';
 import * as http from 'node:http';
 import type { AlertEventMessage, SnapshotMessage } from '../../../src/core/protocol/types';
 import { INITIAL_ALERT_IDS } from '../../../src/bridge/sources/demo/demoSource';
-import { startTestBridge, T0, TestClient, type TestBridge } from './helpers';
+import { startTestBridge, useTestBridges, T0, TestClient, type TestBridge } from './helpers';
 
 function httpGet(url: string, path: string, method = 'GET', body?: string): Promise<{ status: number; body: string }> {
   const u = new URL(url);
@@ -18,20 +18,11 @@ function httpGet(url: string, path: string, method = 'GET', body?: string): Prom
 }
 
 describe('bridge server: protocol', function () {
+  const bridges = useTestBridges();
   let b: TestBridge;
-  const clients: TestClient[] = [];
-  const client = () => {
-    const c = new TestClient(b.url);
-    clients.push(c);
-    return c;
-  };
-
+  const client = (): TestClient => bridges.dial();
   beforeEach(async () => {
-    b = await startTestBridge();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.ws.terminate();
-    await b.server.close();
+    b = await bridges.start();
   });
 
   it('hello → resume(-1) → a snapshot of the demo world', async () => {
@@ -87,7 +78,7 @@ describe('bridge server: protocol', function () {
 
   it('resume older than the replay buffer gets a snapshot', async () => {
     await b.server.close();
-    b = await startTestBridge({ replayBufferSize: 3 });
+    b = await bridges.start({ replayBufferSize: 3 });
     const a = client();
     const snap = (await a.handshake(-1)) as SnapshotMessage;
     for (let i = 0; i < 6; i++) b.source.tick();
@@ -177,7 +168,7 @@ describe('bridge server: protocol', function () {
 
   it('closes a connection whose frame exceeds maxPayload (1009)', async () => {
     await b.server.close();
-    b = await startTestBridge({ maxPayloadBytes: 1024 });
+    b = await bridges.start({ maxPayloadBytes: 1024 });
     const a = client();
     await a.handshake(-1);
     a.send({ type: 'annotate', requestId: 'big', annotation: { kind: 'note', text: 'x'.repeat(4096) } });
@@ -209,10 +200,9 @@ describe('bridge server: protocol', function () {
 
   it('pings clients and terminates one that does not answer', async () => {
     await b.server.close();
-    b = await startTestBridge({ heartbeatMs: 1000 });
+    b = await bridges.start({ heartbeatMs: 1000 });
     const good = client();
-    const silent = new TestClient(b.url, { autoPong: false });
-    clients.push(silent);
+    const silent = bridges.track(new TestClient(b.url, { autoPong: false }));
     await good.handshake(-1);
     await silent.handshake(-1);
     b.clock.advance(1000); // ping

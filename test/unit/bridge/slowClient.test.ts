@@ -1,7 +1,7 @@
 import * as assert from 'node:assert';
 import type { Socket } from 'node:net';
 import type { Alert } from '../../../src/core/protocol/types';
-import { CLOSE_SLOW_CLIENT } from '../../../src/bridge/server';
+import { CloseCodes } from '../../../src/core/protocol/closeCodes';
 import { startTestBridge, TestClient, waitUntil, type TestBridge } from './helpers';
 
 describe('bridge server: a client that does not read', function () {
@@ -36,7 +36,7 @@ describe('bridge server: a client that does not read', function () {
 
     // Once it reads again it finds the close frame behind the data it had not read.
     socket.resume();
-    assert.strictEqual(await slow.closed, CLOSE_SLOW_CLIENT);
+    assert.strictEqual(await slow.closed, CloseCodes.slowClient);
     await waitUntil('the server to forget it', () => b.server.stats().clients === 1);
     fast.ws.terminate();
   });

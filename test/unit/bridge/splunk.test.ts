@@ -4,6 +4,7 @@ import { SplunkOnCallSource } from '../../../src/bridge/sources/splunkOnCall/spl
 import { VendorHttpError } from '../../../src/bridge/sources/shared/vendorHttp';
 import { contractViolations, splunkRules } from './vendorContract';
 import { FakeVendor, loadFixture, recordingSleep, startVendorBridge, type VendorBridge } from './vendorFake';
+import { T0 } from './helpers';
 
 const API_ID = 'vo-api-id';
 const API_KEY = 'vo-api-key-SECRET-5678';
@@ -180,5 +181,107 @@ describe('Splunk On-Call source (contract)', () => {
     await source.pollIncidents();
     assert.strictEqual(bridge.server.world.getAlert('1501')?.status, 'resolved');
     for (const l of bridge.logger.lines) assert.ok(!l.message.includes(API_KEY));
+  });
+  describe('responder actions (protocol 1.1)', () => {
+    const JANE = { name: 'Jane', handle: 'jdoe' };
+    const lastBody = (method: string, path: string): Record<string, unknown> => JSON.parse(vendor.of(method, path).at(-1)!.body) as Record<string, unknown>;
+    const rerouted = (incidentNumber: string, ...slugs: string[]) => ({ incidentNumber, success: true, targetStatus: slugs.map((slug) => ({ slug, success: true })) });
+
+    it('announces reassign, escalate and override, and says why snooze and notes are missing', () => {
+      const hello = bridge.server.hello();
+      for (const cap of ['reassign', 'escalate', 'override']) assert.ok(hello.capabilities.includes(cap), cap);
+      for (const cap of ['snooze', 'note', 'unack']) assert.ok(!hello.capabilities.includes(cap), cap);
+      assert.strictEqual(hello.unsupportedActions?.snooze, 'Splunk On-Call has no snooze');
+      assert.match(hello.unsupportedActions?.note ?? '', /public API has no incident notes/);
+    });
+
+    it('reassigns to a user and to a policy with POST /incidents/reroute as the acting user', async () => {
+      vendor.on('POST /api-public/v1/incidents/reroute', { body: { statuses: [rerouted('1501', 'asmith')] } });
+      assert.strictEqual(await source.reassign(['1501'], { userId: 'asmith' }, JANE), undefined);
+      assert.deepStrictEqual(lastBody('POST', '/api-public/v1/incidents/reroute'), { userName: 'jdoe', reroutes: [{ incidentNumber: '1501', targets: [{ type: 'User', slug: 'asmith' }] }] });
+      vendor.on('POST /api-public/v1/incidents/reroute', { body: { statuses: [rerouted('1501', 'pol-storage')] } });
+      await source.reassign(['1501'], { policyId: 'pol-storage' }, JANE);
+      assert.deepStrictEqual(lastBody('POST', '/api-public/v1/incidents/reroute').reroutes, [{ incidentNumber: '1501', targets: [{ type: 'EscalationPolicy', slug: 'pol-storage' }] }]);
+      // A user the organization does not have is refused before anything is sent.
+      const n = vendor.of('POST', '/api-public/v1/incidents/reroute').length;
+      await assert.rejects(source.reassign(['1501'], { userId: 'nobody' }, JANE), /nobody is not a Splunk On-Call user/);
+      assert.strictEqual(vendor.of('POST', '/api-public/v1/incidents/reroute').length, n);
+    });
+
+    it('reassigns to a step of the policy: the people on call in its rotation now', async () => {
+      vendor.on('POST /api-public/v1/incidents/reroute', { body: { statuses: [rerouted('1501', 'jdoe')] } });
+      await source.reassign(['1501'], { escalationLevel: 1 }, JANE);
+      // Step 1 pages the Weekly rotation; at 10:17 on the 23rd jdoe is on call in it.
+      assert.deepStrictEqual(lastBody('POST', '/api-public/v1/incidents/reroute').reroutes, [{ incidentNumber: '1501', targets: [{ type: 'User', slug: 'jdoe' }] }]);
+      await assert.rejects(source.reassign(['1501'], { escalationLevel: 7 }, JANE), /Payments primary has steps 1–3; there is no step 7/);
+      // 1498 was paged through no policy.
+      await assert.rejects(source.reassign(['1498'], { escalationLevel: 1 }, JANE), /paged through no escalation policy/);
+    });
+
+    it('escalates by rerouting to the next step, and says that Splunk On-Call has no escalate', async () => {
+      vendor.on('POST /api-public/v1/incidents/reroute', { body: { statuses: [rerouted('1501', 'asmith')] } });
+      const out = await source.escalate(['1501'], undefined, JANE);
+      // 1501 is at step 2 (see the countdown test): the next step pages asmith.
+      assert.deepStrictEqual(lastBody('POST', '/api-public/v1/incidents/reroute').reroutes, [{ incidentNumber: '1501', targets: [{ type: 'User', slug: 'asmith' }] }]);
+      assert.strictEqual(out.note, 'Splunk On-Call has no "escalate": rerouted 1501 to step 3 of Payments primary (asmith)');
+      await assert.rejects(source.escalate(['1490'], undefined, JANE), /unknown incident/);
+    });
+
+    it('turns refusals into reasons the user can act on', async () => {
+      vendor.once('POST /api-public/v1/incidents/reroute', { body: { statuses: [{ incidentNumber: '1501', success: false, targetStatus: [{ slug: 'mchen', success: false, message: 'User is not on the team' }] }] } });
+      await assert.rejects(source.reassign(['1501'], { policyId: 'pol-payments' }, JANE), /did not reroute 1501 to policy pol-payments: 1501 \(mchen: User is not on the team\)/);
+      vendor.once('POST /api-public/v1/incidents/reroute', { status: 403, body: { message: 'Forbidden' } });
+      await assert.rejects(source.reassign(['1501'], { policyId: 'pol-payments' }, JANE), /HTTP 403\): this key is read-only, or the rate limit was reached .*use an API key with write access/);
+      vendor.once('POST /api-public/v1/incidents/reroute', { status: 401 });
+      await assert.rejects(source.reassign(['1501'], { policyId: 'pol-payments' }, JANE), /HTTP 401\): it refused the API credentials: check SPLUNK_ONCALL_API_ID/);
+      vendor.once('POST /api-public/v1/incidents/reroute', { status: 404, body: { message: 'Policy not found' } });
+      await assert.rejects(source.reassign(['1501'], { policyId: 'pol-gone' }, JANE), /HTTP 404\): the incident, user or policy is not known .*Splunk On-Call says: Policy not found/);
+      vendor.once('POST /api-public/v1/incidents/reroute', { body: '{"statuses": "maybe"}', malformed: true });
+      await assert.rejects(source.reassign(['1501'], { policyId: 'pol-payments' }, JANE), /unexpected response .*check in Splunk On-Call whether it happened/);
+      vendor.once('POST /api-public/v1/incidents/reroute', { body: '<html>', malformed: true });
+      await assert.rejects(source.reassign(['1501'], { policyId: 'pol-payments' }, JANE), /not valid JSON/);
+      // Nothing changed locally: the alert still shows what the source said.
+      assert.deepStrictEqual(bridge.server.world.getAlert('1501')?.assignees.map((p) => p.id), ['jdoe']);
+    });
+
+    it('takes on-call with a scheduled override assigned to the taker on the rotation\'s policy', async () => {
+      vendor
+        .on('POST /api-public/v1/overrides', { body: { _selfUrl: '/api-public/v1/overrides/ovr-1', schedule: { publicId: 'ovr-1', start: '2026-11-24T09:00:00Z', end: '2026-11-24T12:00:00Z', timezone: 'Etc/UTC', user: { username: 'mchen' }, assignments: [{ policy: 'pol-payments', team: 'team-payments', assigned: false }, { policy: 'pol-db', team: 'team-db', assigned: false }] } } })
+        .on('PUT /api-public/v1/overrides/ovr-1/assignments/pol-payments', { body: { policy: 'pol-payments', team: 'team-payments', user: 'jdoe', assigned: true } });
+      const polls = vendor.of('GET', '/api-public/v1/oncall/current').length;
+      const out = await source.override({ rotationId: 'team-payments/pol-payments/Weekly', start: Date.parse('2026-11-24T09:00:00Z'), end: Date.parse('2026-11-24T12:00:00Z') }, JANE);
+      // mchen is on call then (the roll from the 24th 09:00): the override is theirs, jdoe takes it.
+      assert.deepStrictEqual(lastBody('POST', '/api-public/v1/overrides'), { username: 'mchen', start: '2026-11-24T09:00:00Z', end: '2026-11-24T12:00:00Z', timezone: 'Etc/UTC' });
+      assert.deepStrictEqual(lastBody('PUT', '/api-public/v1/overrides/ovr-1/assignments/pol-payments'), { policy: 'pol-payments', username: 'jdoe' });
+      assert.match(out?.note ?? '', /mchen's override also covers pol-db: those stay unassigned/);
+      await source.idle();
+      assert.ok(vendor.of('GET', '/api-public/v1/oncall/current').length > polls, 'the on-call state is read again');
+      // "Cover me": someone else takes it; refused when the taker is already on call.
+      await assert.rejects(source.override({ rotationId: 'team-payments/pol-payments/Weekly', start: T0, end: Date.parse('2026-11-24T09:00:00Z') }, JANE), /jdoe is already on call/);
+      await assert.rejects(source.override({ rotationId: 'team-payments/pol-payments/Weekly', start: T0, end: T0 + 3_600_000, userId: 'ghost' }, JANE), /ghost is not a Splunk On-Call user/);
+      await assert.rejects(source.override({ rotationId: 'nope', start: T0, end: T0 + 3_600_000 }, JANE), /unknown rotation nope/);
+    });
+
+    it('deletes the override again when its assignment is refused (nobody would cover the shift)', async () => {
+      vendor
+        .on('POST /api-public/v1/overrides', { body: { schedule: { publicId: 'ovr-2', assignments: [{ policy: 'pol-payments', assigned: false }] } } })
+        .on('PUT /api-public/v1/overrides/ovr-2/assignments/pol-payments', { status: 403 })
+        .on('DELETE /api-public/v1/overrides/ovr-2', { status: 200 });
+      await assert.rejects(
+        source.override({ rotationId: 'team-payments/pol-payments/Weekly', start: Date.parse('2026-11-24T09:00:00Z'), end: Date.parse('2026-11-24T10:00:00Z'), userId: 'asmith' }, JANE),
+        /could not assign mchen's override on pol-payments to asmith \(HTTP 403\): this key is read-only/,
+      );
+      assert.strictEqual(vendor.of('DELETE', '/api-public/v1/overrides/ovr-2').length, 1);
+      assert.strictEqual(lastBody('PUT', '/api-public/v1/overrides/ovr-2/assignments/pol-payments').username, 'asmith');
+    });
+
+    it('shows the incident transitions as its timeline and the users as the pickers\' directory', () => {
+      assert.deepStrictEqual(bridge.server.world.getAlert('1498')?.timeline, [
+        { at: '2026-11-23T09:00:00Z', kind: 'triggered' },
+        { at: '2026-11-23T09:04:00Z', kind: 'acknowledged', actor: { id: 'asmith', name: 'asmith', handle: 'asmith' }, text: 'looking' },
+      ]);
+      const people = bridge.server.world.snapshot().oncall?.people;
+      assert.deepStrictEqual(people?.find((p) => p.id === 'jdoe'), { id: 'jdoe', name: 'Jane Doe', handle: 'jdoe', email: 'jane@example.com' });
+    });
   });
 });

@@ -103,8 +103,96 @@ export function splunkRules(apiId: string, apiKey: string): RequestRule[] {
     { name: "Get a team's on-call schedule (v2)", method: 'GET', path: /^\/api-public\/v2\/team\/[^/]+\/oncall\/schedule$/, headers, query: days },
     { name: 'Get escalation policy (go-victorops GetEscalationPolicy)', method: 'GET', path: /^\/api-public\/v1\/policies\/[^/]+$/, headers },
     { name: 'List users', method: 'GET', path: /^\/api-public\/v1\/user$/, headers },
+    // Responder actions (issue 16). The document gives its error answers (400, 401, 403 "authentication failed or
+    // rate-limit reached", 404, 422, 500) without a body schema; it documents no 429.
+    {
+      name: 'Reroute one or more incidents (RerouteCollection → RerouteStatusResponse)',
+      method: 'POST',
+      path: /^\/api-public\/v1\/incidents\/reroute$/,
+      headers,
+      body: {
+        type: 'object',
+        required: ['userName', 'reroutes'],
+        additionalProperties: false,
+        properties: {
+          userName: str,
+          reroutes: {
+            type: 'array',
+            minItems: 1,
+            items: {
+              type: 'object',
+              required: ['incidentNumber', 'targets'],
+              additionalProperties: false,
+              properties: { incidentNumber: str, targets: { type: 'array', minItems: 1, items: voTarget } },
+            },
+          },
+        },
+      },
+      responses: {
+        200: {
+          type: 'object',
+          properties: {
+            statuses: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['incidentNumber', 'success', 'targetStatus'],
+                properties: {
+                  incidentNumber: { type: 'string' },
+                  message: { type: 'string' },
+                  success: { type: 'boolean' },
+                  targetStatus: { type: 'array', items: { type: 'object', required: ['slug', 'success'], properties: { slug: { type: 'string' }, success: { type: 'boolean' }, message: { type: 'string' } } } },
+                },
+              },
+            },
+          },
+        },
+        ...voErrors,
+      },
+    },
+    {
+      name: 'Creates a new scheduled override (ScheduledOverridePayload)',
+      method: 'POST',
+      path: /^\/api-public\/v1\/overrides$/,
+      headers,
+      body: {
+        type: 'object',
+        required: ['username', 'start', 'end'],
+        additionalProperties: false,
+        properties: { username: str, start: isoUtc, end: isoUtc, timezone: str },
+      },
+      responses: { 200: { type: 'object', required: ['schedule'], properties: { _selfUrl: { type: 'string' }, schedule: voScheduledOverride } }, ...voErrors, 422: {} },
+    },
+    {
+      name: 'Update the scheduled override assignment (UpdateAssignment → Assignment)',
+      method: 'PUT',
+      path: /^\/api-public\/v1\/overrides\/[^/]+\/assignments\/[^/]+$/,
+      headers,
+      body: { type: 'object', required: ['policy'], additionalProperties: false, properties: { policy: str, username: str } },
+      responses: { 200: voAssignment, ...voErrors, 422: {} },
+    },
+    { name: 'Deletes a scheduled override', method: 'DELETE', path: /^\/api-public\/v1\/overrides\/[^/]+$/, headers, responses: { 200: {}, ...voErrors, 422: {} } },
   ];
 }
+
+/** `IncidentTarget`: a user name or an escalation policy slug. */
+const voTarget = { type: 'object', required: ['type', 'slug'], additionalProperties: false, properties: { type: { enum: ['User', 'EscalationPolicy'] }, slug: str } };
+/** "E.g. 2018-09-28'T'05:00:00Z": ISO 8601 in UTC. */
+const isoUtc = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' };
+const voAssignment = { type: 'object', properties: { _selfUrl: { type: 'string' }, assigned: { type: 'boolean' }, policy: { type: 'string' }, team: { type: 'string' }, user: { type: 'string' } } };
+const voScheduledOverride = {
+  type: 'object',
+  properties: {
+    assignments: { type: 'array', items: voAssignment },
+    end: { type: 'string' },
+    publicId: { type: 'string' },
+    start: { type: 'string' },
+    timezone: { type: 'string' },
+    user: { type: 'object', properties: { firstName: { type: 'string' }, lastName: { type: 'string' }, username: { type: 'string' } } },
+  },
+};
+/** The document's shared error responses: statuses without a body schema. */
+const voErrors: Record<string, object> = { 400: {}, 401: {}, 403: {}, 404: {}, 500: {} };
 
 // ---- Grafana OnCall: docs/sources/oncall-api-reference/*.md ----
 
@@ -134,8 +222,113 @@ export function grafanaRules(authorization: string, grafanaUrl?: string): Reques
     { name: 'List routes', method: 'GET', path: /^\/oncall\/api\/v1\/routes\/$/, headers, query: list({ integration_id: { type: 'string' } }) },
     { name: 'List escalation chains', method: 'GET', path: /^\/oncall\/api\/v1\/escalation_chains\/$/, headers, query: list() },
     { name: 'List escalation policies', method: 'GET', path: /^\/oncall\/api\/v1\/escalation_policies\/$/, headers, query: list({ escalation_chain_id: { type: 'string' } }) },
+    // Responder actions (issue 16): alertgroups.md "Silence an alert group", escalation.md "Escalate to a set of
+    // user(s) for an existing Alert Group", resolution_notes.md, shift_swaps.md. The reference gives no error bodies;
+    // 429 is its documented rate-limit answer (_index.md "Rate Limits"), 400/401/403/404 the API's refusals.
+    {
+      name: 'Silence an alert group',
+      method: 'POST',
+      path: /^\/oncall\/api\/v1\/alert_groups\/[A-Z0-9]+\/silence$/,
+      headers,
+      body: { type: 'object', required: ['delay'], additionalProperties: false, properties: { delay: { type: 'integer', minimum: -1 } } },
+      responses: { 200: {}, ...gfErrors },
+    },
+    {
+      name: 'Escalate to a set of user(s) for an existing Alert Group',
+      method: 'POST',
+      path: /^\/oncall\/api\/v1\/escalation\/$/,
+      headers,
+      // `alert_group_id` is mutually exclusive with title, message and source_url; `users` with `team`.
+      body: {
+        type: 'object',
+        required: ['alert_group_id', 'users'],
+        additionalProperties: false,
+        properties: {
+          alert_group_id: gfId,
+          users: { type: 'array', minItems: 1, items: { type: 'object', required: ['id'], additionalProperties: false, properties: { id: gfId, important: { type: 'boolean' } } } },
+        },
+      },
+      responses: { 200: gfAlertGroup, ...gfErrors },
+    },
+    { name: 'List resolution notes', method: 'GET', path: /^\/oncall\/api\/v1\/resolution_notes\/$/, headers, query: list({ alert_group_id: gfId }), responses: { 200: { type: 'object', required: ['results'], properties: { count: { type: 'integer' }, next: { type: ['string', 'null'] }, results: { type: 'array', items: gfNote } } }, ...gfErrors } },
+    {
+      name: 'Create a resolution note',
+      method: 'POST',
+      path: /^\/oncall\/api\/v1\/resolution_notes\/$/,
+      headers,
+      body: { type: 'object', required: ['alert_group_id', 'text'], additionalProperties: false, properties: { alert_group_id: gfId, text: { type: 'string', minLength: 1 } } },
+      responses: { 201: gfNote, 200: gfNote, ...gfErrors },
+    },
+    {
+      name: 'Create a shift swap request',
+      method: 'POST',
+      path: /^\/oncall\/api\/v1\/shift_swaps\/$/,
+      headers,
+      body: {
+        type: 'object',
+        required: ['schedule', 'swap_start', 'beneficiary'],
+        additionalProperties: false,
+        properties: { schedule: gfId, swap_start: gfTime, swap_end: gfTime, description: { type: 'string' }, beneficiary: gfId },
+      },
+      responses: { 201: gfSwap, 200: gfSwap, ...gfErrors },
+    },
+    {
+      name: 'Take a shift swap request',
+      method: 'POST',
+      path: /^\/oncall\/api\/v1\/shift_swaps\/[A-Z0-9]+\/take$/,
+      headers,
+      body: { type: 'object', required: ['benefactor'], additionalProperties: false, properties: { benefactor: gfId } },
+      responses: { 200: gfSwap, ...gfErrors },
+    },
+    { name: 'Delete a shift swap request', method: 'DELETE', path: /^\/oncall\/api\/v1\/shift_swaps\/[A-Z0-9]+\/$/, headers, responses: { 204: {}, 200: {}, ...gfErrors } },
   ];
 }
+
+/** OnCall public ids: upper-case letters and digits ("I68T24C13IFW1", "UCGEIXI1MR1NZ", "SSRG1TDNBMJQ1NC"). */
+const gfId = { type: 'string', pattern: '^[A-Z0-9]+$' };
+/** "Must be a ISO 8601 formatted datetime string." */
+const gfTime = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})$' };
+const gfNullableTime = { type: ['string', 'null'] };
+const gfAlertGroup = {
+  type: 'object',
+  required: ['id', 'state', 'created_at'],
+  properties: {
+    id: gfId,
+    integration_id: { type: ['string', 'null'] },
+    route_id: { type: ['string', 'null'] },
+    alerts_count: { type: 'integer' },
+    state: { enum: ['new', 'firing', 'acknowledged', 'resolved', 'silenced'] },
+    created_at: { type: 'string' },
+    resolved_at: gfNullableTime,
+    acknowledged_at: gfNullableTime,
+    silenced_at: gfNullableTime,
+    acknowledged_by: { type: ['string', 'null'] },
+    resolved_by: { type: ['string', 'null'] },
+    title: { type: ['string', 'null'] },
+    permalinks: { type: 'object' },
+  },
+};
+const gfNote = {
+  type: 'object',
+  required: ['id', 'alert_group_id', 'text', 'created_at'],
+  properties: { id: gfId, alert_group_id: gfId, author: { type: ['string', 'null'] }, source: { type: 'string' }, created_at: { type: 'string' }, text: { type: 'string' } },
+};
+const gfSwap = {
+  type: 'object',
+  required: ['id', 'schedule', 'status', 'swap_start', 'beneficiary'],
+  properties: {
+    id: gfId,
+    schedule: gfId,
+    status: { enum: ['open', 'taken'] },
+    swap_start: { type: 'string' },
+    swap_end: { type: ['string', 'null'] },
+    beneficiary: gfId,
+    benefactor: { anyOf: [gfId, { type: 'null' }] },
+    description: { type: ['string', 'null'] },
+    shifts: { type: 'array' },
+  },
+};
+const gfErrors: Record<string, object> = { 400: {}, 401: {}, 403: {}, 404: {}, 429: {} };
 
 // ---- PagerDuty REST API v2: PagerDuty/api-schema reference/REST/openapiv3.json ----
 // Our reading of the operations the bridge uses (operationId in `name`). Facts taken from it: every
@@ -222,6 +415,25 @@ export const PD_ERROR = {
 };
 const errors = (...codes: number[]): Record<string, object> => Object.fromEntries(codes.map((c) => [String(c), PD_ERROR]));
 
+// Protocol 1.1 responder operations. Facts: `createIncidentSnooze` POST /incidents/{id}/snooze, From required, body
+// `{duration}` integer 1–604800 (required), 201 `{incident}`; `createIncidentNote` POST /incidents/{id}/notes, From
+// required, body `{note: {content}}` (both required), 200 `{note: IncidentNote}` (content required; user a
+// user_reference or bot_user_reference); `listIncidentNotes` GET /incidents/{id}/notes, no query, 200 `{notes: [...]}`;
+// `createScheduleOverride` POST /schedules/{id}/overrides (the operation lists no From header), body `{overrides:
+// [Override]}`, Override `{start, end (date-time), user: UserReference}` all required, 201 an array (minItems 1) of
+// `{status, errors[], override}` with override required; `listUsers` GET /users (query, team_ids[], include[]),
+// 200 `Pagination` + `users`. A Reference requires `id` and `type`.
+const userRef = { type: 'object', required: ['id', 'type'], additionalProperties: false, properties: { id: str, type: { const: 'user_reference' } } };
+const policyRef = { type: 'object', required: ['id', 'type'], additionalProperties: false, properties: { id: str, type: { const: 'escalation_policy_reference' } } };
+const isoDateTime = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$' };
+const pdNote = {
+  type: 'object',
+  required: ['content'],
+  properties: { id: str, content: { type: 'string' }, created_at: isoDateTime, user: pdRef(['user_reference', 'bot_user_reference']), channel: { type: 'object', required: ['summary'] } },
+};
+const pdOverride = { type: 'object', required: ['start', 'end', 'user'], properties: { id: str, start: isoDateTime, end: isoDateTime, user: pdRef(['user_reference']) } };
+const pdUserObj = { type: 'object', required: ['id'], properties: { id: str, type: { enum: ['user'] }, name: { type: 'string' }, email: { type: 'string' }, time_zone: { type: 'string' } } };
+
 export function pagerdutyRules(token: string): RequestRule[] {
   const headers = {
     type: 'object',
@@ -259,7 +471,16 @@ export function pagerdutyRules(token: string): RequestRule[] {
               type: 'object',
               required: ['id', 'type'],
               additionalProperties: false,
-              properties: { id: str, type: { enum: ['incident', 'incident_reference'] }, status: { enum: statuses }, resolution: { type: 'string' }, escalation_level: { type: 'integer' } },
+              properties: {
+                id: str,
+                type: { enum: ['incident', 'incident_reference'] },
+                status: { enum: statuses },
+                resolution: { type: 'string' },
+                escalation_level: { type: 'integer', minimum: 1 },
+                // Protocol 1.1 reassign: `assignments[].assignee` is a UserReference, `escalation_policy` an EscalationPolicyReference.
+                assignments: { type: 'array', minItems: 1, items: { type: 'object', required: ['assignee'], additionalProperties: false, properties: { assignee: userRef } } },
+                escalation_policy: policyRef,
+              },
             },
           },
         },
@@ -297,6 +518,65 @@ export function pagerdutyRules(token: string): RequestRule[] {
       headers,
       query: q({ query: { type: 'string' }, 'user_ids[]': ids, 'team_ids[]': ids, 'include[]': enumParam(['services', 'teams', 'targets', 'escalation_rule_assignment_strategies']), sort_by: { enum: ['name', 'name:asc', 'name:desc'] } }),
       responses: { 200: listOf('escalation_policies', pdPolicy), ...errors(400, 401, 403, 429) },
+    },
+    {
+      name: 'createIncidentSnooze',
+      method: 'POST',
+      path: /^\/incidents\/[A-Za-z0-9]+\/snooze$/,
+      headers: writeHeaders,
+      body: { type: 'object', required: ['duration'], additionalProperties: false, properties: { duration: { type: 'integer', minimum: 1, maximum: 604800 } } },
+      responses: { 201: { type: 'object', required: ['incident'], properties: { incident: pdIncident } }, ...errors(400, 401, 403, 404, 429) },
+    },
+    {
+      name: 'createIncidentNote',
+      method: 'POST',
+      path: /^\/incidents\/[A-Za-z0-9]+\/notes$/,
+      headers: writeHeaders,
+      body: {
+        type: 'object',
+        required: ['note'],
+        additionalProperties: false,
+        properties: { note: { type: 'object', required: ['content'], additionalProperties: false, properties: { content: { type: 'string', minLength: 1 } } } },
+      },
+      responses: { 200: { type: 'object', required: ['note'], properties: { note: pdNote } }, ...errors(400, 401, 403, 404, 429) },
+    },
+    {
+      name: 'listIncidentNotes',
+      method: 'GET',
+      path: /^\/incidents\/[A-Za-z0-9]+\/notes$/,
+      headers,
+      query: { type: 'object', maxProperties: 0 },
+      responses: { 200: { type: 'object', required: ['notes'], properties: { notes: { type: 'array', items: pdNote } } }, ...errors(400, 401, 403, 404, 429) },
+    },
+    {
+      name: 'createScheduleOverride',
+      method: 'POST',
+      path: /^\/schedules\/[A-Za-z0-9]+\/overrides$/,
+      headers,
+      body: {
+        type: 'object',
+        required: ['overrides'],
+        additionalProperties: false,
+        properties: {
+          overrides: {
+            type: 'array',
+            minItems: 1,
+            items: { type: 'object', required: ['start', 'end', 'user'], additionalProperties: false, properties: { start: isoDateTime, end: isoDateTime, user: userRef } },
+          },
+        },
+      },
+      responses: {
+        201: { type: 'array', minItems: 1, items: { type: 'object', required: ['override'], properties: { status: { type: 'number' }, errors: { type: 'array', items: { type: 'string' } }, override: pdOverride } } },
+        ...errors(400, 401, 403, 404, 429),
+      },
+    },
+    {
+      name: 'listUsers',
+      method: 'GET',
+      path: /^\/users$/,
+      headers,
+      query: q({ query: { type: 'string' }, 'team_ids[]': ids, 'include[]': enumParam(['contact_methods', 'notification_rules', 'teams', 'subdomains']) }),
+      responses: { 200: listOf('users', pdUserObj), ...errors(400, 401, 403, 429) },
     },
   ];
 }

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { decideDeploy, findSaferTime, type DeployDecision } from '../../../src/core/deploy/guard';
+import type { DeployDecision } from '../../../src/core/deploy/decision';
+import { decideDeploy, findSaferTime } from '../../../src/core/deploy/guard';
 import { validateDeployGuardSettings, type DeployGuardConfig, type DeployGuardSettings } from '../../../src/core/deploy/guardConfig';
 import { ruleIntervals } from '../../../src/core/deploy/guardRules';
 import type { EscalationPolicy, Person, Rotation } from '../../../src/core/protocol/types';

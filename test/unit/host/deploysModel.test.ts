@@ -8,6 +8,7 @@ import { DisposableStore, toDisposable, type IDisposable } from '../../../src/co
 import { Emitter } from '../../../src/core/util/event';
 import type { Logger } from '../../../src/core/util/logger';
 import { DeploysModel, type DeploysConnections, type DeploysModelPeers } from '../../../src/host/deploys/deploysModel';
+import { readSettings } from '../../../src/core/config/settings';
 
 const MIN = 60_000;
 const NOW = Date.UTC(2026, 10, 27, 16, 0, 0);
@@ -61,6 +62,12 @@ class FakeConnections implements DeploysConnections {
 const warnings: string[] = [];
 const log: Logger = { trace() {}, debug() {}, info() {}, warn: (m: string) => void warnings.push(m), error() {} };
 
+/** The settings as the extension reads them (core/config/settings.ts), problems reported to the log like Config does. */
+function settingsFrom(values: Record<string, unknown>) {
+  return readSettings({ get: (k) => values[k], inspect: () => undefined, trusted: true }, (m) => log.warn(m));
+}
+const tagRulesFrom = (v: unknown) => settingsFrom({ 'deploys.tagPatterns': v }).deployTagRules;
+
 function model(over: Partial<DeploysModelPeers> = {}) {
   const clock = new ManualClock(NOW);
   const connections = new FakeConnections();
@@ -72,7 +79,7 @@ function model(over: Partial<DeploysModelPeers> = {}) {
     log,
     identity: () => ME,
     watchMinutes: () => 30,
-    tagPatterns: () => undefined,
+    tagRules: () => tagRulesFrom(undefined),
     isTrusted: () => true,
     readTags: () => Promise.resolve(undefined),
     ...over,
@@ -123,9 +130,9 @@ describe('host/deploys DeploysModel (manual clock)', () => {
     m.dispose();
   });
 
-  it('falls back to 30 minutes for an invalid oncall.deploys.watchMinutes, and 0 turns the watch off', () => {
+  it('falls back to 30 minutes for an invalid oncall.deploys.watchMinutes (read through the settings table), and 0 turns the watch off', () => {
     for (const [v, ms] of [[-1, 30 * MIN], ['20', 30 * MIN], [1441, 30 * MIN], [Number.NaN, 30 * MIN], [10, 10 * MIN]] as const) {
-      const { m } = model({ watchMinutes: () => v });
+      const { m } = model({ watchMinutes: () => settingsFrom({ 'deploys.watchMinutes': v }).deployWatchMinutes });
       assert.strictEqual(m.watchMs, ms, `watchMinutes ${String(v)}`);
       m.dispose();
     }
@@ -170,7 +177,7 @@ describe('host/deploys DeploysModel (manual clock)', () => {
   it('merges tags with deploy events; invalid tag patterns are logged and the defaults used', async () => {
     const tag: TagInfo = { name: 'v1.4.0', annotated: false, targetSha: 'b'.repeat(40), date: NOW - 60 * MIN, dateSource: 'commit' };
     let globs: string[] = [];
-    const { m, conn } = model({ tagPatterns: () => 'deploy/*', readTags: (g) => ((globs = g), Promise.resolve({ root: '/repo', tags: [tag] })) });
+    const { m, conn } = model({ tagRules: () => tagRulesFrom('deploy/*'), readTags: (g) => ((globs = g), Promise.resolve({ root: '/repo', tags: [tag] })) });
     await m.loadTags();
     m.remerge();
     assert.ok(warnings.some((w) => w.includes('oncall.deploys.tagPatterns must be a list of globs')), warnings.join('\n'));

@@ -56,10 +56,19 @@ describe('iCal feed settings and trust', () => {
   it('package.json restricts the setting in untrusted workspaces, and the host reads it through inspect() and isTrusted', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } } };
     assert.ok(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('oncall.schedule.icalFeeds'));
+    // The settings table reads the feeds from inspect()'s layers with the trust flag, never the merged value…
+    const table = fs.readFileSync(path.join(repoRoot, 'src/core/config/settings.ts'), 'utf8');
+    assert.match(table, /feedSettings\(src\.inspect\('schedule\.icalFeeds'\), src\.trusted, report\)/);
+    assert.doesNotMatch(table, /get\('schedule\.icalFeeds'\)/, 'no merged read that would include workspace values');
+    // …the host's only settings reader hands it VS Code's inspect() and workspace.isTrusted, and re-reads on trust…
+    const config = fs.readFileSync(path.join(repoRoot, 'src/host/config.ts'), 'utf8');
+    assert.match(config, /inspect: \(key\) => forKey\(key\)\.inspect<unknown>\(key\)/);
+    assert.match(config, /trusted: vscode\.workspace\.isTrusted/);
+    assert.match(config, /onDidGrantWorkspaceTrust/);
+    // …and the feeds feature takes the feeds from it, and keeps the trust check on the URL.
     const host = fs.readFileSync(path.join(repoRoot, 'src/host/schedule/icalFeeds.ts'), 'utf8');
-    assert.match(host, /inspect<unknown>\('schedule\.icalFeeds'\)[\s\S]{0,80}feedSettings\(layers, vscode\.workspace\.isTrusted/);
+    assert.match(host, /return this\._config\.value\.icalFeeds;/);
     assert.match(host, /feedUrl\(f, await this\._secrets\.get\(SECRET_PREFIX \+ f\.name\), vscode\.workspace\.isTrusted\)/);
-    assert.match(host, /onDidGrantWorkspaceTrust/);
-    assert.doesNotMatch(host, /get<unknown>\('schedule\.icalFeeds'\)/, 'no merged read that would include workspace values');
+    assert.match(host, /_config\.onDidChange\(\(e\) => e\.affects\('schedule\.icalFeeds'\)/);
   });
 });

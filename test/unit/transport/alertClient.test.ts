@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { AlertClient, type AlertClientOptions, type ConnectionStateInfo } from '../../../src/core/transport/alertClient';
+import { AlertClient, type AlertClientOptions } from '../../../src/core/transport/alertClient';
+import type { ConnectionStateInfo } from '../../../src/core/transport/connection';
 import type { Alert, AlertActionMessage, AnnotateMessage, ServerMessage, StateEvent } from '../../../src/core/protocol/types';
 import { ManualClock } from '../../../src/core/util/clock';
 import { MemoryLogger } from '../../../src/core/util/logger';

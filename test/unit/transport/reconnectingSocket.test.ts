@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { ConnectionStateInfo } from '../../../src/core/transport/alertClient';
+import type { ConnectionStateInfo } from '../../../src/core/transport/connection';
 import {
   ReconnectingSocket,
   type ReconnectingSocketBehaviour,

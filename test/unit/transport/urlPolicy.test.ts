@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { checkServerUrl, isLoopbackHost } from '../../../src/core/transport/alertClient';
+import { checkServerUrl, isLoopbackHost } from '../../../src/core/transport/urlPolicy';
 
 describe('server URL policy', () => {
   const allowed = ['wss://oncall.example.com/', 'wss://10.0.0.5:8443/feed', 'ws://127.0.0.1:8787/', 'ws://127.1.2.3/', 'ws://localhost:8787/', 'ws://LOCALHOST/', 'ws://[::1]:8787/', '  ws://127.0.0.1:8787/  '];

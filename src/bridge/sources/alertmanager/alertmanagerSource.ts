@@ -1,6 +1,5 @@
 import type { Alert, AlertAction, AlertNote, Person, RequestCapability } from '../../../core/protocol/types';
 import { checkBearer } from '../../auth';
-import { errorText } from '../shared/alertHelpers';
 import { PollingSource, type PollSpec } from '../shared/pollingSource';
 import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext } from '../types';
 import { AlertmanagerClient, AlertmanagerError } from './client';
@@ -19,6 +18,7 @@ import {
   type MappingOptions,
 } from './mapping';
 import { isTruncatedLabelSet, parseWith, WebhookAlertSchema, WebhookEnvelopeSchema, type ApiAlert, type ApiSilence, type LabelSet, type WebhookAlert } from './schemas';
+import { errorText } from '../../../core/util/errors';
 
 export const WEBHOOK_PATH = '/webhooks/alertmanager';
 /**
@@ -212,7 +212,7 @@ export class AlertmanagerSource extends PollingSource<'reconcile'> {
       if ((this._touched.get(a.fingerprint) ?? -1) > gen) continue;
       this._labels.set(a.fingerprint, a.labels);
       this._silencedBy.set(a.fingerprint, [...a.status.silencedBy]);
-      const state: AmAlertState = { kind: 'firing', ack: this._ackFromSilences(a.fingerprint, a.labels, a.status.silencedBy, a.updatedAt ?? a.startsAt), notes: this._notes(a.status.silencedBy) };
+        const state: AmAlertState = { kind: 'firing', ack: this._ackFromSilences(a.fingerprint, a.labels, a.status.silencedBy, a.updatedAt ?? a.startsAt), notes: this._notes(a.status.silencedBy) };
       this._apply(toProtocolAlert(a, state, this._mapping, t));
     }
     for (const a of endedInAm) if ((this._touched.get(a.fingerprint) ?? -1) <= gen) this._resolved(a, a.endsAt ?? t);

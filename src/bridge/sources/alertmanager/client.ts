@@ -16,6 +16,8 @@ import {
   type ApiSilence,
   type Matcher,
 } from './schemas';
+import { errorText } from '../../../core/util/errors';
+import { redactUrl } from '../../../core/util/url';
 
 export class AlertmanagerError extends Error {
   constructor(
@@ -44,17 +46,6 @@ export interface NewSilence {
   comment: string;
 }
 
-/** The URL without credentials, for log lines and error messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return '(invalid URL)';
-  }
-}
 
 export class AlertmanagerClient {
   private readonly _http: AxiosInstance;
@@ -174,7 +165,7 @@ function networkReason(e: unknown): string {
     if (e.code === 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED' || /maxContentLength/.test(e.message)) return 'answer too large';
     return e.code ? `${e.code}: ${e.message}` : e.message;
   }
-  return e instanceof Error ? e.message : String(e);
+  return errorText(e);
 }
 
 function clip(s: string, max = 200): string {

@@ -5,6 +5,7 @@
 import { readTokenFile, isLoopbackHost, weakTokenReason } from '../../auth';
 import type { Logger } from '../../../core/util/logger';
 import { AlertmanagerSource } from './alertmanagerSource';
+import { errorText } from '../../../core/util/errors';
 
 export const ALERTMANAGER_CLI_OPTIONS = {
   'alertmanager-url': { type: 'string' },
@@ -111,7 +112,7 @@ export async function createAlertmanagerSource(args: AlertmanagerArgs, host: str
     try {
       webhookToken = await readTokenFile(args.webhookTokenFile);
     } catch (e) {
-      throw new AlertmanagerConfigError(`cannot use --webhook-token-file: ${e instanceof Error ? e.message : String(e)}`);
+      throw new AlertmanagerConfigError(`cannot use --webhook-token-file: ${errorText(e)}`);
     }
     const weak = weakTokenReason(webhookToken, `the webhook secret in ${args.webhookTokenFile}`);
     if (weak) throw new AlertmanagerConfigError(weak);

@@ -12,6 +12,17 @@
  *   GET  /api/v1/users/, /integrations/, /routes/, /escalation_chains/, /escalation_policies/
  *                                                                 names, and each group's escalation chain
  *
+ * Responder actions (protocol 1.1), each where the reference has it:
+ *   POST /api/v1/alert_groups/{id}/silence {delay}                snooze: silence for `delay` seconds
+ *   POST /api/v1/escalation/ {alert_group_id, users}              escalate / reassign to a person or a step of the
+ *                                                                 chain: pages those users on the existing group
+ *   POST /api/v1/resolution_notes/ {alert_group_id, text}         note
+ *   GET  /api/v1/resolution_notes/?alert_group_id=                a group's notes, read once when it is first seen
+ *   POST /api/v1/shift_swaps/ {schedule, swap_start, swap_end, beneficiary}, then
+ *   POST /api/v1/shift_swaps/{id}/take {benefactor}               take on-call / cover me (DELETE …/{id}/ rolls
+ *                                                                 back a request that could not be taken)
+ * Not in the API: moving a group to another escalation chain (reassign to a policy) — refused with that reason.
+ *
  * Auth, as the reference's auth section says: `Authorization: <token>` with no scheme, for OnCall API
  * tokens and Grafana service-account tokens alike; a service-account token (the engine recognises them
  * by their `glsa_` prefix — so "Bearer glsa_…" is not one) also needs `X-Grafana-URL: <stack URL>`.
@@ -35,15 +46,17 @@
  */
 import * as v from 'valibot';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { Alert, AlertAction, AlertStatus, EscalationPolicy, EscalationTarget, OnCallState, Person, Rotation, Severity } from '../../../core/protocol/types';
+import type { Alert, AlertAction, AlertNote, AlertStatus, EscalationPolicy, EscalationTarget, OnCallState, Person, ReassignTarget, Rotation, Severity } from '../../../core/protocol/types';
 import { BridgeConfigError } from '../../server';
-import { BoundedSet, errorText, extractDetails, isoOf, laterIso, mapLimit, sameJson, severityFromWord, validAlert, validOnCall } from '../shared/alertHelpers';
-import { escalationOf } from '../shared/escalation';
+import { errorText } from '../../../core/util/errors';
+import { BoundedSet, extractDetails, isoOf, laterIso, mapLimit, sameJson, severityFromWord, validAlert, validOnCall } from '../shared/alertHelpers';
+import { actionError, type ActionErrorHints } from '../shared/actionErrors';
+import { escalationOf, tierTargets } from '../shared/escalation';
 import { paginateNext } from '../shared/paginate';
 import type { PollSpec } from '../shared/pollingSource';
 import { VendorHttpError } from '../shared/vendorHttp';
 import { VendorPollingSource, type VendorApi, type VendorPollingOptions } from '../shared/vendorSource';
-import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext } from '../types';
+import { SourceActionError, type ActionOutcome, type HttpRequestInfo, type HttpResponseInfo, type OverrideRequest, type Route, type SourceContext } from '../types';
 
 export interface GrafanaIrmOptions extends VendorPollingOptions {
   /** OnCall API base, e.g. https://oncall-prod-us-central-0.grafana.net/oncall (no trailing /api/v1). */
@@ -87,7 +100,7 @@ export const AlertGroupSchema = v.object({
 });
 type AlertGroup = v.InferOutput<typeof AlertGroupSchema>;
 
-const UserSchema = v.object({ id: v.string(), email: optStr, username: optStr, name: optStr });
+const UserSchema = v.object({ id: v.string(), email: optStr, username: optStr, name: optStr, timezone: optStr });
 const IntegrationSchema = v.object({ id: v.string(), name: optStr, default_route: v.optional(v.nullable(v.object({ id: optStr, escalation_chain_id: optStr }))) });
 const RouteSchema = v.object({ id: v.string(), integration_id: optStr, escalation_chain_id: optStr });
 const ChainSchema = v.object({ id: v.string(), name: optStr });
@@ -115,6 +128,11 @@ export const WebhookEventSchema = v.object({
   alert_group_acknowledged_by: WebhookUser,
   alert_group_resolved_by: WebhookUser,
 });
+
+/** POST /resolution_notes/ answers the note: `{id, alert_group_id, author, source, created_at, text}`. */
+const ResolutionNoteSchema = v.object({ id: v.pipe(v.string(), v.minLength(1)), alert_group_id: optStr, author: optStr, source: optStr, created_at: optStr, text: v.string() });
+/** A shift swap request (shift_swaps.md): `status` is "open" until someone takes it ("taken"). */
+const ShiftSwapSchema = v.object({ id: v.pipe(v.string(), v.minLength(1)), schedule: optStr, status: optStr, beneficiary: optStr, benefactor: optStr, swap_start: optStr, swap_end: optStr });
 
 const ScheduleSchema = v.object({ id: v.string(), name: optStr, time_zone: optStr, team_id: optStr, on_call_now: v.optional(v.nullable(v.array(v.string()))) });
 const FinalShiftSchema = v.object({ user_pk: optStr, user_email: optStr, user_username: optStr, shift_start: v.string(), shift_end: v.string() });
@@ -217,6 +235,8 @@ export function alertGroupToAlert(g: AlertGroup, prev: Alert | undefined, users:
     if (at) a.acknowledgedAt = at;
   }
   if (status === 'resolved') a.resolvedAt = isoOf(g.resolved_at) ?? updated;
+  // Notes the bridge added (the list of groups carries none); kept while the group lives.
+  if (prev?.notes?.length) a.notes = prev.notes;
   return a;
 }
 
@@ -264,6 +284,15 @@ function secretMatches(given: string, secrets: readonly string[]): boolean {
   return ok;
 }
 
+const VENDOR = 'Grafana IRM';
+const hints = (may: string, notFound: string): ActionErrorHints => ({
+  unauthorized: 'it refused the API token: check GRAFANA_IRM_TOKEN / --grafana-irm-token-file',
+  forbidden: `this token is read-only here (its user may not ${may}): use the OnCall API token of a user who may`,
+  notFound,
+});
+/** Takes over at most this many people's shifts in one "take on-call". */
+const MAX_SWAP_PEOPLE = 5;
+
 type GrafanaIrmPoll = 'groups' | 'oncall';
 
 export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
@@ -281,11 +310,17 @@ export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
   private readonly _policies = new Map<string, EscalationPolicy>();
   /** When a group last (re)started escalating: set when it is seen going back to "new". */
   private readonly _escalationStart = new Map<string, number>();
+  /** Until when a group the bridge silenced stays silenced (the group itself does not say); dropped when it is not silenced. */
+  private readonly _silencedUntil = new Map<string, string>();
+  /** The route and integration of each open group (its escalation chain), bounded by the open groups. */
+  private readonly _groupRefs = new Map<string, { route_id: string | null; integration_id: string | null }>();
   private _oncall: OnCallState | undefined;
   private _lastOnCall: unknown;
   private readonly _isServiceAccount: boolean;
   private readonly _secrets: readonly string[];
   private readonly _seenEvents = new BoundedSet(500);
+  /** Groups whose resolution notes were read (once per group; later ones are those added from the editor). */
+  private readonly _notesRead = new BoundedSet(5000);
   private _rejectedWebhooks = 0;
 
   constructor(private readonly _opts: GrafanaIrmOptions) {
@@ -296,7 +331,7 @@ export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
     if (this._isServiceAccount && !_opts.grafanaUrl) {
       throw new BridgeConfigError('Grafana IRM: a service-account token (glsa_…) also needs the Grafana stack URL: pass --grafana-url https://<your-stack>.grafana.net (sent as X-Grafana-URL)');
     }
-    this.capabilities = this._isServiceAccount ? ['oncall'] : ['ack', 'unack', 'resolve', 'oncall'];
+    this.capabilities = this._isServiceAccount ? ['oncall'] : ['ack', 'unack', 'resolve', 'oncall', 'snooze', 'reassign', 'escalate', 'note', 'override'];
     this.actionsUnavailableReason = this._isServiceAccount ? SERVICE_ACCOUNT_REASON : undefined;
     this._secrets = (_opts.webhookSecrets ?? []).map((x) => x.trim()).filter((x) => x.length > 0);
     this.routes = this._secrets.length ? [{ method: 'POST', path: '/webhooks/grafana-irm', auth: 'none', maxBodyBytes: WEBHOOK_MAX_BYTES, handle: (req) => this._onWebhook(req) }] : [];
@@ -349,6 +384,7 @@ export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
       }
     }
     for (const g of groups) this._apply(g);
+    await this._readNotes(groups);
     if (!complete) {
       this.log.warn('too many open alert groups to list them all: not resolving groups missing from the list');
       return;
@@ -358,6 +394,8 @@ export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
       if (a.status !== 'resolved' && !open.has(a.id)) {
         this.ctx.resolveAlert(a.id, undefined, nowIso);
         this._escalationStart.delete(a.id);
+        this._groupRefs.delete(a.id);
+        this._silencedUntil.delete(a.id);
       }
     }
   }
@@ -379,6 +417,9 @@ export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
       return;
     }
     this._addEscalation(alert, g, now);
+    const until = this._silencedUntil.get(g.id);
+    if (g.state === 'silenced' && until && Date.parse(until) > now) alert.snoozedUntil = until;
+    else this._silencedUntil.delete(g.id);
     if (prev) {
       if (sameJson({ ...prev, updatedAt: '' }, { ...alert, updatedAt: '' })) return;
       if (Date.parse(alert.updatedAt) <= Date.parse(prev.updatedAt)) alert.updatedAt = laterIso(prev.updatedAt, nowIso) ?? nowIso;
@@ -396,7 +437,11 @@ export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
   }
 
   private _addEscalation(a: Alert, g: AlertGroup, now: number): void {
-    if (a.status === 'resolved') return;
+    if (a.status === 'resolved') {
+      this._groupRefs.delete(g.id);
+      return;
+    }
+    if (g.route_id || g.integration_id) this._groupRefs.set(g.id, { route_id: g.route_id ?? null, integration_id: g.integration_id ?? null });
     const chainId = (g.route_id ? this._routeChain.get(g.route_id) : undefined) ?? (g.integration_id ? this._integrationChain.get(g.integration_id) : undefined);
     const policy = chainId ? this._policies.get(chainId) : undefined;
     if (!policy) return;
@@ -434,6 +479,252 @@ export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
     if (failures.length) {
       throw new SourceActionError(`Grafana IRM could not ${path} ${failures.length} of ${todo.length} alert group(s): ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? '; …' : ''}`);
     }
+  }
+
+  /** The chosen groups, known and not resolved; else a refusal naming the ones that are not. */
+  private _openGroups(alertIds: readonly string[]): Alert[] {
+    if (this._isServiceAccount) throw new SourceActionError(SERVICE_ACCOUNT_REASON);
+    const unknown = alertIds.filter((id) => !this.ctx.getAlert(id));
+    if (unknown.length) throw new SourceActionError(`unknown alert group(s): ${unknown.slice(0, 5).join(', ')}`);
+    const resolved = alertIds.filter((id) => this.ctx.getAlert(id)?.status === 'resolved');
+    if (resolved.length) throw new SourceActionError(`already resolved: ${resolved.slice(0, 5).join(', ')}`);
+    return alertIds.map((id) => this.ctx.getAlert(id)!);
+  }
+
+  /** Runs `act` for each group (four at a time); one refusal naming every group that failed. */
+  private async _each(alertIds: readonly string[], verb: string, act: (id: string) => Promise<void>): Promise<void> {
+    const failures: string[] = [];
+    await mapLimit(alertIds, 4, async (id) => {
+      try {
+        await act(id);
+      } catch (e) {
+        failures.push(e instanceof Error ? e.message : String(e));
+      }
+    });
+    if (failures.length === 1 && alertIds.length === 1) throw new SourceActionError(failures[0]);
+    if (failures.length) throw new SourceActionError(`Grafana IRM could not ${verb} ${failures.length} of ${alertIds.length} alert group(s): ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? '; …' : ''}`);
+  }
+
+  /** Reads the group back after an action (the actions answer without it), so clients see the new state now. */
+  private async _reread(id: string, after: string): Promise<void> {
+    try {
+      this._apply(await this.http.request('GET', `api/v1/alert_groups/${encodeURIComponent(id)}/`, { schema: AlertGroupSchema }));
+    } catch (e) {
+      this.log.debug(`could not re-read alert group ${id} after ${after}: ${errorText(e)}`);
+      void this.pollNow('groups');
+    }
+  }
+
+  /** Snooze = POST /alert_groups/{id}/silence with `delay` (seconds; the reference: "the duration of silence in seconds"). */
+  async snooze(alertIds: readonly string[], until: number, _actor: Person | undefined): Promise<void> {
+    this._openGroups(alertIds);
+    const delay = Math.max(1, Math.ceil((until - this.ctx.clock.now()) / 1000));
+    const untilIso = new Date(this.ctx.clock.now() + delay * 1000).toISOString();
+    await this._each(alertIds, 'silence', async (id) => {
+      try {
+        await this.http.request('POST', `api/v1/alert_groups/${encodeURIComponent(id)}/silence`, { body: { delay } });
+      } catch (e) {
+        throw actionError(VENDOR, `silence ${id}`, e, hints('silence alert groups', `alert group ${id} no longer exists in Grafana OnCall`));
+      }
+      this._silencedUntil.set(id, untilIso);
+      await this._reread(id, 'silence');
+    });
+  }
+
+  /** The Grafana users a step of the group's escalation chain pages now (its persons; who is on call in its schedules). */
+  private _stepPeople(a: Alert, level: number): { policy: EscalationPolicy; ids: string[]; names: string[] } {
+    const chainId = this._chainOf(a.id);
+    const policy = chainId ? this._policies.get(chainId) : undefined;
+    if (!policy) throw new SourceActionError(`alert group ${a.id} has no escalation chain the bridge could read: reassign it to a person instead`);
+    if (!policy.tiers.some((t) => t.level === level)) throw new SourceActionError(`${policy.name} has steps 1–${policy.tiers.length}; there is no step ${level}`);
+    const people = tierTargets(policy, level, this._oncall, this.ctx.clock.now()).filter((p) => !!p.id);
+    if (!people.length) throw new SourceActionError(`step ${level} of ${policy.name} pages nobody right now: reassign to a person instead`);
+    return { policy, ids: people.map((p) => p.id!), names: people.map((p) => p.name) };
+  }
+
+  private _chainOf(alertId: string): string | undefined {
+    const g = this._groupRefs.get(alertId);
+    return (g?.route_id ? this._routeChain.get(g.route_id) : undefined) ?? (g?.integration_id ? this._integrationChain.get(g.integration_id) : undefined);
+  }
+
+  /** POST /api/v1/escalation/ `{alert_group_id, users: [{id, important}]}`: pages these users on the existing group. */
+  private async _page(alertIds: readonly string[], usersOf: (id: string) => string[], verb: string): Promise<void> {
+    await this._each(alertIds, verb, async (id) => {
+      let g: AlertGroup;
+      try {
+        g = await this.http.request('POST', 'api/v1/escalation/', { body: { alert_group_id: id, users: usersOf(id).map((u) => ({ id: u, important: false })) }, schema: AlertGroupSchema });
+      } catch (e) {
+        throw actionError(VENDOR, `${verb} ${id}`, e, hints('page people (direct paging)', `alert group ${id} or one of the users no longer exists in Grafana OnCall`));
+      }
+      this._apply(g);
+    });
+  }
+
+  /**
+   * Reassign: Grafana OnCall pages a person (or a step's people) on the group through its escalation API; it has no
+   * way to move a group to another escalation chain, so a policy target is refused.
+   */
+  async reassign(alertIds: readonly string[], to: ReassignTarget, _actor: Person | undefined): Promise<ActionOutcome | undefined> {
+    const alerts = this._openGroups(alertIds);
+    if ('policyId' in to) throw new SourceActionError('Grafana OnCall cannot move an alert group to another escalation chain through its API: reassign to a person, or to a step of its chain');
+    if ('userId' in to) {
+      if (this._users.size && !this._users.has(to.userId)) throw new SourceActionError(`${to.userId} is not a Grafana OnCall user of this organization`);
+      await this._page(alertIds, () => [to.userId], `page ${this._users.get(to.userId)?.name ?? to.userId} on`);
+      return { note: `Grafana OnCall paged ${this._users.get(to.userId)?.name ?? to.userId}; the escalation chain goes on as configured` };
+    }
+    const steps = new Map(alerts.map((a) => [a.id, this._stepPeople(a, to.escalationLevel)]));
+    await this._page(alertIds, (id) => steps.get(id)!.ids, `page step ${to.escalationLevel} on`);
+    return { note: `Grafana OnCall paged ${[...new Set([...steps.values()].flatMap((x) => x.names))].join(', ')}; the escalation chain goes on as configured` };
+  }
+
+  /** Escalate: pages the people of the next step of the group's chain (or of step `level`) through the escalation API. */
+  async escalate(alertIds: readonly string[], level: number | undefined, _actor: Person | undefined): Promise<ActionOutcome> {
+    const alerts = this._openGroups(alertIds);
+    const steps = new Map(
+      alerts.map((a) => {
+        const current = a.escalation?.level ?? 1;
+        const chainId = this._chainOf(a.id);
+        const policy = chainId ? this._policies.get(chainId) : undefined;
+        if (policy && level === undefined && !policy.tiers.some((t) => t.level === current + 1)) throw new SourceActionError(`alert group ${a.id} is already at the last step (${current}) of ${policy.name}`);
+        const want = level ?? current + 1;
+        return [a.id, { level: want, ...this._stepPeople(a, want) }] as const;
+      }),
+    );
+    await this._page(alertIds, (id) => steps.get(id)!.ids, 'escalate');
+    const what = [...steps].map(([id, x]) => `${id}: step ${x.level} of ${x.policy.name} (${x.names.join(', ')})`).join('; ');
+    return { note: `Grafana OnCall paged ${what}` };
+  }
+
+  private _toNote(n: v.InferOutput<typeof ResolutionNoteSchema>): AlertNote {
+    const note: AlertNote = { id: n.id, text: n.text, at: isoOf(n.created_at) ?? new Date(this.ctx.clock.now()).toISOString() };
+    const author = n.author ? (this._users.get(n.author) ?? { id: n.author, name: n.author }) : undefined;
+    if (author) note.author = author;
+    return note;
+  }
+
+  /** Adds notes to the alert (by id, oldest first), confirmed by the source. */
+  private _addNotes(alertId: string, notes: readonly AlertNote[]): void {
+    const cur = this.ctx.getAlert(alertId);
+    if (!cur || !notes.length) return;
+    const byId = new Map((cur.notes ?? []).map((n) => [n.id ?? `${n.at}|${n.text}`, n]));
+    for (const n of notes) byId.set(n.id ?? `${n.at}|${n.text}`, n);
+    const merged = [...byId.values()].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    const nowIso = new Date(this.ctx.clock.now()).toISOString();
+    const ok = validAlert({ ...cur, notes: merged, updatedAt: laterIso(cur.updatedAt, nowIso) ?? nowIso }, this.log);
+    if (ok) this.ctx.upsertAlert(ok);
+  }
+
+  /** The resolution notes of open groups seen for the first time (GET /resolution_notes/?alert_group_id=), ten a poll. */
+  private async _readNotes(groups: readonly AlertGroup[]): Promise<void> {
+    const todo = groups.filter((g) => stateToStatus(g.state) !== 'resolved' && !this._notesRead.has(g.id)).slice(0, 10);
+    await mapLimit(todo, 2, async (g) => {
+      let items: unknown[];
+      try {
+        items = (await paginateNext(this.http, 'api/v1/resolution_notes/', { alert_group_id: g.id }, { maxPages: 2 })).items;
+      } catch (e) {
+        if (e instanceof VendorHttpError && e.status === 429) throw e;
+        this.log.debug(`could not read the resolution notes of alert group ${g.id}: ${errorText(e)}`);
+        this._notesRead.add(g.id);
+        return;
+      }
+      this._notesRead.add(g.id);
+      const notes = items.flatMap((x) => {
+        const r = v.safeParse(ResolutionNoteSchema, x);
+        return r.success && (r.output.alert_group_id ?? g.id) === g.id ? [this._toNote(r.output)] : [];
+      });
+      this._addNotes(g.id, notes);
+    });
+  }
+
+  /** A resolution note (POST /api/v1/resolution_notes/); the note the API answers is shown on the alert. */
+  async note(alertId: string, text: string, _actor: Person | undefined): Promise<void> {
+    if (this._isServiceAccount) throw new SourceActionError(SERVICE_ACCOUNT_REASON);
+    const a = this.ctx.getAlert(alertId);
+    if (!a) throw new SourceActionError(`unknown alert group ${alertId}`);
+    let n: v.InferOutput<typeof ResolutionNoteSchema>;
+    try {
+      n = await this.http.request('POST', 'api/v1/resolution_notes/', { body: { alert_group_id: alertId, text }, schema: ResolutionNoteSchema });
+    } catch (e) {
+      throw actionError(VENDOR, `add a resolution note to ${alertId}`, e, hints('add resolution notes', `alert group ${alertId} no longer exists in Grafana OnCall`));
+    }
+    this._addNotes(alertId, [this._toNote(n)]);
+  }
+
+  /** The Grafana OnCall user the actor is: by email, else by handle (user name), from /users/. */
+  private _userOf(actor: Person | undefined): string | undefined {
+    const email = actor?.email?.trim().toLowerCase();
+    const handle = actor?.handle?.replace(/^@/, '').trim().toLowerCase();
+    for (const [id, p] of this._users) {
+      if ((email && p.email?.toLowerCase() === email) || (handle && p.handle?.toLowerCase() === handle)) return id;
+    }
+    return undefined;
+  }
+
+  /**
+   * Take on-call / cover me through shift swaps: for each person on call in the schedule during the range, a swap
+   * request with them as `beneficiary` (POST /shift_swaps/), taken at once by the taker as `benefactor`
+   * (POST /shift_swaps/{id}/take). A request that could not be taken is deleted again.
+   */
+  async override(req: OverrideRequest, actor: Person | undefined): Promise<void> {
+    if (this._isServiceAccount) throw new SourceActionError(SERVICE_ACCOUNT_REASON);
+    const rot = this._oncall?.rotations.find((r) => r.id === req.rotationId);
+    if (!rot) throw new SourceActionError(`unknown schedule ${req.rotationId}: refresh the On Call view`);
+    let taker: string;
+    if (req.userId !== undefined) {
+      if (this._users.size && !this._users.has(req.userId)) throw new SourceActionError(`${req.userId} is not a Grafana OnCall user of this organization`);
+      taker = req.userId;
+    } else {
+      const me = this._userOf(actor);
+      if (!me) throw new SourceActionError('Grafana IRM needs to know which OnCall user you are: set the email (or handle) in your identity to your Grafana OnCall user\'s');
+      taker = me;
+    }
+    const start = Math.max(req.start, this.ctx.clock.now());
+    const end = req.end;
+    const covered = new Map<string, { from: number; to: number; name: string }>();
+    let takerOnCall = false;
+    for (const sh of rot.shifts) {
+      const s0 = Date.parse(sh.start);
+      const s1 = Date.parse(sh.end);
+      if (!(s0 < end && start < s1) || !sh.person.id) continue;
+      if (sh.person.id === taker) {
+        takerOnCall = true;
+        continue;
+      }
+      const prev = covered.get(sh.person.id);
+      covered.set(sh.person.id, { from: Math.min(prev?.from ?? Infinity, Math.max(s0, start)), to: Math.max(prev?.to ?? -Infinity, Math.min(s1, end)), name: sh.person.name });
+    }
+    const takerName = this._users.get(taker)?.name ?? taker;
+    if (!covered.size) throw new SourceActionError(takerOnCall ? `${takerName} is already on call for ${rot.name} then` : `nobody is on call for ${rot.name} then: there is no shift to take`);
+    if (covered.size > MAX_SWAP_PEOPLE) throw new SourceActionError(`that range covers the shifts of ${covered.size} people: pick a shorter range (at most ${MAX_SWAP_PEOPLE})`);
+    for (const [beneficiary, r] of covered) {
+      let swap: v.InferOutput<typeof ShiftSwapSchema>;
+      try {
+        swap = await this.http.request('POST', 'api/v1/shift_swaps/', {
+          body: { schedule: rot.id, swap_start: new Date(r.from).toISOString(), swap_end: new Date(r.to).toISOString(), description: `Taken by ${takerName} from VS Code (On-Call)`, beneficiary },
+          schema: ShiftSwapSchema,
+        });
+      } catch (e) {
+        throw actionError(VENDOR, `request a shift swap for ${r.name}`, e, hints('create shift swap requests', `schedule ${rot.id} or user ${beneficiary} no longer exists in Grafana OnCall`));
+      }
+      let taken: v.InferOutput<typeof ShiftSwapSchema> | undefined;
+      let failure: SourceActionError | undefined;
+      try {
+        taken = await this.http.request('POST', `api/v1/shift_swaps/${encodeURIComponent(swap.id)}/take`, { body: { benefactor: taker }, schema: ShiftSwapSchema });
+        if (taken.status !== 'taken') failure = new SourceActionError(`Grafana OnCall did not let ${takerName} take ${r.name}'s shift swap (status: ${taken.status ?? 'none'})`);
+      } catch (e) {
+        failure = actionError(VENDOR, `let ${takerName} take ${r.name}'s shift`, e, hints('take shift swaps', `the swap request ${swap.id} is gone`));
+      }
+      if (failure) {
+        try {
+          await this.http.request('DELETE', `api/v1/shift_swaps/${encodeURIComponent(swap.id)}/`);
+        } catch (e2) {
+          this.log.warn(`could not delete the shift swap request ${swap.id}: ${errorText(e2)}`);
+          throw new SourceActionError(`${failure.message}; the swap request ${swap.id} stays open in Grafana OnCall: delete it there or let someone take it`);
+        }
+        throw failure;
+      }
+    }
+    void this.pollNow('oncall');
   }
 
   /**
@@ -512,6 +803,7 @@ export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
       const p: Person = { id: u.id, name: u.name || u.username || u.email || u.id };
       if (u.email) p.email = u.email;
       if (u.username) p.handle = u.username;
+      if (u.timezone) p.timeZone = u.timezone;
       this._users.set(u.id, p);
     }
     const integrations = await list('api/v1/integrations/');
@@ -590,11 +882,14 @@ export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
     const ids = new Set(rotations.map((r) => r.id));
     for (const p of policies) for (const t of p.tiers) t.targets = t.targets.filter((x) => x.type !== 'rotation' || ids.has(x.rotationId));
     const state: OnCallState = { generatedAt: new Date(now).toISOString(), rotations, policies };
+    // The pickers' directory (reassign, take on-call): OnCall user ids.
+    if (this._users.size) state.people = [...this._users.values()].filter((p) => !!p.id);
     this._oncall = state;
-    if (this._lastOnCall !== undefined && sameJson(this._lastOnCall, { rotations, policies })) return;
+    const comparable = { rotations, policies, people: state.people };
+    if (this._lastOnCall !== undefined && sameJson(this._lastOnCall, comparable)) return;
     const ok = validOnCall(state, this.log);
     if (!ok) return;
-    this._lastOnCall = { rotations, policies };
+    this._lastOnCall = comparable;
     this.ctx.setOnCall(ok);
   }
 }

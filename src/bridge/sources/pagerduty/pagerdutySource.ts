@@ -1,7 +1,8 @@
 /**
  * PagerDuty through the bridge: REST API v2 polling (incidents, their alerts' details, on-calls,
- * schedules, escalation policies), ack/resolve with the bulk `PUT /incidents` (`updateIncidents`, at
- * most 250 per request) and the `From` header, and
+ * schedules, escalation policies, incident notes), ack/resolve with the bulk `PUT /incidents` (`updateIncidents`, at
+ * most 250 per request) and the `From` header, the protocol 1.1 responder actions (snooze, reassign / escalate, notes,
+ * schedule overrides: each method names its endpoint), and
  * Webhooks v3 on `POST /webhooks/pagerduty` verified with `X-PagerDuty-Signature`.
  *
  * Webhooks make changes show up at once; polling stays on as the safety net (a webhook that was lost,
@@ -13,17 +14,36 @@
  * (the versioning header), `Content-Type: application/json` and `Authorization: Token token=…`.
  */
 import * as v from 'valibot';
-import type { Alert, AlertAction, OnCallState, Person, Severity } from '../../../core/protocol/types';
+import type { Alert, AlertAction, AlertNote, OnCallState, Person, ReassignTarget, RequestCapability, Severity } from '../../../core/protocol/types';
+import { ALERT_LIMITS } from '../../../core/protocol/limits';
 import { BridgeConfigError } from '../../server';
-import { errorText, extractDetails, isoOf, mapLimit, sameJson, validAlert, validOnCall, type ExtractedDetails } from '../shared/alertHelpers';
+import { errorText } from '../../../core/util/errors';
+import { extractDetails, isoOf, mapLimit, sameJson, validAlert, validOnCall, type ExtractedDetails } from '../shared/alertHelpers';
 import { paginateOffset } from '../shared/paginate';
 import type { PollSpec } from '../shared/pollingSource';
 import { VendorHttpError } from '../shared/vendorHttp';
 import { VendorPollingSource, type VendorApi, type VendorPollingOptions } from '../shared/vendorSource';
 import { ReplayGuard, type ReplayVerdict } from '../shared/webhookReplay';
-import { SourceActionError, type HttpRequestInfo, type HttpResponseInfo, type Route, type SourceContext } from '../types';
-import { alertSeverityOf, buildOnCall, incidentEscalation, incidentToAlert, maxSeverity } from './mapping';
-import { EscalationPolicySchema, IncidentListEnvelopeSchema, IncidentSchema, OnCallEntrySchema, PdAlertSchema, ScheduleSchema, WebhookSchema, type PdIncident, type PdOnCall } from './schemas';
+import { SourceActionError, type ActionOutcome, type HttpRequestInfo, type HttpResponseInfo, type OverrideRequest, type Route, type SourceContext } from '../types';
+import { alertSeverityOf, buildOnCall, incidentEscalation, incidentToAlert, maxSeverity, personOf } from './mapping';
+import {
+  EscalationPolicySchema,
+  IncidentListEnvelopeSchema,
+  IncidentNoteSchema,
+  IncidentSchema,
+  NoteEnvelopeSchema,
+  NoteListSchema,
+  OnCallEntrySchema,
+  OverrideResultsSchema,
+  PdAlertSchema,
+  ScheduleSchema,
+  SnoozeEnvelopeSchema,
+  UserSchema,
+  WebhookSchema,
+  type PdIncident,
+  type PdIncidentNote,
+  type PdOnCall,
+} from './schemas';
 import { verifyPagerDutySignature } from './signature';
 
 export interface PagerDutyOptions extends VendorPollingOptions {
@@ -63,6 +83,11 @@ const MAX_SEEN_EVENTS = 20_000;
 const MAX_BULK_UPDATE = 250;
 /** The versioning header every operation of the REST API v2 requires. */
 export const PAGERDUTY_ACCEPT = 'application/vnd.pagerduty+json;version=2';
+/** `createIncidentSnooze`: `duration` is 1–604800 seconds (a week). */
+const MAX_SNOOZE_SECONDS = 604_800;
+/** Incidents whose notes (`listIncidentNotes`) are read per poll, at most; the rest follow on later polls. */
+const MAX_NOTE_READS_PER_POLL = 25;
+const NO_UNACK = 'PagerDuty has no "un-acknowledge" in its API: an acknowledged incident re-triggers by itself when its acknowledgement timeout ends (or snooze it for a chosen time)';
 
 interface DetailCache {
   alertCount: number | undefined;
@@ -75,7 +100,11 @@ type PagerDutyPoll = 'incidents' | 'oncall';
 
 export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
   readonly name = 'pagerduty';
-  readonly capabilities = ['ack', 'resolve', 'oncall'] as const;
+  readonly capabilities = ['ack', 'resolve', 'oncall', 'snooze', 'reassign', 'escalate', 'note', 'override'] as const;
+  readonly unsupportedActions: Partial<Record<RequestCapability, string>> = {
+    unack: NO_UNACK,
+    annotate: 'PagerDuty keeps notes on incidents: add a note to the incident instead',
+  };
   readonly routes: readonly Route[];
 
   /** Details from each open incident's alerts, fetched once (again when its alert count changes). */
@@ -89,6 +118,12 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
   private readonly _incidents = new Map<string, PdIncident>();
   private _rejectedWebhooks = 0;
   private readonly _secrets: readonly string[];
+  /** Until when (epoch ms) each incident was snoozed from here: PagerDuty's incident does not say it is snoozed. */
+  private readonly _snoozes = new Map<string, number>();
+  /** Each open incident's notes (`listIncidentNotes`), re-read every on-call interval or after a note webhook. */
+  private readonly _notes = new Map<string, { notes: AlertNote[]; at: number; stale: boolean }>();
+  /** Incidents whose notes are being read (a webhook's quick poll and a timed poll must not both read them). */
+  private readonly _notesReading = new Set<string>();
 
   constructor(private readonly _opts: PagerDutyOptions) {
     super('PagerDuty', _opts);
@@ -153,6 +188,11 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
       4,
       (i) => this._fetchDetails(i),
     );
+    await mapLimit(
+      incidents.filter((i) => i.status !== 'resolved' && this._needsNotes(i)).slice(0, MAX_NOTE_READS_PER_POLL),
+      4,
+      (i) => this._fetchNotes(i),
+    );
     for (const inc of incidents) this._apply(inc);
     if (!page.complete) {
       this.log.warn(`more than ${MAX_INCIDENTS} open incidents: not resolving incidents missing from the list`);
@@ -163,8 +203,7 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
       if (a.status === 'resolved' || open.has(a.id)) continue;
       // No longer triggered/acknowledged: it was resolved (or merged) in PagerDuty.
       this.ctx.resolveAlert(a.id, undefined, now);
-      this._details.delete(a.id);
-      this._incidents.delete(a.id);
+      this._forget(a.id);
     }
   }
 
@@ -206,6 +245,11 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
     const alert = incidentToAlert(inc, { ...(cache ? { details: cache.details, ...(cache.severity ? { alertSeverity: cache.severity } : {}), ...(cache.description ? { description: cache.description } : {}) } : {}) }, prev, at);
     if (inc.status === 'resolved') this._incidents.delete(inc.id);
     else this._incidents.set(inc.id, inc);
+    const snoozedUntil = this._snoozes.get(inc.id);
+    if (snoozedUntil !== undefined && inc.status === 'acknowledged' && snoozedUntil > this.ctx.clock.now()) alert.snoozedUntil = new Date(snoozedUntil).toISOString();
+    else this._snoozes.delete(inc.id); // triggered again (the snooze ended) or resolved
+    const notes = this._notes.get(inc.id)?.notes;
+    if (notes?.length) alert.notes = notes;
     const escalation = incidentEscalation(inc, this.ctx.clock.now(), this._lastOnCall?.policies ?? [], this._lastOnCall, this._oncalls);
     if (escalation) alert.escalation = escalation;
     else if (prev?.escalation && !inc.assignments && !inc.assignees) alert.escalation = prev.escalation; // a partial payload
@@ -222,7 +266,7 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
       if (!prev) return; // a resolved incident we never showed is not news
       if (prev.status !== 'resolved') {
         this.ctx.resolveAlert(inc.id, agent, alert.resolvedAt);
-        this._details.delete(inc.id);
+        this._forget(inc.id);
       }
       return;
     }
@@ -230,53 +274,273 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
     if (ok) this.ctx.upsertAlert(ok);
   }
 
+  private _forget(id: string): void {
+    this._details.delete(id);
+    this._incidents.delete(id);
+    this._snoozes.delete(id);
+    this._notes.delete(id);
+  }
+
   // ---- actions ----
 
   async handleAction(action: AlertAction, alertIds: readonly string[], actor: Person | undefined): Promise<void> {
-    if (action === 'unack') {
-      throw new SourceActionError('PagerDuty has no "un-acknowledge" in its API: an acknowledged incident re-triggers by itself when its acknowledgement timeout ends');
-    }
+    if (action === 'unack') throw new SourceActionError(NO_UNACK);
+    const from = this._from(actor);
+    this._known(alertIds);
+    const resolved = alertIds.filter((id) => this.ctx.getAlert(id)?.status === 'resolved');
+    if (action === 'ack' && resolved.length) throw new SourceActionError(`already resolved: ${resolved.slice(0, 5).join(', ')}`);
+    const status = STATUS_FOR[action];
+    const todo = alertIds.filter((id) => this.ctx.getAlert(id)?.status !== 'resolved' && !(action === 'ack' && this.ctx.getAlert(id)?.status === 'acknowledged'));
+    await this._bulkUpdate(
+      todo.map((id) => ({ id, type: 'incident_reference', status })),
+      from,
+      actor,
+      action === 'ack' ? 'acknowledge' : 'resolve',
+    );
+  }
+
+  /** The `From` header of a write: the actor's email, else the configured one. */
+  private _from(actor: Person | undefined): string {
     const from = actor?.email?.includes('@') ? actor.email : this._opts.fromEmail;
     if (!from) {
       throw new SourceActionError(
         'PagerDuty needs the email of a PagerDuty user for this (the "From" header): set "oncall.identity" to your PagerDuty login email, or start the bridge with --pagerduty-from',
       );
     }
+    return from;
+  }
+
+  /** Every id is an incident the bridge holds, else a refusal naming the unknown ones. */
+  private _known(alertIds: readonly string[]): Alert[] {
     const unknown = alertIds.filter((id) => !this.ctx.getAlert(id));
     if (unknown.length) throw new SourceActionError(`unknown incident(s): ${unknown.slice(0, 5).join(', ')}`);
-    const resolved = alertIds.filter((id) => this.ctx.getAlert(id)?.status === 'resolved');
-    if (action === 'ack' && resolved.length) throw new SourceActionError(`already resolved: ${resolved.slice(0, 5).join(', ')}`);
-    const status = STATUS_FOR[action];
-    const todo = alertIds.filter((id) => this.ctx.getAlert(id)?.status !== 'resolved' && !(action === 'ack' && this.ctx.getAlert(id)?.status === 'acknowledged'));
+    return alertIds.map((id) => this.ctx.getAlert(id)!);
+  }
+
+  /**
+   * `updateIncidents` (bulk `PUT /incidents`, at most 250 per request, `From` header): each item is
+   * `{id, type, …fields}`. Each chunk is all or nothing; the incidents of PagerDuty's answer are shown at once (the
+   * next poll or webhook confirms them). Refuses with PagerDuty's reason for every chunk that failed.
+   */
+  private async _bulkUpdate(items: ReadonlyArray<{ id: string } & Record<string, unknown>>, from: string, actor: Person | undefined, verb: string): Promise<void> {
     const failures: string[] = [];
     let failed = 0;
-    // One bulk `PUT /incidents` (updateIncidents) per 250 incidents instead of one PUT each.
-    for (let i = 0; i < todo.length; i += MAX_BULK_UPDATE) {
-      const chunk = todo.slice(i, i + MAX_BULK_UPDATE);
+    for (let i = 0; i < items.length; i += MAX_BULK_UPDATE) {
+      const chunk = items.slice(i, i + MAX_BULK_UPDATE);
       try {
-        const res = await this.http.request('PUT', 'incidents', {
-          headers: { From: from },
-          body: { incidents: chunk.map((id) => ({ id, type: 'incident_reference', status })) },
-          schema: IncidentListEnvelopeSchema,
-        });
-        // Shown at once; the next poll or webhook confirms it.
+        // updateIncidents: PUT /incidents
+        const res = await this.http.request('PUT', 'incidents', { headers: { From: from }, body: { incidents: chunk }, schema: IncidentListEnvelopeSchema });
         const who: Person = { name: actor?.name ?? from, email: from };
         const at = new Date(this.ctx.clock.now()).toISOString();
-        for (const raw of res.incidents) {
-          const r = v.safeParse(IncidentSchema, raw);
-          if (r.success) this._apply(r.output, at, who);
-          else this.log.debug(`PagerDuty answered the update with an incident we could not read: ${r.issues[0]?.message ?? 'invalid'}`);
-        }
+        for (const raw of res.incidents) this._applyAnswer(raw, at, who);
       } catch (e) {
-        // updateIncidents is all or nothing: the whole chunk failed.
         failed += chunk.length;
-        const ids = `${chunk.slice(0, 5).join(', ')}${chunk.length > 5 ? ', …' : ''}`;
-        failures.push(e instanceof VendorHttpError && e.vendorMessage ? `${ids}: ${e.vendorMessage}` : `${ids}: ${errorText(e)}`);
+        const ids = `${chunk
+          .slice(0, 5)
+          .map((c) => c.id)
+          .join(', ')}${chunk.length > 5 ? ', …' : ''}`;
+        failures.push(`${ids}: ${whyRefused(e)}`);
       }
     }
     if (failures.length) {
-      const verb = action === 'ack' ? 'acknowledge' : 'resolve';
-      throw new SourceActionError(`PagerDuty could not ${verb} ${failed} of ${todo.length} incident(s): ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? '; …' : ''}`);
+      throw new SourceActionError(`PagerDuty could not ${verb} ${failed} of ${items.length} incident(s): ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? '; …' : ''}`);
+    }
+  }
+
+  /** An incident PagerDuty answered a write with: applied at `at`; an unreadable one is left to the next poll. */
+  private _applyAnswer(raw: unknown, at: string, who?: Person): void {
+    const r = v.safeParse(IncidentSchema, raw);
+    if (r.success) this._apply(r.output, at, who);
+    else this.log.debug(`PagerDuty answered a write with an incident we could not read: ${r.issues[0]?.message ?? 'invalid'}`);
+  }
+
+  /**
+   * Protocol 1.1 snooze: `createIncidentSnooze` (`POST /incidents/{id}/snooze` `{duration}` in seconds, `From`), one
+   * call per incident. PagerDuty snoozes only acknowledged incidents, so triggered ones are acknowledged first
+   * (`updateIncidents`, one bulk request), as its web UI does; the outcome says so.
+   */
+  async snooze(alertIds: readonly string[], until: number, actor: Person | undefined): Promise<ActionOutcome | undefined> {
+    const from = this._from(actor);
+    const alerts = this._known(alertIds);
+    const resolved = alerts.filter((a) => a.status === 'resolved');
+    if (resolved.length) throw new SourceActionError(`PagerDuty cannot snooze a resolved incident: ${resolved.slice(0, 5).map((a) => a.id).join(', ')}`);
+    const now = this.ctx.clock.now();
+    const duration = Math.min(MAX_SNOOZE_SECONDS, Math.max(1, Math.ceil((until - now) / 1000)));
+    const triggered = alerts.filter((a) => a.status === 'triggered').map((a) => a.id);
+    if (triggered.length) await this._bulkUpdate(triggered.map((id) => ({ id, type: 'incident_reference', status: 'acknowledged' })), from, actor, 'acknowledge (before snoozing)');
+    const failures: string[] = [];
+    for (const a of alerts) {
+      try {
+        // createIncidentSnooze: POST /incidents/{id}/snooze
+        const res = await this.http.request('POST', `incidents/${encodeURIComponent(a.id)}/snooze`, { headers: { From: from }, body: { duration }, schema: SnoozeEnvelopeSchema });
+        const at = new Date(this.ctx.clock.now()).toISOString();
+        this._snoozes.set(a.id, now + duration * 1000);
+        this._applyAnswer(res.incident, at);
+      } catch (e) {
+        failures.push(`${a.id}: ${whyRefused(e)}`);
+      }
+    }
+    if (failures.length) throw new SourceActionError(`PagerDuty could not snooze ${failures.length} of ${alerts.length} incident(s): ${failures.slice(0, 3).join('; ')}${failures.length > 3 ? '; …' : ''}`);
+    return triggered.length ? { note: `acknowledged ${triggered.length} triggered incident(s) first: PagerDuty snoozes only acknowledged incidents` } : undefined;
+  }
+
+  /**
+   * Protocol 1.1 reassign: `updateIncidents` (bulk `PUT /incidents`, `From`) with `assignments` (a user),
+   * `escalation_level` (a level of the incident's policy) or `escalation_policy` (another policy).
+   */
+  async reassign(alertIds: readonly string[], to: ReassignTarget, actor: Person | undefined): Promise<void> {
+    if ('escalationLevel' in to) return this.escalate(alertIds, to.escalationLevel, actor);
+    const from = this._from(actor);
+    const alerts = this._open(alertIds, 'reassign');
+    const fields: Record<string, unknown> =
+      'userId' in to ? { assignments: [{ assignee: { id: to.userId, type: 'user_reference' } }] } : { escalation_policy: { id: to.policyId, type: 'escalation_policy_reference' } };
+    await this._bulkUpdate(
+      alerts.map((a) => ({ id: a.id, type: 'incident_reference', ...fields })),
+      from,
+      actor,
+      'reassign',
+    );
+  }
+
+  /**
+   * Protocol 1.1 escalate: `updateIncidents` (bulk `PUT /incidents`, `From`) with `escalation_level` per incident —
+   * `level`, or the incident's current level + 1 (from `/oncalls` `escalation_level`).
+   */
+  async escalate(alertIds: readonly string[], level: number | undefined, actor: Person | undefined): Promise<void> {
+    const from = this._from(actor);
+    const alerts = this._open(alertIds, 'escalate');
+    const items: Array<{ id: string; type: string; escalation_level: number }> = [];
+    const problems: string[] = [];
+    for (const a of alerts) {
+      const target = level ?? (a.escalation ? a.escalation.level + 1 : undefined);
+      if (target === undefined) {
+        problems.push(`${a.id}: its current escalation level is not known (not assigned through its policy's on-call): pick a level`);
+        continue;
+      }
+      const last = this._lastLevel(a.id);
+      if (last !== undefined && target > last) {
+        problems.push(`${a.id}: its escalation policy has ${last} level(s)${level === undefined ? ' and it is already at the last one' : ''}: reassign it to someone instead`);
+        continue;
+      }
+      items.push({ id: a.id, type: 'incident_reference', escalation_level: target });
+    }
+    if (problems.length) throw new SourceActionError(`cannot escalate: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''}`);
+    await this._bulkUpdate(items, from, actor, 'escalate');
+  }
+
+  /** The highest level of the incident's escalation policy, when the on-call poll has it. */
+  private _lastLevel(id: string): number | undefined {
+    const policyId = this._incidents.get(id)?.escalation_policy?.id;
+    const policy = policyId ? this._lastOnCall?.policies.find((p) => p.id === policyId) : undefined;
+    return policy?.tiers.length ? Math.max(...policy.tiers.map((t) => t.level)) : undefined;
+  }
+
+  private _open(alertIds: readonly string[], verb: string): Alert[] {
+    const alerts = this._known(alertIds);
+    const resolved = alerts.filter((a) => a.status === 'resolved');
+    if (resolved.length) throw new SourceActionError(`cannot ${verb} a resolved incident: ${resolved.slice(0, 5).map((a) => a.id).join(', ')}`);
+    return alerts;
+  }
+
+  /** Protocol 1.1 note: `createIncidentNote` (`POST /incidents/{id}/notes` `{note: {content}}`, `From`). */
+  async note(alertId: string, text: string, actor: Person | undefined): Promise<void> {
+    const from = this._from(actor);
+    const [alert] = this._known([alertId]);
+    let raw: unknown;
+    try {
+      // createIncidentNote: POST /incidents/{id}/notes
+      raw = (await this.http.request('POST', `incidents/${encodeURIComponent(alertId)}/notes`, { headers: { From: from }, body: { note: { content: text } }, schema: NoteEnvelopeSchema })).note;
+    } catch (e) {
+      throw new SourceActionError(`PagerDuty could not add the note to ${alertId}: ${whyRefused(e)}`);
+    }
+    const at = new Date(this.ctx.clock.now()).toISOString();
+    const r = v.safeParse(IncidentNoteSchema, raw);
+    const note = r.success ? noteOf(r.output, at) : { text, at, author: { name: actor?.name ?? from, email: from } };
+    const cached = this._notes.get(alertId);
+    this._notes.set(alertId, { notes: newest([...(cached?.notes ?? []), note]), at: cached?.at ?? this.ctx.clock.now(), stale: cached?.stale ?? false });
+    const inc = this._incidents.get(alertId);
+    if (inc) this._apply(inc, at);
+    else if (alert) {
+      const ok = validAlert({ ...alert, notes: this._notes.get(alertId)!.notes, updatedAt: at }, this.log);
+      if (ok) this.ctx.upsertAlert(ok);
+    }
+  }
+
+  /**
+   * Protocol 1.1 override (take on-call / cover me): `createScheduleOverride` (`POST /schedules/{id}/overrides`
+   * `{overrides: [{start, end, user: {id, type: 'user_reference'}}]}`). The rotation is the schedule; without a
+   * user, the actor — found by email among the on-call users, else with `listUsers` (`GET /users?query=`).
+   */
+  async override(req: OverrideRequest, actor: Person | undefined): Promise<ActionOutcome> {
+    const rotation = this._lastOnCall?.rotations.find((r) => r.id === req.rotationId);
+    if (!rotation) throw new SourceActionError(`${req.rotationId} is not a PagerDuty schedule the bridge knows (the on-call poll lists them): pick a rotation from the On Call view`);
+    const userId = req.userId ?? (await this._userIdOf(actor));
+    let results: v.InferOutput<typeof OverrideResultsSchema>;
+    try {
+      // createScheduleOverride: POST /schedules/{id}/overrides
+      results = await this.http.request('POST', `schedules/${encodeURIComponent(req.rotationId)}/overrides`, {
+        body: { overrides: [{ start: new Date(req.start).toISOString(), end: new Date(req.end).toISOString(), user: { id: userId, type: 'user_reference' } }] },
+        schema: OverrideResultsSchema,
+      });
+    } catch (e) {
+      throw new SourceActionError(`PagerDuty could not create the override on ${rotation.name}: ${whyRefused(e)}`);
+    }
+    const bad = results.filter((x) => typeof x.status === 'number' && (x.status < 200 || x.status >= 300));
+    if (bad.length || !results.length) {
+      const why = bad.flatMap((x) => x.errors ?? []).join('; ') || `HTTP ${bad[0]?.status ?? 'no result'}`;
+      throw new SourceActionError(`PagerDuty refused the override on ${rotation.name}: ${why}`);
+    }
+    void this.pollNow('oncall'); // the override shows in the schedule's shifts
+    const who = results[0]?.override?.user?.summary ?? userId;
+    return { note: `${who} is on call for ${rotation.name} from ${new Date(req.start).toISOString()} to ${new Date(req.end).toISOString()} (PagerDuty override)` };
+  }
+
+  /** The PagerDuty user id of the actor, by email. */
+  private async _userIdOf(actor: Person | undefined): Promise<string> {
+    const email = actor?.email?.trim().toLowerCase();
+    if (!email?.includes('@')) throw new SourceActionError('PagerDuty needs to know who takes the shift: set "oncall.identity" to your PagerDuty login email, or pick the person');
+    const known = this._oncalls.find((o) => o.user.email?.toLowerCase() === email);
+    if (known) return known.user.id;
+    let users: unknown[];
+    try {
+      // listUsers: GET /users?query=
+      users = (await paginateOffset(this.http, 'users', 'users', { query: email }, { limit: 25, maxItems: 100 })).items;
+    } catch (e) {
+      throw new SourceActionError(`could not look up the PagerDuty user ${email}: ${whyRefused(e)}`);
+    }
+    for (const raw of users) {
+      const r = v.safeParse(UserSchema, raw);
+      if (r.success && r.output.email?.toLowerCase() === email) return r.output.id;
+    }
+    throw new SourceActionError(`no PagerDuty user has the email ${email}: set "oncall.identity" to your PagerDuty login email, or pick the person`);
+  }
+
+  // ---- notes (listIncidentNotes, read lazily) ----
+
+  private _needsNotes(inc: PdIncident): boolean {
+    if (this._notesReading.has(inc.id)) return false;
+    const c = this._notes.get(inc.id);
+    return !c || c.stale || this.ctx.clock.now() - c.at >= this.onCallIntervalMs;
+  }
+
+  /** `listIncidentNotes` (`GET /incidents/{id}/notes`): the newest `ALERT_LIMITS.maxNotes`. Failures are retried next poll. */
+  private async _fetchNotes(inc: PdIncident): Promise<void> {
+    this._notesReading.add(inc.id);
+    try {
+      // listIncidentNotes: GET /incidents/{id}/notes
+      const res = await this.http.request('GET', `incidents/${encodeURIComponent(inc.id)}/notes`, { schema: NoteListSchema });
+      const at = new Date(this.ctx.clock.now()).toISOString();
+      const notes: AlertNote[] = [];
+      for (const raw of res.notes) {
+        const r = v.safeParse(IncidentNoteSchema, raw);
+        if (r.success) notes.push(noteOf(r.output, at));
+      }
+      notes.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+      this._notes.set(inc.id, { notes: newest(notes), at: this.ctx.clock.now(), stale: false });
+    } catch (e) {
+      this.log.debug(`could not read the notes of incident ${inc.id}: ${errorText(e)}`);
+    } finally {
+      this._notesReading.delete(inc.id);
     }
   }
 
@@ -325,6 +589,11 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
       // Notes, responders, status updates: they carry a reference, not the incident. A quick poll
       // brings the incident up to date.
       replay.remember(ev.id, occurredMs);
+      // incident.annotated carries the note with `data.incident`: re-read that incident's notes.
+      const ref = data.incident;
+      const noted = ref && typeof ref === 'object' ? (ref as { id?: unknown }).id : undefined;
+      const cached = typeof noted === 'string' ? this._notes.get(noted) : undefined;
+      if (cached) cached.stale = true;
       void this.pollNow('incidents');
       return Promise.resolve({ status: 202, body: { ok: true } });
     }
@@ -417,4 +686,23 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
 function stripVolatile(a: Alert): Omit<Alert, 'updatedAt'> {
   const { updatedAt: _u, ...rest } = a;
   return rest;
+}
+
+/** Why PagerDuty refused a write, and for a key that may not write, what to do. */
+function whyRefused(e: unknown): string {
+  const said = e instanceof VendorHttpError && e.vendorMessage ? e.vendorMessage : errorText(e);
+  if (e instanceof VendorHttpError && e.isAuthError) return `${said} — this PagerDuty key is read-only or lacks access: use a full-access key`;
+  return said;
+}
+
+function noteOf(n: PdIncidentNote, fallbackAt: string): AlertNote {
+  const note: AlertNote = { text: n.content, at: isoOf(n.created_at) ?? fallbackAt };
+  if (n.id) note.id = n.id;
+  if (n.user) note.author = personOf(n.user);
+  return note;
+}
+
+/** The newest notes the protocol keeps, oldest first. */
+function newest(notes: AlertNote[]): AlertNote[] {
+  return notes.length > ALERT_LIMITS.maxNotes ? notes.slice(-ALERT_LIMITS.maxNotes) : notes;
 }

@@ -113,3 +113,32 @@ export const WebhookSchema = v.object({
     data: v.optional(v.nullable(v.record(v.string(), v.unknown()))),
   }),
 });
+
+/** `createIncidentSnooze` answers 201 `{incident}`. */
+export const SnoozeEnvelopeSchema = v.object({ incident: v.unknown() });
+
+/** An `IncidentNote` of `listIncidentNotes` / `createIncidentNote` (only `content` is required by the reference). */
+export const IncidentNoteSchema = v.object({
+  id: optStr,
+  content: v.string(),
+  created_at: optStr,
+  user: v.optional(v.nullable(RefSchema)),
+});
+export type PdIncidentNote = v.InferOutput<typeof IncidentNoteSchema>;
+
+/** `listIncidentNotes` answers `{notes: [...]}` (validated item by item). */
+export const NoteListSchema = v.object({ notes: v.array(v.unknown()) });
+/** `createIncidentNote` answers `{note}`. */
+export const NoteEnvelopeSchema = v.object({ note: v.unknown() });
+
+/** `createScheduleOverride` answers 201 with one `{status, errors?, override}` per override asked for. */
+export const OverrideResultsSchema = v.array(
+  v.object({
+    status: v.optional(v.nullable(v.number())),
+    errors: v.optional(v.nullable(v.array(v.string()))),
+    override: v.optional(v.nullable(v.object({ id: optStr, start: optStr, end: optStr, user: v.optional(v.nullable(RefSchema)) }))),
+  }),
+);
+
+/** `listUsers` items (to find the PagerDuty user of an email). */
+export const UserSchema = v.object({ id: v.string(), name: optStr, email: optStr, time_zone: optStr });

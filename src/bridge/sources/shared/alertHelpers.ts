@@ -6,6 +6,7 @@ import * as v from 'valibot';
 import { AlertSchema, OnCallStateSchema, isIsoTime } from '../../../core/protocol/schemas';
 import type { Alert, OnCallState, Severity } from '../../../core/protocol/types';
 import type { Logger } from '../../../core/util/logger';
+import { looksLikeStackTrace } from '../../../core/util/stackTraceText';
 
 /** Keys whose string value is taken as the stack trace, most specific first (compared case-insensitively, `.`/`-`/`_` ignored). */
 const TRACE_KEYS = ['stacktrace', 'stack', 'exceptionstacktrace', 'exceptionstack', 'errorstack', 'errorstacktrace', 'backtrace', 'traceback', 'trace', 'exception'];
@@ -13,11 +14,6 @@ const RELEASE_KEYS = ['release', 'version', 'serviceversion', 'appversion'];
 const COMMIT_KEYS = ['commitsha', 'commit', 'gitsha', 'gitcommit', 'sha', 'revision'];
 const ENV_KEYS = ['environment', 'env', 'deploymentenvironment'];
 const RUNBOOK_KEYS = ['runbookurl', 'runbook'];
-
-/** Text that looks like a stack trace of a common runtime (JS/Java/Python/Go/.NET/Ruby). */
-export function looksLikeStackTrace(s: string): boolean {
-  return /\n\s+at\s+\S/.test(s) || /Traceback \(most recent call last\)/.test(s) || /\ngoroutine \d+ \[/.test(s) || /\n\s+from \S+:\d+:in /.test(s) || /^\S+\.(?:go|rb|py):\d+/m.test(s);
-}
 
 const norm = (k: string): string => k.toLowerCase().replace(/[._\-\s]/g, '');
 
@@ -196,8 +192,4 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (x:
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
-}
-
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

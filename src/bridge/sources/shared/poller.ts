@@ -18,7 +18,7 @@ import { Backoff } from '../../../core/transport/backoff';
 import type { Clock } from '../../../core/util/clock';
 import type { IDisposable } from '../../../core/util/disposable';
 import type { Logger } from '../../../core/util/logger';
-
+import { errorText } from '../../../core/util/errors';
 /** How often a failure that goes on with the same reason is logged again at warn. */
 const FAILURE_REMINDER_MS = 10 * 60_000;
 /** Default largest wait between two attempts while a poll fails. */
@@ -145,7 +145,7 @@ export class Poller {
 
   private _failed(e: unknown): void {
     this.failures++;
-    const reason = e instanceof Error ? e.message : String(e);
+    const reason = errorText(e);
     this._nextDelayMs = Math.max(this._retryMinMs, this._backoff.next(), retryAfterOf(e) ?? 0);
     const failed = this._o.failedText ?? `${this._o.name} failed`;
     const retry = `retrying in ${Math.max(1, Math.round(this._nextDelayMs / 1000))} s${this._o.failureHint ? `; ${this._o.failureHint}` : ''}`;

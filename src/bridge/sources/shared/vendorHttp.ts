@@ -14,6 +14,7 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import * as v from 'valibot';
 import type { Logger } from '../../../core/util/logger';
+import { errorText } from '../../../core/util/errors';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -157,7 +158,7 @@ function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new VendorHttpError(`${what}: the response is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new VendorHttpError(`${what}: the response is not valid JSON (${errorText(e)})`);
   }
 }
 

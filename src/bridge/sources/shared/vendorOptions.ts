@@ -14,6 +14,7 @@ import { GrafanaIrmSource } from '../grafanaIrm/grafanaIrmSource';
 import { PagerDutySource } from '../pagerduty/pagerdutySource';
 import { SplunkOnCallSource } from '../splunkOnCall/splunkOnCallSource';
 import type { SourceModule } from '../types';
+import { errorText } from '../../../core/util/errors';
 
 export const VENDOR_SOURCES = ['pagerduty', 'splunk-oncall', 'grafana-irm'] as const;
 export type VendorSourceName = (typeof VENDOR_SOURCES)[number];
@@ -137,7 +138,7 @@ async function secret(env: NodeJS.ProcessEnv, envName: string, file: string | un
     try {
       return await readTokenFile(file);
     } catch (e) {
-      throw new BridgeConfigError(`cannot use --${fileOpt}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new BridgeConfigError(`cannot use --${fileOpt}: ${errorText(e)}`);
     }
   }
   const t = fromEnv?.trim();
@@ -154,7 +155,7 @@ async function webhookSecrets(env: NodeJS.ProcessEnv, file: string | undefined, 
     try {
       text = await fs.readFile(file, 'utf8');
     } catch (e) {
-      throw new BridgeConfigError(`cannot use --${fileOpt}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new BridgeConfigError(`cannot use --${fileOpt}: ${errorText(e)}`);
     }
     const xs = text.split(/\r?\n|,/).map((x) => x.trim()).filter((x) => x.length > 0);
     if (!xs.length) throw new BridgeConfigError(`--${fileOpt} ${file} is empty`);

@@ -5,7 +5,7 @@
  */
 import { BridgeConfigError } from '../../server';
 import type { SourceContext } from '../types';
-import { errorText } from './alertHelpers';
+import { errorText } from '../../../core/util/errors';
 import { PollingSource, type PollingOptions } from './pollingSource';
 import { VendorHttp } from './vendorHttp';
 

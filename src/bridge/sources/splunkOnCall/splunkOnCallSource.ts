@@ -8,7 +8,16 @@
  *   GET   /api-public/v1/oncall/current            who is on call now, per team and policy
  *   GET   /api-public/v2/team/{team}/oncall/schedule  upcoming shifts of a team (rolls + overrides)
  *   GET   /api-public/v1/policies/{policy}         an escalation policy's steps and their timeouts
- *   GET   /api-public/v1/user                      the org's users (maps the editor's identity to a user name)
+ *   GET   /api-public/v1/user                      the org's users (maps the editor's identity to a user name;
+ *                                                  the people directory of the pickers)
+ *   POST  /api-public/v1/incidents/reroute         reassign / escalate: reroute incidents to users or a policy
+ *   POST  /api-public/v1/overrides                 take on-call: a scheduled override for the user on call …
+ *   PUT   /api-public/v1/overrides/{id}/assignments/{policy}   … assigned to the user who takes it
+ *   DELETE /api-public/v1/overrides/{id}           rolls back an override whose assignment failed
+ *
+ * Not in the public API (the Swagger document has no such operation), said in `unsupportedActions`: snooze,
+ * un-acknowledge, incident notes. "Escalate" has no operation of its own either: it reroutes the incident to the
+ * people of the policy's next step (the result says so). The incident's `transitions` are its timeline.
  *
  * Shapes follow the vendor's Swagger document "VictorOps 0.0.3" (victorops-api-v1.yaml); the policy
  * detail, which that document does not describe, as the official Go client victorops/go-victorops
@@ -29,14 +38,17 @@
  * from the incident's last transition to triggered (else its start time).
  */
 import * as v from 'valibot';
-import type { Alert, AlertAction, AlertStatus, EscalationPolicy, EscalationTarget, OnCallState, Person, Rotation, Severity } from '../../../core/protocol/types';
+import { ALERT_LIMITS } from '../../../core/protocol/limits';
+import type { Alert, AlertAction, AlertStatus, EscalationPolicy, EscalationTarget, OnCallState, Person, ReassignTarget, RequestCapability, Rotation, Severity, TimelineEntry } from '../../../core/protocol/types';
 import { BridgeConfigError } from '../../server';
-import { errorText, extractDetails, isoOf, laterIso, mapLimit, sameJson, severityFromWord, validAlert, validOnCall, type ExtractedDetails } from '../shared/alertHelpers';
-import { escalationOf } from '../shared/escalation';
+import { errorText } from '../../../core/util/errors';
+import { extractDetails, isoOf, laterIso, mapLimit, sameJson, severityFromWord, validAlert, validOnCall, type ExtractedDetails } from '../shared/alertHelpers';
+import { actionError, type ActionErrorHints } from '../shared/actionErrors';
+import { escalationOf, tierTargets } from '../shared/escalation';
 import type { PollSpec } from '../shared/pollingSource';
 import { VendorPollingSource, type VendorApi, type VendorPollingOptions } from '../shared/vendorSource';
 import { VendorHttpError, type HttpMethod, type RequestOptions } from '../shared/vendorHttp';
-import { SourceActionError, type ActionOutcome } from '../types';
+import { SourceActionError, type ActionOutcome, type OverrideRequest } from '../types';
 
 export interface SplunkOnCallOptions extends VendorPollingOptions {
   apiId: string;
@@ -149,6 +161,25 @@ export const PolicyDetailSchema = v.object({
 });
 type VoPolicy = v.InferOutput<typeof PolicyDetailSchema>;
 
+/** `RerouteStatusResponse`: one `RerouteStatus` per incident, each with its targets' `RerouteTargetStatus`. */
+const RerouteResponseSchema = v.object({
+  statuses: v.array(
+    v.object({
+      incidentNumber: v.pipe(v.union([v.string(), v.number()]), v.transform((x) => String(x))),
+      success: v.boolean(),
+      message: optStr,
+      targetStatus: v.optional(v.nullable(v.array(v.object({ slug: optStr, success: v.optional(v.nullable(v.boolean())), message: optStr })))),
+    }),
+  ),
+});
+
+/** `Assignment` of a `ScheduledOverride`: `policy` is the policy slug. */
+const AssignmentSchema = v.object({ policy: optStr, team: optStr, user: optStr, assigned: v.optional(v.nullable(v.boolean())) });
+/** POST /overrides answers `{_selfUrl, schedule: ScheduledOverride}`. */
+const OverrideCreatedSchema = v.object({
+  schedule: v.object({ publicId: v.pipe(v.string(), v.minLength(1)), start: optStr, end: optStr, assignments: v.optional(v.nullable(v.array(AssignmentSchema))) }),
+});
+
 /** `ListUserResponse` / `V1User`. */
 const UserListSchema = v.object({ users: v.optional(v.nullable(v.array(v.object({ username: optStr, email: optStr, firstName: optStr, lastName: optStr })))) });
 
@@ -244,6 +275,31 @@ function escalationStart(inc: VoIncident): number {
   return Date.parse(isoOf(t?.at) ?? isoOf(inc.startTime) ?? '');
 }
 
+/** A transition's name as a timeline kind (UNACKED/ACKED/RESOLVED in practice; others as they are, lower-cased). */
+function transitionKind(name: string): string {
+  const n = name.trim().toUpperCase();
+  const st = phaseToStatus(n);
+  if (st === 'triggered') return 'triggered';
+  if (st === 'acknowledged' || n.startsWith('ACK')) return 'acknowledged';
+  if (st === 'resolved' || n.startsWith('RESOLVE')) return 'resolved';
+  if (n.includes('REROUTE')) return 'reassigned';
+  return n.toLowerCase() || 'changed';
+}
+
+/** The incident's `transitions` (`IncidentTransition`: name, at, by, message) as its timeline, the newest kept. */
+export function voTimeline(inc: Pick<VoIncident, 'transitions'>): TimelineEntry[] {
+  const out: TimelineEntry[] = [];
+  for (const t of (inc.transitions ?? []).slice(-ALERT_LIMITS.maxTimeline)) {
+    const at = isoOf(t.at);
+    if (!at) continue;
+    const e: TimelineEntry = { at, kind: transitionKind(t.name ?? '') };
+    if (t.by) e.actor = person(t.by);
+    if (t.message) e.text = t.message;
+    out.push(e);
+  }
+  return out;
+}
+
 export function voIncidentToAlert(
   inc: VoIncident,
   details: ExtractedDetails | undefined,
@@ -278,6 +334,8 @@ export function voIncidentToAlert(
     source: 'splunk-oncall',
   };
   if (inc.incidentLink && /^https?:\/\//i.test(inc.incidentLink)) a.url = inc.incidentLink;
+  const timeline = voTimeline(inc);
+  if (timeline.length) a.timeline = timeline;
   const d = details;
   if (d?.stackTrace) a.stackTrace = d.stackTrace;
   if (d?.release) a.release = d.release;
@@ -306,9 +364,29 @@ export function voIncidentToAlert(
 
 type SplunkOnCallPoll = 'incidents' | 'oncall';
 
+const VENDOR = 'Splunk On-Call';
+const NEED_USER =
+  'Splunk On-Call needs your Splunk On-Call user name for this: set your handle in your identity to your Splunk On-Call user name, or start the bridge with --splunk-oncall-user';
+const hints = (notFound: string): ActionErrorHints => ({
+  unauthorized: 'it refused the API credentials: check SPLUNK_ONCALL_API_ID / SPLUNK_ONCALL_API_KEY',
+  // The reference documents one 403 for "authentication failed or rate-limit reached".
+  forbidden: 'this key is read-only, or the rate limit was reached (Splunk On-Call answers 403 for both): use an API key with write access, or try again in a minute',
+  notFound,
+});
+/** An incident target of a reroute (`IncidentTarget`). */
+type VoTarget = { type: 'User' | 'EscalationPolicy'; slug: string };
+/** Overrides at most this many people's shifts in one "take on-call". */
+const MAX_OVERRIDE_PEOPLE = 5;
+
 export class SplunkOnCallSource extends VendorPollingSource<SplunkOnCallPoll> {
   readonly name = 'splunk-oncall';
-  readonly capabilities = ['ack', 'resolve', 'oncall'] as const;
+  readonly capabilities = ['ack', 'resolve', 'oncall', 'reassign', 'escalate', 'override'] as const;
+  readonly unsupportedActions: Partial<Record<RequestCapability, string>> = {
+    snooze: 'Splunk On-Call has no snooze',
+    unack: 'Splunk On-Call has no "un-acknowledge" in its API',
+    note: "Splunk On-Call's public API has no incident notes (the incident's transitions show as its timeline)",
+    annotate: "Splunk On-Call's public API has no incident notes",
+  };
 
   /** Details of an incident's last alert, keyed by incident number; refetched when lastAlertId changes. */
   private readonly _details = new Map<string, { alertId: string; details: ExtractedDetails }>();
@@ -318,7 +396,9 @@ export class SplunkOnCallSource extends VendorPollingSource<SplunkOnCallPoll> {
   private readonly _policies = new Map<string, EscalationPolicy>();
   private _oncall: OnCallState | undefined;
   /** The org's users (GET /user), to map the editor's identity to a Splunk On-Call user name. */
-  private _users: { at: number; list: Array<{ username: string; email?: string }> } | undefined;
+  private _users: { at: number; list: Array<{ username: string; email?: string; name?: string }> } | undefined;
+  /** The escalation policy (slug) each open incident was paged through, from the last incident poll. */
+  private _incidentPolicy = new Map<string, string>();
 
   constructor(private readonly _opts: SplunkOnCallOptions) {
     super('Splunk On-Call', _opts);
@@ -390,6 +470,13 @@ export class SplunkOnCallSource extends VendorPollingSource<SplunkOnCallPoll> {
     if (missing.length) await this._fetchPolicies(missing);
     const nowIso = new Date(this.ctx.clock.now()).toISOString();
     const esc = { policies: this._policies, oncall: this._oncall };
+    const incidentPolicy = new Map<string, string>();
+    for (const inc of incidents) {
+      const slugs = (inc.pagedPolicies ?? []).map((p) => p.policy?.slug).filter((x): x is string => !!x);
+      const slug = slugs.find((x) => this._policies.has(x)) ?? slugs[0];
+      if (slug && phaseToStatus(inc.currentPhase) !== 'resolved') incidentPolicy.set(inc.incidentNumber, slug);
+    }
+    this._incidentPolicy = incidentPolicy;
     for (const inc of incidents) {
       const prev = this.ctx.getAlert(inc.incidentNumber);
       const alert = voIncidentToAlert(inc, this._details.get(inc.incidentNumber)?.details, prev, nowIso, esc);
@@ -460,28 +547,39 @@ export class SplunkOnCallSource extends VendorPollingSource<SplunkOnCallPoll> {
     for (const [slug, { policy }] of this._rawPolicies) if (policy.steps?.length) this._policies.set(slug, voPolicyToEscalation(policy, rotations));
   }
 
-  /** The Splunk On-Call user acting: by handle (user name) or email; else the configured default, with a note saying so. */
-  private async _actingUser(actor: Person | undefined): Promise<{ user: string; note?: string } | undefined> {
-    const handle = actor?.handle?.replace(/^@/, '').trim();
-    const email = actor?.email?.trim().toLowerCase();
+  /** The org's users (GET /user), cached for an hour; undefined when they cannot be read. */
+  private async _loadUsers(): Promise<Array<{ username: string; email?: string; name?: string }> | undefined> {
     const now = this.ctx.clock.now();
-    if ((handle || email) && (!this._users || now - this._users.at > 3_600_000)) {
+    if (!this._users || now - this._users.at > 3_600_000) {
       try {
         const body = await this._req('GET', 'api-public/v1/user', { schema: UserListSchema });
-        const list = (body.users ?? []).flatMap((u) => (u.username ? [{ username: u.username, ...(u.email ? { email: u.email } : {}) }] : [])).slice(0, 10_000);
+        const list = (body.users ?? [])
+          .flatMap((u) => {
+            if (!u.username) return [];
+            const name = [u.firstName, u.lastName].filter((x) => !!x?.trim()).join(' ');
+            return [{ username: u.username, ...(u.email ? { email: u.email } : {}), ...(name ? { name } : {}) }];
+          })
+          .slice(0, 10_000);
         this._users = { at: now, list };
       } catch (e) {
         this.log.debug(`could not list Splunk On-Call users: ${errorText(e)}`);
       }
     }
-    const users = this._users?.list;
+    return this._users?.list;
+  }
+
+  /** The Splunk On-Call user acting: by handle (user name) or email; else the configured default, with a note saying so. */
+  private async _actingUser(actor: Person | undefined, allowDefault = true): Promise<{ user: string; note?: string } | undefined> {
+    const handle = actor?.handle?.replace(/^@/, '').trim();
+    const email = actor?.email?.trim().toLowerCase();
+    const users = handle || email ? await this._loadUsers() : this._users?.list;
     const found =
       (handle && users?.find((u) => u.username.toLowerCase() === handle.toLowerCase())) || (email && users?.find((u) => u.email?.toLowerCase() === email)) || undefined;
     if (found) return { user: found.username };
     // Without the user list (it failed) a handle is still the best guess, as before.
     if (handle && !users) return { user: handle };
     const def = this._opts.defaultUser;
-    if (!def) return undefined;
+    if (!def || !allowDefault) return undefined;
     const who = actor ? (handle ? `@${handle}` : (email ?? actor.name)) : undefined;
     return { user: def, note: who ? `done as ${def} (--splunk-oncall-user): ${who} is not a Splunk On-Call user` : `done as ${def} (--splunk-oncall-user): set your handle to your Splunk On-Call user name to act as yourself` };
   }
@@ -492,11 +590,9 @@ export class SplunkOnCallSource extends VendorPollingSource<SplunkOnCallPoll> {
    * every incident the user was paged for, including ones the editor did not show or select.
    */
   async handleAction(action: AlertAction, alertIds: readonly string[], actor: Person | undefined): Promise<ActionOutcome | undefined> {
-    if (action === 'unack') throw new SourceActionError('Splunk On-Call has no "un-acknowledge" in its API');
+    if (action === 'unack') throw new SourceActionError(this.unsupportedActions.unack);
     const acting = await this._actingUser(actor);
-    if (!acting) {
-      throw new SourceActionError('Splunk On-Call needs your Splunk On-Call user name for this: set your handle in your identity to your Splunk On-Call user name, or start the bridge with --splunk-oncall-user');
-    }
+    if (!acting) throw new SourceActionError(NEED_USER);
     const user = acting.user;
     const note = acting.note ? { note: acting.note } : undefined;
     const unknown = alertIds.filter((id) => !this.ctx.getAlert(id));
@@ -533,6 +629,156 @@ export class SplunkOnCallSource extends VendorPollingSource<SplunkOnCallPoll> {
     }
     void this.pollNow('incidents');
     return note;
+  }
+
+  /** The chosen incidents, known and open; else a refusal naming the ones that are not. */
+  private _openIncidents(alertIds: readonly string[]): Alert[] {
+    const unknown = alertIds.filter((id) => !this.ctx.getAlert(id));
+    if (unknown.length) throw new SourceActionError(`unknown incident(s): ${unknown.slice(0, 5).join(', ')}`);
+    const resolved = alertIds.filter((id) => this.ctx.getAlert(id)?.status === 'resolved');
+    if (resolved.length) throw new SourceActionError(`already resolved: ${resolved.slice(0, 5).join(', ')}`);
+    return alertIds.map((id) => this.ctx.getAlert(id)!);
+  }
+
+  /** The people of step `level` of the incident's policy, now (rotation groups: who is on call in them). */
+  private _stepTargets(alertId: string, level: number): { policy: EscalationPolicy; targets: VoTarget[]; names: string[] } {
+    const slug = this._incidentPolicy.get(alertId);
+    const policy = slug ? this._policies.get(slug) : undefined;
+    if (!policy) throw new SourceActionError(`incident ${alertId} was paged through no escalation policy the bridge could read: reassign it to a person or a policy instead`);
+    const last = Math.max(...policy.tiers.map((t) => t.level));
+    if (!policy.tiers.some((t) => t.level === level)) throw new SourceActionError(`${policy.name} has steps 1–${last}; there is no step ${level}`);
+    const people = tierTargets(policy, level, this._oncall, this.ctx.clock.now());
+    const slugs = [...new Set(people.map((p) => p.id ?? p.handle ?? p.name))];
+    if (!slugs.length) throw new SourceActionError(`step ${level} of ${policy.name} pages nobody right now (its rotation has no one on call): reassign to a person instead`);
+    return { policy, targets: slugs.map((x) => ({ type: 'User', slug: x })), names: slugs };
+  }
+
+  /**
+   * POST /api-public/v1/incidents/reroute (`RerouteCollection`: the acting `userName` and one `Reroute` per
+   * incident). Resolves when every incident's status says `success`; the new paging shows with the next poll.
+   */
+  private async _reroute(reroutes: Array<{ incidentNumber: string; targets: VoTarget[] }>, actor: Person | undefined, verb: string): Promise<ActionOutcome | undefined> {
+    const acting = await this._actingUser(actor);
+    if (!acting) throw new SourceActionError(NEED_USER);
+    let res: v.InferOutput<typeof RerouteResponseSchema>;
+    try {
+      res = await this._req('POST', 'api-public/v1/incidents/reroute', { body: { userName: acting.user, reroutes }, schema: RerouteResponseSchema });
+    } catch (e) {
+      throw actionError(VENDOR, verb, e, hints(`the incident, user or policy is not known to Splunk On-Call (or ${acting.user} is not a user of this organization)`));
+    }
+    void this.pollNow('incidents');
+    const answered = new Map(res.statuses.map((st) => [st.incidentNumber, st]));
+    const failed = reroutes.flatMap((r) => {
+      const st = answered.get(r.incidentNumber);
+      if (!st) return [`${r.incidentNumber} (no answer for it)`];
+      if (st.success) return [];
+      const why = st.message ?? (st.targetStatus ?? []).filter((t) => t.success !== true).map((t) => `${t.slug ?? '?'}: ${t.message ?? 'refused'}`).join('; ');
+      return [`${r.incidentNumber}${why ? ` (${why})` : ''}`];
+    });
+    if (failed.length) throw new SourceActionError(`Splunk On-Call did not ${verb}: ${failed.slice(0, 5).join(', ')}`);
+    return acting.note ? { note: acting.note } : undefined;
+  }
+
+  /** Reassign: reroute to a user, to an escalation policy, or to the people of a step of the incident's policy. */
+  async reassign(alertIds: readonly string[], to: ReassignTarget, actor: Person | undefined): Promise<ActionOutcome | undefined> {
+    this._openIncidents(alertIds);
+    if ('userId' in to) {
+      const users = await this._loadUsers();
+      if (users && !users.some((u) => u.username === to.userId)) throw new SourceActionError(`${to.userId} is not a Splunk On-Call user of this organization`);
+      return this._reroute(alertIds.map((id) => ({ incidentNumber: id, targets: [{ type: 'User', slug: to.userId }] })), actor, `reroute ${alertIds.join(', ')} to ${to.userId}`);
+    }
+    if ('policyId' in to) {
+      return this._reroute(alertIds.map((id) => ({ incidentNumber: id, targets: [{ type: 'EscalationPolicy', slug: to.policyId }] })), actor, `reroute ${alertIds.join(', ')} to policy ${to.policyId}`);
+    }
+    const steps = alertIds.map((id) => ({ id, ...this._stepTargets(id, to.escalationLevel) }));
+    return this._reroute(steps.map((x) => ({ incidentNumber: x.id, targets: x.targets })), actor, `reroute ${alertIds.join(', ')} to step ${to.escalationLevel}`);
+  }
+
+  /**
+   * Splunk On-Call has no "escalate" operation: the incident is rerouted to the people of the next step of its
+   * policy (or of step `level`), and the result says so.
+   */
+  async escalate(alertIds: readonly string[], level: number | undefined, actor: Person | undefined): Promise<ActionOutcome> {
+    const alerts = this._openIncidents(alertIds);
+    const steps = alerts.map((a) => {
+      const current = a.escalation?.level ?? 1;
+      const want = level ?? current + 1;
+      const slug = this._incidentPolicy.get(a.id);
+      const policy = slug ? this._policies.get(slug) : undefined;
+      if (policy && level === undefined && !policy.tiers.some((t) => t.level === want)) throw new SourceActionError(`incident ${a.id} is already at the last step (${current}) of ${policy.name}`);
+      return { id: a.id, level: want, ...this._stepTargets(a.id, want) };
+    });
+    const outcome = await this._reroute(steps.map((x) => ({ incidentNumber: x.id, targets: x.targets })), actor, `escalate ${alertIds.join(', ')}`);
+    const what = steps.map((x) => `${x.id} to step ${x.level} of ${x.policy.name} (${x.names.join(', ')})`).join('; ');
+    return { note: [`Splunk On-Call has no "escalate": rerouted ${what}`, outcome?.note].filter((x) => !!x).join('; ') };
+  }
+
+  /**
+   * Take on-call ("cover me" when `userId` is someone else): for each person on call in the rotation during the
+   * range, a scheduled override (POST /api-public/v1/overrides: `username` = the one covered, start, end, timezone)
+   * whose assignment for the rotation's policy goes to the taker (PUT …/assignments/{policySlug}: `{policy,
+   * username}`). An override whose assignment fails is deleted again: left unassigned, nobody would cover it.
+   */
+  async override(req: OverrideRequest, actor: Person | undefined): Promise<ActionOutcome | undefined> {
+    const rot = this._oncall?.rotations.find((r) => r.id === req.rotationId);
+    if (!rot) throw new SourceActionError(`unknown rotation ${req.rotationId}: refresh the On Call view`);
+    const policySlug = rot.id.split('/')[1];
+    if (!policySlug || policySlug === 'policy') throw new SourceActionError(`${rot.name} belongs to no escalation policy the bridge knows: take the shift in Splunk On-Call`);
+    let taker: string;
+    if (req.userId !== undefined) {
+      const users = await this._loadUsers();
+      if (users && !users.some((u) => u.username === req.userId)) throw new SourceActionError(`${req.userId} is not a Splunk On-Call user of this organization`);
+      taker = req.userId;
+    } else {
+      const me = await this._actingUser(actor, false);
+      if (!me) throw new SourceActionError('Splunk On-Call needs your Splunk On-Call user name to put you on call: set your handle in your identity to your Splunk On-Call user name');
+      taker = me.user;
+    }
+    const start = Math.max(req.start, this.ctx.clock.now());
+    const end = req.end;
+    const covered = new Map<string, { from: number; to: number }>();
+    let takerOnCall = false;
+    for (const sh of rot.shifts) {
+      const s0 = Date.parse(sh.start);
+      const s1 = Date.parse(sh.end);
+      if (!(s0 < end && start < s1)) continue;
+      const user = sh.person.id ?? sh.person.handle ?? sh.person.name;
+      if (user === taker) {
+        takerOnCall = true;
+        continue;
+      }
+      const prev = covered.get(user);
+      covered.set(user, { from: Math.min(prev?.from ?? Infinity, Math.max(s0, start)), to: Math.max(prev?.to ?? -Infinity, Math.min(s1, end)) });
+    }
+    if (!covered.size) throw new SourceActionError(takerOnCall ? `${taker} is already on call for ${rot.name} then` : `nobody is on call for ${rot.name} then: there is no shift to take`);
+    if (covered.size > MAX_OVERRIDE_PEOPLE) throw new SourceActionError(`that range covers the shifts of ${covered.size} people: pick a shorter range (at most ${MAX_OVERRIDE_PEOPLE})`);
+    const notes: string[] = [];
+    const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    for (const [user, r] of covered) {
+      let created: v.InferOutput<typeof OverrideCreatedSchema>;
+      try {
+        created = await this._req('POST', 'api-public/v1/overrides', { body: { username: user, start: iso(r.from), end: iso(r.to), timezone: 'Etc/UTC' }, schema: OverrideCreatedSchema });
+      } catch (e) {
+        throw actionError(VENDOR, `create an override for ${user}`, e, hints(`${user} is not a Splunk On-Call user`));
+      }
+      const id = created.schedule.publicId;
+      try {
+        await this._req('PUT', `api-public/v1/overrides/${encodeURIComponent(id)}/assignments/${encodeURIComponent(policySlug)}`, { body: { policy: policySlug, username: taker }, schema: AssignmentSchema });
+      } catch (e) {
+        const err = actionError(VENDOR, `assign ${user}'s override on ${policySlug} to ${taker}`, e, hints(`${user} has no shift on policy ${policySlug} in that range, or ${taker} is not a user`));
+        try {
+          await this._req('DELETE', `api-public/v1/overrides/${encodeURIComponent(id)}`);
+        } catch (e2) {
+          this.log.warn(`could not delete the unassigned override ${id}: ${errorText(e2)}`);
+          throw new SourceActionError(`${err.message}; the override ${id} it created could not be removed: delete it in Splunk On-Call (Scheduled Overrides)`);
+        }
+        throw err;
+      }
+      const others = (created.schedule.assignments ?? []).map((a) => a.policy).filter((x): x is string => !!x && x !== policySlug);
+      if (others.length) notes.push(`${user}'s override also covers ${others.slice(0, 5).join(', ')}: those stay unassigned — assign them in Splunk On-Call`);
+    }
+    void this.pollNow('oncall');
+    return notes.length ? { note: notes.join('; ') } : undefined;
   }
 
   async pollOnCall(): Promise<void> {
@@ -601,7 +847,11 @@ export class SplunkOnCallSource extends VendorPollingSource<SplunkOnCallPoll> {
     if (stale.length) await this._fetchPolicies(stale);
     else this._rebuildPolicies();
     const state: OnCallState = { generatedAt: nowIso, rotations: [...rotations.values()], policies: [...this._policies.values()] };
+    // The pickers' directory (reassign, override): user names are this source's user ids.
+    const users = await this._loadUsers();
+    if (users) state.people = users.map((u) => ({ id: u.username, name: u.name ?? u.username, handle: u.username, ...(u.email ? { email: u.email } : {}) }));
     const comparable = {
+      people: state.people,
       rotations: state.rotations.map((r) => ({ ...r, shifts: r.shifts.map((s) => (s.start === nowIso ? { ...s, start: '', end: '' } : s)) })),
       policies: state.policies,
     };

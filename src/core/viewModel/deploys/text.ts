@@ -9,6 +9,7 @@ import type { DeployInEffect, DeployRecord } from '../../git/deploys';
 import type { FrameReport, Suspect, SuspectReport } from '../../git/suspects';
 import { GitInputError } from '../../git/validate';
 import { displayText } from '../../util/text';
+import { errorText } from '../../util/errors';
 
 export function shortSha(sha: string): string {
   return displayText(sha, 40).slice(0, 7);
@@ -210,7 +211,7 @@ export function adviceFor(e: unknown, sha?: string): Advice {
     return { label: displayText(e.message, 200) || 'git failed', action: 'see On Call: Show Logs for details' };
   }
   if (e instanceof GitInputError) return { label: displayText(e.message, 200), action: 'the alert or deploy carries a value git cannot take; nothing was run' };
-  return { label: displayText(e instanceof Error ? e.message : String(e), 200) || 'failed', action: 'see On Call: Show Logs for details' };
+  return { label: displayText(errorText(e), 200) || 'failed', action: 'see On Call: Show Logs for details' };
 }
 
 /** The row shown when deployed commits are missing from the clone: the exact command to run. */
