@@ -46,6 +46,12 @@ export const Views = {
 } as const;
 
 export const ContextKeys = {
+  /** Protocol 1.1 responder actions the connected source offers (the menus show only those). */
+  canSnooze: 'oncall.can.snooze',
+  canReassign: 'oncall.can.reassign',
+  canEscalate: 'oncall.can.escalate',
+  canNote: 'oncall.can.note',
+  canOverride: 'oncall.can.override',
   configured: 'oncall.configured',
   connected: 'oncall.connected',
   hasAlerts: 'oncall.hasAlerts',

@@ -17,7 +17,7 @@ import {
   snoozePresets,
   type SnoozePresetId,
 } from '../../core/viewModel/responder';
-import { Commands, Views } from '../constants';
+import { Commands, ContextKeys as Keys, Views } from '../constants';
 import type { HostContext } from '../context';
 import type { OnCallFeature } from '../onCall/onCallFeature';
 import type { AlertChild } from './alertChildren';
@@ -29,15 +29,6 @@ export type ResponderPrompt =
   | { kind: 'input'; title: string; prompt: string; validate: (v: string) => string | undefined };
 /** Test seam (like the deploy guard's): answers a prompt with an item id / the text, or undefined (cancelled). */
 export type ResponderPrompter = (p: ResponderPrompt) => Promise<string | undefined>;
-
-/** Context keys, one per 1.1 action, true while the connected source offers it (the menus show only those). */
-export const CanKeys: Record<ResponderAction, string> = {
-  snooze: 'oncall.can.snooze',
-  reassign: 'oncall.can.reassign',
-  escalate: 'oncall.can.escalate',
-  note: 'oncall.can.note',
-  override: 'oncall.can.override',
-};
 
 /** The connection's responder actions, when it has them (AlertClient does; direct ntfy/Gotify connections do not). */
 export function responderOf(conn: AlertSourceConnection | undefined): (AlertSourceConnection & ResponderConnection) | undefined {
@@ -69,7 +60,12 @@ export class ResponderActionsFeature extends Disposable {
         const update = (): void => {
           const r = responderOf(conn);
           const connected = conn?.state.state === 'connected';
-          for (const [cap, key] of Object.entries(CanKeys)) _ctx.keys.set(key, !!r && connected && r.unsupportedReason(cap as RequestCapability) === undefined);
+          const can = (cap: ResponderAction): boolean => !!r && connected && r.unsupportedReason(cap) === undefined;
+          _ctx.keys.set(Keys.canSnooze, can('snooze'));
+          _ctx.keys.set(Keys.canReassign, can('reassign'));
+          _ctx.keys.set(Keys.canEscalate, can('escalate'));
+          _ctx.keys.set(Keys.canNote, can('note'));
+          _ctx.keys.set(Keys.canOverride, can('override'));
         };
         if (conn) scope.add(conn.onDidChangeState(update));
         update();
