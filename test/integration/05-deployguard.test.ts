@@ -10,6 +10,7 @@ import type { PushGuardFile } from '../../src/cli/pushGuardProtocol';
 import type { GuardPrompt } from '../../src/host/deployGuard/deployGuardFeature';
 import { removeHook, repoPaths } from '../../src/host/deployGuard/pushGuard';
 import { activateExtension, screenshot, sleep, waitFor, requireBridge } from './helpers';
+import { serverSnapshot } from './protocolProbe';
 
 /**
  * A late-Friday instant (the coming Friday 15:30–23:30 in the author's zone, else early Saturday) at which
@@ -173,6 +174,30 @@ describe('deploy guard (real VS Code host)', function () {
     await api.deployGuard.removePushGuard();
     assert.ok(!fs.existsSync(hook), 'hook removed');
     git(ws, 'remote', 'remove', 'guardtest');
+  });
+
+  it('"Deploy anyway" posts its reason as a note on the most urgent open alerts (the demo has notes)', async () => {
+    // (before() set the guard's clock to a Friday evening: risky.)
+    assert.strictEqual(api.deployGuard.decide().risky, true);
+    const reason = `hotfix for the outage ${Date.now().toString(36)}`;
+    api.deployGuard.setResponder(() => Promise.resolve({ choice: 'anyway', reason }));
+    try {
+      const folder = vscode.workspace.workspaceFolders![0]!;
+      await vscode.tasks.executeTask(new vscode.Task({ type: 'shell' }, folder, 'deploy production (responder)', 'oncall-test', new vscode.ShellExecution('true')));
+      const noted = await waitFor(
+        'the override as a note on the server',
+        async () => {
+          const snap = await serverSnapshot(requireBridge().url);
+          const hits = snap.alerts.filter((x) => x.notes?.some((n) => n.text.includes(reason) && /Deploy guard overridden/.test(n.text)));
+          return hits.length ? hits : undefined;
+        },
+        20_000,
+      );
+      assert.ok(noted.length >= 1 && noted.length <= 3, `on 1 to 3 alerts, not every open one: ${noted.length}`);
+      assert.ok(noted.every((x) => x.status !== 'resolved'), 'on open alerts');
+    } finally {
+      api.deployGuard.setResponder(undefined);
+    }
   });
 
   it('deploy files show a warning diagnostic and a CodeLens while the risky window is open', async () => {

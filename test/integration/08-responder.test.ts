@@ -7,7 +7,7 @@ import * as assert from 'node:assert';
 import * as vscode from 'vscode';
 import type { Alert } from '../../src/core/protocol/types';
 import { MemoryLogger } from '../../src/core/util/logger';
-import { offsetClock, systemClock } from '../../src/core/util/clock';
+import { systemClock } from '../../src/core/util/clock';
 import { BridgeServer } from '../../src/bridge/server';
 import { DemoSource } from '../../src/bridge/sources/demo/demoSource';
 import { builtinDemoCommits } from '../../src/bridge/sources/demo/workspace';
@@ -256,34 +256,6 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
     answers = ['restOfShift', 'u-carol'];
     assert.strictEqual(await vscode.commands.executeCommand<boolean>('oncall.coverMe', rotationId), true);
     await waitFor('Carol on call on the dev rotation', () => api.onCall.schedule.whoIsOnCall(rotationId, Date.now() + 60_000).some((p) => p.id === 'u-carol'));
-  });
-
-  it('"Deploy anyway" posts its reason as a note on the most urgent open alerts (the demo has notes)', async () => {
-    // An instant the guard calls risky (the demo schedule moves with the real clock: search for one).
-    let risky = 0;
-    for (let t = Math.ceil(Date.now() / 1_800_000) * 1_800_000; t < Date.now() + 8 * 86_400_000 && !risky; t += 1_800_000) if (api.deployGuard.decide(t).risky) risky = t;
-    assert.ok(risky, 'a risky instant in the next 8 days');
-    api.deployGuard.useClock(offsetClock(systemClock, risky - Date.now()));
-    const reason = `hotfix for the outage ${Date.now().toString(36)}`;
-    api.deployGuard.setResponder(() => Promise.resolve({ choice: 'anyway', reason }));
-    try {
-      const folder = vscode.workspace.workspaceFolders![0]!;
-      await vscode.tasks.executeTask(new vscode.Task({ type: 'shell' }, folder, 'deploy production (responder)', 'oncall-test', new vscode.ShellExecution('true')));
-      const noted = await waitFor(
-        'the override as a note on the server',
-        async () => {
-          const snap = await serverSnapshot(bridgeUrl);
-          const hits = snap.alerts.filter((x) => x.notes?.some((n) => n.text.includes(reason) && /Deploy guard overridden/.test(n.text)));
-          return hits.length ? hits : undefined;
-        },
-        20_000,
-      );
-      assert.ok(noted.length >= 1 && noted.length <= 3, `on 1 to 3 alerts, not every open one: ${noted.length}`);
-      assert.ok(noted.every((x) => x.status !== 'resolved'), 'on open alerts');
-    } finally {
-      api.deployGuard.setResponder(undefined);
-      api.deployGuard.useClock(systemClock);
-    }
   });
 
   it('an action the source does not offer says why, sends nothing, and its menu item is hidden', async function () {
