@@ -278,7 +278,8 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
       await waitFor('connected to the snooze-less bridge', () => api.connections.connection?.state.state === 'connected' && api.connections.url === server.url, 20000);
       await waitFor('the snooze menu hidden', () => api.context.keys.get('oncall.can.snooze') === false);
       assert.strictEqual(api.context.keys.get('oncall.can.note'), true);
-      const a = [...api.connections.connection!.store.values()].find((x) => x.status === 'triggered')!;
+      // The snapshot arrives a moment after "connected".
+      const a = await waitFor('an alert from the snooze-less bridge', () => [...api.connections.connection!.store.values()].find((x) => x.status === 'triggered'));
       assert.strictEqual(await vscode.commands.executeCommand<boolean>('oncall.snooze', a.id), false);
       assert.strictEqual(prompts.length, 0, 'no quick pick: it says why before asking anything');
       assert.ok(logged.some((m) => /cannot snooze: Splunk On-Call has no snooze/.test(m)), logged.join('\n'));
