@@ -26,6 +26,7 @@ import { wrappedTools, writeWrappers } from './terminalWrappers';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errorText } from '../../core/util/errors';
+import { choiceOf, GuardWarningLog, heldCommandParts, type GuardChoice, type GuardWarning } from '../../core/deploy/guardPrompts';
 
 /** Where the terminal's deploy-command wrappers go, and the collection that puts them on PATH. */
 export interface TerminalWrapperHost {
@@ -38,7 +39,7 @@ export interface TerminalWrapperHost {
 /** The override reason goes as a note on at most this many open alerts (the most urgent first). */
 const OVERRIDE_NOTE_ALERTS = 3;
 
-export type GuardChoice = 'anyway' | 'stop' | 'dismiss';
+export type { GuardChoice } from '../../core/deploy/guardPrompts';
 export interface GuardPrompt {
   what: string;
   decision: DeployDecision;
@@ -65,7 +66,11 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   private _codeLensRegistration: vscode.Disposable | undefined;
   private readonly _log: Logger;
   /** What the guard warned about (for the log and the tests). */
-  readonly warnings: Array<{ what: string; summary: string; choice?: GuardChoice | 'held' }> = [];
+  private readonly _warnings = new GuardWarningLog();
+  /** Recent warnings, newest last (bounded). */
+  get warnings(): readonly GuardWarning[] {
+    return this._warnings.entries;
+  }
   private _cacheTimer: IDisposable | undefined;
   /** Guard files this window wrote its port and token into (released on dispose). */
   private readonly _guardFiles = new Set<string>();
@@ -336,29 +341,21 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     this._noteWarning(p, 'held');
     this._log.warn(`${what}: held in the terminal until answered — ${d.summary}`);
     // Short, for a terminal: the headline, who gets paged first, the safer time. Details: "On Call: Check Deploy Window".
-    const headline = /^.*?[.!?](?=\s|$)/.exec(d.summary)?.[0] ?? d.summary;
-    const lines = [vscode.l10n.t('{0} now is risky. {1}', displayText(match.matched, 80), headline)];
-    if (d.pagedInstead?.[0]) lines.push(d.pagedInstead[0].text);
-    if (d.saferTime) lines.push(vscode.l10n.t('Safer: {0}', d.saferTime.text));
+    const parts = heldCommandParts(d);
+    const lines = [vscode.l10n.t('{0} now is risky. {1}', displayText(match.matched, 80), parts.headline)];
+    if (parts.pagedFirst) lines.push(parts.pagedFirst);
+    if (parts.safer) lines.push(vscode.l10n.t('Safer: {0}', parts.safer));
     return { allow: false, ask: true, message: lines.map((l) => displayText(l, 400)).join('\n') };
   }
 
   private _noteWarning(p: GuardPrompt, choice: GuardChoice | 'held'): void {
-    const last = this.warnings.at(-1);
-    if (last && last.what === p.what && last.choice === 'held' && choice !== 'held') {
-      last.choice = choice;
-      return;
-    }
-    this.warnings.push({ what: p.what, summary: p.decision.summary, choice });
-    if (this.warnings.length > 100) this.warnings.shift();
+    this._warnings.settle(p.what, p.decision.summary, choice);
   }
   //#endregion
 
   //#region warnings and overrides
   private async _warn(p: GuardPrompt, modal = false): Promise<GuardChoice> {
-    const entry: { what: string; summary: string; choice?: GuardChoice | 'held' } = { what: p.what, summary: p.decision.summary };
-    this.warnings.push(entry);
-    if (this.warnings.length > 100) this.warnings.shift();
+    const entry = this._warnings.add(p.what, p.decision.summary);
     this._log.warn(`${p.what}: ${p.decision.summary}`);
     let choice: GuardChoice;
     let reason: string | undefined;
@@ -374,7 +371,7 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
         vscode.window.showWarningMessage(message, { modal: true, detail: detailText(p.decision) }, ...[anyway, stop].filter((x): x is string => !!x));
       let picked = modal ? await askModal() : await vscode.window.showWarningMessage(message, ...[stop, anyway, details].filter((x): x is string => !!x));
       if (picked === details) picked = await askModal();
-      choice = picked === anyway ? 'anyway' : picked && picked === stop ? 'stop' : modal ? 'stop' : 'dismiss';
+      choice = choiceOf(picked, { anyway, stop }, modal);
       if (choice === 'anyway') {
         reason = await vscode.window.showInputBox({
           title: vscode.l10n.t('Deploy anyway'),
