@@ -131,8 +131,18 @@ const oneOf = <T extends string>(key: string, def: T, options: readonly T[]) =>
 const CONNECTION_EXCEPTION =
   'A workspace may name its own alert source (the demo workspace does). Tokens are kept per origin in the keychain, so that source only ever gets the token stored for its own origin (none unless you connect to it yourself).';
 
-function entry<K extends keyof OnCallSettings>(e: Entry<K>): Entry<K> {
-  return e;
+/** An entry; a plain string, boolean, number or enum setting gets its reader from its own spec (key, default, range). */
+function entry<K extends keyof OnCallSettings>(e: Omit<Entry<K>, 'read'> & { read?: Entry<K>['read']; integer?: boolean }): Entry<K> {
+  const { integer, read, ...spec } = e;
+  return { ...spec, read: read ?? (plainReader(spec, integer ?? false) as Entry<K>['read']) };
+}
+
+function plainReader(e: SettingSpec, integer: boolean): (src: SettingsSource, report: Report) => unknown {
+  if (e.type === 'string' && e.enum) return oneOf(e.key, e.default as string, e.enum);
+  if (e.type === 'string' && e.default === '') return str(e.key);
+  if (e.type === 'boolean' && e.default === false) return bool(e.key);
+  if (e.type === 'number' && typeof e.default === 'number' && e.minimum !== undefined && e.maximum !== undefined) return num(e.key, e.default, e.minimum, e.maximum, integer);
+  throw new Error(`setting oncall.${e.key}: no plain reader for it; give the entry a read()`);
 }
 
 /** The table. Order is package.json's. */
@@ -141,61 +151,54 @@ export const SETTINGS = [
     key: 'serverUrl', field: 'serverUrl', type: 'string', default: '', scope: 'window', restricted: false, effect: 'network', trustException: CONNECTION_EXCEPTION,
     summary: 'WebSocket URL of the alert source (set by *Connect to Alert Source…*)',
     why: 'Yours (user settings, follows you with Settings Sync); a workspace may point at its own source. *Connect…* writes where the value lives.',
-    read: str('serverUrl'),
   }),
   entry({
     key: 'allowInsecureConnections', field: 'allowInsecureConnections', type: 'boolean', default: false, scope: 'window', restricted: false, effect: 'none',
     summary: 'allow `ws://` off this machine',
     why: 'A transport policy for the URL in use; it contacts nothing itself (off by default, `ws://` to this machine is always allowed).',
-    read: bool('allowInsecureConnections'),
   }),
   entry({
     key: 'identity', field: 'identity', type: 'string', default: '', scope: 'window', restricted: false, effect: 'none',
     summary: 'who you are in the schedule (default: your `git config user.email`)',
     why: 'Yours (follows you with Settings Sync); a workspace may set it for a team of its own (the demo workspace does). Only changes what is shown as you.',
-    read: str('identity'),
   }),
   entry({
     key: 'alerts.groupBy', field: 'groupBy', type: 'string', default: 'service', scope: 'window', enum: GROUP_BY, restricted: false, effect: 'none',
     summary: '`service`, `severity` or `status`',
     why: 'A view preference.',
-    read: oneOf('alerts.groupBy', 'service', GROUP_BY),
   }),
   entry({
     key: 'alerts.pageSize', field: 'pageSize', type: 'number', default: 200, scope: 'window', minimum: 20, maximum: 5000, restricted: false, effect: 'none',
     summary: 'rows per group before "Show more"',
     why: 'A view preference.',
-    read: num('alerts.pageSize', 200, 20, 5000, true),
+    integer: true,
   }),
   entry({
     key: 'alerts.keepResolved', field: 'keepResolved', type: 'number', default: 200, scope: 'window', minimum: 0, maximum: 100000, restricted: false, effect: 'none',
     summary: 'how many resolved alerts to keep',
     why: 'A view preference (bounded).',
-    read: num('alerts.keepResolved', 200, 0, 100000, true),
+    integer: true,
   }),
   entry({
     key: 'alerts.keepResolvedMinutes', field: 'keepResolvedMinutes', type: 'number', default: 240, scope: 'window', minimum: 0, maximum: 10080, restricted: false, effect: 'none',
     summary: 'how long to keep resolved alerts',
     why: 'A view preference (bounded).',
-    read: num('alerts.keepResolvedMinutes', 240, 0, 10080),
   }),
   entry({
     key: 'notifications.level', field: 'notificationLevel', type: 'string', default: 'all', scope: 'window', enum: NOTIFICATION_LEVELS, restricted: false, effect: 'none',
     summary: '`all`, `critical`, `assigned`, `none`',
     why: 'Yours; a workspace may quieten notifications for its window.',
-    read: oneOf('notifications.level', 'all', NOTIFICATION_LEVELS),
   }),
   entry({
     key: 'notifications.maxPerMinute', field: 'notificationsPerMinute', type: 'number', default: 5, scope: 'window', minimum: 1, maximum: 100, restricted: false, effect: 'none',
     summary: 'storm limit; beyond it one summary',
     why: 'Yours (bounded: at most 100 a minute whoever sets it).',
-    read: num('notifications.maxPerMinute', 5, 1, 100, true),
+    integer: true,
   }),
   entry({
     key: 'timeZone', field: 'timeZone', type: 'string', default: '', scope: 'window', restricted: false, effect: 'none',
     summary: 'zone for shift times and the deploy guard (default: this machine\'s zone)',
     why: 'Yours (follows you with Settings Sync; empty means this machine\'s zone).',
-    read: str('timeZone'),
   }),
   entry({
     key: 'deployGuard', field: 'deployGuard', type: 'object', default: {}, scope: 'resource', restricted: true, effect: 'process',
@@ -248,7 +251,6 @@ export const SETTINGS = [
     key: 'deploys.watchMinutes', field: 'deployWatchMinutes', type: 'number', default: DEFAULT_DEPLOY_WATCH_MINUTES, scope: 'window', minimum: 0, maximum: 1440, restricted: false, effect: 'none',
     summary: 'how long to watch your own deploy',
     why: 'Yours (bounded).',
-    read: num('deploys.watchMinutes', DEFAULT_DEPLOY_WATCH_MINUTES, 0, 1440),
   }),
   entry({
     key: 'codeMappings', field: 'codeMappings', type: 'array', default: [], scope: 'resource', restricted: false, effect: 'none',
@@ -270,13 +272,11 @@ export const SETTINGS = [
     key: 'sourceType', field: 'sourceType', type: 'string', default: 'bridge', scope: 'window', enum: SOURCE_TYPES, restricted: false, effect: 'network', trustException: CONNECTION_EXCEPTION,
     summary: '`bridge`, or `ntfy` / `gotify` to connect to those servers directly',
     why: 'Goes with `oncall.serverUrl` (it says what speaks at that URL).',
-    read: oneOf<SourceType>('sourceType', 'bridge', SOURCE_TYPES),
   }),
   entry({
     key: 'gotify.allowDelete', field: 'gotifyAllowDelete', type: 'boolean', default: false, scope: 'window', restricted: false, effect: 'none',
     summary: 'let *Resolve* delete the Gotify message',
     why: 'Goes with `oncall.serverUrl`; acts only when you resolve an alert yourself.',
-    read: bool('gotify.allowDelete'),
   }),
 ] as const;
 
