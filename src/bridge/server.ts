@@ -11,6 +11,7 @@ import {
   PROTOCOL_VERSION,
   REQUEST_CAPABILITIES,
   RESPONDER_ACTIONS,
+  reassignTargetKind,
   type AlertActionMessage,
   type AnnotateMessage,
   type ClientMessage,
@@ -230,6 +231,9 @@ export class BridgeServer {
       capabilities: [...capabilities],
       ...(src.actionsUnavailableReason ? { actionsUnavailableReason: src.actionsUnavailableReason } : {}),
       ...(Object.keys(unsupported).length > 0 ? { unsupportedActions: unsupported } : {}),
+      ...(capabilities.has('reassign') && src.unsupportedReassignTargets && Object.keys(src.unsupportedReassignTargets).length > 0
+        ? { unsupportedReassignTargets: { ...src.unsupportedReassignTargets } }
+        : {}),
     };
   }
 
@@ -528,6 +532,10 @@ export class BridgeServer {
       const until = Date.parse(msg.until);
       if (until <= now) return `snooze: ${msg.until} is not in the future (the bridge's clock says ${new Date(now).toISOString()})`;
       if (until - now > MAX_SNOOZE_MS) return `snooze: at most ${hours(MAX_SNOOZE_MS)} ahead (7 days); pick an earlier time or resolve the alert`;
+    }
+    if (msg.type === 'reassign') {
+      const why = this._opts.source.unsupportedReassignTargets?.[reassignTargetKind(msg.to)];
+      if (why !== undefined) return `reassign: ${why}`;
     }
     if (msg.type === 'override') {
       const start = Date.parse(msg.start);

@@ -176,9 +176,16 @@ describe('deploy guard (real VS Code host)', function () {
     git(ws, 'remote', 'remove', 'guardtest');
   });
 
-  it('"Deploy anyway" posts its reason as a note on the most urgent open alerts (the demo has notes)', async () => {
+  it('"Deploy anyway" posts its reason as a note on the open alerts of the services this repository deploys (the demo has notes)', async () => {
     // (before() set the guard's clock to a Friday evening: risky.)
     assert.strictEqual(api.deployGuard.decide().risky, true);
+    // The demo deploys commits of this workspace's repository: those deploys name its services.
+    const services = await waitFor('the services this repository deploys', async () => {
+      const s = await api.deploys.servicesOfWorkspace();
+      return s.length ? s : undefined;
+    });
+    const demoServices = new Set(api.connections.connection!.deploys.map((d) => d.service));
+    for (const s of services) assert.ok(demoServices.has(s), `${s} is a deployed service`);
     const reason = `hotfix for the outage ${Date.now().toString(36)}`;
     api.deployGuard.setResponder(() => Promise.resolve({ choice: 'anyway', reason }));
     try {
@@ -195,6 +202,7 @@ describe('deploy guard (real VS Code host)', function () {
       );
       assert.ok(noted.length >= 1 && noted.length <= 3, `on 1 to 3 alerts, not every open one: ${noted.length}`);
       assert.ok(noted.every((x) => x.status !== 'resolved'), 'on open alerts');
+      assert.ok(noted.every((x) => services.includes(x.service)), `on alerts of ${services.join(', ')}: ${noted.map((x) => `${x.id} ${x.service}`).join(', ')}`);
     } finally {
       api.deployGuard.setResponder(undefined);
     }

@@ -198,6 +198,22 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
     await waitFor('the store to follow', () => api.connections.connection!.store.get(b.id)?.escalation?.level === before + 1);
   });
 
+  it('Reassign… to another escalation policy: offered with who it pages; the server moves the alert to it', async () => {
+    const a = await pagedAlert();
+    const policies = api.connections.connection!.oncall!.policies;
+    const current = policies.find((p) => p.name === a.escalation!.policy) ?? policies.find((p) => p.services.includes(a.service));
+    const other = policies.find((p) => p.id !== current?.id);
+    assert.ok(other, `another demo policy than ${current?.id}`);
+    answers = [`policy:${other.id}`];
+    assert.strictEqual(await vscode.commands.executeCommand<boolean>('oncall.reassign', a.id), true);
+    const pick = prompts[0];
+    assert.ok(pick?.kind === 'pick');
+    assert.ok(!pick.items.some((i) => i.id === `policy:${current?.id}`), 'the alert\'s own policy is not offered as a move');
+    assert.match(String(pick.items.find((i) => i.id === `policy:${other.id}`)?.description), /levels?$/);
+    await waitFor(`${a.id} on ${other.name} on the server`, async () => (await serverAlert(bridgeUrl, a.id))?.escalation?.policy === other.name);
+    await waitFor('the store to follow', () => api.connections.connection!.store.get(a.id)?.escalation?.policy === other.name);
+  });
+
   it('a refusal shows the source\'s reason and changes nothing: escalating past the last level', async () => {
     const a = await pagedAlert();
     const policies = api.connections.connection!.oncall!.policies;
@@ -263,7 +279,11 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
     // A second bridge in this process whose source has no snooze (like Splunk On-Call): hello says why.
     const source = new DemoSource({ commits: builtinDemoCommits(), seed: 7, intervalMs: 3_600_000 });
     const caps = ['ack', 'unack', 'resolve', 'oncall', 'reassign', 'escalate', 'note', 'override'];
-    Object.assign(source, { capabilities: caps, unsupportedActions: { snooze: 'Splunk On-Call has no snooze: acknowledge it, or reroute it to someone else' } });
+    Object.assign(source, {
+      capabilities: caps,
+      unsupportedActions: { snooze: 'Splunk On-Call has no snooze: acknowledge it, or reroute it to someone else' },
+      unsupportedReassignTargets: { policyId: 'Grafana OnCall cannot move an alert group to another escalation chain' },
+    });
     const server = new BridgeServer({ source, port: 0, demoMode: true, clock: systemClock, logger: new MemoryLogger() });
     await server.start();
     const before = api.connections.url;
@@ -284,6 +304,13 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
       assert.strictEqual(prompts.length, 0, 'no quick pick: it says why before asking anything');
       assert.ok(logged.some((m) => /cannot snooze: Splunk On-Call has no snooze/.test(m)), logged.join('\n'));
       assert.strictEqual(server.world.getAlert(a.id)?.snoozedUntil, undefined, 'nothing was sent');
+      // Reassign… offers people and levels, but no other policy where the source cannot move alerts between them.
+      answers = [];
+      assert.strictEqual(await vscode.commands.executeCommand<boolean>('oncall.reassign', a.id), false, 'dismissed');
+      const pick = prompts[0];
+      assert.ok(pick?.kind === 'pick', 'the reassign picker opened');
+      assert.ok(pick.items.length > 0 && !pick.items.some((i) => i.id.startsWith('policy:')), pick.items.map((i) => i.id).join(', '));
+      assert.ok(logged.some((m) => /other escalation policies are not offered: Grafana OnCall cannot move/.test(m)), logged.join('\n'));
     } finally {
       api.logger.info = info;
       await vscode.workspace.getConfiguration('oncall').update('serverUrl', before, vscode.ConfigurationTarget.Workspace);

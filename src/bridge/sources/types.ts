@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Alert, AlertAction, AnnotateMessage, Deploy, OnCallState, Person, ReassignTarget, RequestCapability, SourceKind } from '../../core/protocol/types';
+import type { Alert, AlertAction, AnnotateMessage, Deploy, OnCallState, Person, ReassignTarget, ReassignTargetKind, RequestCapability, SourceKind } from '../../core/protocol/types';
 import type { Clock } from '../../core/util/clock';
 import type { Logger } from '../../core/util/logger';
 
@@ -65,6 +65,11 @@ export interface SourceModule extends ResponderActions {
    * policies"); sent as `hello.unsupportedActions` (the bridge fills in a generic reason for the others).
    */
   readonly unsupportedActions?: Partial<Record<RequestCapability, string>>;
+  /**
+   * When `reassign` is offered: why a kind of target is not (e.g. Grafana cannot move an alert group to another
+   * chain). Sent as `hello.unsupportedReassignTargets`; the bridge refuses such a request with this reason.
+   */
+  readonly unsupportedReassignTargets?: Partial<Record<ReassignTargetKind, string>>;
   /**
    * `alertIds` are validated ids (non-empty strings); the module decides what an unknown id means.
    * May resolve with a note the user should read although it worked (sent as `result.note`).

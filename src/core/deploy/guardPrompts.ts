@@ -59,3 +59,24 @@ export function choiceOf(picked: string | undefined, buttons: { anyway: string; 
   if (picked !== undefined && picked === buttons.stop) return 'stop';
   return modal ? 'stop' : 'dismiss';
 }
+
+/**
+ * Which open alerts a "Deploy anyway" reason goes on as a note: those of the services this repository deploys
+ * (`services`, most relevant first), most urgent first (`sortedOpen` is already in the tree's order); when none of
+ * them is open, or the repository's services are unknown, the most urgent open alerts — and `why` says which it was,
+ * for the log. At most `max`.
+ */
+export function overrideNoteTargets<A extends { id: string; service: string; status: string }>(
+  sortedOpen: readonly A[],
+  services: readonly string[],
+  max: number,
+): { alerts: A[]; why: string } {
+  const open = sortedOpen.filter((a) => a.status !== 'resolved');
+  if (services.length > 0) {
+    const wanted = new Set(services);
+    const mine = open.filter((a) => wanted.has(a.service)).slice(0, max);
+    if (mine.length > 0) return { alerts: mine, why: `open alerts of ${services.join(', ')} (deployed from this repository)` };
+    return { alerts: open.slice(0, max), why: `no open alert of ${services.join(', ')} (deployed from this repository): the most urgent open alerts` };
+  }
+  return { alerts: open.slice(0, max), why: 'the services this repository deploys are not known (no deploy of one of its commits yet): the most urgent open alerts' };
+}

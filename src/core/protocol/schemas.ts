@@ -9,6 +9,8 @@ import * as v from 'valibot';
 import {
   ALERT_STATUSES,
   REQUEST_CAPABILITIES,
+  REASSIGN_TARGET_KINDS,
+  type ReassignTargetKind,
   SEVERITIES,
   type Alert,
   type AlertNote,
@@ -271,6 +273,22 @@ const unsupportedActions: Schema<Partial<Record<RequestCapability, string>>> = v
   }),
 );
 
+const KNOWN_TARGET_KINDS: ReadonlySet<string> = new Set(REASSIGN_TARGET_KINDS);
+
+/** target kind → reason; unknown kinds are dropped, reasons are cut. */
+const unsupportedReassignTargets: Schema<Partial<Record<ReassignTargetKind, string>>> = v.pipe(
+  v.custom<Record<string, unknown>>(
+    (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
+    (issue) => `expected an object of string values, got ${Array.isArray(issue.input) ? 'an array' : issue.received}`,
+  ),
+  v.record(v.string(), v.string()),
+  v.transform((rec) => {
+    const out: Partial<Record<ReassignTargetKind, string>> = {};
+    for (const k of Object.keys(rec)) if (KNOWN_TARGET_KINDS.has(k)) out[k as ReassignTargetKind] = clipText(rec[k]!, MAX_REASON_CHARS);
+    return out;
+  }),
+);
+
 export const HelloSchema: Schema<HelloMessage> = v.object({
   type: v.literal('hello'),
   protocol: positiveInt,
@@ -280,6 +298,7 @@ export const HelloSchema: Schema<HelloMessage> = v.object({
   actionsUnavailableReason: v.optional(v.pipe(str, v.transform((r) => clipText(r, MAX_REASON_CHARS)))),
   protocolMinor: v.optional(nonNegativeInt),
   unsupportedActions: v.optional(unsupportedActions),
+  unsupportedReassignTargets: v.optional(unsupportedReassignTargets),
 });
 
 /** Open alerts the source holds but does not send (optional on the snapshot and every state event; absent = 0). */
@@ -371,7 +390,7 @@ export const SnoozeSchema: Schema<SnoozeMessage> = v.object({
   actor: v.optional(ActorSchema),
 });
 
-const REASSIGN_KEYS = ['userId', 'escalationLevel', 'policyId'] as const;
+const REASSIGN_KEYS = REASSIGN_TARGET_KINDS;
 
 /** Exactly one of userId | escalationLevel | policyId (two would be ambiguous: which one did the user mean?). */
 export const ReassignTargetSchema: Schema<ReassignTarget> = v.pipe(

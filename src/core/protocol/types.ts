@@ -200,6 +200,11 @@ export interface HelloMessage {
    * (e.g. `{"snooze": "Splunk On-Call has no snooze"}`); the editor says so instead of failing late.
    */
   unsupportedActions?: Partial<Record<RequestCapability, string>>;
+  /**
+   * Protocol 1.1: when `reassign` is offered, why a kind of target is not (e.g. `{"policyId": "Grafana OnCall cannot
+   * move an alert group to another escalation chain"}`); absent = every kind works.
+   */
+  unsupportedReassignTargets?: Partial<Record<ReassignTargetKind, string>>;
 }
 
 /**
@@ -302,6 +307,15 @@ export interface SnoozeMessage {
 
 /** Whom to reassign to: a person (by the source's user id), an escalation level of the alert's policy, or another policy. */
 export type ReassignTarget = { userId: string } | { escalationLevel: number } | { policyId: string };
+
+/** The kinds of reassign target, by their key. */
+export const REASSIGN_TARGET_KINDS = ['userId', 'escalationLevel', 'policyId'] as const;
+export type ReassignTargetKind = (typeof REASSIGN_TARGET_KINDS)[number];
+
+/** Which kind of target `to` is. */
+export function reassignTargetKind(to: ReassignTarget): ReassignTargetKind {
+  return 'userId' in to ? 'userId' : 'escalationLevel' in to ? 'escalationLevel' : 'policyId';
+}
 
 /** Protocol 1.1: reassign alerts. */
 export interface ReassignMessage {

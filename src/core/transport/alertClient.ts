@@ -16,6 +16,7 @@ import {
   PROTOCOL_VERSION,
   RESPONDER_ACTIONS,
   type ReassignTarget,
+  type ReassignTargetKind,
   type RequestCapability,
   type AlertAction,
   type ClientMessage,
@@ -237,6 +238,10 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
       return `the alert source (${hello.server}) speaks protocol 1.0, which has no "${capability}": update the bridge`;
     }
     return `the alert source (${hello.server}) does not support "${capability}"`;
+  }
+
+  unsupportedReassignTarget(kind: ReassignTargetKind): string | undefined {
+    return this.unsupportedReason('reassign') ?? this._server?.unsupportedReassignTargets?.[kind];
   }
 
   snooze(alertIds: readonly string[], until: Date | string): Promise<ResultMessage> {

@@ -3,7 +3,7 @@
  * `result`; the promise resolves with it on `ok: true` and rejects with the source's reason otherwise (or when the
  * source does not offer the action, is not connected, or does not answer in time).
  */
-import type { ReassignTarget, RequestCapability, ResultMessage } from '../protocol/types';
+import type { ReassignTarget, ReassignTargetKind, RequestCapability, ResultMessage } from '../protocol/types';
 
 export interface OverrideRequest {
   rotationId: string;
@@ -19,6 +19,8 @@ export interface ResponderConnection {
    * "not connected" while there is no connection.
    */
   unsupportedReason(capability: RequestCapability): string | undefined;
+  /** When reassign is offered: why this kind of target is not (the source's words), or undefined when it is. */
+  unsupportedReassignTarget?(kind: ReassignTargetKind): string | undefined;
   snooze(alertIds: readonly string[], until: Date | string): Promise<ResultMessage>;
   reassign(alertIds: readonly string[], to: ReassignTarget): Promise<ResultMessage>;
   escalate(alertIds: readonly string[], level?: number): Promise<ResultMessage>;

@@ -3,7 +3,8 @@
  * durations, override ranges, "snoozed until" text, and the ops partner for "Ask for Help". No `vscode`: the host's
  * `host/alerts/responderActions.ts` turns these into quick picks.
  */
-import type { Alert, OnCallState, Person, Rotation } from '../protocol/types';
+import type { Alert, EscalationPolicy, EscalationTier, OnCallState, Person, Rotation } from '../protocol/types';
+import { displayText } from '../util/text';
 import { matchesIdentity } from '../schedule/identity';
 import type { Schedule } from '../schedule/schedule';
 import { addCalendarDays, DAY_MS, formatInZone, HOUR_MS, localParts, MINUTE_MS, wallToEpoch } from '../schedule/time';
@@ -125,6 +126,19 @@ export function pickablePeople(oncall: OnCallState | null, alert?: Alert): Perso
     for (const p of alert?.escalation?.targets ?? []) add(p);
   }
   return out;
+}
+
+/** Who a tier pages, in words ("Alice, Platform primary"): persons by name, rotations by their name (else id). */
+export function tierTargetNames(tier: EscalationTier, rotations: readonly Pick<Rotation, 'id' | 'name'>[]): string {
+  return tier.targets.map((x) => displayText(x.type === 'person' ? x.person.name : (rotations.find((y) => y.id === x.rotationId)?.name ?? x.rotationId), 40)).join(', ');
+}
+
+/** A policy for a picker: who its first level pages and how many levels it has ("Alice, Ops primary · 3 levels"). */
+export function policySummary(policy: EscalationPolicy, rotations: readonly Pick<Rotation, 'id' | 'name'>[]): string {
+  const tiers = [...policy.tiers].sort((a, b) => a.level - b.level);
+  const first = tiers[0] ? tierTargetNames(tiers[0], rotations) : '';
+  const levels = tiers.length === 1 ? '1 level' : `${tiers.length} levels`;
+  return first ? `${first} · ${levels}` : levels;
 }
 
 export type HelpTarget =

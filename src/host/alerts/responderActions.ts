@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Alert, Person, RequestCapability, ResponderAction, ResultMessage } from '../../core/protocol/types';
+import type { Alert, Person, ReassignTarget, RequestCapability, ResponderAction, ResultMessage } from '../../core/protocol/types';
 import type { AlertSourceConnection } from '../../core/transport/connection';
 import type { ResponderConnection } from '../../core/transport/responderActions';
 import { Disposable } from '../../core/util/disposable';
@@ -14,6 +14,8 @@ import {
   overrideRanges,
   parseDuration,
   pickablePeople,
+  policySummary,
+  tierTargetNames,
   snoozePresets,
   type SnoozePresetId,
 } from '../../core/viewModel/responder';
@@ -128,16 +130,24 @@ export class ResponderActionsFeature extends Disposable {
     const policies = r.oncall?.policies ?? [];
     const policy = alert ? (policies.find((x) => alert.escalation?.policy !== undefined && x.name === alert.escalation.policy) ?? policies.find((x) => x.services.includes(alert.service))) : undefined;
     for (const t of policy?.tiers ?? []) {
-      const names = t.targets.map((x) => (x.type === 'person' ? displayText(x.person.name, 40) : displayText(r.oncall?.rotations.find((y) => y.id === x.rotationId)?.name ?? x.rotationId, 40))).join(', ');
+      const names = tierTargetNames(t, r.oncall?.rotations ?? []);
       items.push({ id: `level:${t.level}`, label: vscode.l10n.t('Level {0} of {1}', t.level, displayText(policy!.name, 60)), description: names });
     }
+    // Another escalation policy, where the source can move alerts between policies (PagerDuty, Splunk On-Call, demo).
+    const policyWhy = r.unsupportedReassignTarget?.('policyId');
+    if (policyWhy === undefined) {
+      for (const p of policies) {
+        if (p.id === policy?.id) continue;
+        items.push({ id: `policy:${p.id}`, label: vscode.l10n.t('Escalation policy: {0}', displayText(p.name, 60)), description: policySummary(p, r.oncall?.rotations ?? []) });
+      }
+    } else if (policies.length > 1) this._log.info(`Reassign…: other escalation policies are not offered: ${policyWhy}`);
     if (items.length === 0) {
       void vscode.window.showWarningMessage(vscode.l10n.t('On Call: the alert source lists nobody to reassign to (no people directory and no escalation policy for this alert).'));
       return false;
     }
     const pick = await this._pick(ids.length === 1 ? vscode.l10n.t('Reassign "{0}" to…', this._title(r, ids[0]!)) : vscode.l10n.t('Reassign {0} alerts to…', ids.length), items);
     if (!pick) return false;
-    const to = pick.startsWith('user:') ? { userId: pick.slice(5) } : { escalationLevel: Number(pick.slice(6)) };
+    const to: ReassignTarget = pick.startsWith('user:') ? { userId: pick.slice(5) } : pick.startsWith('policy:') ? { policyId: pick.slice(7) } : { escalationLevel: Number(pick.slice(6)) };
     const label = items.find((i) => i.id === pick)?.label ?? pick;
     return this._send('reassign', ids, vscode.l10n.t('Reassigning to {0}…', label), () => r.reassign(ids, to));
   }

@@ -21,12 +21,13 @@ import type { ContextKeys } from '../contextKeys';
 import { Disposable, toDisposable, type IDisposable } from '../../core/util/disposable';
 import type { HostContext } from '../context';
 import type { OnCallFeature } from '../onCall/onCallFeature';
+import type { DeploysFeature } from '../deploys/deploysFeature';
 import { foreignHooksDir, hookCallLine, installHook, isOurHook, PushGuardServer, releaseGuardFile, removeHook, repoPaths, writeGuardFile, type RepoPaths } from './pushGuard';
 import { wrappedTools, writeWrappers } from './terminalWrappers';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errorText } from '../../core/util/errors';
-import { choiceOf, GuardWarningLog, heldCommandParts, type GuardChoice, type GuardWarning } from '../../core/deploy/guardPrompts';
+import { choiceOf, GuardWarningLog, heldCommandParts, overrideNoteTargets, type GuardChoice, type GuardWarning } from '../../core/deploy/guardPrompts';
 
 /** Where the terminal's deploy-command wrappers go, and the collection that puts them on PATH. */
 export interface TerminalWrapperHost {
@@ -38,6 +39,8 @@ export interface TerminalWrapperHost {
 
 /** The override reason goes as a note on at most this many open alerts (the most urgent first). */
 const OVERRIDE_NOTE_ALERTS = 3;
+/** How long the override note waits for the repository's services. */
+const SERVICES_TIMEOUT_MS = 2000;
 
 export type { GuardChoice } from '../../core/deploy/guardPrompts';
 export interface GuardPrompt {
@@ -84,14 +87,16 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   private readonly _keys: ContextKeys;
   private readonly _extensionPath: string;
   private readonly _terminal: TerminalWrapperHost | undefined;
+  private readonly _deploys: Pick<DeploysFeature, 'servicesOfWorkspace'>;
 
   constructor(
     private readonly _ctx: HostContext,
-    peers: { readonly onCall: OnCallFeature },
+    peers: { readonly onCall: OnCallFeature; readonly deploys: Pick<DeploysFeature, 'servicesOfWorkspace'> },
   ) {
     super();
     this._connections = _ctx.connections;
     this._onCall = peers.onCall;
+    this._deploys = peers.deploys;
     this._keys = _ctx.keys;
     this._extensionPath = _ctx.paths.extensionPath;
     this._terminal = { collection: _ctx.environmentVariableCollection, storagePath: _ctx.paths.storagePath };
@@ -389,6 +394,22 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     return choice;
   }
 
+  /** The services this repository deploys, for the override note; [] after 2 s (git must not hold the answer up). */
+  private async _services(): Promise<string[]> {
+    let timer: IDisposable | undefined;
+    const late = new Promise<string[]>((resolve) => {
+      timer = this._ctx.clock.setTimeout(() => {
+        this._log.info('the services of this repository took over 2 s to read: the override note goes on the most urgent alerts');
+        resolve([]);
+      }, SERVICES_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([this._deploys.servicesOfWorkspace().catch(() => []), late]);
+    } finally {
+      timer?.dispose();
+    }
+  }
+
   private async _recordOverride(p: GuardPrompt, reason: string): Promise<boolean> {
     const id = this._ctx.identity.value;
     const v = validateDeployOverride({ at: this._clock.now(), author: { name: id || 'unknown', ...(id.includes('@') ? { email: id } : {}) }, reason, decisionSummary: p.decision.summary });
@@ -401,12 +422,14 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     // Protocol 1.1: where the source has notes, the reason goes on the open alerts as a note (the responders of
     // what is on fire see why someone deploys now); the most urgent few, not every open alert.
     const responder = responderOf(conn);
-    const open = conn && responder?.unsupportedReason('note') === undefined ? conn.store.sorted().filter((a) => a.status !== 'resolved').slice(0, OVERRIDE_NOTE_ALERTS) : [];
+    const canNote = !!conn && responder?.unsupportedReason('note') === undefined;
+    const targets = canNote ? overrideNoteTargets(conn.store.sorted(), await this._services(), OVERRIDE_NOTE_ALERTS) : { alerts: [], why: '' };
+    const open = targets.alerts;
     if (responder && open.length > 0) {
       const text = overrideAnnotation(v.value).text;
       const results = await Promise.allSettled(open.map((a) => responder.note(a.id, text)));
       const failed = results.flatMap((x, i) => (x.status === 'rejected' ? [`${open[i]!.id}: ${x.reason instanceof Error ? x.reason.message : String(x.reason)}`] : []));
-      this._log.info(`override posted as a note on ${open.length - failed.length} open alert(s): ${open.map((a) => a.id).join(', ')}`);
+      this._log.info(`override posted as a note on ${open.length - failed.length} open alert(s), ${targets.why}: ${open.map((a) => a.id).join(', ')}`);
       if (failed.length) this._log.warn(`could not post the override note on ${failed.join('; ')}`);
     } else if (conn?.state.server?.capabilities.includes('annotate')) {
       try {

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { commitWithFiles, filesBetween, sidesOf } from '../../core/viewModel/deploys/commitFiles';
 import { adviceFor, shortSha } from '../../core/viewModel/deploys/text';
+import { serviceCandidates } from '../../core/viewModel/deploys/repoServices';
 import type { WatchingSummary } from '../../core/viewModel/deploys/watch';
 import type { DeployRecord, FileChange, GitRepository } from '../../core/git';
 import type { Alert } from '../../core/protocol/types';
@@ -223,6 +224,30 @@ export class DeploysFeature extends Disposable {
     if (o.kind === 'child' && o.child) return this.rows.driftTargets.get((o as Extract<AlertsElement, { kind: 'child' }>).child);
     if (typeof o.root === 'string' && typeof o.sha === 'string' && typeof o.path === 'string' && typeof o.line === 'number') return o as DriftTarget;
     return undefined;
+  }
+
+  /**
+   * The services this workspace's repository deploys (a deploy of theirs names one of its commits), newest first;
+   * empty when unknown (no deploys, no repository, untrusted workspace: git needs trust).
+   */
+  async servicesOfWorkspace(): Promise<string[]> {
+    const candidates = serviceCandidates(this.model.history);
+    if (candidates.length === 0) return [];
+    const unchecked = candidates.filter((c) => !c.local);
+    let repo: GitRepository | undefined;
+    if (unchecked.length > 0 && vscode.workspace.isTrusted) {
+      try {
+        repo = (await this._repos.primary())?.repo;
+      } catch (e) {
+        this._log.debug(`services of this repository: ${errorText(e)}`);
+      }
+    }
+    const out: string[] = [];
+    for (const c of candidates) {
+      if (c.local) out.push(c.service);
+      else if (repo && (await repo.commitExists(c.sha).catch(() => false))) out.push(c.service);
+    }
+    return out;
   }
 
   private async _repoOrExplain(root?: string): Promise<GitRepository | undefined> {

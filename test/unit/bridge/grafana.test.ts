@@ -215,6 +215,8 @@ describe('Grafana IRM source (contract)', () => {
       const hello = bridge.server.hello();
       for (const cap of ['snooze', 'reassign', 'escalate', 'note', 'override']) assert.ok(hello.capabilities.includes(cap), cap);
       assert.strictEqual(hello.unsupportedActions?.snooze, undefined);
+      assert.match(hello.unsupportedReassignTargets?.policyId ?? '', /cannot move an alert group to another escalation chain/, 'the editor offers no other chains');
+      assert.strictEqual(hello.unsupportedReassignTargets?.userId, undefined);
     });
 
     it('snoozes with POST …/silence {delay} in seconds and shows until when once the group reads silenced', async () => {

@@ -136,6 +136,42 @@ describe('protocol 1.1 responder actions: the demo source over a real bridge', f
     assert.match((await request(c, { type: 'reassign', alertIds: ['DEMO-1003'], to: { escalationLevel: 9 } })).error ?? '', /levels 1–3, not 9/);
   });
 
+  it('a kind of reassign target the source cannot serve: in hello, refused before the source is asked, and the client says why', async () => {
+    const WHY = 'this source cannot move alerts between escalation policies';
+    class NoPolicyMoves extends DemoSource {
+      readonly unsupportedReassignTargets = { policyId: WHY };
+    }
+    const source = new NoPolicyMoves({ commits: builtinDemoCommits(), seed: 42, intervalMs: 3_600_000 });
+    let asked = 0;
+    const reassign = source.reassign.bind(source);
+    source.reassign = (...args) => {
+      asked++;
+      return reassign(...args);
+    };
+    b = await bridges.start({ source });
+    const c = client();
+    await c.handshake(-1);
+    const hello = c.messages.find((m): m is HelloMessage => m.type === 'hello');
+    assert.deepStrictEqual(hello?.unsupportedReassignTargets, { policyId: WHY });
+    const before = alertNow('DEMO-1003').escalation?.policy;
+    const refused = await request(c, { type: 'reassign', alertIds: ['DEMO-1003'], to: { policyId: 'payments-escalation' } });
+    assert.strictEqual(refused.ok, false);
+    assert.strictEqual(refused.error, `reassign: ${WHY}`);
+    assert.strictEqual(asked, 0, 'the source was not asked');
+    assert.strictEqual(alertNow('DEMO-1003').escalation?.policy, before);
+    assert.ok((await request(c, { type: 'reassign', alertIds: ['DEMO-1003'], to: { userId: 'u-bob' } })).ok, 'other kinds still work');
+    assert.strictEqual(asked, 1);
+    const ac = new AlertClient({ url: b.url, getToken: () => Promise.resolve(undefined), clock: b.clock, logger: new MemoryLogger(), socketFactory: wsSocketFactory });
+    try {
+      ac.connect();
+      await waitUntil('connected', () => ac.state.state === 'connected');
+      assert.strictEqual(ac.unsupportedReassignTarget('policyId'), WHY);
+      assert.strictEqual(ac.unsupportedReassignTarget('userId'), undefined);
+    } finally {
+      ac.dispose();
+    }
+  });
+
   it('note: kept on the alert with author and time, in the timeline; annotate with an alertId is the same; unknown alert refused', async () => {
     const c = client();
     await c.handshake(-1);

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert';
-import { choiceOf, GuardWarningLog, heldCommandParts } from '../../../src/core/deploy/guardPrompts';
+import { choiceOf, GuardWarningLog, heldCommandParts, overrideNoteTargets } from '../../../src/core/deploy/guardPrompts';
 
 describe('deploy guard prompts (what the guard asks and records)', () => {
   it('a held terminal command is settled by its answer, not warned twice; other commands are new warnings', () => {
@@ -45,5 +45,28 @@ describe('deploy guard prompts (what the guard asks and records)', () => {
     assert.strictEqual(choiceOf(undefined, b, true), 'stop');
     assert.strictEqual(choiceOf(undefined, b, false), 'dismiss');
     assert.strictEqual(choiceOf('Details…', { anyway: 'Deploy Anyway…' }, false), 'dismiss', 'no stop button: only anyway or dismiss');
+  });
+});
+
+describe('overrideNoteTargets: where a "Deploy anyway" reason is posted', () => {
+  const a = (id: string, service: string, status = 'triggered') => ({ id, service, status });
+  const sorted = [a('A1', 'payments'), a('A2', 'checkout'), a('A3', 'payments', 'resolved'), a('A4', 'checkout', 'acknowledged'), a('A5', 'search'), a('A6', 'checkout')];
+
+  it('open alerts of the repository\'s services, in the given (urgency) order, at most max', () => {
+    const t = overrideNoteTargets(sorted, ['checkout'], 2);
+    assert.deepStrictEqual(t.alerts.map((x) => x.id), ['A2', 'A4']);
+    assert.match(t.why, /open alerts of checkout \(deployed from this repository\)/);
+  });
+  it('several services: any of them; resolved alerts never', () => {
+    assert.deepStrictEqual(overrideNoteTargets(sorted, ['payments', 'search'], 5).alerts.map((x) => x.id), ['A1', 'A5']);
+  });
+  it('none of its services has an open alert, or the services are unknown: the most urgent open alerts, and says which', () => {
+    const none = overrideNoteTargets(sorted, ['billing'], 3);
+    assert.deepStrictEqual(none.alerts.map((x) => x.id), ['A1', 'A2', 'A4']);
+    assert.match(none.why, /no open alert of billing/);
+    const unknown = overrideNoteTargets(sorted, [], 2);
+    assert.deepStrictEqual(unknown.alerts.map((x) => x.id), ['A1', 'A2']);
+    assert.match(unknown.why, /not known/);
+    assert.deepStrictEqual(overrideNoteTargets([], ['checkout'], 3).alerts, []);
   });
 });

@@ -92,6 +92,16 @@ describe('protocol 1.1: responder actions on the wire', () => {
       assert.equal(got.at(-1)!.id, `u${ONCALL_LIMITS.maxDirectoryPeople - 1}`);
     });
 
+    it('hello.unsupportedReassignTargets: known kinds kept, unknown dropped, reasons cut, non-objects refused', () => {
+      const r = decodeServerMessage(JSON.stringify({ ...serverExamples.hello, unsupportedReassignTargets: { policyId: 'p'.repeat(3000), team: 'x', userId: 'no users' } }));
+      assert.ok(r.ok);
+      const h = r.value as HelloMessage;
+      assert.deepEqual(Object.keys(h.unsupportedReassignTargets ?? {}).sort(), ['policyId', 'userId']);
+      assert.equal(h.unsupportedReassignTargets?.policyId?.length, 1024);
+      assert.equal(decodeServerMessage(JSON.stringify({ ...serverExamples.hello, unsupportedReassignTargets: ['policyId'] })).ok, false);
+      assert.equal(decodeServerMessage(JSON.stringify({ ...serverExamples.hello, unsupportedReassignTargets: { policyId: 3 } })).ok, false);
+    });
+
     it('hello.unsupportedActions: unknown names dropped, reasons cut, capabilities bounded', () => {
       const r = decodeServerMessage(JSON.stringify({ ...serverExamples.hello, unsupportedActions: { snooze: 'r'.repeat(5000), teleport: 'no', constructor: 'x' } }));
       assert.ok(r.ok);

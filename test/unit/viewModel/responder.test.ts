@@ -11,6 +11,8 @@ import {
   overrideRanges,
   parseDuration,
   pickablePeople,
+  policySummary,
+  tierTargetNames,
   snoozedUntil,
   snoozePresets,
   tomorrowAt,
@@ -154,6 +156,27 @@ describe('responder view model (issue 16)', () => {
       assert.deepEqual(pickablePeople(state).map((p) => p.id), [], 'the example rotation names Alice without an id');
       state.people = [{ id: 'u-1', name: 'A' }, { id: 'u-1', name: 'A again' }, { name: 'no id' }, { id: 'u-2', name: 'B', timeZone: 'Asia/Tokyo' }];
       assert.deepEqual(pickablePeople(state).map((p) => p.id), ['u-1', 'u-2']);
+    });
+  });
+  describe('policies in the Reassign… picker', () => {
+    const rotations = [{ id: 'r-ops', name: 'Ops primary' }];
+    const policy = {
+      id: 'p1',
+      name: 'Payments',
+      services: [],
+      tiers: [
+        { level: 2, delayMinutes: 10, targets: [{ type: 'person' as const, person: { name: 'Bob' } }] },
+        { level: 1, delayMinutes: 5, targets: [{ type: 'person' as const, person: { name: 'Alice' } }, { type: 'rotation' as const, rotationId: 'r-ops' }, { type: 'rotation' as const, rotationId: 'r-gone' }] },
+      ],
+    };
+    it('names who a tier pages: persons, rotations by name, unknown rotations by id; hostile names are flattened', () => {
+      assert.equal(tierTargetNames(policy.tiers[1]!, rotations), 'Alice, Ops primary, r-gone');
+      assert.equal(tierTargetNames({ level: 1, delayMinutes: 0, targets: [{ type: 'person', person: { name: 'Eve\n[click](http://x)' } }] }, []).includes('\n'), false);
+    });
+    it('sums a policy up by its first level (sorted) and its number of levels', () => {
+      assert.equal(policySummary(policy, rotations), 'Alice, Ops primary, r-gone · 2 levels');
+      assert.equal(policySummary({ ...policy, tiers: [policy.tiers[0]!] }, rotations), 'Bob · 1 level');
+      assert.equal(policySummary({ ...policy, tiers: [] }, rotations), '0 levels');
     });
   });
 });

@@ -295,9 +295,13 @@ const MAX_SWAP_PEOPLE = 5;
 
 type GrafanaIrmPoll = 'groups' | 'oncall';
 
+
+/** Grafana's escalation API pages people or a chain's step; no operation moves a group to another chain. */
+const NO_CHAIN_MOVE = 'Grafana OnCall cannot move an alert group to another escalation chain through its API: reassign to a person, or to a step of its chain';
 export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
   readonly name = 'grafana-irm';
   readonly capabilities: readonly string[];
+  readonly unsupportedReassignTargets = { policyId: NO_CHAIN_MOVE };
   readonly actionsUnavailableReason: string | undefined;
   readonly routes: readonly Route[];
 
@@ -566,7 +570,7 @@ export class GrafanaIrmSource extends VendorPollingSource<GrafanaIrmPoll> {
    */
   async reassign(alertIds: readonly string[], to: ReassignTarget, _actor: Person | undefined): Promise<ActionOutcome | undefined> {
     const alerts = this._openGroups(alertIds);
-    if ('policyId' in to) throw new SourceActionError('Grafana OnCall cannot move an alert group to another escalation chain through its API: reassign to a person, or to a step of its chain');
+    if ('policyId' in to) throw new SourceActionError(NO_CHAIN_MOVE);
     if ('userId' in to) {
       if (this._users.size && !this._users.has(to.userId)) throw new SourceActionError(`${to.userId} is not a Grafana OnCall user of this organization`);
       await this._page(alertIds, () => [to.userId], `page ${this._users.get(to.userId)?.name ?? to.userId} on`);
