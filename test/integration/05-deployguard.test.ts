@@ -273,7 +273,7 @@ describe('deploy guard (real VS Code host)', function () {
       terminal.sendText('kubectl rollout restart deploy/checkout');
       await waitFor('held again', () => api.deployGuard.warnings.length > m && lastWarning()?.choice === 'held', 30_000);
       terminal.sendText('');
-      await waitFor('the cancel to reach the editor', () => lastWarning()?.choice === 'stop', 30_000);
+      await waitFor('the cancel to reach the editor', () => lastWarning()?.choice === 'stop', 60_000);
       await sleep(1500);
       assert.strictEqual(ran().length, 1, 'the cancelled command did not run');
 

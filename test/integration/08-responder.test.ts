@@ -191,7 +191,16 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
     answers = ['level:2'];
     assert.strictEqual(await vscode.commands.executeCommand<boolean>('oncall.reassign', a.id), true);
     await waitFor('level 2 on the server', async () => (await serverAlert(bridgeUrl, a.id))?.escalation?.level === 2);
-    const b = await pagedAlert([a.id]);
+    // One below its policy's last level (the demo escalates unacked alerts by itself as time passes).
+    const policies = api.connections.connection!.oncall!.policies;
+    const lastLevel = (x: Alert): number => {
+      const p = policies.find((q) => q.name === x.escalation?.policy) ?? policies.find((q) => q.services.includes(x.service));
+      return p ? Math.max(...p.tiers.map((t) => t.level)) : 0;
+    };
+    const snap = await serverSnapshot(bridgeUrl);
+    const b = snap.alerts.find((x) => x.id !== a.id && x.status !== 'resolved' && !x.snoozedUntil && x.escalation && x.escalation.level < lastLevel(x));
+    assert.ok(b, `an open demo alert below its policy's last level (of ${snap.alerts.map((x) => `${x.id} ${x.status} L${x.escalation?.level}/${lastLevel(x)}`).join(', ')})`);
+    await waitFor(`${b.id} in the tree`, () => elementOf(api, b.id));
     const before = b.escalation!.level;
     assert.strictEqual(await vscode.commands.executeCommand<boolean>('oncall.escalate', b.id), true);
     await waitFor('one level up on the server', async () => (await serverAlert(bridgeUrl, b.id))?.escalation?.level === before + 1);
