@@ -124,9 +124,9 @@ interface LogCache extends IncidentLog {
   stale: boolean;
 }
 
-/** What makes a cached log out of date: a status change, a new status-change time, other assignees. */
+/** What makes a cached log out of date: a status change, a new status-change time, new assignments (an escalation). */
 function logKey(inc: PdIncident): string {
-  const who = (inc.assignments?.map((a) => a.assignee.id) ?? inc.assignees?.map((a) => a.id) ?? []).sort().join(',');
+  const who = (inc.assignments?.map((a) => `${a.assignee.id}@${a.at ?? ''}`) ?? inc.assignees?.map((a) => a.id) ?? []).sort().join(',');
   return `${inc.status}|${inc.last_status_change_at ?? ''}|${who}`;
 }
 
@@ -542,7 +542,7 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
   /**
    * Protocol 1.1 override (take on-call / cover me): `createScheduleOverride` (`POST /schedules/{id}/overrides`
    * `{overrides: [{start, end, user: {id, type: 'user_reference'}}]}`). The rotation is the schedule; without a
-   * user, the actor — found by email among the on-call users, else with `listUsers` (`GET /users?query=`).
+   * user, the actor — found by email among the on-call users or the directory, else with `listUsers` (`GET /users?query=`).
    */
   async override(req: OverrideRequest, actor: Person | undefined): Promise<ActionOutcome> {
     const rotation = this._lastOnCall?.rotations.find((r) => r.id === req.rotationId);
@@ -574,6 +574,8 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
     if (!email?.includes('@')) throw new SourceActionError('PagerDuty needs to know who takes the shift: set "oncall.identity" to your PagerDuty login email, or pick the person');
     const known = this._oncalls.find((o) => o.user.email?.toLowerCase() === email);
     if (known) return known.user.id;
+    const listed = this._people?.find((p) => p.email?.toLowerCase() === email);
+    if (listed?.id) return listed.id;
     let users: unknown[];
     try {
       // listUsers: GET /users?query=
