@@ -264,6 +264,14 @@ describe('PagerDuty timeline, countdown, directory and change events (contract)'
     assert.strictEqual(b.server.world.seq, seq);
   });
 
+  it('changeEvents: false polls no change events and does not announce deploys', async () => {
+    await vendor.start();
+    source = new PagerDutySource({ token: PD_TOKEN, apiUrl: vendor.url, sleep: sleeps.sleep, pollIntervalMs: 30 * 86_400_000, onCallIntervalMs: 30 * 86_400_000, changeEvents: false });
+    bridge = await startVendorBridge(source, PD_START);
+    assert.strictEqual(vendor.of('GET', '/change_events').length, 0);
+    assert.ok(!bridge.server.hello().capabilities.includes('deploys'));
+  });
+
   it('a token that may not read users, log entries or change events (403) still starts the bridge with incidents and on-call', async () => {
     const b = await start({
       routes: (v) => {
