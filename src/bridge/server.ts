@@ -145,6 +145,8 @@ export class BridgeServer {
   private _closed = false;
   /** Largest `bufferedAmount` seen when sending: evidence, in tests and /healthz-like stats, that the queue is bounded. */
   private _maxBufferedSeen = 0;
+  /** A deploy webhook route is registered (hello lists "deploys"). */
+  private _deployRoutes = false;
 
   constructor(opts: BridgeServerOptions) {
     this._opts = {
@@ -208,6 +210,7 @@ export class BridgeServer {
   /** Registers an extra HTTP route (source modules' routes are added by `start`). */
   addRoute(route: Route): void {
     this._router.add(route);
+    if (route.providesDeploys) this._deployRoutes = true;
   }
 
   /**
@@ -245,6 +248,8 @@ export class BridgeServer {
       if (cap === 'annotate' && typeof src.annotate !== 'function') continue;
       out.add(cap);
     }
+    // Deploys come from the source (it lists "deploys") or from the bridge's own deploy webhooks.
+    if (this._deployRoutes) out.add('deploys');
     return out;
   }
 
@@ -277,7 +282,7 @@ export class BridgeServer {
       }
       this._log.warn('no token configured: accepting unauthenticated connections (demo mode, loopback only)');
     }
-    for (const r of this._opts.source.routes ?? []) this._router.add(r);
+    for (const r of this._opts.source.routes ?? []) this.addRoute(r);
     await this._opts.source.start(this._context());
     await new Promise<void>((resolve, reject) => {
       this._http.once('error', reject);

@@ -58,6 +58,8 @@ export const ContextKeys = {
   /** Set once stack-trace navigation is available (enables "Open Source"). */
   stackTraces: 'oncall.stackTraces',
   riskyDeployWindow: 'oncall.riskyDeployWindow',
+  /** The connected source announces `deploys` in hello (its own, or the bridge's deploy webhooks). */
+  sourceDeploys: 'oncall.sourceDeploys',
   /** Who I am is known (oncall.identity or git user.email): completes the walkthrough's "Set your identity". */
   identitySet: 'oncall.identitySet',
 } as const;

@@ -56,6 +56,8 @@ describe('deploys and suspect commits against the demo bridge (real VS Code host
   it('the Deploys view lists the deploys the server has, newest first, merged with the git tags', async () => {
     const snap = await serverSnapshot(bridgeUrl);
     assert.ok(snap.deploys.length > 0, 'the demo world has deploys');
+    // The demo announces deploys in hello: the view's welcome text does not say "git tags only".
+    await waitFor('oncall.sourceDeploys set from hello', () => api.context.keys.get('oncall.sourceDeploys') === true);
     await vscode.commands.executeCommand('oncall.deploys.focus');
     await api.deploys.ready();
     const p = api.deploys.provider;

@@ -307,6 +307,8 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
       await waitFor('connected to the snooze-less bridge', () => api.connections.connection?.state.state === 'connected' && api.connections.url === server.url, 20000);
       await waitFor('the snooze menu hidden', () => api.context.keys.get('oncall.can.snooze') === false);
       assert.strictEqual(api.context.keys.get('oncall.can.note'), true);
+      // Its hello lists no "deploys": the Deploys view's welcome says deploys come from git tags only.
+      assert.strictEqual(api.context.keys.get('oncall.sourceDeploys'), false);
       // The snapshot arrives a moment after "connected".
       const a = await waitFor('an alert from the snooze-less bridge', () => [...api.connections.connection!.store.values()].find((x) => x.status === 'triggered'));
       assert.strictEqual(await vscode.commands.executeCommand<boolean>('oncall.snooze', a.id), false);

@@ -143,6 +143,7 @@ export function deployWebhookRoutes(opts: DeployWebhookOptions): Route[] {
     path,
     auth: 'none',
     maxBodyBytes: MAX_BODY,
+    providesDeploys: true,
     handle: (req) => {
       try {
         refuseBrowsers(req);

@@ -137,5 +137,7 @@ export interface Route {
    *   text/plain without a CORS preflight, never application/json).
    */
   auth?: 'bridge-token' | 'self' | 'none';
+  /** The route receives deploys (the bridge's deploy webhooks): while one is registered, hello lists "deploys". */
+  providesDeploys?: boolean;
   handle(req: HttpRequestInfo): Promise<HttpResponseInfo>;
 }

@@ -13,7 +13,7 @@ import { displayText } from '../../core/util/text';
 import type { AlertsElement } from '../alerts/alertsTreeProvider';
 import type { AlertsFeature } from '../alerts/alertsFeature';
 import type { HostContext } from '../context';
-import { Commands, Views } from '../constants';
+import { Commands, ContextKeys as Keys, Views } from '../constants';
 import { Disposable, toDisposable, type IDisposable } from '../../core/util/disposable';
 import type { AlertFrames } from '../stackTrace/alertFrames';
 import { AlertDeployRows, type CommitTarget, type DriftTarget } from './alertRows';
@@ -102,6 +102,14 @@ export class DeploysFeature extends Disposable {
       }),
     );
     _peers.alerts.provider.addContributor(this.rows);
+    // The view's welcome text says whether deploys can come from the source (hello lists "deploys") or git tags only.
+    this._register(
+      ctx.whileConnected((conn, scope) => {
+        const update = (): void => ctx.keys.set(Keys.sourceDeploys, conn?.state.state === 'connected' && conn.state.server?.capabilities.includes('deploys') === true);
+        if (conn) scope.add(conn.onDidChangeState(update));
+        update();
+      }),
+    );
     this._register(
       this.model.onDidChangeHistory(() => {
         this.provider.refresh();

@@ -9,6 +9,7 @@ import { readDeployWebhookSecrets } from '../../../src/bridge/deployWebhooks/opt
 import { createHmac } from 'node:crypto';
 import { rawFixture } from './vendorFake';
 import { startTestBridge, T0, TestClient, type TestBridge } from './helpers';
+import type { SourceModule } from '../../../src/bridge/sources/types';
 
 const SECRET = 'deploy-secret-0123456789abcdef';
 const GH_SECRET = 'github-secret-0123456789abcdef';
@@ -229,5 +230,35 @@ describe('deploy webhook options', () => {
     assert.ok(!verifyHmac(good, 't', data));
     assert.ok(!verifyHmac(good.replace('sha256=', 'sha1='), 's', data));
     assert.ok(!verifyHmac(good.slice(0, -2), 's', data));
+  });
+});
+
+describe('hello "deploys" capability', () => {
+  /** A source that sends no deploys of its own (like Alertmanager). */
+  const quiet = (): SourceModule => ({ name: 'alertmanager', capabilities: ['ack', 'resolve'], start: () => Promise.resolve(), handleAction: () => Promise.resolve(), stop: () => Promise.resolve() });
+
+  it('is listed once the deploy webhooks are registered, and not before, for a source without deploys of its own', async () => {
+    const bridge = await startTestBridge({ source: quiet() });
+    try {
+      assert.ok(!bridge.server.hello().capabilities.includes('deploys'), 'no deploy source yet');
+      for (const r of deployWebhookRoutes({ addDeploy: (d) => bridge.server.world.addDeploy(d), clock: bridge.clock, logger: bridge.logger, deploySecret: SECRET })) bridge.server.addRoute(r);
+      const client = new TestClient(bridge.server.url);
+      const hello = await client.next();
+      client.close();
+      assert.ok(hello.type === 'hello' && hello.capabilities.includes('deploys'), JSON.stringify(hello));
+      assert.deepStrictEqual(hello.type === 'hello' && [...hello.capabilities].sort(), ['ack', 'deploys', 'resolve']);
+    } finally {
+      await bridge.server.close();
+    }
+  });
+
+  it('is not listed when no deploy webhook is configured (no secrets: no routes)', async () => {
+    const bridge = await startTestBridge({ source: quiet() });
+    try {
+      for (const r of deployWebhookRoutes({ addDeploy: (d) => bridge.server.world.addDeploy(d), clock: bridge.clock, logger: bridge.logger })) bridge.server.addRoute(r);
+      assert.ok(!bridge.server.hello().capabilities.includes('deploys'));
+    } finally {
+      await bridge.server.close();
+    }
   });
 });

@@ -394,6 +394,9 @@ describe('vendor source CLI options (pagerduty, splunk-oncall, grafana-irm)', ()
     assert.match(err(['--source', 'splunk-oncall', '--pagerduty-from', 'a@b.c']), /only applies to --source pagerduty/);
     assert.match(err(['--source', 'grafana-irm']), /needs --grafana-irm-url/);
     assert.match(err(['--source', 'pagerduty', '--pagerduty-from', 'nope']), /must be an email/);
+    assert.match(err(['--source', 'pagerduty', '--pagerduty-change-events', 'maybe']), /must be "on" or "off"/);
+    const off = parseBridgeArgs(['--source', 'pagerduty', '--pagerduty-change-events', 'OFF']);
+    assert.ok(off.kind === 'ok' && off.args.vendor?.values['pagerduty-change-events'] === 'OFF');
     assert.match(err(['--source', 'pagerduty', '--poll-seconds', '1']), /between 5 and 3600/);
     assert.match(err(['--demo', '--poll-seconds', '30']), /only applies/);
     assert.match(err(['--source', 'pagerduty', '--pagerduty-api-url', 'https://u:p@api.example.com']), /must not contain a user name or password/);
@@ -410,5 +413,10 @@ describe('vendor source CLI options (pagerduty, splunk-oncall, grafana-irm)', ()
     const src = await createVendorSource(r.args.vendor, { PAGERDUTY_TOKEN: 'x', PAGERDUTY_WEBHOOK_SECRETS: 'a,b' }, nullLogger);
     assert.strictEqual(src.name, 'pagerduty');
     assert.deepStrictEqual(src.routes?.map((x) => `${x.method} ${x.path} ${x.auth}`), ['POST /webhooks/pagerduty self']);
+    assert.ok(src.capabilities.includes('deploys'), 'change events on by default');
+    const off = parseBridgeArgs(['--source', 'pagerduty', '--pagerduty-change-events', 'off']);
+    assert.ok(off.kind === 'ok' && off.args.vendor);
+    if (off.kind !== 'ok' || !off.args.vendor) return;
+    assert.ok(!(await createVendorSource(off.args.vendor, { PAGERDUTY_TOKEN: 'x' }, nullLogger)).capabilities.includes('deploys'));
   });
 });

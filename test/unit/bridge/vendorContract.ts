@@ -405,6 +405,7 @@ const pdPolicy = {
         properties: { escalation_delay_in_minutes: { type: 'integer' }, targets: { type: 'array', items: pdRef(['user_reference', 'schedule_reference', 'user', 'schedule']) } },
       },
     },
+    num_loops: { type: 'integer', minimum: 0 },
   },
 };
 /** The generic error response of every operation (400, 401, 402, 403, 404, 413, 429). */
@@ -433,6 +434,70 @@ const pdNote = {
 };
 const pdOverride = { type: 'object', required: ['start', 'end', 'user'], properties: { id: str, start: isoDateTime, end: isoDateTime, user: pdRef(['user_reference']) } };
 const pdUserObj = { type: 'object', required: ['id'], properties: { id: str, type: { enum: ['user'] }, name: { type: 'string' }, email: { type: 'string' }, time_zone: { type: 'string' } } };
+
+// Timeline, countdown, directory and deploys (issue 16). Facts: `listIncidentLogEntries` GET /incidents/{id}/log_entries,
+// query limit/offset/total, time_zone, since, until, is_overview (boolean), include[] (incidents, services, channels,
+// teams); 200 `Pagination` + `log_entries` (required), each one of the LogEntry kinds: `type` from the LogEntry enum
+// (the AcknowledgeLogEntry sub-schema spells its type `acknowledgement_log_entry`), `created_at` date-time, `agent` an
+// AgentReference (user_reference, service_reference, integration_reference), `channel` {type, …}, escalate/assign
+// entries `assignees` (UserReference); errors 400/401/403/404/429. `listChangeEvents` GET /change_events, query
+// limit/offset/total, team_ids[], integration_ids[], since / until (date-time, pattern "YYYY-MM-DDThh:mm:ssZ"); 200
+// `{change_events: [ChangeEvent]}` (ChangeEvent: id, type change_event, timestamp date-time, services
+// ServiceReference[], summary ≤ 1024 chars, custom_details object, links [{href, text}]); it documents 400/401/403 and
+// no 429 — PagerDuty rate-limits every REST call, so our fake's 429 is checked against the generic error shape.
+// `EscalationPolicy.num_loops` integer ≥ 0 ("the number of times the escalation policy will repeat after reaching the
+// end of its escalation").
+const LOG_ENTRY_TYPES = [
+  'acknowledge_log_entry',
+  'acknowledgement_log_entry',
+  'annotate_log_entry',
+  'assign_log_entry',
+  'delegate_log_entry',
+  'escalate_log_entry',
+  'exhaust_escalation_path_log_entry',
+  'notify_log_entry',
+  'reach_ack_limit_log_entry',
+  'reach_trigger_limit_log_entry',
+  'repeat_escalation_path_log_entry',
+  'resolve_log_entry',
+  'snooze_log_entry',
+  'trigger_log_entry',
+  'unacknowledge_log_entry',
+  'urgency_change_log_entry',
+  'field_value_change_log_entry',
+  'custom_field_value_change_log_entry',
+];
+const pdLogEntry = {
+  type: 'object',
+  required: ['id', 'type', 'created_at'],
+  properties: {
+    id: str,
+    type: { enum: LOG_ENTRY_TYPES },
+    summary: { type: ['string', 'null'] },
+    created_at: isoDateTime,
+    agent: pdRef(['user_reference', 'service_reference', 'integration_reference']),
+    channel: { type: 'object', properties: { type: { type: 'string' } } },
+    assignees: { type: 'array', items: pdRef(['user_reference']) },
+    incident: pdRef(['incident_reference']),
+  },
+};
+const pdChangeEvent = {
+  type: 'object',
+  required: ['id'],
+  properties: {
+    id: str,
+    type: { const: 'change_event' },
+    timestamp: isoDateTime,
+    summary: { type: 'string', maxLength: 1024 },
+    source: { type: 'string' },
+    services: { type: 'array', items: pdRef(['service_reference']) },
+    integration: pdRef(['inbound_integration_reference']),
+    custom_details: { type: 'object' },
+    links: { type: 'array', items: { type: 'object', properties: { href: { type: 'string' }, text: { type: 'string' } } } },
+  },
+};
+/** listChangeEvents' since/until: date-time written as the reference's pattern YYYY-MM-DDThh:mm:ssZ. */
+const pdSecondTime = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' };
 
 export function pagerdutyRules(token: string): RequestRule[] {
   const headers = {
@@ -577,6 +642,23 @@ export function pagerdutyRules(token: string): RequestRule[] {
       headers,
       query: q({ query: { type: 'string' }, 'team_ids[]': ids, 'include[]': enumParam(['contact_methods', 'notification_rules', 'teams', 'subdomains']) }),
       responses: { 200: listOf('users', pdUserObj), ...errors(400, 401, 403, 429) },
+    },
+    {
+      name: 'listIncidentLogEntries',
+      method: 'GET',
+      path: /^\/incidents\/[A-Za-z0-9]+\/log_entries$/,
+      headers,
+      query: q({ time_zone: str, since: isoDateTime, until: isoDateTime, is_overview: bool, 'include[]': enumParam(['incidents', 'services', 'channels', 'teams']) }),
+      responses: { 200: listOf('log_entries', pdLogEntry), ...errors(400, 401, 403, 404, 429) },
+    },
+    {
+      name: 'listChangeEvents',
+      method: 'GET',
+      path: /^\/change_events$/,
+      headers,
+      // since/until are optional in the reference; we require them: every poll is bounded to a window.
+      query: { type: 'object', required: ['since', 'until'], additionalProperties: false, properties: { ...paging, 'team_ids[]': ids, 'integration_ids[]': ids, since: pdSecondTime, until: pdSecondTime } },
+      responses: { 200: { type: 'object', required: ['change_events'], properties: { ...pagination, change_events: { type: 'array', items: pdChangeEvent } } }, ...errors(400, 401, 403, 429) },
     },
   ];
 }

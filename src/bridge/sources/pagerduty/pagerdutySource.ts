@@ -1,6 +1,7 @@
 /**
  * PagerDuty through the bridge: REST API v2 polling (incidents, their alerts' details, on-calls,
- * schedules, escalation policies, incident notes), ack/resolve with the bulk `PUT /incidents` (`updateIncidents`, at
+ * schedules, escalation policies, incident notes, incident log entries for the timeline and the escalation countdown,
+ * the user directory, change events as deploys), ack/resolve with the bulk `PUT /incidents` (`updateIncidents`, at
  * most 250 per request) and the `From` header, the protocol 1.1 responder actions (snooze, reassign / escalate, notes,
  * schedule overrides: each method names its endpoint), and
  * Webhooks v3 on `POST /webhooks/pagerduty` verified with `X-PagerDuty-Signature`.
@@ -15,7 +16,7 @@
  */
 import * as v from 'valibot';
 import type { Alert, AlertAction, AlertNote, OnCallState, Person, ReassignTarget, RequestCapability, Severity } from '../../../core/protocol/types';
-import { ALERT_LIMITS } from '../../../core/protocol/limits';
+import { ALERT_LIMITS, ONCALL_LIMITS } from '../../../core/protocol/limits';
 import { BridgeConfigError } from '../../server';
 import { errorText } from '../../../core/util/errors';
 import { extractDetails, isoOf, mapLimit, sameJson, validAlert, validOnCall, type ExtractedDetails } from '../shared/alertHelpers';
@@ -26,11 +27,15 @@ import { VendorPollingSource, type VendorApi, type VendorPollingOptions } from '
 import { ReplayGuard, type ReplayVerdict } from '../shared/webhookReplay';
 import { SourceActionError, type ActionOutcome, type HttpRequestInfo, type HttpResponseInfo, type OverrideRequest, type Route, type SourceContext } from '../types';
 import { alertSeverityOf, buildOnCall, incidentEscalation, incidentToAlert, maxSeverity, personOf } from './mapping';
+import { changeEventToDeploy } from './changeEvents';
+import { countdownOf, readIncidentLog, type IncidentLog } from './logEntries';
 import {
+  ChangeEventSchema,
   EscalationPolicySchema,
   IncidentListEnvelopeSchema,
   IncidentNoteSchema,
   IncidentSchema,
+  LogEntrySchema,
   NoteEnvelopeSchema,
   NoteListSchema,
   OnCallEntrySchema,
@@ -63,6 +68,8 @@ export interface PagerDutyOptions extends VendorPollingOptions {
   escalationPolicyIds?: readonly string[];
   /** How far ahead shifts are fetched. Default 7 days. */
   onCallWindowMs?: number;
+  /** Poll change events (`listChangeEvents`) as `deploy` events. Default true. */
+  changeEvents?: boolean;
 }
 
 const STATUS_FOR: Record<'ack' | 'resolve', 'acknowledged' | 'resolved'> = { ack: 'acknowledged', resolve: 'resolved' };
@@ -87,6 +94,18 @@ export const PAGERDUTY_ACCEPT = 'application/vnd.pagerduty+json;version=2';
 const MAX_SNOOZE_SECONDS = 604_800;
 /** Incidents whose notes (`listIncidentNotes`) are read per poll, at most; the rest follow on later polls. */
 const MAX_NOTE_READS_PER_POLL = 25;
+/** Incidents whose log entries (`listIncidentLogEntries`) are read per poll, at most (triggered ones first). */
+const MAX_LOG_READS_PER_POLL = 10;
+/** Log entries read per incident, at most (5 pages of 100). */
+const MAX_LOG_ENTRIES = 500;
+/** The user directory (`listUsers`) is re-read this rarely; the last copy is kept when a read fails. */
+const PEOPLE_REFRESH_MS = 6 * 3_600_000;
+/** The first change-event poll looks back this far; later ones from the previous poll, overlapping by a little. */
+const CHANGE_LOOKBACK_MS = 24 * 3_600_000;
+const CHANGE_OVERLAP_MS = 5 * 60_000;
+/** Change events read per poll, at most (5 pages of 100); change event ids remembered to de-duplicate. */
+const MAX_CHANGE_EVENTS = 500;
+const MAX_SEEN_CHANGES = 5000;
 const NO_UNACK = 'PagerDuty has no "un-acknowledge" in its API: an acknowledged incident re-triggers by itself when its acknowledgement timeout ends (or snooze it for a chosen time)';
 
 interface DetailCache {
@@ -96,11 +115,24 @@ interface DetailCache {
   description?: string;
 }
 
-type PagerDutyPoll = 'incidents' | 'oncall';
+type PagerDutyPoll = 'incidents' | 'oncall' | 'deploys';
+
+/** The cached log of an incident, read again when `key` (status, its change time, assignees) moves or it is stale. */
+interface LogCache extends IncidentLog {
+  key: string;
+  at: number;
+  stale: boolean;
+}
+
+/** What makes a cached log out of date: a status change, a new status-change time, new assignments (an escalation). */
+function logKey(inc: PdIncident): string {
+  const who = (inc.assignments?.map((a) => `${a.assignee.id}@${a.at ?? ''}`) ?? inc.assignees?.map((a) => a.id) ?? []).sort().join(',');
+  return `${inc.status}|${inc.last_status_change_at ?? ''}|${who}`;
+}
 
 export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
   readonly name = 'pagerduty';
-  readonly capabilities = ['ack', 'resolve', 'oncall', 'snooze', 'reassign', 'escalate', 'note', 'override'] as const;
+  readonly capabilities: readonly string[];
   readonly unsupportedActions: Partial<Record<RequestCapability, string>> = {
     unack: NO_UNACK,
     annotate: 'PagerDuty keeps notes on incidents: add a note to the incident instead',
@@ -124,11 +156,27 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
   private readonly _notes = new Map<string, { notes: AlertNote[]; at: number; stale: boolean }>();
   /** Incidents whose notes are being read (a webhook's quick poll and a timed poll must not both read them). */
   private readonly _notesReading = new Set<string>();
+  /** Each open incident's log (`listIncidentLogEntries`): its timeline and when its current level began waiting. */
+  private readonly _logs = new Map<string, LogCache>();
+  private readonly _logsReading = new Set<string>();
+  /** `num_loops` of each escalation policy (the protocol's policy has no place for it). */
+  private _loops = new Map<string, number>();
+  /** The user directory (`listUsers`), kept when a later read fails. */
+  private _people: Person[] | undefined;
+  private _peopleAt = Number.NEGATIVE_INFINITY;
+  private _peopleFailures = 0;
+  /** Where the next change-event poll starts (epoch ms); ids already sent as deploys (oldest first, bounded). */
+  private _changeSince: number | undefined;
+  private readonly _seenChanges = new Set<string>();
+  private _changeFailures = 0;
+  /** Service names by id, from incidents (change events carry service references, often without a summary). */
+  private readonly _serviceNames = new Map<string, string>();
 
   constructor(private readonly _opts: PagerDutyOptions) {
     super('PagerDuty', _opts);
     if (!_opts.token.trim()) throw new BridgeConfigError('PagerDuty: the API token is empty');
     this._secrets = (_opts.webhookSecrets ?? []).map((s) => s.trim()).filter((s) => s.length > 0);
+    this.capabilities = ['ack', 'resolve', 'oncall', 'snooze', 'reassign', 'escalate', 'note', 'override', ...(_opts.changeEvents === false ? [] : ['deploys'])];
     this.routes = this._secrets.length
       ? [{ method: 'POST', path: '/webhooks/pagerduty', auth: 'self', maxBodyBytes: WEBHOOK_MAX_BYTES, handle: (req) => this._onWebhook(req) }]
       : [];
@@ -152,6 +200,7 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
     return [
       { id: 'incidents', name: 'PagerDuty incident poll', intervalMs: this.pollIntervalMs, run: () => this.pollIncidents() },
       { id: 'oncall', name: 'PagerDuty on-call poll', intervalMs: this.onCallIntervalMs, run: () => this.pollOnCall() },
+      ...(this._opts.changeEvents === false ? [] : [{ id: 'deploys' as const, name: 'PagerDuty change-event poll', intervalMs: this.pollIntervalMs, run: () => this.pollChangeEvents() }]),
     ];
   }
 
@@ -193,7 +242,17 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
       4,
       (i) => this._fetchNotes(i),
     );
-    for (const inc of incidents) this._apply(inc);
+    // Log entries: triggered incidents first (their countdown), then acknowledged ones (their timeline), capped.
+    const needLog = incidents.filter((i) => i.status !== 'resolved' && this._needsLog(i));
+    await mapLimit(
+      [...needLog.filter((i) => i.status === 'triggered'), ...needLog.filter((i) => i.status !== 'triggered')].slice(0, MAX_LOG_READS_PER_POLL),
+      4,
+      (i) => this._fetchLog(i),
+    );
+    for (const inc of incidents) {
+      if (inc.service?.id && inc.service.summary) this._serviceNames.set(inc.service.id, inc.service.summary);
+      this._apply(inc);
+    }
     if (!page.complete) {
       this.log.warn(`more than ${MAX_INCIDENTS} open incidents: not resolving incidents missing from the list`);
       return;
@@ -250,8 +309,21 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
     else this._snoozes.delete(inc.id); // triggered again (the snooze ended) or resolved
     const notes = this._notes.get(inc.id)?.notes;
     if (notes?.length) alert.notes = notes;
+    const log = this._logs.get(inc.id);
+    if (log?.timeline.length) alert.timeline = log.timeline;
     const escalation = incidentEscalation(inc, this.ctx.clock.now(), this._lastOnCall?.policies ?? [], this._lastOnCall, this._oncalls);
-    if (escalation) alert.escalation = escalation;
+    if (escalation) {
+      // The countdown only from a log read for this very state (a webhook's newer state waits for the next read).
+      const policy = this._lastOnCall?.policies.find((p) => p.id === inc.escalation_policy?.id);
+      if (inc.status === 'triggered' && policy && log && log.key === logKey(inc) && log.restartedAtMs !== undefined) {
+        const next = countdownOf(policy, this._loops.get(policy.id) ?? 0, log.loopsDone, escalation.level, log.restartedAtMs, this.ctx.clock.now(), this._lastOnCall);
+        if (next?.nextEscalationAt) {
+          escalation.nextEscalationAt = next.nextEscalationAt;
+          escalation.targets = next.targets;
+        }
+      }
+      alert.escalation = escalation;
+    }
     else if (prev?.escalation && !inc.assignments && !inc.assignees) alert.escalation = prev.escalation; // a partial payload
     if (agent && inc.status === 'acknowledged' && !inc.acknowledgements?.length) {
       alert.acknowledgedBy = agent;
@@ -279,6 +351,7 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
     this._incidents.delete(id);
     this._snoozes.delete(id);
     this._notes.delete(id);
+    this._logs.delete(id);
   }
 
   // ---- actions ----
@@ -469,7 +542,7 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
   /**
    * Protocol 1.1 override (take on-call / cover me): `createScheduleOverride` (`POST /schedules/{id}/overrides`
    * `{overrides: [{start, end, user: {id, type: 'user_reference'}}]}`). The rotation is the schedule; without a
-   * user, the actor — found by email among the on-call users, else with `listUsers` (`GET /users?query=`).
+   * user, the actor — found by email among the on-call users or the directory, else with `listUsers` (`GET /users?query=`).
    */
   async override(req: OverrideRequest, actor: Person | undefined): Promise<ActionOutcome> {
     const rotation = this._lastOnCall?.rotations.find((r) => r.id === req.rotationId);
@@ -501,6 +574,8 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
     if (!email?.includes('@')) throw new SourceActionError('PagerDuty needs to know who takes the shift: set "oncall.identity" to your PagerDuty login email, or pick the person');
     const known = this._oncalls.find((o) => o.user.email?.toLowerCase() === email);
     if (known) return known.user.id;
+    const listed = this._people?.find((p) => p.email?.toLowerCase() === email);
+    if (listed?.id) return listed.id;
     let users: unknown[];
     try {
       // listUsers: GET /users?query=
@@ -542,6 +617,80 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
     } finally {
       this._notesReading.delete(inc.id);
     }
+  }
+
+  // ---- log entries (listIncidentLogEntries): timeline and countdown ----
+
+  private _needsLog(inc: PdIncident): boolean {
+    if (this._logsReading.has(inc.id)) return false;
+    const c = this._logs.get(inc.id);
+    return !c || c.stale || c.key !== logKey(inc) || this.ctx.clock.now() - c.at >= this.onCallIntervalMs;
+  }
+
+  /** `listIncidentLogEntries` (`GET /incidents/{id}/log_entries`), at most `MAX_LOG_ENTRIES`. Failures are retried next poll. */
+  private async _fetchLog(inc: PdIncident): Promise<void> {
+    this._logsReading.add(inc.id);
+    try {
+      // listIncidentLogEntries: GET /incidents/{id}/log_entries
+      const page = await paginateOffset(this.http, `incidents/${encodeURIComponent(inc.id)}/log_entries`, 'log_entries', { time_zone: 'UTC' }, { limit: 100, maxItems: MAX_LOG_ENTRIES });
+      const entries = page.items.flatMap((raw) => {
+        const r = v.safeParse(LogEntrySchema, raw);
+        return r.success ? [r.output] : [];
+      });
+      if (!page.complete) this.log.debug(`incident ${inc.id} has more than ${MAX_LOG_ENTRIES} log entries: its timeline shows the ones read`);
+      this._logs.set(inc.id, { ...readIncidentLog(entries), key: logKey(inc), at: this.ctx.clock.now(), stale: false });
+    } catch (e) {
+      this.log.debug(`could not read the log entries of incident ${inc.id}: ${errorText(e)}`);
+    } finally {
+      this._logsReading.delete(inc.id);
+    }
+  }
+
+  // ---- change events (listChangeEvents) as deploys ----
+
+  /**
+   * `listChangeEvents` (`GET /change_events?since&until`): the change events since the last poll (overlapping by
+   * `CHANGE_OVERLAP_MS`, de-duplicated by id), each with a sha sent as a `deploy`. A token that may not read change
+   * events (401/403) is logged once and does not stop the bridge; other failures are retried by the poller.
+   */
+  async pollChangeEvents(): Promise<void> {
+    const now = this.ctx.clock.now();
+    const since = this._changeSince === undefined ? now - CHANGE_LOOKBACK_MS : this._changeSince - CHANGE_OVERLAP_MS;
+    const query: Record<string, string | readonly string[]> = { since: pdTime(since), until: pdTime(now) };
+    if (this._opts.teamIds?.length) query['team_ids[]'] = this._opts.teamIds;
+    let items: unknown[];
+    try {
+      // listChangeEvents: GET /change_events
+      items = (await paginateOffset(this.http, 'change_events', 'change_events', query, { limit: 100, maxItems: MAX_CHANGE_EVENTS })).items;
+    } catch (e) {
+      if (!(e instanceof VendorHttpError && e.isAuthError)) throw e;
+      this._changeFailures++;
+      if (this._changeFailures === 1 || this._changeFailures % 100 === 0) this.log.warn(`PagerDuty refused to list change events (${errorText(e)}): no deploys from PagerDuty until the key may read them`);
+      return;
+    }
+    this._changeSince = now;
+    const wantServices = this._opts.serviceIds?.length ? new Set(this._opts.serviceIds) : undefined;
+    const fallbackAt = new Date(now).toISOString();
+    const fresh: ReturnType<typeof changeEventToDeploy>[] = [];
+    let noSha = 0;
+    for (const raw of items) {
+      const r = v.safeParse(ChangeEventSchema, raw);
+      if (!r.success) {
+        this.log.debug(`skipped a PagerDuty change event: ${r.issues[0]?.message ?? 'invalid'}`);
+        continue;
+      }
+      const ev = r.output;
+      if (this._seenChanges.has(ev.id)) continue;
+      if (wantServices && !(ev.services ?? []).some((s) => wantServices.has(s.id))) continue;
+      this._seenChanges.add(ev.id);
+      if (this._seenChanges.size > MAX_SEEN_CHANGES) this._seenChanges.delete(this._seenChanges.values().next().value!);
+      const d = changeEventToDeploy(ev, (id) => this._serviceNames.get(id), fallbackAt);
+      if (d) fresh.push(d);
+      else noSha++;
+    }
+    if (noSha) this.log.debug(`${noSha} PagerDuty change event(s) without a commit sha were not sent as deploys`);
+    fresh.sort((a, b) => Date.parse(a!.deployedAt) - Date.parse(b!.deployedAt));
+    for (const d of fresh) this.ctx.addDeploy(d!);
   }
 
   // ---- webhooks ----
@@ -594,6 +743,8 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
       const noted = ref && typeof ref === 'object' ? (ref as { id?: unknown }).id : undefined;
       const cached = typeof noted === 'string' ? this._notes.get(noted) : undefined;
       if (cached) cached.stale = true;
+      const log = typeof noted === 'string' ? this._logs.get(noted) : undefined;
+      if (log) log.stale = true;
       void this.pollNow('incidents');
       return Promise.resolve({ status: 202, body: { ok: true } });
     }
@@ -667,8 +818,11 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
     const schedules = parse(ScheduleSchema, schedulesPage.items, 'schedule').filter((s) => !wantS || wantS.has(s.id));
     const policies = parse(EscalationPolicySchema, policiesPage.items, 'escalation policy').filter((p) => !wantP || wantP.has(p.id));
     const oncalls = parse(OnCallEntrySchema, oncallsPage.items, 'on-call entry');
+    this._loops = new Map(policies.map((p) => [p.id, Math.max(0, Math.floor(p.num_loops ?? 0))]));
+    await this._refreshPeople(now);
     const state = buildOnCall(now, schedules, policies, oncalls);
-    const comparable = { rotations: state.rotations, policies: state.policies };
+    if (this._people) state.people = this._people;
+    const comparable = { rotations: state.rotations, policies: state.policies, people: state.people };
     const levelsChanged = !sameJson(this._oncalls, oncalls);
     this._oncalls = oncalls;
     if (!this._lastOnCall || !sameJson(this._lastOnCall, comparable)) {
@@ -680,6 +834,37 @@ export class PagerDutySource extends VendorPollingSource<PagerDutyPoll> {
     // Escalation levels come from these entries: bring the open incidents' levels up to date.
     for (const inc of [...this._incidents.values()]) this._apply(inc);
   }
+
+  /**
+   * The people directory: `listUsers` (`GET /users`), every page up to `ONCALL_LIMITS.maxDirectoryPeople`, re-read
+   * every `PEOPLE_REFRESH_MS`. A failed read keeps the last copy (logged once, then every 100th) and is retried at
+   * the next on-call poll.
+   */
+  private async _refreshPeople(now: number): Promise<void> {
+    if (now - this._peopleAt < PEOPLE_REFRESH_MS) return;
+    try {
+      // listUsers: GET /users
+      const page = await paginateOffset(this.http, 'users', 'users', {}, { limit: 100, maxItems: ONCALL_LIMITS.maxDirectoryPeople });
+      const people: Person[] = [];
+      for (const raw of page.items) {
+        const r = v.safeParse(UserSchema, raw);
+        if (r.success) people.push(personOf(r.output));
+      }
+      this._people = people.slice(0, ONCALL_LIMITS.maxDirectoryPeople);
+      this._peopleAt = now;
+      this._peopleFailures = 0;
+    } catch (e) {
+      this._peopleFailures++;
+      if (this._peopleFailures === 1 || this._peopleFailures % 100 === 0) {
+        this.log.warn(`could not read the PagerDuty user directory (${errorText(e)}): ${this._people ? 'keeping the last copy' : 'pickers show on-call people only'}; retrying at the next on-call poll`);
+      }
+    }
+  }
+}
+
+/** A time as listChangeEvents' `since`/`until` pattern spells it: YYYY-MM-DDThh:mm:ssZ (no milliseconds). */
+function pdTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** updatedAt moves on every poll of an unchanged incident when PagerDuty bumps it; compare the rest. */

@@ -98,6 +98,8 @@ export const EscalationPolicySchema = v.object({
     ),
   ),
   services: v.optional(v.nullable(v.array(RefSchema))),
+  /** "The number of times the escalation policy will repeat after reaching the end of its escalation" (default 0). */
+  num_loops: v.optional(v.nullable(v.number())),
 });
 export type PdEscalationPolicy = v.InferOutput<typeof EscalationPolicySchema>;
 
@@ -142,3 +144,34 @@ export const OverrideResultsSchema = v.array(
 
 /** `listUsers` items (to find the PagerDuty user of an email). */
 export const UserSchema = v.object({ id: v.string(), name: optStr, email: optStr, time_zone: optStr });
+
+/**
+ * A `listIncidentLogEntries` item (`LogEntry` and its kinds: `trigger_log_entry`, `acknowledge_log_entry`,
+ * `escalate_log_entry`, `assign_log_entry`, `annotate_log_entry`, `resolve_log_entry`, `snooze_log_entry`,
+ * `unacknowledge_log_entry`, `repeat_escalation_path_log_entry`, …). Kinds we do not show are kept for the order only.
+ */
+export const LogEntrySchema = v.object({
+  id: optStr,
+  type: v.string(),
+  created_at: v.string(),
+  summary: optStr,
+  /** `AgentReference`: a user, service or integration. */
+  agent: v.optional(v.nullable(RefSchema)),
+  channel: v.optional(v.nullable(v.object({ type: optStr, summary: optStr }))),
+  /** Escalate / assign entries: the users the incident went to. */
+  assignees: v.optional(v.nullable(v.array(RefSchema))),
+  note: optStr,
+});
+export type PdLogEntry = v.InferOutput<typeof LogEntrySchema>;
+
+/** A `listChangeEvents` item (`ChangeEvent`). Every field but `id` may be missing. */
+export const ChangeEventSchema = v.object({
+  id: v.pipe(v.string(), v.minLength(1)),
+  summary: optStr,
+  timestamp: optStr,
+  source: optStr,
+  services: v.optional(v.nullable(v.array(RefSchema))),
+  custom_details: v.optional(v.unknown()),
+  links: v.optional(v.nullable(v.array(v.object({ href: optStr, text: optStr })))),
+});
+export type PdChangeEvent = v.InferOutput<typeof ChangeEventSchema>;

@@ -29,6 +29,7 @@ export const VENDOR_CLI_OPTIONS = {
   'pagerduty-team-ids': { type: 'string' },
   'pagerduty-schedule-ids': { type: 'string' },
   'pagerduty-escalation-policy-ids': { type: 'string' },
+  'pagerduty-change-events': { type: 'string' },
   'splunk-oncall-api-id': { type: 'string' },
   'splunk-oncall-key-file': { type: 'string' },
   'splunk-oncall-user': { type: 'string' },
@@ -51,6 +52,7 @@ export const VENDOR_USAGE = `PagerDuty (--source pagerduty):
   --pagerduty-service-ids A,B / --pagerduty-team-ids A,B      only these incidents
   --pagerduty-schedule-ids A,B / --pagerduty-escalation-policy-ids A,B   only this on-call data
   --pagerduty-api-url URL     default https://api.pagerduty.com (EU: https://api.eu.pagerduty.com)
+  --pagerduty-change-events on|off   change events (listChangeEvents) as deploys (default on)
 
 Splunk On-Call (--source splunk-oncall):
   SPLUNK_ONCALL_API_ID / --splunk-oncall-api-id ID          API id (required)
@@ -118,6 +120,8 @@ export function parseVendorArgs(values: Values, source: string): VendorArgs | un
   if (source === 'grafana-irm' && !values['grafana-irm-url']?.trim()) return '--source grafana-irm needs --grafana-irm-url URL (the OnCall API URL)';
   const scheme = values['grafana-auth-scheme'];
   if (scheme !== undefined && !['none', 'bearer'].includes(scheme.trim().toLowerCase())) return `--grafana-auth-scheme must be "none" or "bearer", got "${scheme}"`;
+  const changes = values['pagerduty-change-events'];
+  if (changes !== undefined && !['on', 'off'].includes(changes.trim().toLowerCase())) return `--pagerduty-change-events must be "on" or "off", got "${changes}"`;
   const from = values['pagerduty-from'];
   if (from !== undefined && !/^[^\s@]+@[^\s@]+$/.test(from.trim())) return `--pagerduty-from must be an email address, got "${from}"`;
   const out: VendorArgs = { source: source as VendorSourceName, pollSeconds: Number(raw), values: {} };
@@ -177,6 +181,7 @@ export async function createVendorSource(a: VendorArgs, env: NodeJS.ProcessEnv, 
         pollIntervalMs,
         ...(o['pagerduty-api-url'] ? { apiUrl: o['pagerduty-api-url'] } : {}),
         ...(o['pagerduty-from'] ? { fromEmail: o['pagerduty-from'] } : {}),
+        ...(o['pagerduty-change-events']?.toLowerCase() === 'off' ? { changeEvents: false } : {}),
         ...(list(o['pagerduty-service-ids']) ? { serviceIds: list(o['pagerduty-service-ids']) } : {}),
         ...(list(o['pagerduty-team-ids']) ? { teamIds: list(o['pagerduty-team-ids']) } : {}),
         ...(list(o['pagerduty-schedule-ids']) ? { scheduleIds: list(o['pagerduty-schedule-ids']) } : {}),
