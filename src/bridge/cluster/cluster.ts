@@ -109,7 +109,13 @@ export class Cluster {
       renew: async (id, ms) => holderReply(await this._scripts.run(this._client, RENEW_SCRIPT, [this._keys.leader], [id, ms])),
       release: async (id) => void (await this._scripts.run(this._client, RELEASE_SCRIPT, [this._keys.leader], [id])),
     };
-    this.lease = new LeaderLease(backend, this.id, _o.leaseMs ?? 15_000, _o.clock ?? systemClock, tagged(_o.logger, 'leader'));
+    const leaseMs = _o.leaseMs ?? 15_000;
+    // A free lease with no epoch in Redis: Redis lost its data, the old leader may not know yet (it finds out at its next renew).
+    const grace = async (): Promise<number> => {
+      const epoch = await send(this._client, ['GET', this._keys.epoch]).catch(() => null);
+      return epoch === null || this.store.streamLost ? Math.ceil(leaseMs / 3) + 250 : 0;
+    };
+    this.lease = new LeaderLease(backend, this.id, leaseMs, _o.clock ?? systemClock, tagged(_o.logger, 'leader'), grace);
     this.lease.onChange(() => this.events.emit('leaderChange', this.lease.info()));
   }
 
@@ -161,7 +167,7 @@ export class Cluster {
           return { status: 503, body: { error: `the bridge's shared state (Redis) is unreachable: ${errorText(e)}; retry later` } };
         }
         if (claimed === null) {
-          const state = optStr((await send(this._client, ['GET', key]).catch(() => null)) as Reply, 'webhook');
+          const state = optStr(await send(this._client, ['GET', key]).catch(() => null), 'webhook');
           if (state === 'pending') return { status: 503, body: { error: 'the same delivery is being processed by another replica; retry later' } };
           return { status: 200, body: { ok: true, duplicate: true } };
         }

@@ -42,12 +42,17 @@ export class LeaderLease implements IDisposable {
   readonly onChange: Event<boolean> = this._onChange.event;
   readonly renewEveryMs: number;
 
+  /**
+   * `graceMs()` is asked after taking a free lease: how long to wait before leading. Non-zero when the lease was free
+   * because Redis lost its data (the old leader may still believe it leads until its next renew finds out).
+   */
   constructor(
     private readonly _backend: LeaseBackend,
     readonly id: string,
     readonly leaseMs: number,
     private readonly _clock: Clock,
     private readonly _log: Logger,
+    private readonly _graceMs: () => Promise<number> = () => Promise.resolve(0),
   ) {
     if (!Number.isInteger(leaseMs) || leaseMs < 300) throw new RangeError('leaseMs must be an integer ≥ 300');
     this.renewEveryMs = Math.max(100, Math.floor(leaseMs / 3));
@@ -90,6 +95,13 @@ export class LeaderLease implements IDisposable {
         if (this._stopped) return;
         this._setHolder(r.holder || undefined);
         if (r.ok) {
+          const grace = await this._graceMs();
+          if (grace > 0) {
+            this._log.info(`took the leader lease after Redis lost its data: waiting ${grace} ms so that the previous leader notices first`);
+            await new Promise<void>((res) => this._clock.setTimeout(res, grace));
+            const again = await this._backend.renew(this.id, this.leaseMs);
+            if (!again.ok || this._stopped) return;
+          }
           this._lastRenewed = sentAt;
           this._log.info(`took the leader lease (${this.leaseMs} ms): this replica runs the source work`);
           this._set(true);

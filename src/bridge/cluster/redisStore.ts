@@ -25,7 +25,7 @@ import type { Logger } from '../../core/util/logger';
 import { errorText } from '../../core/util/errors';
 import type { BridgeStore, ResumeAnswer } from '../store';
 import { RingBuffer, World, type BufferedEvent, type StoredAlert, type WorldChanges, type WorldOptions, type WorldState } from '../world';
-import { COMMIT_SCRIPT, LOAD_SCRIPT, SEED_SCRIPT, arr, int, optStr, parseEntries, str, type ClusterKeys, send, type RedisClient, type Reply, type Scripts } from './redis';
+import { COMMIT_SCRIPT, LOAD_SCRIPT, SEED_SCRIPT, arr, int, optStr, parseEntries, str, type ClusterKeys, send, type RedisClient, type Scripts } from './redis';
 
 /** Changes waiting for Redis beyond this are dropped (oldest first, logged): the source sends them again on its next poll. */
 export const MAX_PENDING_CHANGES = 100_000;
@@ -215,6 +215,7 @@ export class RedisStore implements BridgeStore {
     }
     this._closed = true;
     if (this._flushTimer) clearTimeout(this._flushTimer);
+    if (this._refreshTimer) clearTimeout(this._refreshTimer);
     for (const w of this._waiters.splice(0)) {
       clearTimeout(w.timer);
       w.reject(new Error('the bridge is shutting down'));
@@ -413,7 +414,7 @@ export class RedisStore implements BridgeStore {
 
   private async _fillRing(upTo: number): Promise<void> {
     const r = await send(this._o.client, ['XREVRANGE', this._o.keys.events, `${upTo}-0`, '-', 'COUNT', String(this._o.world.replayBufferSize)]);
-    const entries = parseEntries(r as Reply, 'xrevrange').reverse();
+    const entries = parseEntries(r, 'xrevrange').reverse();
     this._ring.clear();
     for (const e of entries) this._ring.push(e);
   }
@@ -489,9 +490,29 @@ export class RedisStore implements BridgeStore {
     this._tailSeq = e.seq;
     if (e.seq > this._highestSeen) this._highestSeen = e.seq;
     this._ring.push(e);
-    // Someone else's event: the World is behind; the next commit finds out (compare-and-set) and reloads.
-    if (e.seq > this.world.seq) this._stale = this._stale || this._pending.length === 0;
+    // Someone else's event: the World is behind. The next commit finds out (compare-and-set) and reloads; the leader
+    // reloads soon anyway (at most once a second): its World is what a new epoch is seeded from if Redis loses its data.
+    if (e.seq > this.world.seq) {
+      if (this._pending.length === 0) this._stale = true;
+      if (this._o.isLeader()) this._scheduleRefresh();
+    }
     this._onEvent.fire(e);
+  }
+
+  private _refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private _scheduleRefresh(): void {
+    if (this._refreshTimer || this._closed) return;
+    this._refreshTimer = setTimeout(() => {
+      this._refreshTimer = undefined;
+      if (this._closed || this._pending.length > 0 || this._flushing || !this._stale) return;
+      this._load().then(
+        (loaded) => {
+          if (this._pending.length === 0 && !this._flushing && loaded.epoch === this._epoch) this._adopt(loaded);
+        },
+        () => undefined,
+      );
+    }, 1000);
   }
 
   /** Between reads: has Redis lost the stream (epoch gone) or been seeded again (another epoch)? */
