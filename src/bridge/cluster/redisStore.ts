@@ -18,7 +18,7 @@
  *    and refuses actions); pending changes are kept (bounded) and committed once Redis is back.
  */
 import { randomUUID } from 'node:crypto';
-import { encodeMessage } from '../../core/protocol/decode';
+import { decodeServerMessage, encodeMessage } from '../../core/protocol/decode';
 import type { Alert, Deploy, OnCallState, Person } from '../../core/protocol/types';
 import { Emitter, type Event } from '../../core/util/event';
 import type { Logger } from '../../core/util/logger';
@@ -492,7 +492,7 @@ export class RedisStore implements BridgeStore {
     this._ring.push(e);
     // Someone else's event: the World is behind. The next commit finds out (compare-and-set) and reloads; the leader
     // reloads soon anyway (at most once a second): its World is what a new epoch is seeded from if Redis loses its data.
-    if (e.seq > this.world.seq) {
+    if (e.seq > this.world.seq && !this._follow(e)) {
       if (this._pending.length === 0) this._stale = true;
       if (this._o.isLeader()) this._scheduleRefresh();
     }
@@ -500,6 +500,30 @@ export class RedisStore implements BridgeStore {
   }
 
   private _refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Keeps the World in step with another writer's event when it is the very next one and we have nothing pending:
+   * the same change applied to the same state gives the same event (the World is deterministic). True when the
+   * World is at `e.seq` afterwards; otherwise (a change that produced several events, e.g. the open-alert limit at
+   * work) false, and the World is reloaded instead.
+   */
+  private _follow(e: BufferedEvent): boolean {
+    if (this._stale || this._pending.length > 0 || this._inflight || this.world.seq !== e.seq - 1) return false;
+    const d = decodeServerMessage(e.frame);
+    if (!d.ok) return false;
+    const m = d.value;
+    const w = this.world;
+    if (m.type === 'deploy') w.addDeploy(m.deploy);
+    else if (m.type === 'oncall') w.setOnCall(m.oncall);
+    else if (m.type === 'alert' && !m.hidden) w.upsertAlert(m.alert);
+    else if (m.type === 'alertResolved') w.resolveAlert(m.alertResolved.id, m.alertResolved.resolvedAt, m.alertResolved.resolvedBy);
+    else return false;
+    const ok = w.seq === e.seq && this._uncommitted.length === 1 && this._uncommitted[0]!.frame === e.frame;
+    this._uncommitted = [];
+    w.takeChanges();
+    if (ok) this._base = e.seq;
+    return ok;
+  }
 
   private _scheduleRefresh(): void {
     if (this._refreshTimer || this._closed) return;
