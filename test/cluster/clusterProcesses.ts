@@ -104,9 +104,9 @@ export class NginxProcess {
     replicas: readonly number[],
   ) {
     fs.mkdirSync(path.join(_dir, 'logs'), { recursive: true });
-    let site = fs.readFileSync(path.join(repoRoot, 'deploy', 'nginx', 'oncall-bridge.conf'), 'utf8').replace('@LISTEN@', `127.0.0.1:${port}`);
+    let site = fs.readFileSync(path.join(repoRoot, 'deploy', 'nginx', 'oncall-bridge.conf'), 'utf8').replaceAll('@LISTEN@', `127.0.0.1:${port}`);
     replicas.forEach((p, i) => {
-      site = site.replace(`@REPLICA_${i + 1}@`, `127.0.0.1:${p}`);
+      site = site.replaceAll(`@REPLICA_${i + 1}@`, `127.0.0.1:${p}`);
     });
     if (/@[A-Z_0-9]+@/.test(site)) throw new Error('deploy/nginx/oncall-bridge.conf has a placeholder the test does not fill');
     fs.writeFileSync(path.join(_dir, 'oncall-bridge.conf'), site);
