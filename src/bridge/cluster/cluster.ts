@@ -210,7 +210,7 @@ export class Cluster {
     this.events.emit('redisState', up ? 'up' : 'down');
   }
 
-  private async _quit(): Promise<void> {
+  private _quit(): Promise<void> {
     for (const c of [this._client, this._tail]) {
       try {
         if (c.isOpen) c.destroy();
@@ -218,6 +218,7 @@ export class Cluster {
         // closing anyway
       }
     }
+    return Promise.resolve();
   }
 }
 

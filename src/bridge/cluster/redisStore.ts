@@ -267,7 +267,7 @@ export class RedisStore implements BridgeStore {
     let retryIn: number | undefined;
     try {
       while (!this._closed && (this._pending.length > 0 || this._inflight)) {
-        if (this._stale && !this._inflight) await this._rebase(await this._load());
+        if (this._stale && !this._inflight) this._rebase(await this._load());
         const batch = this._inflight ?? this._takeBatch();
         this._inflight = batch;
         const r = await this._commit(batch);
@@ -285,7 +285,7 @@ export class RedisStore implements BridgeStore {
           this._inflight = undefined;
           const loaded = await this._load();
           if (loaded.epoch) {
-            await this._rebase(loaded);
+            this._rebase(loaded);
           } else if (this._o.isLeader()) {
             await this._reseed();
           } else {
@@ -338,7 +338,7 @@ export class RedisStore implements BridgeStore {
   }
 
   /** Back in step with Redis's state: load it into the World, then apply every pending change again. */
-  private async _rebase(loaded: Loaded): Promise<void> {
+  private _rebase(loaded: Loaded): void {
     if (!loaded.epoch) return;
     this._adopt(loaded);
     for (const p of this._pending) p.apply(this.world);
@@ -555,7 +555,7 @@ export class RedisStore implements BridgeStore {
     const loaded = await this._load();
     if (!loaded.epoch) return;
     this._streamLost = false;
-    await this._rebase(loaded);
+    this._rebase(loaded);
     await this._fillRing(loaded.state.seq);
     this._tailSeq = loaded.state.seq;
     this._highestSeen = Math.max(this._highestSeen, this._tailSeq);
