@@ -130,9 +130,15 @@ describe('clustered bridge: redis-server + nginx + 3 replicas', function () {
     throw new Error(`deploy ${n} not accepted within 30 s: ${last}`);
   }
 
+  /** Error codes each editor was sent (`degraded` while Redis is unreachable). */
+  const errorsOf = new Map<AlertClient, string[]>();
+
   function editor(): AlertClient {
     const c = new AlertClient({ url: nginx.wsUrl, getToken: () => Promise.resolve(TOKEN), clock: systemClock, logger: new MemoryLogger(), heartbeatMs: 2000, backoff: { baseMs: 50, capMs: 500 }, maxResolvedAgeMs: Number.POSITIVE_INFINITY });
     editors.push(c);
+    const errs: string[] = [];
+    errorsOf.set(c, errs);
+    c.onDidReceiveError((e) => errs.push(e.code));
     c.connect();
     return c;
   }
@@ -252,7 +258,15 @@ describe('clustered bridge: redis-server + nginx + 3 replicas', function () {
     })();
     await waitUntil('stream under way', () => posted.length >= 60, 20_000);
     await redis.stop();
-    await sleep(1500);
+    // Unreachable: every editor is told (protocol `error`, code "degraded"), and an action is refused, not acknowledged.
+    await waitUntil('editors told the bridge is degraded', () => editors.every((e) => errorsOf.get(e)!.includes('degraded')), 10_000);
+    const putsBefore = vendor.requests.filter((r) => r.method === 'PUT').length;
+    const someAlert = [...editors[0]!.store.values()].find((a) => a.status === 'triggered');
+    assert.ok(someAlert, 'an open alert to act on');
+    const res = await editors[0]!.ack([someAlert.id]);
+    assert.strictEqual(res.ok, false, 'an ack while Redis is down must not be acknowledged');
+    assert.match(res.error ?? '', /Redis/);
+    assert.strictEqual(vendor.requests.filter((r) => r.method === 'PUT').length, putsBefore, 'the vendor was not called');
     await redis.start();
     await posting;
     await settledEverywhere(6);

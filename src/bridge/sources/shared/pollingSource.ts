@@ -92,17 +92,30 @@ export abstract class PollingSource<Id extends string = string> implements Sourc
     return x;
   }
 
-  async start(ctx: SourceContext): Promise<void> {
-    await this.standby(ctx);
-    await this.lead();
+  start(ctx: SourceContext): Promise<void> {
+    try {
+      this._standby(ctx);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    // The first runs start synchronously, as they always did.
+    return this.lead();
   }
 
   /** Clustered mode: ready for actions and webhooks (`prepare` ran), no polls until `lead`. */
   standby(ctx: SourceContext): Promise<void> {
+    try {
+      this._standby(ctx);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  private _standby(ctx: SourceContext): void {
     if (this._ctx) throw new Error(`${this._label} source started twice`);
     this._ctx = ctx;
     this.prepare(ctx);
-    return Promise.resolve();
   }
 
   /** Clustered mode: stops the polls (a run in progress finishes first); `lead` starts new ones. */
