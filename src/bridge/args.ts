@@ -32,6 +32,10 @@ export interface BridgeArgs {
   vendor?: VendorArgs;
   /** Deploy webhooks (any source): secret files given on the command line. */
   deployWebhooks?: DeployWebhookArgs;
+  /** --redis URL: clustered mode (ONCALL_BRIDGE_REDIS_URL is read by the CLI, not here). */
+  redisUrl?: string;
+  /** --leader-lease-ms: how long a leader's lease lasts without renewal (clustered mode). */
+  leaderLeaseMs: number;
 }
 
 export type ParseResult =
@@ -75,6 +79,13 @@ Options:
                               severity, then oldest, are held back and editors show how many
   --max-client-buffer-mib N   close a client that falls this far behind with 4008 (default 8)
   --log-level LEVEL           ${LOG_LEVELS.join('|')} (default info; logs go to stderr)
+
+Clustered mode (several replicas behind a load balancer, sharing state in Redis):
+  --redis URL                 redis://[user:password@]host:port[/db], rediss:// for TLS (or set
+                              ONCALL_BRIDGE_REDIS_URL: a password there stays out of the process list).
+                              Events go to a Redis Stream, one replica at a time runs the source's work.
+  --leader-lease-ms MS        the leader's lease; another replica takes over within it when the
+                              leader dies (default 15000)
   -h, --help                  show this help
 
 Demo:
@@ -129,6 +140,8 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
         'state-dir': { type: 'string' },
         'insecure-unauthenticated-webhooks': { type: 'boolean' },
         'max-connections-per-address': { type: 'string' },
+        redis: { type: 'string' },
+        'leader-lease-ms': { type: 'string' },
         ...ALERTMANAGER_CLI_OPTIONS,
         ...VENDOR_CLI_OPTIONS,
         ...DEPLOY_WEBHOOK_CLI_OPTIONS,
@@ -190,6 +203,9 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
   if (values['insecure-unauthenticated-webhooks'] && values['webhook-token-file'] !== undefined) return { kind: 'error', message: '--insecure-unauthenticated-webhooks and --webhook-token-file cannot be combined' };
   const perAddress = int('max-connections-per-address', values['max-connections-per-address'] ?? '32', 1, 100_000);
   if (typeof perAddress === 'string') return { kind: 'error', message: perAddress };
+  const lease = int('leader-lease-ms', values['leader-lease-ms'] ?? '15000', 1000, 600_000);
+  if (typeof lease === 'string') return { kind: 'error', message: lease };
+  if (values.redis !== undefined && !/^rediss?:\/\/[^\s]+$/.test(values.redis.trim())) return { kind: 'error', message: '--redis must be a redis:// or rediss:// URL' };
   const alertmanager = parseAlertmanagerArgs(values, source);
   if (typeof alertmanager === 'string') return { kind: 'error', message: alertmanager };
   const vendor = parseVendorArgs(values, source);
@@ -209,7 +225,9 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
     publicHosts,
     insecureUnauthenticatedWebhooks: values['insecure-unauthenticated-webhooks'] === true,
     maxConnectionsPerAddress: perAddress,
+    leaderLeaseMs: lease,
   };
+  if (values.redis !== undefined) args.redisUrl = values.redis.trim();
   if (values['state-dir'] !== undefined) args.stateDir = values['state-dir'];
   if (seed !== undefined) args.seed = seed;
   if (values['token-file'] !== undefined) args.tokenFile = values['token-file'];

@@ -10,6 +10,7 @@ import type { SourceModule } from './sources/types';
 import { builtinDemoCommits, ensureDemoWorkspace, NotADemoWorkspaceError, writeDemoSettings, type DemoCommits } from './sources/demo/workspace';
 import { DemoFilesError, loadDemoFiles } from './sources/demo/workspaceFiles';
 import { errorText } from '../core/util/errors';
+import { Cluster, ClusterConfigError } from './cluster/cluster';
 
 export interface RunningBridge {
   server: BridgeServer;
@@ -53,7 +54,9 @@ export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, lo
     : args.vendor
       ? await createVendorSource(args.vendor, env, logger)
       : new DemoSource({ commits, seed, intervalMs: args.demoIntervalMs });
+  const cluster = clusterFromArgs(args, env, logger);
   const server = new BridgeServer({
+    ...(cluster ? { cluster } : {}),
     source,
     host: args.host,
     port: args.port,
@@ -73,6 +76,7 @@ export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, lo
   } catch (e) {
     await server.close().catch(() => undefined);
     const code = (e as NodeJS.ErrnoException).code;
+    if (e instanceof ClusterConfigError) throw new BridgeConfigError(e.message);
     if (code === 'EADDRINUSE') throw new BridgeConfigError(`port ${args.port} on ${args.host} is already in use (use --port 0 for any free port)`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new BridgeConfigError(`cannot bind to ${args.host}: ${code}`);
     throw e;
@@ -123,6 +127,24 @@ function webhookSecretHelp(secret: { file: string; created: boolean }, server: B
     '              type: Bearer',
     `              credentials_file: ${secret.file}   # or a copy readable by the alertmanager user`,
   ].join('\n');
+}
+
+/** --redis or ONCALL_BRIDGE_REDIS_URL (the flag wins): a Cluster, or undefined for the in-memory bridge. */
+function clusterFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, logger: Logger): Cluster | undefined {
+  const fromEnv = env.ONCALL_BRIDGE_REDIS_URL?.trim();
+  const url = args.redisUrl ?? (fromEnv || undefined);
+  if (url === undefined) return undefined;
+  try {
+    return new Cluster({
+      url,
+      leaseMs: args.leaderLeaseMs,
+      world: { replayBufferSize: args.replayBuffer, maxOpenAlerts: args.maxOpenAlerts, logger: tagged(logger, 'world') },
+      logger,
+    });
+  } catch (e) {
+    if (e instanceof ClusterConfigError) throw new BridgeConfigError(e.message);
+    throw e;
+  }
 }
 
 async function resolveToken(args: BridgeArgs, env: NodeJS.ProcessEnv): Promise<string | undefined> {

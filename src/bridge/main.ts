@@ -37,8 +37,8 @@ async function main(argv: string[]): Promise<void> {
     const deploySecrets = await readDeployWebhookSecrets(parsed.args.deployWebhooks, process.env);
     running = await startFromArgs(parsed.args, process.env, logger);
     // Deploys from CI/CD, whatever the alert source: each becomes a `deploy` event for every editor.
-    const world = running.server.world;
-    for (const r of deployWebhookRoutes({ ...deploySecrets, addDeploy: (d) => world.addDeploy(d), clock: systemClock, logger: tagged(logger, 'deploys') })) {
+    const store = running.server.store;
+    for (const r of deployWebhookRoutes({ ...deploySecrets, addDeploy: (d) => store.addDeploy(d), clock: systemClock, logger: tagged(logger, 'deploys') })) {
       running.server.addRoute(r);
       logger.info(`deploy webhook on POST ${r.path}`);
     }

@@ -30,6 +30,8 @@ import { ConnectionGuard } from './connections';
 import { Router } from './http';
 import { SourceActionError, type ActionOutcome, type Route, type SourceContext, type SourceModule } from './sources/types';
 import { World } from './world';
+import { MemoryStore, type BridgeStore, type ResumeAnswer } from './store';
+import type { Cluster } from './cluster/cluster';
 import { errorText } from '../core/util/errors';
 
 export const BRIDGE_VERSION = '0.1.0';
@@ -94,6 +96,11 @@ export interface BridgeServerOptions {
   /** How long a closing slow client gets to read its close frame before its socket is destroyed. Default 10 s. */
   slowClientGraceMs?: number;
   initialSeq?: number;
+  /**
+   * Clustered mode (--redis): the state is shared through Redis, the source's work runs on the leader only, webhooks
+   * are de-duplicated across replicas. Started by `start` (before the source), closed by `close`.
+   */
+  cluster?: Cluster;
   clock?: Clock;
   logger?: Logger;
 }
@@ -107,6 +114,10 @@ interface Client {
   remote: string;
   /** Receives live events only after its resume was answered (it would otherwise see events twice). */
   live: boolean;
+  /** The seq the client is at after its last resume answer: live events up to it are not sent again. */
+  sentSeq: number;
+  /** Bumped by every resume: an answer that arrives after a newer resume is dropped. */
+  resumeGen: number;
   alive: boolean;
   closing: boolean;
   invalidCount: number;
@@ -130,8 +141,13 @@ export interface BridgeStats {
  * It owns the world (through `World`), auth, per-client flow control and the source module's lifecycle.
  */
 export class BridgeServer {
+  /** The World (in clustered mode this replica's copy: write through `store`). */
   readonly world: World;
-  private readonly _opts: Required<Omit<BridgeServerOptions, 'token' | 'initialSeq' | 'maxOpenAlerts'>> & Pick<BridgeServerOptions, 'token' | 'maxOpenAlerts'>;
+  /** Where the state lives: in memory, or shared through Redis (`cluster`). */
+  readonly store: BridgeStore;
+  private readonly _opts: Required<Omit<BridgeServerOptions, 'token' | 'initialSeq' | 'maxOpenAlerts' | 'cluster'>> & Pick<BridgeServerOptions, 'token' | 'maxOpenAlerts' | 'cluster'>;
+  /** Leadership changes run one after another (lead, then follow, never both at once). */
+  private _leadership: Promise<void> = Promise.resolve();
   private readonly _log: Logger;
   private readonly _http: http.Server;
   private readonly _wss: WebSocketServer;
@@ -171,13 +187,19 @@ export class BridgeServer {
       ...opts,
     };
     this._log = tagged(this._opts.logger, 'server');
-    this.world = new World({
-      replayBufferSize: this._opts.replayBufferSize,
-      initialSeq: opts.initialSeq,
-      ...(opts.maxOpenAlerts !== undefined ? { maxOpenAlerts: opts.maxOpenAlerts } : {}),
-      logger: tagged(this._opts.logger, 'world'),
-      now: () => this._opts.clock.now(),
-    });
+    if (opts.cluster) {
+      this.store = opts.cluster.store;
+      this.world = opts.cluster.store.world;
+    } else {
+      this.world = new World({
+        replayBufferSize: this._opts.replayBufferSize,
+        initialSeq: opts.initialSeq,
+        ...(opts.maxOpenAlerts !== undefined ? { maxOpenAlerts: opts.maxOpenAlerts } : {}),
+        logger: tagged(this._opts.logger, 'world'),
+        now: () => this._opts.clock.now(),
+      });
+      this.store = new MemoryStore(this.world);
+    }
     this._limiter = new AuthFailureLimiter(this._opts.clock, tagged(this._opts.logger, 'auth'), this._opts.authBackoff);
     this._router = new Router(tagged(this._opts.logger, 'http'), {
       tokenConfigured: this._opts.token !== undefined,
@@ -202,14 +224,23 @@ export class BridgeServer {
     this._connections.attach(this._http);
     this._wss = new WebSocketServer({ noServer: true, maxPayload: this._opts.maxPayloadBytes, perMessageDeflate: false });
     this._http.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this._onUpgrade(req, socket, head));
-    this.world.onEvent((ev) => {
-      for (const c of this._clients.values()) if (c.live) this._send(c, ev.frame);
+    this.store.onEvent((ev) => {
+      for (const c of this._clients.values()) if (c.live && ev.seq > c.sentSeq) this._send(c, ev.frame);
+    });
+    // Redis lost the stream and a new one was seeded: nobody's state can be continued; everyone gets a snapshot.
+    this.store.onReset(() => {
+      for (const c of this._clients.values()) if (c.live) this._resume(c, -1);
+    });
+    this.store.onDegraded((reason) => {
+      if (reason === undefined) return;
+      const frame = encodeMessage({ type: 'error', error: { code: 'degraded', message: reason } } satisfies ErrorMessage);
+      for (const c of this._clients.values()) this._send(c, frame);
     });
   }
 
   /** Registers an extra HTTP route (source modules' routes are added by `start`). */
   addRoute(route: Route): void {
-    this._router.add(route);
+    this._router.add(this._opts.cluster ? this._opts.cluster.dedupeWebhook(route) : route);
     if (route.providesDeploys) this._deployRoutes = true;
   }
 
@@ -260,7 +291,7 @@ export class BridgeServer {
   }
 
   stats(): BridgeStats {
-    return { ok: true, seq: this.world.seq, clients: this._clients.size, alerts: this.world.alertCount, omittedAlerts: this.world.omitted };
+    return { ok: true, seq: this.store.seq, clients: this._clients.size, alerts: this.store.alertCount, omittedAlerts: this.store.omitted };
   }
 
   get maxBufferedSeen(): number {
@@ -282,8 +313,10 @@ export class BridgeServer {
       }
       this._log.warn('no token configured: accepting unauthenticated connections (demo mode, loopback only)');
     }
+    const cluster = this._opts.cluster;
     for (const r of this._opts.source.routes ?? []) this.addRoute(r);
-    await this._opts.source.start(this._context());
+    if (cluster) await this._startClustered(cluster);
+    else await this._opts.source.start(this._context());
     await new Promise<void>((resolve, reject) => {
       this._http.once('error', reject);
       this._http.listen(this._opts.port, host, () => {
@@ -295,6 +328,30 @@ export class BridgeServer {
     });
     this._heartbeat = this._opts.clock.setInterval(() => this._beat(), this._opts.heartbeatMs);
     return this.address();
+  }
+
+  /** Every replica can serve actions and webhooks (standby); only the lease holder runs the source's work. */
+  private async _startClustered(cluster: Cluster): Promise<void> {
+    const src = this._opts.source;
+    if (!src.standby || !src.lead || !src.follow) throw new BridgeConfigError(`the ${src.name} source cannot run clustered (--redis)`);
+    await cluster.start();
+    await src.standby(this._context());
+    const follow = src.follow.bind(src);
+    const lead = src.lead.bind(src);
+    const change = (leader: boolean) => {
+      this._leadership = this._leadership.then(async () => {
+        if (this._closed) return;
+        try {
+          if (leader) await lead();
+          else await follow();
+        } catch (e) {
+          this._log.error(`source ${src.name}: ${leader ? 'starting' : 'stopping'} its work failed: ${errorText(e)}`);
+        }
+      });
+    };
+    cluster.lease.onChange(change);
+    if (cluster.lease.isLeader) change(true);
+    await this._leadership;
   }
 
   address(): AddressInfo {
@@ -329,12 +386,14 @@ export class BridgeServer {
     await Promise.race([Promise.all(closing), grace]);
     for (const c of this._clients.values()) c.ws.terminate();
     try {
+      await this._leadership;
       await this._opts.source.stop();
     } catch (e) {
       this._log.error(`source ${this._opts.source.name} failed to stop: ${errorText(e)}`);
     }
     this._wss.close();
-    this.world.dispose();
+    if (this._opts.cluster) await this._opts.cluster.close();
+    else await this.store.dispose();
     await new Promise<void>((resolve) => {
       if (!this._http.listening) return resolve();
       this._http.close(() => resolve());
@@ -392,7 +451,7 @@ export class BridgeServer {
 
   private _onConnection(ws: WebSocket, remote: string): void {
     const c: Client = {
-      id: this._nextClientId++, ws, remote, live: false, alive: true, closing: false, invalidCount: 0, timers: [],
+      id: this._nextClientId++, ws, remote, live: false, sentSeq: -1, resumeGen: 0, alive: true, closing: false, invalidCount: 0, timers: [],
       rate: new RateLimiter(this._opts.clock, this._opts.maxMessagesPerSecond, this._opts.messageBurst),
       rateToldAt: -Infinity,
     };
@@ -457,18 +516,9 @@ export class BridgeServer {
 
   private _handle(c: Client, msg: ClientMessage): void {
     switch (msg.type) {
-      case 'resume': {
-        const plan = this.world.planResume(msg.lastSeq);
-        if (plan.kind === 'snapshot') {
-          this._log.debug(`client #${c.id}: resume from ${msg.lastSeq} → snapshot at ${this.world.seq}`);
-          this._send(c, encodeMessage(this.world.snapshot()));
-        } else {
-          this._log.debug(`client #${c.id}: resume from ${msg.lastSeq} → replay of ${plan.events.length} events`);
-          for (const ev of plan.events) this._send(c, ev.frame);
-        }
-        c.live = true;
+      case 'resume':
+        this._resume(c, msg.lastSeq);
         return;
-      }
       case 'ack':
       case 'unack':
       case 'resolve':
@@ -487,12 +537,62 @@ export class BridgeServer {
     }
   }
 
+  /** Answers a resume: at once from memory, or (clustered) once the replay or snapshot is loaded; live events wait meanwhile. */
+  private _resume(c: Client, lastSeq: number): void {
+    const gen = ++c.resumeGen;
+    const answer = (a: ResumeAnswer) => {
+      if (gen !== c.resumeGen) return;
+      this._log.debug(`client #${c.id}: resume from ${lastSeq} → ${a.snapshot ? `snapshot at ${a.seq}` : `replay of ${a.frames.length} events`}`);
+      for (const f of a.frames) this._send(c, f);
+      c.sentSeq = a.seq;
+      c.live = true;
+    };
+    let r: ResumeAnswer | Promise<ResumeAnswer>;
+    try {
+      r = this.store.resume(lastSeq);
+    } catch (e) {
+      return this._resumeFailed(c, e);
+    }
+    if (!(r instanceof Promise)) return answer(r);
+    c.live = false;
+    r.then(answer, (e: unknown) => {
+      if (gen === c.resumeGen) this._resumeFailed(c, e);
+    });
+  }
+
+  /** The state could not be loaded (Redis unreachable): the client is told and reconnects (to this or another replica). */
+  private _resumeFailed(c: Client, e: unknown): void {
+    this._log.warn(`client #${c.id}: cannot answer its resume: ${errorText(e)}`);
+    this._send(c, encodeMessage({ type: 'error', error: { code: 'degraded', message: `the bridge cannot load the alert state (${errorText(e)}); reconnecting` } } satisfies ErrorMessage));
+    c.closing = true;
+    c.ws.close(CloseCodes.goingAway, 'state unavailable, reconnect');
+  }
+
+  /**
+   * Clustered mode: an action is acknowledged only once what it changed is recorded for every replica; while Redis is
+   * unreachable it is refused before the vendor is called. The reason, or undefined when it is done.
+   */
+  private _notRecorded(): string | undefined {
+    return this.store.degradedReason;
+  }
+
+  private async _recorded(): Promise<string | undefined> {
+    try {
+      await this.store.settled();
+      return undefined;
+    } catch (e) {
+      return `the source accepted it, but the bridge could not record the change for every editor (${errorText(e)}); it shows up when the source is next polled`;
+    }
+  }
+
   /** Protocol 1.1 responder actions: capability, then the request's times, then the source. */
   private async _responder(c: Client, msg: ResponderMessage): Promise<void> {
     const refused = this._unsupported(msg.type);
     if (refused) return this._result(c, msg.requestId, refused);
     const invalid = this._checkResponder(msg);
     if (invalid) return this._result(c, msg.requestId, invalid);
+    const down = this._notRecorded();
+    if (down) return this._result(c, msg.requestId, down);
     const src = this._opts.source;
     try {
       let outcome: ActionOutcome | undefined | void;
@@ -523,6 +623,8 @@ export class BridgeServer {
           break;
       }
       this._log.info(`client #${c.id}: ${what} (${msg.requestId})${outcome?.note ? `: ${outcome.note}` : ''}`);
+      const lost = await this._recorded();
+      if (lost) return this._result(c, msg.requestId, lost);
       this._result(c, msg.requestId, undefined, outcome?.note);
     } catch (e) {
       this._result(c, msg.requestId, this._failure(c, msg.type, e));
@@ -558,9 +660,13 @@ export class BridgeServer {
       const given = src.unsupportedActions?.[msg.type];
       return this._result(c, msg.requestId, given ?? `this alert source does not support ${msg.type}${src.actionsUnavailableReason ? `: ${src.actionsUnavailableReason}` : ''}`);
     }
+    const down = this._notRecorded();
+    if (down) return this._result(c, msg.requestId, down);
     try {
       const outcome = await src.handleAction(msg.type, msg.alertIds, msg.actor);
       this._log.info(`client #${c.id}: ${msg.type} ${msg.alertIds.length} alert(s) (${msg.requestId})${outcome?.note ? `: ${outcome.note}` : ''}`);
+      const lost = await this._recorded();
+      if (lost) return this._result(c, msg.requestId, lost);
       this._result(c, msg.requestId, undefined, outcome?.note);
     } catch (e) {
       this._result(c, msg.requestId, this._failure(c, msg.type, e));
@@ -647,7 +753,7 @@ export class BridgeServer {
   }
 
   private _context(): SourceContext {
-    const w = this.world;
+    const w = this.store;
     const clock = this._opts.clock;
     return {
       clock,

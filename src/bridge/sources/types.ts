@@ -77,6 +77,16 @@ export interface SourceModule extends ResponderActions {
   handleAction(action: AlertAction, alertIds: readonly string[], actor: Person | undefined): Promise<ActionOutcome | undefined | void>;
   annotate?(annotation: AnnotateMessage['annotation']): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Clustered mode (--redis; a module without these three cannot run clustered). `standby(ctx)` instead of `start`:
+   * ready for actions and webhooks, but no source work (no polls, no timers). `lead()`: this replica now holds the
+   * leader lease — start the source work (as `start` would, first runs included). `follow()`: it lost the lease —
+   * stop the source work (wait for a run in progress) but stay ready for actions and webhooks. They alternate,
+   * `lead` first; `stop` ends everything.
+   */
+  standby?(ctx: SourceContext): Promise<void>;
+  lead?(): Promise<void>;
+  follow?(): Promise<void>;
 }
 
 export interface SourceContext {

@@ -16,7 +16,7 @@ describe('bridge CLI arguments', () => {
   it('defaults', () => {
     assert.deepStrictEqual(ok(['--demo']), {
       source: 'demo', host: '127.0.0.1', port: 8787, demoIntervalMs: 20000, replayBuffer: 10000, maxOpenAlerts: 20000, logLevel: 'info', maxClientBufferBytes: 8 * 1024 * 1024,
-      publicHosts: [], insecureUnauthenticatedWebhooks: false, maxConnectionsPerAddress: 32,
+      publicHosts: [], insecureUnauthenticatedWebhooks: false, maxConnectionsPerAddress: 32, leaderLeaseMs: 15000,
     });
   });
 
@@ -25,7 +25,7 @@ describe('bridge CLI arguments', () => {
       '--token-file', '/run/t', '--replay-buffer', '50', '--log-level', 'debug', '--max-client-buffer-mib', '2']);
     assert.deepStrictEqual(a, {
       source: 'demo', host: '::1', port: 0, demoWorkspace: '/tmp/w', seed: 7, demoIntervalMs: 600000, tokenFile: '/run/t', replayBuffer: 50, maxOpenAlerts: 20000, logLevel: 'debug', maxClientBufferBytes: 2 * 1024 * 1024,
-      publicHosts: [], insecureUnauthenticatedWebhooks: false, maxConnectionsPerAddress: 32,
+      publicHosts: [], insecureUnauthenticatedWebhooks: false, maxConnectionsPerAddress: 32, leaderLeaseMs: 15000,
     });
     assert.strictEqual(ok(['--demo', '--port=9000']).port, 9000);
   });
