@@ -6,7 +6,8 @@ import { BridgeConfigError, BridgeServer } from './server';
 import { AlertmanagerConfigError, createAlertmanagerSource } from './sources/alertmanager/options';
 import { DemoSource } from './sources/demo/demoSource';
 import { createVendorSource } from './sources/shared/vendorOptions';
-import type { SourceModule } from './sources/types';
+import type { Route, SourceModule } from './sources/types';
+import type { BridgeStore } from './store';
 import { builtinDemoCommits, ensureDemoWorkspace, NotADemoWorkspaceError, writeDemoSettings, type DemoCommits } from './sources/demo/workspace';
 import { DemoFilesError, loadDemoFiles } from './sources/demo/workspaceFiles';
 import { errorText } from '../core/util/errors';
@@ -21,7 +22,11 @@ export interface RunningBridge {
  * Turns parsed arguments into a running bridge. Configuration problems are thrown as
  * BridgeConfigError (the CLI exits 2); anything else is a runtime failure (exit 1).
  */
-export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, logger: Logger): Promise<RunningBridge> {
+/**
+ * `routes`: extra HTTP routes (the deploy webhooks), registered before the bridge listens so that the very first
+ * hello already lists what they provide (`deploys`).
+ */
+export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, logger: Logger, routes?: (store: BridgeStore) => Route[]): Promise<RunningBridge> {
   const log = tagged(logger, 'bridge');
   const token = await resolveToken(args, env);
   const secret = await webhookSecret(args, env);
@@ -71,6 +76,10 @@ export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, lo
     initialSeq: Date.now(),
     logger,
   });
+  for (const r of routes?.(server.store) ?? []) {
+    server.addRoute(r);
+    log.info(`route ${r.method} ${r.path}`);
+  }
   try {
     await server.start();
   } catch (e) {

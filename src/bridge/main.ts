@@ -35,13 +35,11 @@ async function main(argv: string[]): Promise<void> {
   try {
     // Read before the bridge starts: a bad secret file is a configuration error (exit 2).
     const deploySecrets = await readDeployWebhookSecrets(parsed.args.deployWebhooks, process.env);
-    running = await startFromArgs(parsed.args, process.env, logger);
-    // Deploys from CI/CD, whatever the alert source: each becomes a `deploy` event for every editor.
-    const store = running.server.store;
-    for (const r of deployWebhookRoutes({ ...deploySecrets, addDeploy: (d) => store.addDeploy(d), clock: systemClock, logger: tagged(logger, 'deploys') })) {
-      running.server.addRoute(r);
-      logger.info(`deploy webhook on POST ${r.path}`);
-    }
+    // Deploys from CI/CD, whatever the alert source: each becomes a `deploy` event for every editor. Registered
+    // before the bridge listens, so the first hello already says `deploys`.
+    running = await startFromArgs(parsed.args, process.env, logger, (store) =>
+      deployWebhookRoutes({ ...deploySecrets, addDeploy: (d) => store.addDeploy(d), clock: systemClock, logger: tagged(logger, 'deploys') }),
+    );
   } catch (e) {
     if (e instanceof BridgeConfigError) {
       console.error(`oncall-bridge: ${e.message}`);
