@@ -355,21 +355,31 @@ export async function findSuspects(repo: GitRepository, opts: SuspectOptions): P
   const frames = prepareFrames(opts.frames, opts.maxFrames ?? 20, warnings);
   const now = opts.now ?? Date.now();
   const q = queryOptions(opts);
+  // Cached git answers do not look at the signal: an alert dismissed before we start gets nothing.
+  if (opts.signal?.aborted === true) throw new GitError('cancelled', 'suspect search cancelled');
   const fallback = (rev: string | undefined, why: string): Promise<SuspectReport> => blameFallback(repo, frames, rev, why, now, warnings, q, opts.maxSuspects);
 
   if (frames.length === 0) {
     return { basis: opts.range === undefined ? 'blame-fallback' : 'deploy-range', basisNote: 'no in-app frame with a repository path: nothing to match commits against', rev: opts.range?.to ?? opts.rev ?? 'HEAD', suspects: [], frames: [], warnings };
   }
   if (opts.range === undefined) return fallback(opts.rev, opts.rangeUnavailableReason ?? 'the deploy range is unknown');
-  const range = await checkRange(repo, opts.range, warnings, q);
-  if ('fallbackAt' in range) return fallback(range.fallbackAt, range.why);
-  const { from, to } = range;
-
-  // The frame files are read while the range log runs.
-  const files = readFiles(repo, to, frames.map((f) => f.path), q);
-  files.catch(() => undefined);
-  const scan = await scanRange(repo, from, to, opts.maxCommits ?? 300, warnings, q);
-  const scored = await scoreRange(repo, scan, frames, now, q, await files);
+  const from = assertSha(opts.range.from.toLowerCase(), 'range start sha');
+  const to = assertSha(opts.range.to.toLowerCase(), 'range end sha');
+  // The range log and the frame files start with the range check rather than after it (the log is most of
+  // the time, the check a git call or two): when the check sends us to the blame fallback instead, a missing
+  // commit has failed the log at once and a rollback's log is empty.
+  const scanWarnings: string[] = [];
+  const speculative = !sameSha(from, to);
+  const scanning = speculative ? scanRange(repo, from, to, opts.maxCommits ?? 300, scanWarnings, q) : undefined;
+  const reading = speculative ? readFiles(repo, to, frames.map((f) => f.path), q) : undefined;
+  scanning?.catch(() => undefined);
+  const range = await checkRange(repo, { from, to }, warnings, q);
+  if ('fallbackAt' in range || scanning === undefined || reading === undefined) {
+    return fallback('fallbackAt' in range ? range.fallbackAt : to, 'fallbackAt' in range ? range.why : 'the deploy shipped no new commits');
+  }
+  const scan = await scanning;
+  warnings.push(...scanWarnings);
+  const scored = await scoreRange(repo, scan, frames, now, q, await reading);
   const limit = opts.maxSuspects ?? scored.suspects.length;
   return {
     basis: 'deploy-range',
@@ -395,20 +405,30 @@ async function checkRange(
 ): Promise<{ from: string; to: string } | { fallbackAt: string; why: string }> {
   const from = assertSha(range.from.toLowerCase(), 'range start sha');
   const to = assertSha(range.to.toLowerCase(), 'range end sha');
-  const [toExists, fromExists] = await Promise.all([repo.commitExists(to, q), repo.commitExists(from, q)]);
-  if (!toExists) {
-    warnings.push(`deployed commit ${short(to)} is not in this clone — fetch the deployed commits? Lines were read at HEAD and may have drifted.`);
-    return { fallbackAt: 'HEAD', why: `deployed commit ${short(to)} is not in this clone` };
-  }
-  if (!fromExists) {
-    warnings.push(`previous deploy commit ${short(from)} is not in this clone — fetch the deployed commits?`);
-    return { fallbackAt: to, why: `previous deploy commit ${short(from)} is not in this clone` };
-  }
   if (sameSha(from, to)) return { fallbackAt: to, why: `the deploy redeployed ${short(to)}: it shipped no new commits` };
-  if (!(await repo.isAncestor(from, to, q))) {
-    if (await repo.isAncestor(to, from, q)) return { fallbackAt: to, why: `the deploy rolled back from ${short(from)} to ${short(to)}: it shipped no new commits` };
-    warnings.push(`${short(from)} is not an ancestor of ${short(to)}: the range holds the commits of ${short(to)} not in ${short(from)}`);
+  // The usual case in one git call: both commits present (merge-base fails on a missing one), `from` an ancestor of `to`.
+  let ancestor: boolean | undefined;
+  try {
+    ancestor = await repo.isAncestor(from, to, q);
+  } catch (e) {
+    rethrowCancel(e);
   }
+  if (ancestor === true) return { from, to };
+  if (ancestor === undefined) {
+    const [toExists, fromExists] = await Promise.all([repo.commitExists(to, q), repo.commitExists(from, q)]);
+    if (!toExists) {
+      warnings.push(`deployed commit ${short(to)} is not in this clone — fetch the deployed commits? Lines were read at HEAD and may have drifted.`);
+      return { fallbackAt: 'HEAD', why: `deployed commit ${short(to)} is not in this clone` };
+    }
+    if (!fromExists) {
+      warnings.push(`previous deploy commit ${short(from)} is not in this clone — fetch the deployed commits?`);
+      return { fallbackAt: to, why: `previous deploy commit ${short(from)} is not in this clone` };
+    }
+    // Both there, yet merge-base failed: ask again and let its error speak.
+    if (await repo.isAncestor(from, to, q)) return { from, to };
+  }
+  if (await repo.isAncestor(to, from, q)) return { fallbackAt: to, why: `the deploy rolled back from ${short(from)} to ${short(to)}: it shipped no new commits` };
+  warnings.push(`${short(from)} is not an ancestor of ${short(to)}: the range holds the commits of ${short(to)} not in ${short(from)}`);
   return { from, to };
 }
 
@@ -440,14 +460,18 @@ export async function scanRange(repo: GitRepository, from: string, to: string, m
   let commits: CommitInfo[];
   let withHunks = true;
   try {
-    commits = await repo.commitsInRange(from, to, { ...q, maxCommits, ignoreWhitespace: true, withText: true });
+    commits = await repo.commitsInRange(from, to, { ...q, maxCommits: maxCommits + 1, ignoreWhitespace: true, withText: true });
   } catch (e) {
     if (!(e instanceof GitError) || e.code !== 'output-too-large') throw e;
     warnings.push('the deploy range diff is too large to read line by line; scoring by files only');
     withHunks = false;
-    commits = await repo.commitsInRange(from, to, { ...q, maxCommits, withHunks: false });
+    commits = await repo.commitsInRange(from, to, { ...q, maxCommits: maxCommits + 1, withHunks: false });
   }
-  if (commits.length >= maxCommits) warnings.push(`the deploy range has more than ${maxCommits} commits; only the newest ${maxCommits} were analysed`);
+  // One commit more than the cap is read to tell "exactly the cap" from "more than the cap".
+  if (commits.length > maxCommits) {
+    commits = commits.slice(0, maxCommits);
+    warnings.push(`the deploy range has more than ${maxCommits} commits; only the newest ${maxCommits} were analysed`);
+  }
   const notes = new Map<string, CommitNote>(commits.map((c) => [c.sha, {}]));
   const scan: RangeScan = { from, to, commits, withHunks, notes, ignoreRevs: [] };
 

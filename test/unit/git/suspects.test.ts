@@ -115,6 +115,24 @@ describe('git/suspects', () => {
     assert.match(report.basisNote, /rolled back/);
   });
 
+  it('warns about the commit cap only when the range holds more commits than it', async () => {
+    const exact = await findSuspects(repo, { frames, range: { from: shop.sha.c3, to: shop.sha.c9 }, now, maxCommits: 8 });
+    assert.equal(exact.rangeCommitCount, 8);
+    assert.ok(!exact.warnings.some((w) => /more than/.test(w)), exact.warnings.join('\n'));
+    const capped = await findSuspects(repo, { frames, range: { from: shop.sha.c3, to: shop.sha.c9 }, now, maxCommits: 7 });
+    assert.equal(capped.rangeCommitCount, 7);
+    assert.equal(capped.suspects.length, 7);
+    assert.ok(capped.warnings.includes('the deploy range has more than 7 commits; only the newest 7 were analysed'), capped.warnings.join('\n'));
+  });
+
+  it('ranks a range whose start is not an ancestor of its end, and says so', async () => {
+    // f2 is on the feature branch, merged after c6: not an ancestor of it.
+    const report = await findSuspects(repo, { frames, range: { from: shop.sha.f2, to: shop.sha.c6 }, now });
+    assert.deepEqual(report.suspects.map((s) => s.sha), [shop.sha.c6]);
+    assert.equal(report.basis, 'deploy-range');
+    assert.match(report.warnings.join('\n'), /is not an ancestor of/);
+  });
+
   it('drops hostile frames with a warning and never runs git on them', async () => {
     const report = await findSuspects(repo, {
       frames: [
