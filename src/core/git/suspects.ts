@@ -550,11 +550,42 @@ function patchSignature(c: CommitInfo, invert: boolean): string | undefined {
   return parts.sort().join('\u0003');
 }
 
+/**
+ * The files and hunk sizes of a commit (inverted: old and new swapped), or undefined when patchSignature
+ * would be: a revert has the inverse shape of its original, so only commits whose shapes pair up need
+ * their full text signature (most of a big range pairs with nothing).
+ */
+function patchShape(c: CommitInfo, invert: boolean): string | undefined {
+  if (c.files.length === 0) return undefined;
+  const parts: string[] = [];
+  for (const f of c.files) {
+    if (f.binary || f.hunks.length === 0 || f.status !== 'modified') return undefined;
+    parts.push(`${f.path}\u0000${f.hunks.map((h) => (invert ? `${h.newLines},${h.oldLines}` : `${h.oldLines},${h.newLines}`)).join(' ')}`);
+  }
+  return parts.sort().join('\u0003');
+}
+
 /** A commit whose change a later commit of the range exactly undoes (a revert): both are marked. */
 function markReverts(commits: CommitInfo[], notes: Map<string, CommitNote>): void {
+  const shapes = new Map<string, number>();
+  const own = new Map<CommitInfo, string>();
+  for (const c of commits) {
+    const s = patchShape(c, false);
+    if (s === undefined) continue;
+    own.set(c, s);
+    shapes.set(s, (shapes.get(s) ?? 0) + 1);
+  }
+  const candidates = commits.filter((c) => {
+    const s = own.get(c);
+    if (s === undefined) return false;
+    const inv = patchShape(c, true)!;
+    // Another commit of that shape (a change that keeps its line count is its own inverse shape).
+    return (shapes.get(inv) ?? 0) > (inv === s ? 1 : 0);
+  });
+  if (candidates.length < 2) return;
   const bySig = new Map<string, CommitInfo>();
   // Oldest first: the original comes before its revert.
-  for (const c of [...commits].reverse()) {
+  for (const c of [...candidates].reverse()) {
     const inverse = patchSignature(c, true);
     const original = inverse === undefined ? undefined : bySig.get(inverse);
     if (original !== undefined && !notes.get(original.sha)?.reverted) {
@@ -875,7 +906,7 @@ export async function scoreRange(
   for (const c of scan.commits) {
     const note = scan.notes.get(c.sha) ?? {};
     const list = hits.byCommit.get(c.sha) ?? [];
-    const s = scoreHits(list);
+    const s = list.length === 0 ? { score: 0, reasons: [], depth: 0 } : scoreHits(list);
     const demotion: Demotion | undefined = note.formatting !== undefined ? 'formatting' : note.reverted !== undefined ? 'reverted' : undefined;
     let reasons = s.reasons;
     let score = s.score;
@@ -908,13 +939,20 @@ function fileLevelHits(scan: RangeScan, frames: Frame[], imports: Array<{ frame:
   // Name of each frame's file in each commit (newest first: a rename moves the name back to its old one).
   const names = new Map<Frame, string>(frames.map((f) => [f, f.path]));
   const newest = new Set<Frame>(frames);
+  const frameDir = new Map<Frame, string>(frames.map((f) => [f, posix.dirname(f.path)]));
+  // Folders where a commit can hit a frame (its file's folder, now or under an older name): most commits
+  // of a big range touch none of them and are passed over without looking at each frame.
+  const near = new Set<string>(frameDir.values());
+  const imported = new Set(imports.map((i) => i.path));
   for (const c of scan.commits) {
     const touched = touchedPaths(c);
+    const touchedDirs = touched.map((p) => posix.dirname(p));
     const renames: Array<[Frame, string]> = [];
-    for (const f of frames) {
+    const relevant = touchedDirs.some((d) => near.has(d));
+    for (const f of relevant ? frames : []) {
       const name = names.get(f) ?? f.path;
       const label = frameLabel(f.depth);
-      const dir = posix.dirname(f.path);
+      const dir = frameDir.get(f) ?? posix.dirname(f.path);
       const change: FileChange | undefined = c.files.find((fc) => fc.path === name && fc.status !== 'deleted');
       if (change !== undefined) {
         if (change.status === 'renamed' && change.oldPath !== undefined) renames.push([f, change.oldPath]);
@@ -932,15 +970,18 @@ function fileLevelHits(scan: RangeScan, frames: Frame[], imports: Array<{ frame:
         continue;
       }
       const nameDir = posix.dirname(name);
-      const sameDir = touched.find((p) => posix.dirname(p) === dir || posix.dirname(p) === nameDir);
+      const sameDir = touched.find((_, k) => touchedDirs[k] === dir || touchedDirs[k] === nameDir);
       if (sameDir !== undefined) hits.add(c.sha, { level: 'dir', depth: f.depth, reason: `changed ${printable(sameDir)}, in the same folder as ${f.path} (${label})`, key: `dir:${dir}`, dir });
     }
-    for (const i of imports) {
+    for (const i of touched.some((p) => imported.has(p)) ? imports : []) {
       if (touched.includes(i.path)) {
         hits.add(c.sha, { level: 'import', depth: i.frame.depth, reason: `changed ${printable(i.path)}, imported by ${i.frame.path} (${frameLabel(i.frame.depth)})`, key: `import:${i.path}`, dir: posix.dirname(i.path) });
       }
     }
-    for (const [f, old] of renames) names.set(f, old);
+    for (const [f, old] of renames) {
+      names.set(f, old);
+      near.add(posix.dirname(old));
+    }
   }
 }
 
