@@ -67,8 +67,12 @@ export interface SuspectOptions extends QueryOptions {
   maxFrames?: number;
   /** Cap on the suspects listed (default: every commit of the range, up to maxCommits). */
   maxSuspects?: number;
+  /** Commits of the range analysed, newest first (default DEFAULT_MAX_COMMITS; more leave a warning). */
   maxCommits?: number;
 }
+
+/** A 1,000-commit deploy is ranked whole by default (the size the speed goal of issue #19 is measured at). */
+export const DEFAULT_MAX_COMMITS = 1000;
 
 export type SuspectBasis = 'deploy-range' | 'blame-fallback';
 
@@ -370,7 +374,7 @@ export async function findSuspects(repo: GitRepository, opts: SuspectOptions): P
   // commit has failed the log at once and a rollback's log is empty.
   const scanWarnings: string[] = [];
   const speculative = !sameSha(from, to);
-  const scanning = speculative ? scanRange(repo, from, to, opts.maxCommits ?? 300, scanWarnings, q) : undefined;
+  const scanning = speculative ? scanRange(repo, from, to, opts.maxCommits ?? DEFAULT_MAX_COMMITS, scanWarnings, q) : undefined;
   const reading = speculative ? readFiles(repo, to, frames.map((f) => f.path), q) : undefined;
   scanning?.catch(() => undefined);
   const range = await checkRange(repo, { from, to }, warnings, q);
