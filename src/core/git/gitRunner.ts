@@ -170,7 +170,10 @@ export class GitRunner {
       if (hit !== undefined) return hit;
     }
     if (opts.signal?.aborted === true) throw new GitError('cancelled', `git ${sub} cancelled`, { args });
-    await this._acquire(opts.signal, sub, args);
+    // A free slot is taken without awaiting, so git starts within this call: the first query asked for
+    // (the range log, the longest) is spawned first, not after the ones asked for right after it.
+    if (this._running < this._maxConcurrent) this._running++;
+    else await this._acquire(opts.signal, sub, args);
     try {
       const result = await this._exec(args, opts);
       if (key !== undefined && result.exitCode === 0) this._cache.set(key, result);
