@@ -244,7 +244,7 @@ describe('bridge operations: drain', () => {
 
   it('refuses new editors and new actions, finishes the action in flight, then closes editors with 1001 and a hint', async () => {
     const source = new GatedSource();
-    const b = await t.start({ source: source as never, processMetrics: false });
+    const b = await t.start({ source: source, processMetrics: false });
     const editor = t.dial();
     await editor.handshake(-1);
     const closed = new Promise<{ code: number; reason: string }>((r) => editor.ws.once('close', (code, reason) => r({ code, reason: reason.toString() })));
@@ -274,7 +274,7 @@ describe('bridge operations: drain', () => {
 
   it('waits for actions in flight only up to its bound', async () => {
     const source = new GatedSource();
-    const b = await t.start({ source: source as never, processMetrics: false });
+    const b = await t.start({ source: source, processMetrics: false });
     const editor = t.dial();
     await editor.handshake(-1);
     editor.send({ type: 'ack', requestId: 'stuck', alertIds: ['A-1'] });
