@@ -329,6 +329,7 @@ async function fanoutAt(cmd, editors, eps, seconds) {
       editors, eps, total, base, idle: idle.rss, busy: rss, perIdleEditor: (idle.rss - base) / editors,
       p99: Math.max(...res.map((r) => r.result.p99)), p50: median(res.map((r) => r.result.p50)),
       delivered: received / (total * editors), closed: res.reduce((s, r) => s + r.result.closedEarly, 0),
+      redials: res.reduce((s, r) => s + (r.result.redials ?? 0), 0),
     };
   } finally {
     for (const p of procs) p.kill();
@@ -349,7 +350,7 @@ async function fanout10k() {
   const n = fmt(editors, 0);
   row(`fan-out, ${n} idle editors on one replica: RSS per editor (floor: raw ws server, same clients)`, kb(floor.perIdleEditor), `${kb(ours.perIdleEditor)} (RSS ${fmt(ours.idle / 1048576, 0)} MB)`, `${fmt(ours.perIdleEditor / floor.perIdleEditor, 2)}× floor; ${fmt(ours.perIdleEditor / 102400, 2)}× goal`, '≤ 100 KB per idle editor', ours.perIdleEditor <= 102400);
   row(`fan-out, ${n} editors, ${eps} ev/s for ${seconds} s: peak RSS`, `${fmt(floor.busy / 1048576, 0)} MB`, `${fmt(ours.busy / 1048576, 0)} MB`, `${fmt(ours.busy / floor.busy, 2)}× floor`, '< 1 GB', ours.busy < 2 ** 30);
-  row(`fan-out, ${n} editors, ${eps} ev/s: source → editor (floor: raw ws broadcast)`, `p50 ${fmt(floor.p50, 0)} ms, p99 ${fmt(floor.p99, 0)} ms; ${fmt(floor.delivered * 100, 1)}% delivered`, `p50 ${fmt(ours.p50, 0)} ms, p99 ${fmt(ours.p99, 0)} ms; ${fmt(ours.delivered * 100, 1)}% delivered, ${ours.closed} dropped`, `${fmt(ours.p99 / floor.p99, 2)}× floor p99`, 'report', undefined);
+  row(`fan-out, ${n} editors, ${eps} ev/s: source → editor (floor: raw ws broadcast)`, `p50 ${fmt(floor.p50, 0)} ms, p99 ${fmt(floor.p99, 0)} ms; ${fmt(floor.delivered * 100, 1)}% delivered`, `p50 ${fmt(ours.p50, 0)} ms, p99 ${fmt(ours.p99, 0)} ms; ${fmt(ours.delivered * 100, 1)}% delivered, ${ours.closed} dropped; handshakes redialled: ${ours.redials} (floor ${floor.redials})`, `${fmt(ours.p99 / floor.p99, 2)}× floor p99`, 'report', undefined);
   return { floor, ours };
 }
 

@@ -306,19 +306,30 @@ function fanout(url: string, count: number): void {
   const dialMore = (): void => {
     while (dialed < count && dialed - open < 200) dial(dialed++);
   };
+  // A handshake that fails (the server's first-request timeout on a loaded machine, a reset) is dialled again, as an
+  // editor would reconnect: counted, and at most 5 times per editor.
+  let redials = 0;
+  let stopping = false;
   process.on('message', (m: { status?: boolean }) => {
-    if (m.status) send({ status: { dialed, open, received, closedEarly } });
+    if (m.status) send({ status: { dialed, open, received, closedEarly, redials } });
   });
-  const dial = (_i: number): void => {
+  const dial = (i: number, attempt = 0): void => {
     const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024 });
     sockets.push(ws);
+    let greeted = false;
     ws.on('error', () => undefined);
     ws.on('close', (code) => {
+      if (!greeted && !stopping && attempt < 5) {
+        redials++;
+        setTimeout(() => dial(i, attempt + 1), 200 * (attempt + 1));
+        return;
+      }
       if (code !== 1000 && code !== 1005) closedEarly++;
     });
     ws.on('message', (data: Buffer) => {
       const s = data.toString('utf8');
       if (s.startsWith('{"type":"hello"')) {
+        greeted = true;
         ws.send('{"type":"resume","lastSeq":-1}');
         if (++open === count) send({ ready: true });
         dialMore();
@@ -333,9 +344,10 @@ function fanout(url: string, count: number): void {
   dialMore();
   process.on('message', (m: { stop?: boolean }) => {
     if (!m.stop) return;
+    stopping = true;
     for (const ws of sockets) ws.close(1000);
     lat.sort((a, b) => a - b);
-    send({ result: { received, closedEarly, p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat[lat.length - 1] ?? NaN } });
+    send({ result: { received, closedEarly, redials, p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat[lat.length - 1] ?? NaN } });
   });
 }
 
