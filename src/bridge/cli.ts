@@ -1,7 +1,7 @@
 import type { Logger } from '../core/util/logger';
 import { tagged } from '../core/util/logger';
 import type { BridgeArgs } from './args';
-import { defaultStateDir, loadOrCreateWebhookSecret, readTokenFile } from './auth';
+import { defaultStateDir, loadOrCreateWebhookSecret, readTokenFile, weakTokenReason } from './auth';
 import { BridgeConfigError, BridgeServer } from './server';
 import { AlertmanagerConfigError, createAlertmanagerSource } from './sources/alertmanager/options';
 import { DemoSource } from './sources/demo/demoSource';
@@ -29,6 +29,7 @@ export interface RunningBridge {
 export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, logger: Logger, routes?: (store: BridgeStore) => Route[]): Promise<RunningBridge> {
   const log = tagged(logger, 'bridge');
   const token = await resolveToken(args, env);
+  const metricsToken = await resolveMetricsToken(args, env);
   const secret = await webhookSecret(args, env);
   if (secret && args.alertmanager) args = { ...args, alertmanager: { ...args.alertmanager, webhookTokenFile: secret.file } };
 
@@ -72,6 +73,8 @@ export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, lo
     maxClientBufferBytes: args.maxClientBufferBytes,
     publicHosts: args.publicHosts,
     maxConnectionsPerAddress: args.maxConnectionsPerAddress,
+    maxClients: args.maxClients,
+    ...(metricsToken !== undefined ? { metricsToken } : {}),
     // Above any seq a previous run on this machine can have reached (see WorldOptions.initialSeq).
     initialSeq: Date.now(),
     logger,
@@ -170,6 +173,27 @@ async function resolveToken(args: BridgeArgs, env: NodeJS.ProcessEnv): Promise<s
   const t = fromEnv.trim();
   // Set but empty is a mistake, not a request for "no auth".
   if (!t || /\s/.test(t)) throw new BridgeConfigError('ONCALL_BRIDGE_TOKEN is set but empty or contains whitespace');
+  return t;
+}
+
+/** The /metrics-only token: --metrics-token-file or ONCALL_BRIDGE_METRICS_TOKEN (never both), at least 32 bytes. */
+async function resolveMetricsToken(args: BridgeArgs, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const fromEnv = env.ONCALL_BRIDGE_METRICS_TOKEN;
+  let t: string | undefined;
+  if (args.metricsTokenFile !== undefined) {
+    if (fromEnv !== undefined && fromEnv !== '') throw new BridgeConfigError('both ONCALL_BRIDGE_METRICS_TOKEN and --metrics-token-file are set; use one');
+    try {
+      t = await readTokenFile(args.metricsTokenFile);
+    } catch (e) {
+      throw new BridgeConfigError(`cannot use --metrics-token-file: ${errorText(e)}`);
+    }
+  } else if (fromEnv !== undefined) {
+    t = fromEnv.trim();
+    if (!t || /\s/.test(t)) throw new BridgeConfigError('ONCALL_BRIDGE_METRICS_TOKEN is set but empty or contains whitespace');
+  }
+  if (t === undefined) return undefined;
+  const weak = weakTokenReason(t, 'the metrics token (ONCALL_BRIDGE_METRICS_TOKEN or --metrics-token-file)');
+  if (weak) throw new BridgeConfigError(weak);
   return t;
 }
 

@@ -11,7 +11,7 @@ import { tagged } from '../core/util/logger';
 import { errorText } from '../core/util/errors';
 
 async function main(argv: string[]): Promise<void> {
-  const parsed = parseBridgeArgs(argv);
+  const parsed = parseBridgeArgs(argv, process.env);
   if (parsed.kind === 'help') {
     process.stdout.write(USAGE);
     return;
@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   if (parsed.kind === 'generate-token') return generate(parsed.file);
-  const logger = new StreamLogger(parsed.args.logLevel);
+  const logger = new StreamLogger(parsed.args.logLevel, undefined, undefined, parsed.args.logFormat);
   process.on('uncaughtException', (e) => {
     logger.error(e);
     process.exit(1);
@@ -52,9 +52,11 @@ async function main(argv: string[]): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) process.exit(0); // a second Ctrl-C does not wait
     stopping = true;
-    logger.info(`${signal}: closing clients and stopping`);
-    setTimeout(() => process.exit(0), 5000).unref();
-    server.close().then(
+    const drainMs = parsed.args.drainTimeoutMs;
+    logger.info(`${signal}: draining (new editors refused, up to ${drainMs / 1000} s for actions in flight), then closing editors with 1001`);
+    // The drain's own bound, plus the close's 2 s grace for editors to answer the close frame, plus a margin.
+    setTimeout(() => process.exit(0), drainMs + 5000).unref();
+    server.drain(drainMs).then(
       () => process.exit(0),
       (e: unknown) => {
         logger.error(e instanceof Error ? e : String(e));

@@ -28,6 +28,7 @@ import { nullLogger, tagged, type Logger } from '../core/util/logger';
 import { checkBearer, isAllowedHostHeader, isBrowserRequest, isLoopbackHost, weakTokenReason } from './auth';
 import { ConnectionGuard } from './connections';
 import { Router } from './http';
+import { BridgeMetrics, readiness, type ClusterStatusProvider } from './metrics';
 import { SourceActionError, type ActionOutcome, type Route, type SourceContext, type SourceModule } from './sources/types';
 import { World } from './world';
 import { MemoryStore, type BridgeStore, type ResumeAnswer } from './store';
@@ -35,6 +36,11 @@ import type { Cluster } from './cluster/cluster';
 import { errorText } from '../core/util/errors';
 
 export const BRIDGE_VERSION = '0.1.0';
+
+export const METRICS_PATH = '/metrics';
+/** The close reason editors get when a bridge drains (1001: reconnect, then resume from the last seq). */
+export const DRAIN_CLOSE_REASON = 'bridge draining: reconnect (another replica serves you)';
+const SEND_TEXT = { binary: false } as const;
 
 /** Longest snooze the bridge passes on (vendors may allow less and say so): "15 min to a week" is what responders ask for. */
 export const MAX_SNOOZE_MS = 7 * 24 * 3_600_000;
@@ -95,6 +101,15 @@ export interface BridgeServerOptions {
   authBackoff?: AuthBackoffOptions;
   /** How long a closing slow client gets to read its close frame before its socket is destroyed. Default 10 s. */
   slowClientGraceMs?: number;
+  /**
+   * A second bearer token that may read /metrics only (a Prometheus scraper should not hold a token that can ack
+   * alerts). The bridge token reads /metrics too.
+   */
+  metricsToken?: string;
+  /** The clustered mode's view of Redis and the leader lease, for /readyz and /metrics. Default: in memory (ready). */
+  clusterStatus?: ClusterStatusProvider;
+  /** Node process metrics on /metrics (CPU, RSS, heap, event loop, GC). Default true. */
+  processMetrics?: boolean;
   initialSeq?: number;
   /**
    * Clustered mode (--redis): the state is shared through Redis, the source's work runs on the leader only, webhooks
@@ -145,7 +160,9 @@ export class BridgeServer {
   readonly world: World;
   /** Where the state lives: in memory, or shared through Redis (`cluster`). */
   readonly store: BridgeStore;
-  private readonly _opts: Required<Omit<BridgeServerOptions, 'token' | 'initialSeq' | 'maxOpenAlerts' | 'cluster'>> & Pick<BridgeServerOptions, 'token' | 'maxOpenAlerts' | 'cluster'>;
+  private readonly _opts: Required<Omit<BridgeServerOptions, 'token' | 'initialSeq' | 'maxOpenAlerts' | 'cluster' | 'metricsToken' | 'clusterStatus'>> &
+    Pick<BridgeServerOptions, 'token' | 'maxOpenAlerts' | 'cluster' | 'metricsToken' | 'clusterStatus'>;
+  readonly metrics: BridgeMetrics;
   /** Leadership changes run one after another (lead, then follow, never both at once). */
   private _leadership: Promise<void> = Promise.resolve();
   private readonly _log: Logger;
@@ -163,6 +180,10 @@ export class BridgeServer {
   private _maxBufferedSeen = 0;
   /** A deploy webhook route is registered (hello lists "deploys"). */
   private _deployRoutes = false;
+  /** SIGTERM: new editors are refused, actions finish, then editors are closed with 1001 (see drain()). */
+  private _draining: Promise<void> | undefined;
+  /** Actions sent to the source and not answered yet: the drain waits for them (bounded). */
+  private readonly _inFlight = new Set<Promise<void>>();
 
   constructor(opts: BridgeServerOptions) {
     this._opts = {
@@ -182,10 +203,14 @@ export class BridgeServer {
       maxConnectionsPerAddress: 32,
       maxPendingConnections: 512,
       authBackoff: {},
+      processMetrics: true,
       clock: systemClock,
       logger: nullLogger,
       ...opts,
     };
+    // Clustered: /readyz and /metrics read Redis and the lease from the cluster unless told otherwise.
+    const cluster = opts.cluster;
+    if (!this._opts.clusterStatus && cluster) this._opts.clusterStatus = () => cluster.clusterStatus();
     this._log = tagged(this._opts.logger, 'server');
     if (opts.cluster) {
       this.store = opts.cluster.store;
@@ -203,11 +228,38 @@ export class BridgeServer {
     this._limiter = new AuthFailureLimiter(this._opts.clock, tagged(this._opts.logger, 'auth'), this._opts.authBackoff);
     this._router = new Router(tagged(this._opts.logger, 'http'), {
       tokenConfigured: this._opts.token !== undefined,
-      authorize: (req) => this._authorized(req.headers),
+      authorize: (req, route) =>
+        this._authorized(req.headers) || (route.path === METRICS_PATH && this._opts.metricsToken !== undefined && checkBearer(req.headers, this._opts.metricsToken)),
       publicHosts: this._opts.publicHosts,
       limiter: this._limiter,
     });
+    this.metrics = new BridgeMetrics(
+      {
+        editors: () => this._clients.size,
+        queuedBytes: () => {
+          let n = 0;
+          for (const c of this._clients.values()) n += c.ws.bufferedAmount;
+          return n;
+        },
+        draining: () => this._draining !== undefined,
+        inFlightActions: () => this._inFlight.size,
+      },
+      { processMetrics: this._opts.processMetrics, ...(this._opts.clusterStatus ? { cluster: this._opts.clusterStatus } : {}) },
+    );
+    // Liveness: the process answers. Readiness: a load balancer may send editors here.
     this._router.add({ method: 'GET', path: '/healthz', auth: 'none', handle: () => Promise.resolve({ status: 200, body: this.stats() }) });
+    this._router.add({
+      method: 'GET',
+      path: '/readyz',
+      auth: 'none',
+      handle: () => {
+        const r = this.readiness();
+        return Promise.resolve({ status: r.ready ? 200 : 503, body: r });
+      },
+    });
+    // The bridge token (or the metrics-only token) when one is configured: counts of editors and vendor errors are
+    // not for anyone who can reach the port. Prometheus sends it with `authorization: { credentials_file: … }`.
+    this._router.add({ method: 'GET', path: METRICS_PATH, handle: async () => ({ status: 200, body: await this.metrics.text() }) });
     // Node checks headersTimeout/requestTimeout only every connectionsCheckingInterval (30 s by default).
     this._http = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => this._router.handle(req, res));
     // Slow-loris protection. Node's timeouts start at a request's first byte, so a connection that sends nothing
@@ -225,7 +277,13 @@ export class BridgeServer {
     this._wss = new WebSocketServer({ noServer: true, maxPayload: this._opts.maxPayloadBytes, perMessageDeflate: false });
     this._http.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this._onUpgrade(req, socket, head));
     this.store.onEvent((ev) => {
-      for (const c of this._clients.values()) if (c.live && ev.seq > c.sentSeq) this._send(c, ev.frame);
+      this.metrics.events.inc();
+      // Encoded once: every editor's socket is handed the same Buffer (ws frames it without copying the payload),
+      // so an event queued for 10,000 editors costs its bytes once plus a small header per editor.
+      const frame = Buffer.from(ev.frame, 'utf8');
+      let sent = 0;
+      for (const c of this._clients.values()) if (c.live && ev.seq > c.sentSeq && this._send(c, frame)) sent++;
+      if (sent) this.metrics.framesSent.inc(sent);
     });
     // Redis lost the stream and a new one was seeded: nobody's state can be continued; everyone gets a snapshot.
     this.store.onReset(() => {
@@ -292,6 +350,36 @@ export class BridgeServer {
 
   stats(): BridgeStats {
     return { ok: true, seq: this.store.seq, clients: this._clients.size, alerts: this.store.alertCount, omittedAlerts: this.store.omitted };
+  }
+
+  /** What /readyz answers. */
+  readiness(): { ready: boolean; reasons: string[] } {
+    return readiness(this._opts.clusterStatus, this._draining !== undefined);
+  }
+
+  get draining(): boolean {
+    return this._draining !== undefined;
+  }
+
+  /**
+   * Graceful stop (SIGTERM): /readyz turns 503 and new WebSocket upgrades are refused (503, Retry-After) at once;
+   * actions already sent to the source get up to `timeoutMs` to finish and be answered; new ones are refused with
+   * a reason; then every editor is closed with 1001 ("reconnect") — behind a load balancer they come back on another
+   * replica and resume from their last seq — and the bridge closes. Idempotent.
+   */
+  drain(timeoutMs = 20_000): Promise<void> {
+    this._draining ??= (async () => {
+      this._log.info(`draining: refusing new editors; ${this._inFlight.size} action(s) in flight, ${this._clients.size} editor(s) connected`);
+      if (this._inFlight.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)));
+        const done = Promise.allSettled([...this._inFlight]).then(() => false);
+        if (await Promise.race([done, timedOut])) this._log.warn(`drain: ${this._inFlight.size} action(s) still unanswered after ${timeoutMs / 1000} s; closing anyway (their editors see them fail)`);
+        clearTimeout(timer);
+      }
+      await this.close(DRAIN_CLOSE_REASON);
+    })();
+    return this._draining;
   }
 
   get maxBufferedSeen(): number {
@@ -368,7 +456,7 @@ export class BridgeServer {
   }
 
   /** Closes every client with 1001, stops the source and the listener. */
-  async close(): Promise<void> {
+  async close(reason = 'bridge shutting down'): Promise<void> {
     if (this._closed) return;
     this._closed = true;
     this._heartbeat?.dispose();
@@ -379,7 +467,7 @@ export class BridgeServer {
         new Promise<void>((resolve) => {
           if (c.ws.readyState === WebSocket.CLOSED) return resolve();
           c.ws.once('close', () => resolve());
-          c.ws.close(CloseCodes.goingAway, 'bridge shutting down');
+          c.ws.close(CloseCodes.goingAway, reason);
         }),
     );
     const grace = new Promise<void>((r) => setTimeout(r, 2000).unref());
@@ -417,7 +505,7 @@ export class BridgeServer {
       // handled below
     }
     if (pathname !== '/') return rejectUpgrade(socket, 404, 'Not Found');
-    if (this._closed) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    if (this._closed || this._draining) return rejectUpgrade(socket, 503, 'Service Unavailable', { 'Retry-After': '1' });
     if (this._opts.token === undefined) {
       // Unauthenticated (demo) mode: a browser tab on any web site could dial ws://127.0.0.1 — it always sends
       // Origin; the extension's Node client does not. A page on a name made to resolve to 127.0.0.1 (DNS
@@ -522,18 +610,15 @@ export class BridgeServer {
       case 'ack':
       case 'unack':
       case 'resolve':
-        void this._action(c, msg);
-        return;
+        return this._track(c, msg.requestId, () => this._action(c, msg));
       case 'annotate':
-        void this._annotate(c, msg);
-        return;
+        return this._track(c, msg.requestId, () => this._annotate(c, msg));
       case 'snooze':
       case 'reassign':
       case 'escalate':
       case 'note':
       case 'override':
-        void this._responder(c, msg);
-        return;
+        return this._track(c, msg.requestId, () => this._responder(c, msg));
     }
   }
 
@@ -543,7 +628,9 @@ export class BridgeServer {
     const answer = (a: ResumeAnswer) => {
       if (gen !== c.resumeGen) return;
       this._log.debug(`client #${c.id}: resume from ${lastSeq} → ${a.snapshot ? `snapshot at ${a.seq}` : `replay of ${a.frames.length} events`}`);
+      this.metrics.resumes.inc({ kind: a.snapshot ? 'snapshot' : 'replay' });
       for (const f of a.frames) this._send(c, f);
+      if (!a.snapshot) this.metrics.framesSent.inc(a.frames.length);
       c.sentSeq = a.seq;
       c.live = true;
     };
@@ -583,6 +670,13 @@ export class BridgeServer {
     } catch (e) {
       return `the source accepted it, but the bridge could not record the change for every editor (${errorText(e)}); it shows up when the source is next polled`;
     }
+  }
+
+  /** Runs an action so that a drain can wait for it; while draining, new ones are refused (never half done). */
+  private _track(c: Client, requestId: string, run: () => Promise<void>): void {
+    if (this._draining) return this._result(c, requestId, 'the bridge is shutting down and did not send this to the alert source; try again in a moment (the editor reconnects by itself)');
+    const p = run().finally(() => this._inFlight.delete(p));
+    this._inFlight.add(p);
   }
 
   /** Protocol 1.1 responder actions: capability, then the request's times, then the source. */
@@ -717,20 +811,24 @@ export class BridgeServer {
    * taken yet. Above the limit it is closed with 4008 and gets nothing more: memory per client stays
    * below the limit plus one frame.
    */
-  private _send(c: Client, frame: string): void {
-    if (c.closing || c.ws.readyState !== WebSocket.OPEN) return;
+  private _send(c: Client, frame: string | Buffer): boolean {
+    if (c.closing || c.ws.readyState !== WebSocket.OPEN) return false;
     const queued = c.ws.bufferedAmount;
     if (queued > this._maxBufferedSeen) this._maxBufferedSeen = queued;
-    if (queued > this._opts.maxClientBufferBytes) return this._closeSlow(c, queued);
-    c.ws.send(frame, (err) => {
-      if (err) this._log.debug(`client #${c.id}: send failed: ${err.message}`);
-    });
+    if (queued > this._opts.maxClientBufferBytes) {
+      this._closeSlow(c, queued);
+      return false;
+    }
+    // A Buffer goes out as a text frame (binary: false); a failed write surfaces as the socket's error and close.
+    c.ws.send(frame, SEND_TEXT);
+    return true;
   }
 
   private _closeSlow(c: Client, queued: number): void {
     c.closing = true;
     c.live = false;
     this._log.warn(`client #${c.id} (${c.remote}) is not reading (${queued} bytes queued): closing it with ${CloseCodes.slowClient}`);
+    this.metrics.slowClientCloses.inc();
     c.ws.close(CloseCodes.slowClient, 'slow client');
     // The close frame waits behind the queued data; a client that never reads is cut off.
     c.timers.push(this._opts.clock.setTimeout(() => c.ws.terminate(), this._opts.slowClientGraceMs));
@@ -764,6 +862,7 @@ export class BridgeServer {
       alerts: () => w.alerts(),
       setOnCall: (s) => w.setOnCall(s),
       addDeploy: (d) => w.addDeploy(d),
+      observeVendorCall: (call) => this.metrics.observeVendorCall(call),
     };
   }
 }

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Alert, AlertAction, AnnotateMessage, Deploy, OnCallState, Person, ReassignTarget, ReassignTargetKind, RequestCapability, SourceKind } from '../../core/protocol/types';
 import type { Clock } from '../../core/util/clock';
 import type { Logger } from '../../core/util/logger';
+import type { VendorCall } from './shared/vendorHttp';
 
 /**
  * A source module connects ONE alert source (demo, Alertmanager, PagerDuty, Splunk On-Call, Grafana
@@ -104,6 +105,8 @@ export interface SourceContext {
   setOnCall(state: OnCallState): void;
   /** Records a deploy (the bridge keeps the most recent ones); broadcasts `deploy`. */
   addDeploy(deploy: Deploy): void;
+  /** Vendor HTTP exchanges, for the bridge's metrics (VendorHttp calls it; other modules may). */
+  readonly observeVendorCall?: (call: VendorCall) => void;
 }
 
 /** What a successful action may add for the user ("done as the configured user: …"). */
