@@ -37,6 +37,7 @@ const SEGMENT = /^[A-Za-z0-9._-]{1,200}$/;
  */
 export function parseRemoteUrl(raw: string): RemoteRepo | undefined {
   const url = raw.trim();
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (url.length === 0 || url.length > MAX_URL || /[\s\u0000-\u001f\u007f]/.test(url)) return undefined;
   let hostname: string;
   let repoPath: string;
@@ -86,6 +87,7 @@ export function permalink(remote: RemoteRepo, sha: string, filePath: string, lin
   const s = sha.toLowerCase();
   if (!SHA.test(s)) return undefined;
   const segs = filePath.split('/');
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (filePath.length === 0 || filePath.length > 1024 || segs.some((x) => x === '' || x === '.' || x === '..') || /[\u0000-\u001f\\]/.test(filePath)) return undefined;
   const p = segs.map(encodeURIComponent).join('/');
   const base = `https://${remote.hostname}/${remote.path}`;

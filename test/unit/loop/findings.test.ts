@@ -34,6 +34,7 @@ describe('loop/share findings note (issue 21 item 1)', () => {
     assert.ok(text.includes('  Range: 1a2b3c4..9fceb02 (4 commits)'));
     assert.ok(text.includes('• Top suspect: ccccccc "coupon: apply twice ignore" by Eve'), text);
     assert.ok(text.includes('  Why: changed line 42 of src/pricing.ts (top frame)'));
+    // eslint-disable-next-line no-control-regex -- the assertion is about control characters
     assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(text), 'no control characters but newlines');
   });
 
