@@ -13,6 +13,7 @@ import { DemoSource } from '../../src/bridge/sources/demo/demoSource';
 import { demoTraces } from '../../src/bridge/sources/demo/traces';
 import { builtinDemoCommits } from '../../src/bridge/sources/demo/workspace';
 import { DEMO_COMMIT_SHAS, PRICING_TS } from '../../src/bridge/sources/demo/workspaceFiles';
+import { deployInEffect } from '../../src/core/git';
 import type { Alert } from '../../src/core/protocol/types';
 import { systemClock, type Clock } from '../../src/core/util/clock';
 import { MemoryLogger } from '../../src/core/util/logger';
@@ -115,7 +116,9 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
     const link = /https:\/\/github\.com\/acme\/checkout\/blob\/([0-9a-f]{40})\/(\S+)#L(\d+)/.exec(text);
     assert.ok(link, `a GitHub permalink in:\n${text}`);
     assert.strictEqual(link[2], PRICING_TS, 'the top in-app frame');
-    const deployed = git(ws, 'rev-parse', `${(coupon.commitSha ?? link[1])!}^{commit}`).trim();
+    const eff = deployInEffect(coupon, api.deploys.history);
+    assert.ok(eff.found, 'the coupon alert has a deploy in effect');
+    const deployed = git(ws, 'rev-parse', `${coupon.commitSha ?? eff.deploy.commitSha}^{commit}`).trim();
     assert.strictEqual(link[1], deployed, 'at the deployed commit, not HEAD');
     const lineText = git(ws, 'show', `${deployed}:${PRICING_TS}`).split('\n')[Number(link[3]) - 1];
     assert.match(String(lineText), /cart\.coupon\.percent/, 'the permalink line is the bug line in the deployed version');
