@@ -6,6 +6,7 @@
  */
 import * as assert from 'node:assert';
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BridgeServer } from '../../src/bridge/server';
@@ -72,6 +73,8 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
   let ws: string;
   let coupon: Alert;
   let restoreRemote: (() => void) | undefined;
+  /** The frame file the "I'm on it" test edits, put back as it was (an editor may save it). */
+  let restoreFile: (() => void) | undefined;
 
   before(async function () {
     requireBridge();
@@ -88,6 +91,8 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
     else git(ws, 'remote', 'add', 'origin', 'https://bot:ghp_SECRET123@github.com/acme/checkout.git');
     restoreRemote = () => (had !== undefined ? git(ws, 'remote', 'set-url', 'origin', had) : git(ws, 'remote', 'remove', 'origin'));
     await vscode.commands.executeCommand('oncall.alerts.focus');
+    // Room for the screenshots: no secondary side bar (Chat).
+    await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar').then(undefined, () => undefined);
   });
   after(async () => {
     restoreRemote?.();
@@ -98,6 +103,7 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
     api?.imOnIt.stop();
     api?.imOnIt.useClock(systemClock);
     await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
+    restoreFile?.();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
@@ -137,6 +143,7 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
     const note = (await serverAlert(bridgeUrl, coupon.id))!.notes!.filter((n) => n.text.startsWith('Findings from the editor')).at(-1)!;
     const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: note.text });
     await vscode.window.showTextDocument(doc, { preview: true });
+    await vscode.commands.executeCommand('editor.action.toggleWordWrap');
     await vscode.commands.executeCommand('oncall.status.focus');
     await vscode.commands.executeCommand('list.collapseAll');
     await vscode.commands.executeCommand('oncall.alerts.focus');
@@ -144,8 +151,12 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
     await api.alerts.view.reveal(el, { expand: true, select: true, focus: false });
     await waitFor('its note in the store', () => api.connections.connection!.store.get(coupon.id)?.notes?.some((n) => n.text === note.text));
     const timeline = (await api.alerts.provider.getChildren(el)).find((c) => c.kind === 'child' && c.child.id === 'timeline');
-    if (timeline) await api.alerts.view.reveal(timeline, { expand: true, select: false, focus: false });
-    await sleep(800);
+    if (timeline) {
+      await api.alerts.view.reveal(timeline, { expand: true, select: false, focus: false });
+      const entries = await api.alerts.provider.getChildren(timeline);
+      if (entries.length) await api.alerts.view.reveal(entries[entries.length - 1]!, { select: false, focus: false });
+    }
+    await sleep(1500);
     await screenshot('loop-share-findings');
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
@@ -179,8 +190,11 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
       assert.ok(shifts.some((s) => s.person.email === me && Date.parse(s.start) <= o.start + 1000 && Date.parse(s.end) >= o.end - 1000), `my override on ${o.rotationId}: ${JSON.stringify(shifts.map((s) => [s.person.email, s.start, s.end]))}`);
       // The guard now sees me on shift for that window: deploying then is no longer "risky because off shift".
       assert.ok(api.onCall.schedule.onShiftThroughout(me, o.start, o.end));
-      await sleep(600);
+      // The confirmation as the user saw it (the notification list holds it).
+      await vscode.commands.executeCommand('notifications.showList');
+      await sleep(1500);
       await screenshot('loop-cover-watch-window');
+      await vscode.commands.executeCommand('notifications.hideList');
     } finally {
       api.deployGuard.setResponder(undefined);
       api.deployGuard.setCoverResponder(undefined);
@@ -212,6 +226,8 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
 
     // I edit a file of the stack: that is activity.
     const file = [...hold.files][0]!;
+    const original = fs.readFileSync(file, 'utf8');
+    restoreFile = () => fs.writeFileSync(file, original);
     const doc = await vscode.workspace.openTextDocument(file);
     await vscode.window.showTextDocument(doc);
     const edit = async (): Promise<void> => {
@@ -253,10 +269,13 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
     assert.match(ended.message, /lapsed: no edits to its files for \d+ min\./);
     assert.strictEqual(api.imOnIt.current, undefined);
     assert.strictEqual(api.context.keys.get('oncall.imOnIt'), false);
-    await sleep(800);
+    await vscode.commands.executeCommand('notifications.showList');
+    await sleep(2000);
     await screenshot('loop-im-on-it-lapsed');
-    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await vscode.commands.executeCommand('notifications.hideList');
     api.imOnIt.useClock(systemClock);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    restoreFile?.();
   });
   //#endregion
 
