@@ -20,7 +20,7 @@ import { systemClock, type Clock } from '../../src/core/util/clock';
 import { MemoryLogger } from '../../src/core/util/logger';
 import type { OnCallApi } from '../../src/extension';
 import type { AlertsElement } from '../../src/host/alerts/alertsTreeProvider';
-import type { CoverResult } from '../../src/host/deployGuard/deployGuardFeature';
+import { DeployGuardFeature, type CoverResult } from '../../src/host/deployGuard/deployGuardFeature';
 import type { FindingsPreview } from '../../src/host/loop/shareFindings';
 import { activateExtension, requireBridge, screenshot, sleep, waitFor } from './helpers';
 import { serverAlert, serverSnapshot } from './protocolProbe';
@@ -48,10 +48,17 @@ function fridayEveningOffShift(api: OnCallApi): number {
   for (let t = Math.ceil(Date.now() / 1_800_000) * 1_800_000 + 6 * 3_600_000; t < Date.now() + 8 * 86_400_000; t += 1_800_000) {
     const parts = Object.fromEntries(fmt.formatToParts(t).map((p) => [p.type, p.value]));
     const late = (parts.weekday === 'Fri' && Number(parts.hour) >= 18) || parts.weekday === 'Sat';
-    if (late && !s.isOnCall(me, t) && !s.isOnCall(me, t + 2 * 3_600_000) && s.onCallNow(t).some((g) => g.rotations.some((r) => r.people.length > 0)) && api.deployGuard.decide(t).risky) return t;
+    if (late && !s.isOnCall(me, t) && !s.isOnCall(me, t + 2 * 3_600_000) && s.onCallNow(t).some((g) => g.rotations.some((r) => r.people.length > 0)) && guard.decide(t).risky) return t;
   }
   throw new Error('no late-Friday off-shift instant in the demo schedule');
 }
+
+/**
+ * The deploy guard under test: the extension's, unless an earlier suite (05, "when the window closes…") disposed it —
+ * then a fresh one on the same context, disposed after this suite.
+ */
+let guard: DeployGuardFeature;
+let ownGuard: DeployGuardFeature | undefined;
 
 /** A clock the test moves (timers stay real: the feature's own ticks just decide early). */
 function movableClock(): Clock & { offset: number } {
@@ -59,11 +66,11 @@ function movableClock(): Clock & { offset: number } {
   return c;
 }
 
-async function deployAnyway(api: OnCallApi, name: string): Promise<CoverResult> {
-  const before = api.deployGuard.lastCover;
+async function deployAnyway(name: string): Promise<CoverResult> {
+  const before = guard.lastCover;
   const folder = vscode.workspace.workspaceFolders![0]!;
   await vscode.tasks.executeTask(new vscode.Task({ type: 'shell' }, folder, name, 'oncall-test', new vscode.ShellExecution('true')));
-  const p = await waitFor('the cover offer after "deploy anyway"', () => (api.deployGuard.lastCover !== before ? api.deployGuard.lastCover : undefined), 20_000);
+  const p = await waitFor('the cover offer after "deploy anyway"', () => (guard.lastCover !== before ? guard.lastCover : undefined), 20_000);
   return p;
 }
 
@@ -82,6 +89,9 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
     await waitFor('the connection to the demo bridge', () => api.connections.connection?.state.state === 'connected', 20000);
     await waitFor('the demo schedule', () => api.onCall.schedule.rotations.length > 0, 20000);
     ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    // `isDisposed` is protected: read at run time only to learn whether 05 closed the extension's guard.
+    if ((api.deployGuard as unknown as { isDisposed: boolean }).isDisposed) ownGuard = new DeployGuardFeature(api.context, { onCall: api.onCall });
+    guard = ownGuard ?? api.deployGuard;
     const trace = demoTraces()['checkout-coupon']!.text;
     coupon = await waitFor('the demo alert whose top frame is the coupon bug line', () => [...api.connections.connection!.store.values()].find((a) => a.stackTrace === trace));
     // A GitHub remote whose URL carries a token: the permalink must name the repository and never the token.
@@ -97,13 +107,14 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
   after(async () => {
     restoreRemote?.();
     api?.shareFindings.setResponder(undefined);
-    api?.deployGuard.setResponder(undefined);
-    api?.deployGuard.setCoverResponder(undefined);
-    api?.deployGuard.useClock(systemClock);
+    guard?.setResponder(undefined);
+    guard?.setCoverResponder(undefined);
+    guard?.useClock(systemClock);
     api?.imOnIt.stop();
     api?.imOnIt.useClock(systemClock);
     await vscode.commands.executeCommand('workbench.action.files.revert').then(undefined, () => undefined);
     restoreFile?.();
+    ownGuard?.dispose();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
@@ -166,17 +177,17 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
   it('"Deploy anyway" off shift in a risky window offers to take on-call for the watch window; the override is on the server and in my schedule', async () => {
     const friday = fridayEveningOffShift(api);
     const offset = friday - Date.now();
-    api.deployGuard.useClock({ ...systemClock, now: () => Date.now() + offset });
-    const d = api.deployGuard.decide();
+    guard.useClock({ ...systemClock, now: () => Date.now() + offset });
+    const d = guard.decide();
     assert.ok(d.risky && !d.authorOnShift, d.summary);
     const offers: Array<{ rotationId: string; start: number; end: number }> = [];
-    api.deployGuard.setResponder(() => Promise.resolve({ choice: 'anyway', reason: 'hotfix for the coupon outage' }));
-    api.deployGuard.setCoverResponder((o) => {
+    guard.setResponder(() => Promise.resolve({ choice: 'anyway', reason: 'hotfix for the coupon outage' }));
+    guard.setCoverResponder((o) => {
       offers.push({ rotationId: o.rotation.id, start: o.start, end: o.end });
       return Promise.resolve(true);
     });
     try {
-      const result = await deployAnyway(api, 'deploy production (cover)');
+      const result = await deployAnyway('deploy production (cover)');
       assert.strictEqual(result.kind, 'taken', JSON.stringify(result));
       assert.ok(result.kind === 'taken');
       assert.strictEqual(offers.length, 1);
@@ -196,9 +207,9 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
       await screenshot('loop-cover-watch-window');
       await vscode.commands.executeCommand('notifications.hideList');
     } finally {
-      api.deployGuard.setResponder(undefined);
-      api.deployGuard.setCoverResponder(undefined);
-      api.deployGuard.useClock(systemClock);
+      guard.setResponder(undefined);
+      guard.setCoverResponder(undefined);
+      guard.useClock(systemClock);
     }
   });
   //#endregion
@@ -308,16 +319,16 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
 
       // 4: deploy anyway off shift → no override sent; the reason is the source's.
       const friday = fridayEveningOffShift(api);
-      api.deployGuard.useClock({ ...systemClock, now: () => Date.now() + (friday - Date.now()) });
-      api.deployGuard.setResponder(() => Promise.resolve({ choice: 'anyway', reason: 'hotfix on a read-only source' }));
+      guard.useClock({ ...systemClock, now: () => Date.now() + (friday - Date.now()) });
+      guard.setResponder(() => Promise.resolve({ choice: 'anyway', reason: 'hotfix on a read-only source' }));
       let asked = false;
-      api.deployGuard.setCoverResponder(() => ((asked = true), Promise.resolve(true)));
-      const cover = await deployAnyway(api, 'deploy production (read-only schedule)');
+      guard.setCoverResponder(() => ((asked = true), Promise.resolve(true)));
+      const cover = await deployAnyway('deploy production (read-only schedule)');
       assert.deepStrictEqual(cover, { kind: 'unsupported', why: 'its schedules are read-only' });
       assert.strictEqual(asked, false, 'not offered what cannot be done');
-      api.deployGuard.setResponder(undefined);
-      api.deployGuard.setCoverResponder(undefined);
-      api.deployGuard.useClock(systemClock);
+      guard.setResponder(undefined);
+      guard.setCoverResponder(undefined);
+      guard.useClock(systemClock);
 
       // 5: no snooze → an acknowledgement hold; on a lapse it says the alert stays acknowledged.
       const clock = movableClock();
@@ -334,9 +345,9 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
       api.shareFindings.setResponder(undefined);
       api.imOnIt.stop();
       api.imOnIt.useClock(systemClock);
-      api.deployGuard.setResponder(undefined);
-      api.deployGuard.setCoverResponder(undefined);
-      api.deployGuard.useClock(systemClock);
+      guard.setResponder(undefined);
+      guard.setCoverResponder(undefined);
+      guard.useClock(systemClock);
       await vscode.workspace.getConfiguration('oncall').update('serverUrl', before, vscode.ConfigurationTarget.Workspace);
       await waitFor('back on the demo bridge', () => api.connections.connection?.state.state === 'connected' && api.connections.url === before, 30000);
       await server.close();
