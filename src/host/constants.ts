@@ -36,6 +36,9 @@ export const Commands = {
   askForHelp: 'oncall.askForHelp',
   takeOnCall: 'oncall.takeOnCall',
   coverMe: 'oncall.coverMe',
+  shareFindings: 'oncall.shareFindings',
+  imOnIt: 'oncall.imOnIt',
+  stopImOnIt: 'oncall.stopImOnIt',
 } as const;
 
 export const Views = {
@@ -52,6 +55,8 @@ export const ContextKeys = {
   canEscalate: 'oncall.can.escalate',
   canNote: 'oncall.can.note',
   canOverride: 'oncall.can.override',
+  /** "I'm on it" holds an alert (issue 21): "Stop" is offered. */
+  imOnIt: 'oncall.imOnIt',
   configured: 'oncall.configured',
   connected: 'oncall.connected',
   hasAlerts: 'oncall.hasAlerts',

@@ -37,6 +37,8 @@ export const DEFAULT_DEPLOY_FILES: readonly string[] = [
   'helm/**/values*.{yaml,yml}',
 ];
 export const DEFAULT_DEPLOY_WATCH_MINUTES = 30;
+/** "I'm on it" (issue 21): idle minutes before the hold lapses. */
+export const DEFAULT_IM_ON_IT_IDLE_MINUTES = 10;
 /** Most tag globs read from `oncall.deploys.tagPatterns`. */
 export const MAX_TAG_PATTERNS = 50;
 
@@ -59,6 +61,7 @@ export interface OnCallSettings {
   deployFiles: readonly string[];
   deployTagRules: CompiledTagRule[];
   deployWatchMinutes: number;
+  imOnItIdleMinutes: number;
   codeMappings: CodeMapping[];
   icalFeeds: FeedSetting[];
 }
@@ -251,6 +254,12 @@ export const SETTINGS = [
     key: 'deploys.watchMinutes', field: 'deployWatchMinutes', type: 'number', default: DEFAULT_DEPLOY_WATCH_MINUTES, scope: 'window', minimum: 0, maximum: 1440, restricted: false, effect: 'none',
     summary: 'how long to watch your own deploy',
     why: 'Yours (bounded).',
+  }),
+  entry({
+    key: 'imOnIt.idleMinutes', field: 'imOnItIdleMinutes', type: 'number', default: DEFAULT_IM_ON_IT_IDLE_MINUTES, scope: 'window', minimum: 1, maximum: 240, restricted: false, effect: 'none',
+    summary: '"I\'m on it" lapses after this many minutes without edits to the alert\'s files',
+    why: 'Yours (bounded: a workspace cannot hold an alert for more than 4 idle hours).',
+    integer: true,
   }),
   entry({
     key: 'codeMappings', field: 'codeMappings', type: 'array', default: [], scope: 'resource', restricted: false, effect: 'none',
