@@ -3,33 +3,19 @@
  * scripts/setup-nginx.sh), and bridge replicas as child processes of dist/bridge.js (so that one can be killed).
  * Each runs on a free loopback port with its own config and directory; nothing of the packages' services is used.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { repoRoot } from '../testUtil/paths';
+import { ensureInstalled, freePort } from '../testUtil/realServers';
+
+export { ensureInstalled, freePort };
 
 export const REDIS_BIN = '/usr/bin/redis-server';
 export const NGINX_BIN = '/usr/sbin/nginx';
 
-/** Installs through the project's script when missing; fails the suite with the script's reason (never a silent skip). */
-export function ensureInstalled(bin: string, script: string): void {
-  if (fs.existsSync(bin)) return;
-  const r = spawnSync('bash', [path.join(repoRoot, 'scripts', script)], { encoding: 'utf8', timeout: 15 * 60_000 });
-  if (r.status === 0 && fs.existsSync(bin)) return;
-  throw new Error(`cannot install ${bin} with scripts/${script} (exit ${r.status ?? r.signal}): ${(r.stdout + r.stderr).trim().split('\n').slice(-5).join(' | ')}`);
-}
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitPort(port: number, what: string, child: ChildProcess, log: () => string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
