@@ -43,13 +43,24 @@ export function validateUserRegex(source: unknown, options: UserRegexOptions = {
   return { ok: true, regex };
 }
 
-/** Longest a single match may run before the pattern is given up on. */
+/** Longest a single match may run before it is tried again with the retry limit. */
 export const MATCH_TIME_LIMIT_MS = 50;
+/**
+ * A match that ran out of time is tried once more with this limit: on a loaded machine a linear pattern can miss
+ * 50 ms of wall time when the process is descheduled, and a deploy command must not go unnoticed because of that.
+ */
+export const MATCH_RETRY_LIMIT_MS = 200;
+/** Calls in a row that ran out of time (each after its retry) before a pattern is given up on. */
+export const RUNAWAY_STRIKES = 2;
 
 const sandbox = vm.createContext(Object.create(null) as object);
 const execScript = new vm.Script('r.exec(s)');
-/** Patterns that once ran out of time: skipped from then on (no 50 ms stall on every command). */
+/**
+ * Patterns that ran out of time RUNAWAY_STRIKES calls in a row: skipped from then on (no stall on every command).
+ * One slow call is not enough: a catastrophic pattern times out every time, a descheduled process only once.
+ */
 const runaway = new WeakSet<RegExp>();
+const strikes = new WeakMap<RegExp, number>();
 
 /** True when the pattern hit the time limit and is no longer run. */
 export function isRunawayRegex(regex: RegExp): boolean {
@@ -70,10 +81,20 @@ export function safeExec(regex: RegExp, input: string, maxInput = MATCH_INPUT_MA
   box.s = s;
   try {
     // The vm timeout interrupts the regex engine itself, which a plain call cannot be.
-    return execScript.runInContext(sandbox, { timeout: MATCH_TIME_LIMIT_MS }) as RegExpExecArray | null;
-  } catch (e) {
-    if ((e as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
-    runaway.add(regex);
+    for (const timeout of [MATCH_TIME_LIMIT_MS, MATCH_RETRY_LIMIT_MS]) {
+      try {
+        const m = execScript.runInContext(sandbox, { timeout }) as RegExpExecArray | null;
+        strikes.delete(regex);
+        return m;
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
+      }
+    }
+    const n = (strikes.get(regex) ?? 0) + 1;
+    if (n >= RUNAWAY_STRIKES) {
+      strikes.delete(regex);
+      runaway.add(regex);
+    } else strikes.set(regex, n);
     return null;
   } finally {
     box.r = undefined;

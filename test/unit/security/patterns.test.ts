@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { buildDeployCommandPatterns, globToRegExp, isProtectedBranch, matchDeployCommand } from '../../../src/core/deploy/commandPatterns';
-import { isRunawayRegex, safeTest, validateUserRegex } from '../../../src/core/deploy/commandRegex';
+import { isRunawayRegex, RUNAWAY_STRIKES, safeTest, validateUserRegex } from '../../../src/core/deploy/commandRegex';
 import { compileTagRules } from '../../../src/core/git/deploys';
 import { globMatch } from '../../../src/core/util/glob';
 
@@ -48,8 +48,23 @@ describe('patterns: no catastrophic backtracking', function () {
       const v = validateUserRegex(p);
       assert.ok(v.ok, `${p} passes validation (the heuristic is not complete)`);
       assert.equal(safeTest(v.regex, `${'a'.repeat(4000)}!!`), p.endsWith('!') ? true : false);
-      if (!p.endsWith('!')) assert.equal(isRunawayRegex(v.regex), true, `${p} is given up on`);
+      if (p.endsWith('!')) continue;
+      assert.equal(isRunawayRegex(v.regex), false, `${p}: one slow call is not enough (a descheduled process is slow once)`);
+      assert.equal(safeTest(v.regex, `${'a'.repeat(4000)}!!`), false);
+      assert.equal(isRunawayRegex(v.regex), true, `${p} is given up on after ${RUNAWAY_STRIKES} slow calls in a row`);
+      assert.equal(safeTest(v.regex, 'aab'), false, 'and skipped from then on');
     }
+  });
+
+  it('a pattern that is slow once but fast in between is never given up on (strikes count calls in a row)', () => {
+    const v = validateUserRegex('(a|a)*$');
+    assert.ok(v.ok);
+    const slow = `${'a'.repeat(4000)}!!`;
+    for (let i = 0; i < 3; i++) {
+      assert.equal(safeTest(v.regex, slow), false);
+      assert.equal(safeTest(v.regex, 'aaa'), true, 'a fast match resets the count');
+    }
+    assert.equal(isRunawayRegex(v.regex), false);
   });
 
   it('validateUserRegex never throws, and accepted patterns always return on hostile input (property)', () => {
