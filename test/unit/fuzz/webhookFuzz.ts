@@ -192,7 +192,7 @@ export function describeWebhookFuzz(runs: number): void {
       });
 
       if (t.name === 'alertmanager') {
-        it('1e6-label alerts and 100k-alert bodies: /healthz answers within 1 s throughout, every alert is held within the caps', async function () {
+        it('1e6-label alerts and 100k-alert bodies: /healthz answers within 1 s (or 20× the parse floor) throughout, every alert is held within the caps', async function () {
           this.timeout(240_000);
           const base = (examples[0] as { alerts: Array<Record<string, unknown>> }).alerts[0]!;
           const wide = (n: number, fp: string): Record<string, unknown> => {
@@ -213,6 +213,14 @@ export function describeWebhookFuzz(runs: number): void {
           const send = async (buf: Buffer): Promise<void> => {
             statuses.push(await post(port, t.path, buf, t.auth(buf), oneShot));
           };
+          // The floor, measured in this moment (a loaded machine slows both alike): what any JSON webhook server must
+          // at least block its loop for on the largest accepted body — parsing it and writing it back out.
+          let floorMs = 0;
+          for (const b of accepted) {
+            const t0 = performance.now();
+            JSON.stringify(JSON.parse(b.toString('utf8')));
+            floorMs = Math.max(floorMs, performance.now() - t0);
+          }
           const probe = probeHealth(port);
           let result: Awaited<ReturnType<ReturnType<typeof probeHealth>['stop']>>;
           try {
@@ -228,7 +236,9 @@ export function describeWebhookFuzz(runs: number): void {
           assert.deepStrictEqual(statuses.slice(0, 2), [413, 413]);
           assert.ok(statuses.slice(2).every((s) => s === 200), `statuses ${statuses.join(',')}`);
           assert.strictEqual(failures, 0);
-          assert.ok(worstMs < 1000, `/healthz waited ${Math.round(worstMs)} ms for an answer (event loop stalled)`);
+          // Within 1 s — or, on a machine so loaded that merely parsing a body takes long, within 20× that floor.
+          const boundMs = Math.max(1000, 20 * floorMs);
+          assert.ok(worstMs < boundMs, `/healthz waited ${Math.round(worstMs)} ms for an answer (event loop stalled; bound ${Math.round(boundMs)} ms, parse floor ${Math.round(floorMs)} ms)`);
           const w = server.world;
           const wideAlert = w.getAlert('wide-cap');
           assert.ok(wideAlert && Object.keys(wideAlert.labels).length === 101, 'the wide alert is kept, with its labels capped');
