@@ -257,37 +257,28 @@ export const DeploySchema: Schema<Deploy> = v.object({
 
 // ---- server → client ----
 
-const KNOWN_REQUESTS: ReadonlySet<string> = new Set(REQUEST_CAPABILITIES);
+/**
+ * name → reason, for names of `known`: names this version does not know are dropped (a newer peer's), reasons are cut.
+ * Used by `hello.unsupportedActions` (capabilities) and `hello.unsupportedReassignTargets` (target kinds).
+ */
+function reasonsByName<K extends string>(known: readonly K[]): Schema<Partial<Record<K, string>>> {
+  const names: ReadonlySet<string> = new Set(known);
+  return v.pipe(
+    v.custom<Record<string, unknown>>(
+      (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
+      (issue) => `expected an object of string values, got ${Array.isArray(issue.input) ? 'an array' : issue.received}`,
+    ),
+    v.record(v.string(), v.string()),
+    v.transform((rec) => {
+      const out: Partial<Record<K, string>> = {};
+      for (const k of Object.keys(rec)) if (names.has(k)) out[k as K] = clipText(rec[k]!, MAX_REASON_CHARS);
+      return out;
+    }),
+  );
+}
 
-/** capability → reason; names this version does not know are dropped (a newer peer's), reasons are cut. */
-const unsupportedActions: Schema<Partial<Record<RequestCapability, string>>> = v.pipe(
-  v.custom<Record<string, unknown>>(
-    (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
-    (issue) => `expected an object of string values, got ${Array.isArray(issue.input) ? 'an array' : issue.received}`,
-  ),
-  v.record(v.string(), v.string()),
-  v.transform((rec) => {
-    const out: Partial<Record<RequestCapability, string>> = {};
-    for (const k of Object.keys(rec)) if (KNOWN_REQUESTS.has(k)) out[k as RequestCapability] = clipText(rec[k]!, MAX_REASON_CHARS);
-    return out;
-  }),
-);
-
-const KNOWN_TARGET_KINDS: ReadonlySet<string> = new Set(REASSIGN_TARGET_KINDS);
-
-/** target kind → reason; unknown kinds are dropped, reasons are cut. */
-const unsupportedReassignTargets: Schema<Partial<Record<ReassignTargetKind, string>>> = v.pipe(
-  v.custom<Record<string, unknown>>(
-    (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
-    (issue) => `expected an object of string values, got ${Array.isArray(issue.input) ? 'an array' : issue.received}`,
-  ),
-  v.record(v.string(), v.string()),
-  v.transform((rec) => {
-    const out: Partial<Record<ReassignTargetKind, string>> = {};
-    for (const k of Object.keys(rec)) if (KNOWN_TARGET_KINDS.has(k)) out[k as ReassignTargetKind] = clipText(rec[k]!, MAX_REASON_CHARS);
-    return out;
-  }),
-);
+const unsupportedActions = reasonsByName<RequestCapability>(REQUEST_CAPABILITIES);
+const unsupportedReassignTargets = reasonsByName<ReassignTargetKind>(REASSIGN_TARGET_KINDS);
 
 export const HelloSchema: Schema<HelloMessage> = v.object({
   type: v.literal('hello'),
