@@ -70,8 +70,12 @@ function startBenchBridge(extra = []) {
 }
 
 async function ctl(bridge, route) {
-  const res = await fetch(`${bridge.http}/bench/${route}`, { method: 'POST' });
-  return res.json();
+  // The bridge refuses browser-shaped requests on unauthenticated routes: a JSON body, as its own clients send.
+  const res = await fetch(`${bridge.http}/bench/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const body = await res.json().catch(() => ({}));
+  // A refused control request must fail the row with the bridge's reason, not leave a consumer waiting for events.
+  if (!res.ok || body.error) throw new Error(`bench bridge refused /bench/${route}: HTTP ${res.status} ${body.error ?? ''}`.trim());
+  return body;
 }
 
 /**
