@@ -29,7 +29,7 @@ function ctl(route: string): Promise<Record<string, number>> {
         } catch {
           return reject(new Error(`bench bridge answered /bench/${route} with HTTP ${res.statusCode} and no JSON`));
         }
-        if (res.statusCode !== 200 || parsed.error !== undefined) return reject(new Error(`bench bridge refused /bench/${route}: HTTP ${res.statusCode} ${String(parsed.error ?? '')}`));
+        if (res.statusCode !== 200 || parsed.error !== undefined) return reject(new Error(`bench bridge refused /bench/${route}: HTTP ${res.statusCode} ${JSON.stringify(parsed.error ?? '')}`));
         resolve(parsed as Record<string, number>);
       });
     });
