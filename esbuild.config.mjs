@@ -25,8 +25,46 @@ const common = {
   define: { 'process.env.NODE_ENV': production ? '"production"' : '"development"' },
 };
 
+/**
+ * Libraries dist/extension.js loads on first use, from a bundle of their own next to it (issue 22: a smaller
+ * extension.js, less code evaluated at activation). `exports` are the names the extension's code imports; each is
+ * a getter that loads `dist/lazy-<name>.js` once, the first time one of them is read (a call, a `new`).
+ * - croner: the deploy guard's freeze windows (read when a guard rule or setting is checked).
+ * - ws: the bridge connection (loaded when the first connection opens; not at all without a configured source).
+ *   The WebSocket class only: the extension never serves (the bridge bundle keeps all of ws).
+ */
+const lazyLibs = [
+  { name: 'croner', match: /^croner$/, entry: 'croner', exports: ['Cron'] },
+  { name: 'ws', match: /^ws$/, entry: 'node_modules/ws/lib/websocket.js', exports: ['default'] },
+];
+
+/** Resolves each lazy library to a stub of getters that `require`s its own bundle at first use. */
+const lazyLibsPlugin = {
+  name: 'lazy-libs',
+  setup(build) {
+    for (const lib of lazyLibs) {
+      build.onResolve({ filter: lib.match }, () => ({ path: lib.name, namespace: 'lazy-lib' }));
+    }
+    build.onLoad({ filter: /.*/, namespace: 'lazy-lib' }, (args) => {
+      const lib = lazyLibs.find((l) => l.name === args.path);
+      const getters = lib.exports.map((k) => `Object.defineProperty(exports, ${JSON.stringify(k)}, { enumerable: true, get: () => ${k === 'default' ? 'load()' : `load()[${JSON.stringify(k)}]`} });`);
+      return {
+        loader: 'js',
+        contents: [
+          `let mod;`,
+          `// Resolved at run time next to dist/extension.js (a plain require, not bundled).`,
+          `const load = () => (mod ??= require(require('node:path').join(__dirname, ${JSON.stringify(`lazy-${lib.name}.js`)})));`,
+          `Object.defineProperty(exports, '__esModule', { value: true });`,
+          ...getters,
+        ].join('\n'),
+      };
+    });
+  },
+};
+
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: `${outdir}/extension.js` },
+  { ...common, entryPoints: ['src/extension.ts'], outfile: `${outdir}/extension.js`, plugins: [lazyLibsPlugin] },
+  ...lazyLibs.map((lib) => ({ ...common, entryPoints: [lib.entry], outfile: `${outdir}/lazy-${lib.name}.js` })),
   { ...common, entryPoints: ['src/bridge/main.ts'], outfile: `${outdir}/bridge.js`, banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/cli/guardCli.ts'], outfile: `${outdir}/guard-cli.js` },
   // The iCal parser, run in a worker thread only when a feed is configured (keeps dist/extension.js small,

@@ -18,13 +18,23 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function ctl(route: string): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${process.env.BENCH_CTL}/bench/${route}`, { method: 'POST' }, (res) => {
+    // The bridge refuses browser-shaped requests on unauthenticated routes: a JSON body, as its own clients send.
+    const req = http.request(`${process.env.BENCH_CTL}/bench/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(JSON.parse(body) as Record<string, number>));
+      res.on('end', () => {
+        let parsed: Record<string, unknown>;
+        try {
+          parsed = JSON.parse(body) as Record<string, unknown>;
+        } catch {
+          return reject(new Error(`bench bridge answered /bench/${route} with HTTP ${res.statusCode} and no JSON`));
+        }
+        if (res.statusCode !== 200 || parsed.error !== undefined) return reject(new Error(`bench bridge refused /bench/${route}: HTTP ${res.statusCode} ${JSON.stringify(parsed.error ?? '')}`));
+        resolve(parsed as Record<string, number>);
+      });
     });
     req.on('error', reject);
-    req.end();
+    req.end('{}');
   });
 }
 

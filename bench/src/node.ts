@@ -228,7 +228,9 @@ async function ingestClient(url: string): Promise<void> {
   client.disconnect();
   send({ ready: true, lastSeq: client.lastSeq });
   let progress = { to: -1, state: 'idle' };
-  process.on('message', (m: { go?: { to: number }; status?: boolean }) => {
+  process.on('message', (m: { go?: { to: number }; status?: boolean; exit?: boolean }) => {
+    // A clean exit, so that a --cpu-prof run writes its profile.
+    if (m.exit) process.exit(0);
     if (m.status) send({ status: { ...progress, lastSeq: client.lastSeq, stats: client.stats, storeSize: client.store.size, connection: client.state.state, lastError: client.state.lastError } });
     if (!m.go) return;
     const to = m.go.to;

@@ -72,6 +72,7 @@ export class AlertStore extends Disposable {
   private _version = 0;
 
   private _batchDepth = 0;
+  private _deferred = false;
   private readonly _pending = new Map<string, PendingKind>();
   private _ageTimer: IDisposable | undefined;
   private _ageTimerAt = 0;
@@ -159,6 +160,21 @@ export class AlertStore extends Disposable {
     } finally {
       if (--this._batchDepth === 0) this._endBatch();
     }
+  }
+
+  /**
+   * Holds this store's change event until the running task's microtasks: every mutation until then is one
+   * batch. The transport calls it per received frame, so the events a socket delivers in one read (dozens
+   * in a burst) fire one change, not one each. The state itself changes at once; only the event waits.
+   */
+  deferChangesToMicrotask(): void {
+    if (this._deferred) return;
+    this._deferred = true;
+    this._batchDepth++;
+    queueMicrotask(() => {
+      this._deferred = false;
+      if (--this._batchDepth === 0) this._endBatch();
+    });
   }
 
   /**

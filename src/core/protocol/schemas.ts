@@ -74,16 +74,29 @@ const str = v.string();
 // every peer reads the same instant (a bare local time would mean different things per machine).
 const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/;
 
-/** True for an RFC 3339 timestamp that names a real calendar instant (no Feb 30, no hour 25). */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/**
+ * True for an RFC 3339 timestamp that names a real calendar instant (no Feb 30, no hour 25).
+ * On the hot path (every alert event has at least two): no allocations beyond the regex match.
+ */
 export function isIsoTime(s: string): boolean {
-  const m = ISO_RE.exec(s);
-  if (!m) return false;
-  const [y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, oh = 0, om = 0] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x)));
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59) return false;
-  // Date.UTC rolls Feb 30 over into March; a round trip catches days the month does not have.
-  const day = new Date(Date.UTC(y, mo - 1, d));
-  if (day.getUTCDate() !== d) return false;
+  if (typeof s !== 'string' || !ISO_RE.test(s)) return false;
+  // The regex fixed the positions of the date and time fields: YYYY-MM-DDTHH:MM:SS…
+  const y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2), h = digits(s, 11, 2), mi = digits(s, 14, 2), sec = digits(s, 17, 2);
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60) return false;
+  const last = s.charCodeAt(s.length - 1);
+  if (last !== 90 /* Z */ && (digits(s, s.length - 5, 2) > 23 || digits(s, s.length - 2, 2) > 59)) return false;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!)) return false;
   return !Number.isNaN(Date.parse(s));
+}
+
+/** The decimal number of `n` ASCII digits at `at` (the caller's regex guaranteed they are digits). */
+function digits(s: string, at: number, n: number): number {
+  let x = 0;
+  for (let i = at; i < at + n; i++) x = x * 10 + (s.charCodeAt(i) - 48);
+  return x;
 }
 
 const isoTime = v.pipe(

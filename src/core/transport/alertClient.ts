@@ -127,6 +127,8 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
     );
     this.onDidChangeState = this._rs.onDidChangeState;
     this._rs.onMessage((data) => {
+      // Frames that arrive in one socket read are one store batch (one change event, one retention pass).
+      this.store.deferChangesToMicrotask();
       try {
         this._onFrame(data);
       } catch (e) {

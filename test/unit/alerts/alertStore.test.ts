@@ -95,6 +95,29 @@ describe('AlertStore', () => {
       assert.equal(store.get('c')?.status, 'acknowledged');
     });
 
+    it('deferChangesToMicrotask: the frames of one socket read change the state at once and fire one event after the task', async () => {
+      const { store, events } = setup({ maxResolved: 1 });
+      store.deferChangesToMicrotask();
+      store.upsert(alertAt('a', 3));
+      store.deferChangesToMicrotask(); // a second frame in the same read: still the same batch
+      store.upsert(alertAt('b', 2));
+      store.upsert(resolvedAt('a', 1));
+      store.resolve('b', iso(T0));
+      assert.equal(store.get('a')?.status, 'resolved', 'readers see every change at once');
+      assert.equal(events.length, 0, 'no event before the task ends');
+      await Promise.resolve();
+      assert.equal(events.length, 1);
+      // Retention (maxResolved 1) ran once, at the end: of the two resolved alerts the earlier went.
+      assert.deepEqual(events[0]!.added.map((x) => x.id), ['b']);
+      assert.equal(store.has('a'), false);
+      // The next read is a batch of its own.
+      store.deferChangesToMicrotask();
+      store.upsert(alertAt('c', 1));
+      await Promise.resolve();
+      assert.equal(events.length, 2);
+      assert.deepEqual(events[1]!.added.map((x) => x.id), ['c']);
+    });
+
     it('folds changes inside batch(): added then removed reports nothing', () => {
       const { store, events } = setup();
       store.upsert(alertAt('keep', 1));

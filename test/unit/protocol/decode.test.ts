@@ -175,6 +175,36 @@ describe('protocol decode', () => {
       }
     });
 
+    it('isIsoTime agrees with a calendar round trip on every date and time field (leap years, month ends, offsets)', () => {
+      // The reference: the check as first written (regex, then a Date.UTC round trip for the day of the month).
+      const reference = (t: string): boolean => {
+        const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/.exec(t);
+        if (!m) return false;
+        const [y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, oh = 0, om = 0] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x)));
+        if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59) return false;
+        const day = new Date(Date.UTC(y, mo - 1, d));
+        day.setUTCFullYear(y); // Date.UTC maps years 0–99 to 1900–1999
+        if (day.getUTCDate() !== d) return false;
+        return !Number.isNaN(Date.parse(t));
+      };
+      const two = (n: number): string => String(n).padStart(2, '0');
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }),
+          fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 61 }),
+          fc.constantFrom('Z', '.5Z', '.123456789Z', '+', '-', 'z', ''), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }),
+          (y, mo, d, h, mi, sec, zone, oh, om) => {
+            const tz = zone === '+' || zone === '-' ? `${zone}${two(oh)}:${two(om)}` : zone;
+            const t = `${String(y).padStart(4, '0')}-${two(mo)}-${two(d)}T${two(h)}:${two(mi)}:${two(sec)}${tz}`;
+            assert.equal(isIsoTime(t), reference(t), t);
+          },
+        ),
+        { numRuns: 20000 },
+      );
+      for (const t of ['2024-02-29T00:00:00Z', '2000-02-29T00:00:00Z', '2023-04-30T23:59:59+23:59']) assert.equal(isIsoTime(t), true, t);
+      for (const t of ['2023-02-29T00:00:00Z', '1900-02-29T00:00:00Z', '2023-04-31T00:00:00Z', '2023-04-30T00:00:00+24:00', '2023-04-30T00:00:00-00:60']) assert.equal(isIsoTime(t), false, t);
+    });
+
     for (const sha of ['xyz1234', 'abc12', 'a'.repeat(41), 'g123456', '']) {
       it(`rejects the sha ${JSON.stringify(sha)}`, () => {
         expectError(decodeServerMessage(alertMsg({ commitSha: sha })), 'alert.commitSha: expected a hex commit sha of 7-40 characters');
