@@ -658,6 +658,7 @@ export class BridgeServer {
       alerts: () => w.alerts(),
       setOnCall: (s) => w.setOnCall(s),
       addDeploy: (d) => w.addDeploy(d),
+      addFirings: (f) => w.addFirings(f),
     };
   }
 }

@@ -1,6 +1,7 @@
 import { encodeMessage } from '../core/protocol/decode';
 import { capAlert, capOnCall, withTimelineEntry } from '../core/protocol/limits';
-import type { Alert, Deploy, OnCallState, Person, Severity, SnapshotMessage, StateEvent } from '../core/protocol/types';
+import type { Alert, Deploy, Firing, OnCallState, Person, Severity, SnapshotMessage, StateEvent } from '../core/protocol/types';
+import { FiringHistory } from '../core/alerts/firingHistory';
 import { Emitter, type Event } from '../core/util/event';
 import { nullLogger, type Logger } from '../core/util/logger';
 
@@ -213,6 +214,8 @@ export class World {
   private _pending = { setAside: 0, returned: 0, forgotten: 0 };
   private _lastSummaryAt = -Infinity;
   private _summaryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Protocol 1.1: recent firings per rule and service (bounded; sent in every snapshot). */
+  private readonly _history: FiringHistory;
   private readonly _onEvent = new Emitter<BufferedEvent>();
   readonly onEvent: Event<BufferedEvent> = this._onEvent.event;
 
@@ -226,6 +229,22 @@ export class World {
     this._maxChars = Math.max(1, opts.maxSnapshotAlertChars ?? DEFAULT_MAX_SNAPSHOT_ALERT_CHARS);
     this._log = opts.logger ?? nullLogger;
     this._now = opts.now ?? Date.now;
+    this._history = new FiringHistory(this._now);
+  }
+
+  /** The firing history (copies, oldest first). */
+  history(): Firing[] {
+    return this._history.all();
+  }
+
+  /**
+   * Past firings a source knows of (the demo's, a source's own history): added to the history clients get with
+   * the next snapshot. Live ones need no call: every alert the world sees is recorded.
+   */
+  addFirings(firings: readonly Firing[]): number {
+    let n = 0;
+    for (const f of firings) if (this._history.add(f)) n++;
+    return n;
   }
 
   get seq(): number {
@@ -263,6 +282,7 @@ export class World {
     // Copied so a module mutating its object later cannot change what was broadcast; capped so that no
     // source (whatever its mapping does) can make one alert cost unbounded memory in every client.
     const a = capAlert(structuredClone(alert));
+    this._history.observeAlert(a);
     const size = JSON.stringify(a).length;
     const wasAside = this._aside.has(a.id);
     this._forget(a.id);
@@ -291,6 +311,7 @@ export class World {
   }
 
   resolveAlert(id: string, resolvedAt: string, resolvedBy?: Person): boolean {
+    this._history.observeResolved(id, resolvedAt);
     const aside = this._aside.get(id);
     if (aside) {
       // Clients never had it; the event still carries the new `omitted` count.
@@ -339,6 +360,8 @@ export class World {
       deploys: this._deploys,
     };
     if (this._aside.size > 0) snap.omitted = this._aside.size;
+    const history = this._history.all();
+    if (history.length > 0) snap.history = history;
     return snap;
   }
 
