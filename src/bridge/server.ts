@@ -28,6 +28,7 @@ import { nullLogger, tagged, type Logger } from '../core/util/logger';
 import { checkBearer, isAllowedHostHeader, isBrowserRequest, isLoopbackHost, weakTokenReason } from './auth';
 import { ConnectionGuard } from './connections';
 import { Router } from './http';
+import { ciRoutes } from './ciRoutes';
 import { SourceActionError, type ActionOutcome, type Route, type SourceContext, type SourceModule } from './sources/types';
 import { World } from './world';
 import { errorText } from '../core/util/errors';
@@ -186,6 +187,8 @@ export class BridgeServer {
       limiter: this._limiter,
     });
     this._router.add({ method: 'GET', path: '/healthz', auth: 'none', handle: () => Promise.resolve({ status: 200, body: this.stats() }) });
+    // The deploy guard's CI step: the schedule, and "deploy anyway" posted to the source (token-authenticated).
+    for (const r of ciRoutes({ oncall: () => this.world.oncall, alerts: () => this.world.alerts(), source: this._opts.source, capabilities: () => this._capabilities(), logger: tagged(this._opts.logger, 'ci') })) this._router.add(r);
     // Node checks headersTimeout/requestTimeout only every connectionsCheckingInterval (30 s by default).
     this._http = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => this._router.handle(req, res));
     // Slow-loris protection. Node's timeouts start at a request's first byte, so a connection that sends nothing

@@ -232,6 +232,11 @@ export class World {
     this._history = new FiringHistory(this._now);
   }
 
+  /** The on-call state the source last set (null before it sent one). */
+  get oncall(): OnCallState | null {
+    return this._oncall && structuredClone(this._oncall);
+  }
+
   /** The firing history (copies, oldest first). */
   history(): Firing[] {
     return this._history.all();

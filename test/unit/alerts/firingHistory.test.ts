@@ -86,7 +86,7 @@ describe('firing history (issue 21: the alert\'s rule, "paged here")', () => {
     w.addFirings([firing(60 * 24, 10, { alertId: 'past' })]);
     const snap = w.snapshot();
     assert.equal(snap.history?.length, 2);
-    const frame = JSON.stringify({ ...snap, history: [...snap.history!, { alertId: 'bad', rule: 'R' }] });
+    const frame = JSON.stringify({ ...snap, history: [...snap.history, { alertId: 'bad', rule: 'R' }] });
     const d = decodeServerMessage(frame);
     assert.ok(d.ok && d.value.type === 'snapshot');
     assert.deepEqual(d.value.history?.map((f) => f.alertId), ['past', 'x']);
