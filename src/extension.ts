@@ -58,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi | undefine
     const statusBar = feature(new StatusBarFeature(ctx, { onCall, deploys }));
     const notifications = feature(new NotificationsFeature(ctx, { onCall, deploys }));
     const handoff = feature(new HandoffFeature(ctx, { onCall }));
-    const deployGuard = feature(new DeployGuardFeature(ctx, { onCall, deploys }));
+    const deployGuard = feature(new DeployGuardFeature(ctx, { onCall, deploys, frames: traces }));
     ctx.start();
     const activatedInMs = performance.now() - started;
     logger.info(`activated in ${Math.round(activatedInMs)} ms (VS Code ${vscode.version})`);
