@@ -15,6 +15,7 @@ import { ResponderActionsFeature } from './host/alerts/responderActions';
 import { StackTraceFeature } from './host/stackTrace/stackTraceFeature';
 import { TraceResolution } from './host/stackTrace/traceResolution';
 import { StatusBarFeature } from './host/statusBar/statusBarFeature';
+import { AlertHistoryFeature } from './host/loop/alertHistoryFeature';
 import { errorText } from './core/util/errors';
 
 /**
@@ -34,6 +35,7 @@ export interface OnCallApi {
   readonly stackTraces: StackTraceFeature;
   readonly deploys: DeploysFeature;
   readonly responder: ResponderActionsFeature;
+  readonly alertHistory: AlertHistoryFeature;
   readonly feeds: ICalFeeds;
   /** How long activate() took, in ms (also logged): read by the benchmark (bench/), costs nothing otherwise. */
   readonly activatedInMs: number;
@@ -59,12 +61,13 @@ export function activate(context: vscode.ExtensionContext): OnCallApi | undefine
     const notifications = feature(new NotificationsFeature(ctx, { onCall, deploys }));
     const handoff = feature(new HandoffFeature(ctx, { onCall }));
     const deployGuard = feature(new DeployGuardFeature(ctx, { onCall, deploys, frames: traces }));
+    const alertHistory = feature(new AlertHistoryFeature(ctx, traces));
     ctx.start();
     const activatedInMs = performance.now() - started;
     logger.info(`activated in ${Math.round(activatedInMs)} ms (VS Code ${vscode.version})`);
     if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
     const { connections, feeds } = ctx;
-    return { context: ctx, logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard, stackTraces, deploys, responder, feeds, activatedInMs };
+    return { context: ctx, logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard, stackTraces, deploys, responder, alertHistory, feeds, activatedInMs };
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate, so we do it ourselves.
     logger.error(e instanceof Error ? e : String(e));

@@ -269,3 +269,14 @@ export function pagedLines<L>(history: readonly Firing[], now: number, windowMs:
   for (const e of by.values()) e.firings.sort((a, b) => Date.parse(b.firedAt) - Date.parse(a.firedAt));
   return [...by.values()];
 }
+
+/** "paged 3× in 30 days · last Tue" (within the last 6 days: the weekday; today: the time; else the date), in `timeZone`. */
+export function pagedHereText(count: number, windowDays: number, lastFiredAt: string, now: number, timeZone: string): string {
+  const at = Date.parse(lastFiredAt);
+  const day = (t: number): string => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(t);
+  let when: string;
+  if (day(at) === day(now)) when = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hour12: false }).format(at);
+  else if (now - at < 6 * 24 * 3_600_000) when = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short' }).format(at);
+  else when = new Intl.DateTimeFormat('en-US', { timeZone, month: 'short', day: 'numeric' }).format(at);
+  return `paged ${count}× in ${windowDays} days · last ${when}`;
+}

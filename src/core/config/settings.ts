@@ -59,6 +59,7 @@ export interface OnCallSettings {
   deployFiles: readonly string[];
   deployTagRules: CompiledTagRule[];
   deployWatchMinutes: number;
+  pagedHereCodeLens: boolean;
   codeMappings: CodeMapping[];
   icalFeeds: FeedSetting[];
 }
@@ -251,6 +252,11 @@ export const SETTINGS = [
     key: 'deploys.watchMinutes', field: 'deployWatchMinutes', type: 'number', default: DEFAULT_DEPLOY_WATCH_MINUTES, scope: 'window', minimum: 0, maximum: 1440, restricted: false, effect: 'none',
     summary: 'how long to watch your own deploy',
     why: 'Yours (bounded).',
+  }),
+  entry({
+    key: 'pagedHere.codeLens', field: 'pagedHereCodeLens', type: 'boolean', default: true, scope: 'window', restricted: false, effect: 'none',
+    summary: '"paged 3× in 30 days" above lines that were the top frame of recent alerts',
+    why: 'A view preference.',
   }),
   entry({
     key: 'codeMappings', field: 'codeMappings', type: 'array', default: [], scope: 'resource', restricted: false, effect: 'none',
