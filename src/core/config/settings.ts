@@ -257,6 +257,7 @@ export const SETTINGS = [
     key: 'pagedHere.codeLens', field: 'pagedHereCodeLens', type: 'boolean', default: true, scope: 'window', restricted: false, effect: 'none',
     summary: '"paged 3× in 30 days" above lines that were the top frame of recent alerts',
     why: 'A view preference.',
+    read: (src) => src.get('pagedHere.codeLens') !== false,
   }),
   entry({
     key: 'codeMappings', field: 'codeMappings', type: 'array', default: [], scope: 'resource', restricted: false, effect: 'none',
