@@ -142,6 +142,7 @@ function plainReader(e: SettingSpec, integer: boolean): (src: SettingsSource, re
   if (e.type === 'string' && e.enum) return oneOf(e.key, e.default as string, e.enum);
   if (e.type === 'string' && e.default === '') return str(e.key);
   if (e.type === 'boolean' && e.default === false) return bool(e.key);
+  if (e.type === 'boolean' && e.default === true) return checked(e.key, v.boolean(), true, 'true or false');
   if (e.type === 'number' && typeof e.default === 'number' && e.minimum !== undefined && e.maximum !== undefined) return num(e.key, e.default, e.minimum, e.maximum, integer);
   throw new Error(`setting oncall.${e.key}: no plain reader for it; give the entry a read()`);
 }
@@ -257,7 +258,6 @@ export const SETTINGS = [
     key: 'pagedHere.codeLens', field: 'pagedHereCodeLens', type: 'boolean', default: true, scope: 'window', restricted: false, effect: 'none',
     summary: '"paged 3× in 30 days" above lines that were the top frame of recent alerts',
     why: 'A view preference.',
-    read: (src) => src.get('pagedHere.codeLens') !== false,
   }),
   entry({
     key: 'codeMappings', field: 'codeMappings', type: 'array', default: [], scope: 'resource', restricted: false, effect: 'none',
