@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { FiringHistory, HISTORY_LIMITS, isFlapping, pagedLines, ruleStats, topFrameOf, type Firing } from '../../../src/core/alerts/firingHistory';
+import { FiringHistory, HISTORY_LIMITS, isFlapping, pagedHereText, pagedLines, ruleStats, topFrameOf, type Firing } from '../../../src/core/alerts/firingHistory';
 import { World } from '../../../src/bridge/world';
 import { decodeServerMessage } from '../../../src/core/protocol/decode';
 import type { Alert } from '../../../src/core/protocol/types';
@@ -91,5 +91,13 @@ describe('firing history (issue 21: the alert\'s rule, "paged here")', () => {
     assert.ok(d.ok && d.value.type === 'snapshot');
     assert.deepEqual(d.value.history?.map((f) => f.alertId), ['past', 'x']);
     assert.equal(d.value.history?.[1]?.clearedAt, iso(NOW - 5 * MIN));
+  });
+});
+
+describe('"paged here" text', () => {
+  it('says the count and the last time: the time today, the weekday this week, else the date', () => {
+    assert.equal(pagedHereText(3, 30, iso(NOW - 2 * HOUR), NOW, 'UTC'), 'paged 3× in 30 days · last 10:00');
+    assert.equal(pagedHereText(3, 30, '2026-11-29T10:00:00Z', NOW, 'UTC'), 'paged 3× in 30 days · last Sun');
+    assert.equal(pagedHereText(1, 30, '2026-11-12T10:00:00Z', NOW, 'UTC'), 'paged 1× in 30 days · last Nov 12');
   });
 });

@@ -577,7 +577,8 @@ export class DemoSource implements SourceModule {
    */
   private _initialHistory(now: number): void {
     const past = (alertname: string, n: number, firedAgo: number, openFor: number) => {
-      const a = this._makeAlert(`DEMO-H${n}`, TEMPLATES.find((t) => t.alertname === alertname)!, now - firedAgo, undefined);
+      const t = TEMPLATES.find((x) => x.alertname === alertname)!;
+      const a = this._makeAlert(`DEMO-H${n}`, t, now - firedAgo, t.range ? t.range[0] + n : undefined);
       this._cancelEscalation(a.id);
       return { ...firingOf(a), clearedAt: this.iso(now - firedAgo + openFor) };
     };
