@@ -10,7 +10,7 @@ import * as https from 'node:https';
 import * as path from 'node:path';
 import * as v from 'valibot';
 import { decideDeploy, validateDeployGuardSettings, type DeployDecision } from '../core/deploy';
-import { ciOverride, ciRunOf, OVERRIDE_LABEL, OVERRIDE_TRAILER, parseIdent, repoGuardSettings, type CiRun } from '../core/deploy/ciGuard';
+import { ciOverride, ciRunOf, forAuthor, OVERRIDE_LABEL, OVERRIDE_TRAILER, parseIdent, repoGuardSettings, type CiRun } from '../core/deploy/ciGuard';
 import { heldCommandParts } from '../core/deploy/guardPrompts';
 import { OnCallStateSchema } from '../core/protocol/schemas';
 import type { OnCallState } from '../core/protocol/types';
@@ -104,9 +104,9 @@ async function fetchSchedule(base: URL, token: string | undefined): Promise<OnCa
 }
 
 /** The short explanation: headline, who gets paged first, the safer time (as the terminal guard words it). */
-function explain(d: DeployDecision): string[] {
+function explain(d: DeployDecision, author: string): string[] {
   const p = heldCommandParts(d);
-  return [d.headline, ...(p.pagedFirst ? [p.pagedFirst] : []), ...(p.safer ? [`Safer: ${p.safer}`] : [])];
+  return [d.headline, ...(p.pagedFirst ? [p.pagedFirst] : []), ...(p.safer ? [`Safer: ${p.safer}`] : [])].map((l) => forAuthor(l, author));
 }
 
 function howToOverride(run: CiRun): string {
@@ -186,17 +186,17 @@ export async function runCi(args: readonly string[], env: Readonly<Record<string
   const decision = decideDeploy({ at, author: who, ...(zone ? { authorTimeZone: zone } : {}), schedule, config, ...(service ? { service } : {}) });
   const name = author.name ?? author.email!;
   if (!decision.risky) {
-    io.out(`on-call deploy guard: deploying ${run.sha ? run.sha.slice(0, 12) : 'this commit'} by ${name} now is fine. ${decision.headline}`);
+    io.out(`on-call deploy guard: deploying ${run.sha ? run.sha.slice(0, 12) : 'this commit'} by ${name} now is fine. ${forAuthor(decision.headline, name)}`);
     return 0;
   }
-  const lines = explain(decision);
+  const lines = explain(decision, name);
   const override = ciOverride(run, message);
   if (!override) {
     error([`Deploying ${run.sha ? run.sha.slice(0, 12) : 'this commit'} by ${name} now is risky.`, ...lines, howToOverride(run)].join('\n'));
     return 1;
   }
-  warn(`DEPLOY OVERRIDE by ${name} (${override.via}): "${override.reason}" — overriding: ${decision.summary}`);
-  const posted = await request(base, 'POST', '/v1/deploy-anyway', token, { reason: override.reason, author: name, summary: decision.summary, ...(run.sha ? { commit: run.sha } : {}), ...(service ? { service } : {}) });
+  warn(`DEPLOY OVERRIDE by ${name} (${override.via}): "${override.reason}" — overriding: ${forAuthor(decision.summary, name)}`);
+  const posted = await request(base, 'POST', '/v1/deploy-anyway', token, { reason: override.reason, author: name, summary: forAuthor(decision.summary, name), ...(run.sha ? { commit: run.sha } : {}), ...(service ? { service } : {}) });
   if ('error' in posted) warn(`the override could not be posted to the alert source: ${posted.error}`);
   else if (posted.status !== 200) warn(`the override was not posted to the alert source (${posted.status}): ${safeError(posted.text)}`);
   else io.out(`on-call deploy guard: override posted to the alert source (${safeError(posted.text)})`);

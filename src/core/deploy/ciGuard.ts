@@ -179,3 +179,17 @@ export function repoGuardSettings(settingsJson: string | undefined): { settings:
     return { settings: {}, error: `settings.json is not valid JSON with comments: ${e instanceof Error ? e.message : String(e)}` };
   }
 }
+
+/**
+ * The guard's sentences speak to the editor's user ("you are not on call", "your time"); in a CI log they are about
+ * the commit's author.
+ */
+export function forAuthor(text: string, name: string): string {
+  return text
+    .replace(/\byou are not on call\b/g, `${name} is not on call`)
+    .replace(/\byou are on call\b/g, `${name} is on call`)
+    .replace(/\byou go off call\b/g, `${name} goes off call`)
+    .replace(/\byou can watch\b/g, `${name} can watch`)
+    .replace(/\byour next shift\b/gi, `${name}'s next shift`)
+    .replace(/\byour time\b/g, `${name}'s time`);
+}

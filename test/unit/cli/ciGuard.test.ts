@@ -81,7 +81,9 @@ describe('deploy guard in CI (guard-cli ci against a real bridge, as GitHub Acti
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /^::error title=On-Call deploy guard::Deploying c0ffee000000 by Diego Alvarez now is risky\./m);
     assert.match(r.stderr, /gets paged at/);
-    assert.match(r.stderr, /Safer: /);
+    assert.match(r.stderr, /Diego Alvarez is not on call/, 'the log speaks of the author, not "you"');
+    assert.doesNotMatch(r.stderr, /\byou are not on call|\(your time\)/);
+    assert.match(r.stderr, /Safer: .*\(Diego Alvarez's time\)/);
     assert.match(r.stderr, /Deploy-Anyway: <reason>/);
   });
 
