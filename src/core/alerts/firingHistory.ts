@@ -80,8 +80,11 @@ export class FiringHistory {
   /** Everything held, oldest first by when it fired (copies). */
   all(): Firing[] {
     this._expire();
+    const oldest = this._now() - HISTORY_LIMITS.retentionMs;
     const out: Firing[] = [];
-    for (const list of this._byKey.values()) for (const f of list) out.push({ ...f, ...(f.topFrame ? { topFrame: { ...f.topFrame } } : {}) });
+    for (const list of this._byKey.values()) {
+      for (const f of list) if (Date.parse(f.firedAt) >= oldest) out.push({ ...f, ...(f.topFrame ? { topFrame: { ...f.topFrame } } : {}) });
+    }
     return out.sort((a, b) => Date.parse(a.firedAt) - Date.parse(b.firedAt));
   }
 
