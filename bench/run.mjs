@@ -2,7 +2,8 @@
 // Reports, never asserts. Every comparing figure is a ratio measured side by side in the same run (this
 // machine is shared and noisy); absolute numbers are a guide. Generated data lives in bench/.data/ and is
 // reused. Builds go to .tmp/ (never dist/ or out/, which other runs use).
-// Env: BENCH_ONLY=ingest,traces,suspects,fanout,host,bundle  BENCH_HOST=4.139.1  BENCH_STORM=100000  VERBOSE=1
+// Env: BENCH_ONLY=ingest,traces,suspects,fanout,fanout10k,host,bundle  BENCH_HOST=4.139.1  BENCH_STORM=100000  VERBOSE=1
+//      BENCH_EDITORS=10000 BENCH_FANOUT_EPS=10 (fanout10k: editors on one replica, events/s while measuring latency)
 import { execFileSync, fork, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -49,8 +50,8 @@ async function buildAll() {
 
 // ---------------------------------------------------------------- processes
 
-function startBenchBridge(extra = []) {
-  const child = spawn(process.execPath, ['--max-old-space-size=4096', path.join(build, 'node.js'), 'bridge', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startBenchBridge(extra = [], cmd = 'bridge') {
+  const child = spawn(process.execPath, ['--max-old-space-size=4096', path.join(build, 'node.js'), cmd, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   if (verbose) child.stderr.on('data', (d) => process.stderr.write('[bridge] ' + d));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('bench bridge did not start')), 20000);
@@ -70,8 +71,14 @@ function startBenchBridge(extra = []) {
 }
 
 async function ctl(bridge, route) {
-  const res = await fetch(`${bridge.http}/bench/${route}`, { method: 'POST' });
-  return res.json();
+  // A JSON body: the bridge refuses other POST bodies on routes without a token (a web page's simple request).
+  const res = await fetch(`${bridge.http}/bench/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const text = await res.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`/bench/${route} answered HTTP ${res.status} "${text.slice(0, 200)}"`);
+  }
 }
 
 /**
@@ -286,7 +293,9 @@ async function fanout() {
     const before = await ctl(bridge, 'stats');
     const { total } = await ctl(bridge, 'rate?eps=1000&seconds=5');
     let rss = before.rss;
-    for (let i = 0; i < 16; i++) { await sleep(500); rss = Math.max(rss, (await ctl(bridge, 'stats')).rss); }
+    let missed = 0;
+    // A bridge too busy to answer in time (Node's 408) is a sample lost, not a failed run.
+    for (let i = 0; i < 16; i++) { await sleep(500); try { rss = Math.max(rss, (await ctl(bridge, 'stats')).rss); } catch { missed++; } }
     for (const p of procs) p.send({ stop: true });
     const res = await Promise.all(procs.map((p) => p.next(60000)));
     const received = res.reduce((s, r) => s + r.result.received, 0);
@@ -294,12 +303,70 @@ async function fanout() {
     const p50 = median(res.map((r) => r.result.p50));
     const closed = res.reduce((s, r) => s + r.result.closedEarly, 0);
     const delivered = received / (total * 500);
-    row('bridge fan-out (500 clients, 1,000 ev/s, 5 s)', '—', `p50 ${fmt(p50, 0)} ms, p99 ${fmt(p99, 0)} ms; RSS ${fmt(rss / 1048576, 0)} MB (+${fmt((rss - before.rss) / 1048576, 0)})`, `${fmt(delivered * 100, 1)}% delivered, ${closed} dropped`, 'report', undefined);
+    row('bridge fan-out (500 clients, 1,000 ev/s, 5 s)', '—', `p50 ${fmt(p50, 0)} ms, p99 ${fmt(p99, 0)} ms; RSS ${fmt(rss / 1048576, 0)} MB (+${fmt((rss - before.rss) / 1048576, 0)})`, `${fmt(delivered * 100, 1)}% delivered, ${closed} dropped${missed ? `; ${missed} of 16 RSS samples lost to a busy bridge` : ''}`, 'report', undefined);
     return { p50, p99, rss, delivered, closed };
   } finally {
     for (const p of procs) p.kill();
     await bridge.stop();
   }
+}
+
+/**
+ * Fan-out on one replica with many editors (issue 20): RSS per idle editor, then p99 source → editor while events
+ * flow, for the bridge and for the floor (a raw `ws` server broadcasting the same frames to as many clients) in
+ * the same run. Clients live in 4 child processes (each under its own fd limit).
+ */
+async function fanoutAt(cmd, editors, eps, seconds) {
+  const server = await startBenchBridge(cmd === 'bridge' ? ['--max-clients', String(editors + 100)] : [], cmd);
+  const parts = 4;
+  const procs = Array.from({ length: parts }, (_, i) => forkNode(['fanout', '--url', server.url, '--count', String(Math.floor(editors / parts) + (i < editors % parts ? 1 : 0))], [], `${cmd} clients ${i + 1}`));
+  try {
+    await sleep(1000);
+    const base = (await ctl(server, 'stats')).rss;
+    for (const p of procs) await p.next(300000);
+    await sleep(3000); // let the handshakes' garbage go
+    const idle = await ctl(server, 'stats');
+    const { total } = await ctl(server, `rate?eps=${eps}&seconds=${seconds}`);
+    let rss = idle.rss;
+    let missed = 0;
+    const until = Date.now() + seconds * 1000 + 5000;
+    while (Date.now() < until) {
+      await sleep(500);
+      // A server too busy to answer in time (Node's 408 after its header timeout) is a sample lost, not a failed run.
+      try { rss = Math.max(rss, (await ctl(server, 'stats')).rss); } catch { missed++; }
+    }
+    await sleep(2000);
+    try { rss = Math.max(rss, (await ctl(server, 'stats')).rss); } catch { missed++; }
+    for (const p of procs) p.send({ stop: true });
+    const res = await Promise.all(procs.map((p) => p.next(120000)));
+    const received = res.reduce((s, r) => s + r.result.received, 0);
+    return {
+      editors, eps, total, base, idle: idle.rss, busy: rss, perIdleEditor: (idle.rss - base) / editors,
+      p99: Math.max(...res.map((r) => r.result.p99)), p50: median(res.map((r) => r.result.p50)),
+      delivered: received / (total * editors), closed: res.reduce((s, r) => s + r.result.closedEarly, 0),
+      redials: res.reduce((s, r) => s + (r.result.redials ?? 0), 0), missedStats: missed,
+    };
+  } finally {
+    for (const p of procs) p.kill();
+    await server.stop();
+  }
+}
+
+async function fanout10k() {
+  const editors = Number(process.env.BENCH_EDITORS || 10000);
+  const eps = Number(process.env.BENCH_FANOUT_EPS || 10);
+  const seconds = 10;
+  const floor = await fanoutAt('floor', editors, eps, seconds);
+  const ours = await fanoutAt('bridge', editors, eps, seconds);
+  for (const [name, r] of [['floor', floor], ['bridge', ours]]) {
+    if (!num(r.perIdleEditor) || !num(r.p99) || !(r.delivered > 0)) throw new Error(`${name}: not measured (${JSON.stringify(r)})`);
+  }
+  const kb = (x) => `${fmt(x / 1024, 1)} KB`;
+  const n = fmt(editors, 0);
+  row(`fan-out, ${n} idle editors on one replica: RSS per editor (floor: raw ws server, same clients)`, kb(floor.perIdleEditor), `${kb(ours.perIdleEditor)} (RSS ${fmt(ours.idle / 1048576, 0)} MB)`, `${fmt(ours.perIdleEditor / floor.perIdleEditor, 2)}× floor; ${fmt(ours.perIdleEditor / 102400, 2)}× goal`, '≤ 100 KB per idle editor', ours.perIdleEditor <= 102400);
+  row(`fan-out, ${n} editors, ${eps} ev/s for ${seconds} s: peak RSS`, `${fmt(floor.busy / 1048576, 0)} MB`, `${fmt(ours.busy / 1048576, 0)} MB`, `${fmt(ours.busy / floor.busy, 2)}× floor`, '< 1 GB', ours.busy < 2 ** 30);
+  row(`fan-out, ${n} editors, ${eps} ev/s: source → editor (floor: raw ws broadcast)`, `p50 ${fmt(floor.p50, 0)} ms, p99 ${fmt(floor.p99, 0)} ms; ${fmt(floor.delivered * 100, 1)}% delivered`, `p50 ${fmt(ours.p50, 0)} ms, p99 ${fmt(ours.p99, 0)} ms; ${fmt(ours.delivered * 100, 1)}% delivered, ${ours.closed} dropped; handshakes redialled: ${ours.redials} (floor ${floor.redials}); RSS samples lost to a busy server: ${ours.missedStats} (floor ${floor.missedStats})`, `${fmt(ours.p99 / floor.p99, 2)}× floor p99`, 'report', undefined);
+  return { floor, ours };
 }
 
 /** bench/floor-ext as a .vsix (the runner installs it into the host): the empty extension + the floor tree's view. */
@@ -420,7 +487,7 @@ const results = {};
 const t0 = Date.now();
 await buildAll();
 fs.mkdirSync(data, { recursive: true });
-for (const [name, fn] of [['bundle', bundle], ['ingest', ingest], ['traces', traces], ['suspects', suspects], ['host', host], ['fanout', fanout]]) {
+for (const [name, fn] of [['bundle', bundle], ['ingest', ingest], ['traces', traces], ['suspects', suspects], ['host', host], ['fanout', fanout], ['fanout10k', fanout10k]]) {
   if (!want(name)) continue;
   const t = Date.now();
   log(`${name}…`);

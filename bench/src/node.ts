@@ -3,13 +3,15 @@
  *   bridge   — a BridgeServer with a bench-only source driven over HTTP (/bench/*)
  *   ingest   — one ingest consumer (mode "client": AlertClient → validation → AlertStore; mode "raw": ws + JSON.parse)
  *   fanout   — K raw ws clients measuring delivery latency of timed events
+ *   floor    — the fan-out floor: a raw `ws` server broadcasting the same frames (same alerts, same JSON) to its clients
  *   traces   — index build + trace resolution against the generated 200k-file workspace
  *   suspects — suspectsForTrace over a range of a generated repository (--range N, --rounds K)
  * Every subcommand prints or sends JSON; nothing here asserts.
  */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import WebSocket from 'ws';
+import * as http from 'node:http';
+import WebSocket, { WebSocketServer } from 'ws';
 import { BridgeServer } from '../../src/bridge/server';
 import type { HttpRequestInfo, HttpResponseInfo, Route, SourceContext, SourceModule } from '../../src/bridge/sources/types';
 import { GitRepository, suspectsForTrace } from '../../src/core/git/index';
@@ -150,9 +152,10 @@ async function bridgeMain(): Promise<void> {
     demoMode: true,
     replayBufferSize: Number(arg('replay', '10000')),
     maxClientBufferBytes: Number(arg('max-client-buffer', String(8 * 1024 * 1024))),
-    maxClients: 1000,
+    maxClients: Number(arg('max-clients', '1000')),
     // All bench clients dial from 127.0.0.1 at once: the per-address limit on not-yet-accepted connections must not evict them.
-    maxConnectionsPerAddress: 1000,
+    maxConnectionsPerAddress: Math.max(1000, Number(arg('max-clients', '1000'))),
+    maxPendingConnections: Math.max(512, Number(arg('max-clients', '1000'))),
     // The bench measures throughput, not liveness: no pings competing with the data.
     heartbeatMs: 3_600_000,
   });
@@ -160,6 +163,53 @@ async function bridgeMain(): Promise<void> {
   await server.start();
   process.stdout.write(`bench-bridge listening ${server.url}\n`);
   process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
+}
+
+/**
+ * The fan-out floor: what broadcasting costs with nothing of the bridge around it — `ws`'s own broadcast (the same
+ * data handed to every client's send), the same alerts encoded the same way, a hello and an empty snapshot per
+ * client so the bench clients behave exactly as against the bridge. Same /bench/rate and /bench/stats routes.
+ */
+async function floorMain(): Promise<void> {
+  let seq = 0;
+  let next = 0;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const hello = JSON.stringify({ type: 'hello', protocol: 1, protocolMinor: 1, server: 'floor', source: 'demo', capabilities: [] });
+  const server = http.createServer((req, res) => {
+    const q = new URL(req.url ?? '/', 'http://x').searchParams;
+    let body: unknown = { error: 'not found' };
+    if (req.url?.startsWith('/bench/stats')) body = { clients: wss.clients.size, rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed };
+    if (req.url?.startsWith('/bench/rate')) {
+      const eps = Number(q.get('eps') ?? 1000);
+      const total = Math.round(eps * Number(q.get('seconds') ?? 5));
+      const t0 = wallMs();
+      let sent = 0;
+      if (timer) clearInterval(timer);
+      timer = setInterval(() => {
+        const due = Math.min(total, Math.floor(((wallMs() - t0) * eps) / 1000));
+        while (sent < due) {
+          sent++;
+          const alert = makeAlert(next++, 11, { tracePerMille: 0, labels: { benchSentAt: wallMs().toFixed(3) } });
+          const data = Buffer.from(JSON.stringify({ type: 'alert', seq: ++seq, alert }));
+          for (const c of wss.clients) if (c.readyState === WebSocket.OPEN) c.send(data, { binary: false });
+        }
+        if (sent >= total) clearInterval(timer);
+      }, 1);
+      body = { total };
+    }
+    const text = JSON.stringify(body);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  });
+  server.maxConnections = 100_000;
+  const wss = new WebSocketServer({ server, perMessageDeflate: false });
+  wss.on('connection', (ws) => {
+    ws.send(hello);
+    ws.on('message', () => ws.send(JSON.stringify({ type: 'snapshot', seq, alerts: [], onCall: { rotations: [] }, deploys: [] })));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  process.stdout.write(`bench-bridge listening ws://127.0.0.1:${(server.address() as { port: number }).port}/\n`);
+  process.on('SIGTERM', () => process.exit(0));
 }
 
 // ---------------------------------------------------------------- ingest consumers
@@ -251,18 +301,38 @@ function fanout(url: string, count: number): void {
   const sockets: WebSocket[] = [];
   let open = 0;
   const marker = '"benchSentAt":"';
-  for (let i = 0; i < count; i++) {
+  // At most 200 handshakes at a time: 10,000 at once overflow the listen backlog (SYN retries of 1-3 s, not the bridge's cost).
+  let dialed = 0;
+  const dialMore = (): void => {
+    while (dialed < count && dialed - open < 200) dial(dialed++);
+  };
+  // A handshake that fails (the server's first-request timeout on a loaded machine, a reset) is dialled again, as an
+  // editor would reconnect: counted, and at most 5 times per editor.
+  let redials = 0;
+  let stopping = false;
+  process.on('message', (m: { status?: boolean }) => {
+    if (m.status) send({ status: { dialed, open, received, closedEarly, redials } });
+  });
+  const dial = (i: number, attempt = 0): void => {
     const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024 });
     sockets.push(ws);
+    let greeted = false;
     ws.on('error', () => undefined);
     ws.on('close', (code) => {
+      if (!greeted && !stopping && attempt < 5) {
+        redials++;
+        setTimeout(() => dial(i, attempt + 1), 200 * (attempt + 1));
+        return;
+      }
       if (code !== 1000 && code !== 1005) closedEarly++;
     });
     ws.on('message', (data: Buffer) => {
       const s = data.toString('utf8');
       if (s.startsWith('{"type":"hello"')) {
+        greeted = true;
         ws.send('{"type":"resume","lastSeq":-1}');
         if (++open === count) send({ ready: true });
+        dialMore();
         return;
       }
       const k = s.indexOf(marker);
@@ -270,12 +340,14 @@ function fanout(url: string, count: number): void {
       received++;
       lat.push(wallMs() - Number(s.slice(k + marker.length, s.indexOf('"', k + marker.length))));
     });
-  }
+  };
+  dialMore();
   process.on('message', (m: { stop?: boolean }) => {
     if (!m.stop) return;
+    stopping = true;
     for (const ws of sockets) ws.close(1000);
     lat.sort((a, b) => a - b);
-    send({ result: { received, closedEarly, p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat[lat.length - 1] ?? NaN } });
+    send({ result: { received, closedEarly, redials, p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat[lat.length - 1] ?? NaN } });
   });
 }
 
@@ -361,7 +433,8 @@ async function suspects(dir: string, range: number, rounds: number): Promise<voi
     // A fresh repository object per round: its runner caches sha-addressed queries.
     const repo = await GitRepository.open(dir, { timeoutMs: 60_000 });
     t = performance.now();
-    report = (await suspectsForTrace({ trace, resolver, repo, range: { from, to }, maxCommits: 1000 })).report;
+    // The editor's defaults (every commit of a range up to DEFAULT_MAX_COMMITS = 1,000).
+    report = (await suspectsForTrace({ trace, resolver, repo, range: { from, to } })).report;
     product.push(performance.now() - t);
   }
   const ratios = product.map((p, i) => p / raw[i]!);
@@ -376,6 +449,8 @@ async function main(): Promise<void> {
   switch (cmd) {
     case 'bridge':
       return bridgeMain();
+    case 'floor':
+      return floorMain();
     case 'ingest':
       return arg('mode', 'client') === 'raw' ? ingestRaw(arg('url', '')) : ingestClient(arg('url', ''));
     case 'fanout':

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { normalisePublicHost } from './auth';
-import { LOG_LEVELS, type LogLevel } from './log';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log';
 import { SOURCE_NAMES, type SourceName } from './sources/registry';
 import { ALERTMANAGER_CLI_OPTIONS, ALERTMANAGER_USAGE, parseAlertmanagerArgs, type AlertmanagerArgs } from './sources/alertmanager/options';
 import { VENDOR_CLI_OPTIONS, VENDOR_USAGE, parseVendorArgs, type VendorArgs } from './sources/shared/vendorOptions';
@@ -18,7 +18,15 @@ export interface BridgeArgs {
   /** Open alerts sent to editors; beyond it the lowest-ranked are set aside and counted (default 20,000). */
   maxOpenAlerts: number;
   logLevel: LogLevel;
+  /** --log-format / ONCALL_BRIDGE_LOG_FORMAT: text (default) or json (one object per line). */
+  logFormat: LogFormat;
   maxClientBufferBytes: number;
+  /** --max-clients: editors one bridge serves before refusing (503). Default 1,000. */
+  maxClients: number;
+  /** --drain-timeout-s: on SIGTERM, how long in-flight actions may take before editors are closed anyway. */
+  drainTimeoutMs: number;
+  /** --metrics-token-file: a token that may read /metrics only (or ONCALL_BRIDGE_METRICS_TOKEN). */
+  metricsTokenFile?: string;
   /** --public-host names (lower case, no port): the Host names unauthenticated requests may use besides IPs and localhost. */
   publicHosts: string[];
   /** --state-dir: where the generated webhook secret is kept (default $XDG_STATE_HOME/oncall-bridge or ~/.local/state/oncall-bridge). */
@@ -32,6 +40,10 @@ export interface BridgeArgs {
   vendor?: VendorArgs;
   /** Deploy webhooks (any source): secret files given on the command line. */
   deployWebhooks?: DeployWebhookArgs;
+  /** --redis URL: clustered mode (ONCALL_BRIDGE_REDIS_URL is read by the CLI, not here). */
+  redisUrl?: string;
+  /** --leader-lease-ms: how long a leader's lease lasts without renewal (clustered mode). */
+  leaderLeaseMs: number;
 }
 
 export type ParseResult =
@@ -74,7 +86,29 @@ Options:
   --max-open-alerts N         open alerts sent to editors (default 20000); beyond it the lowest
                               severity, then oldest, are held back and editors show how many
   --max-client-buffer-mib N   close a client that falls this far behind with 4008 (default 8)
+  --max-clients N             editors this bridge serves; more are refused with 503 (default 1000)
   --log-level LEVEL           ${LOG_LEVELS.join('|')} (default info; logs go to stderr)
+  --log-format FORMAT         ${LOG_FORMATS.join('|')} (default text; json = one JSON object per line:
+                              time, level, msg, component), or set ONCALL_BRIDGE_LOG_FORMAT
+
+Operations (docs/deploy.md):
+  GET /healthz                liveness (no token; refuses browsers)
+  GET /readyz                 200 when this replica should get editors, else 503 with reasons
+                              (draining, Redis unreachable, no leader)
+  GET /metrics                Prometheus metrics; needs "Authorization: Bearer" with the bridge
+                              token or the metrics token when a token is configured
+  --metrics-token-file PATH   a token that may read /metrics and nothing else (or set
+                              ONCALL_BRIDGE_METRICS_TOKEN); at least 32 bytes
+  --drain-timeout-s N         on SIGTERM: refuse new editors, give actions in flight up to N s
+                              (default 20), close editors with 1001 (they reconnect), exit 0
+
+Clustered mode (several replicas behind a load balancer, sharing state in Redis):
+  --redis URL                 redis://[user:password@]host:port[/db], rediss:// for TLS (or set
+                              ONCALL_BRIDGE_REDIS_URL: a password there stays out of the process list).
+                              Events go to a Redis Stream, one replica at a time runs the source's work.
+  --leader-lease-ms MS        the leader's lease; another replica takes over within it when the
+                              leader dies (default 15000)
+
   -h, --help                  show this help
 
 Demo:
@@ -88,6 +122,8 @@ ${VENDOR_USAGE}
 ${DEPLOY_WEBHOOK_USAGE}
 Environment:
   ONCALL_BRIDGE_TOKEN         the bearer token (never put it on the command line)
+  ONCALL_BRIDGE_METRICS_TOKEN a token for /metrics only (Prometheus)
+  ONCALL_BRIDGE_LOG_FORMAT    text|json, when --log-format is not given
 
 Exit codes: 0 stopped by SIGINT/SIGTERM, 1 runtime failure, 2 bad arguments or configuration.
 `;
@@ -100,8 +136,11 @@ function int(name: string, raw: string | undefined, min: number, max: number): n
   return n;
 }
 
-/** Parses the command line (without node and script). Pure: no I/O, no process.exit. */
-export function parseBridgeArgs(argv: readonly string[]): ParseResult {
+/**
+ * Parses the command line (without node and script) and the few settings that may come from the environment
+ * instead (`ONCALL_BRIDGE_LOG_FORMAT`; the command line wins). Pure: no I/O, no process.exit.
+ */
+export function parseBridgeArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): ParseResult {
   let values;
   let positionals: string[];
   try {
@@ -121,6 +160,10 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
         'max-open-alerts': { type: 'string' },
         'max-client-buffer-mib': { type: 'string' },
         'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
+        'max-clients': { type: 'string' },
+        'drain-timeout-s': { type: 'string' },
+        'metrics-token-file': { type: 'string' },
         'demo-workspace': { type: 'string' },
         seed: { type: 'string' },
         'demo-interval-ms': { type: 'string' },
@@ -129,6 +172,8 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
         'state-dir': { type: 'string' },
         'insecure-unauthenticated-webhooks': { type: 'boolean' },
         'max-connections-per-address': { type: 'string' },
+        redis: { type: 'string' },
+        'leader-lease-ms': { type: 'string' },
         ...ALERTMANAGER_CLI_OPTIONS,
         ...VENDOR_CLI_OPTIONS,
         ...DEPLOY_WEBHOOK_CLI_OPTIONS,
@@ -177,6 +222,16 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
   }
   const logLevel = values['log-level'] ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return { kind: 'error', message: `--log-level must be one of ${LOG_LEVELS.join('|')}, got "${logLevel}"` };
+  const logFormat = values['log-format'] ?? (env.ONCALL_BRIDGE_LOG_FORMAT?.trim() || 'text');
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    const from = values['log-format'] !== undefined ? '--log-format' : 'ONCALL_BRIDGE_LOG_FORMAT';
+    return { kind: 'error', message: `${from} must be one of ${LOG_FORMATS.join('|')}, got "${logFormat}"` };
+  }
+  const maxClients = int('max-clients', values['max-clients'] ?? '1000', 1, 1_000_000);
+  if (typeof maxClients === 'string') return { kind: 'error', message: maxClients };
+  const drainS = int('drain-timeout-s', values['drain-timeout-s'] ?? '20', 0, 3600);
+  if (typeof drainS === 'string') return { kind: 'error', message: drainS };
+  if (values['metrics-token-file'] !== undefined && !values['metrics-token-file'].trim()) return { kind: 'error', message: '--metrics-token-file needs a path' };
   if (values['token-file'] !== undefined && !values['token-file'].trim()) return { kind: 'error', message: '--token-file needs a path' };
   if (values['demo-workspace'] !== undefined && !values['demo-workspace'].trim()) return { kind: 'error', message: '--demo-workspace needs a path' };
   if (values['state-dir'] !== undefined && !values['state-dir'].trim()) return { kind: 'error', message: '--state-dir needs a path' };
@@ -190,6 +245,9 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
   if (values['insecure-unauthenticated-webhooks'] && values['webhook-token-file'] !== undefined) return { kind: 'error', message: '--insecure-unauthenticated-webhooks and --webhook-token-file cannot be combined' };
   const perAddress = int('max-connections-per-address', values['max-connections-per-address'] ?? '32', 1, 100_000);
   if (typeof perAddress === 'string') return { kind: 'error', message: perAddress };
+  const lease = int('leader-lease-ms', values['leader-lease-ms'] ?? '15000', 1000, 600_000);
+  if (typeof lease === 'string') return { kind: 'error', message: lease };
+  if (values.redis !== undefined && !/^rediss?:\/\/[^\s]+$/.test(values.redis.trim())) return { kind: 'error', message: '--redis must be a redis:// or rediss:// URL' };
   const alertmanager = parseAlertmanagerArgs(values, source);
   if (typeof alertmanager === 'string') return { kind: 'error', message: alertmanager };
   const vendor = parseVendorArgs(values, source);
@@ -205,14 +263,20 @@ export function parseBridgeArgs(argv: readonly string[]): ParseResult {
     replayBuffer,
     maxOpenAlerts,
     logLevel: logLevel as LogLevel,
+    logFormat: logFormat as LogFormat,
     maxClientBufferBytes: mib * 1024 * 1024,
+    maxClients,
+    drainTimeoutMs: drainS * 1000,
     publicHosts,
     insecureUnauthenticatedWebhooks: values['insecure-unauthenticated-webhooks'] === true,
     maxConnectionsPerAddress: perAddress,
+    leaderLeaseMs: lease,
   };
+  if (values.redis !== undefined) args.redisUrl = values.redis.trim();
   if (values['state-dir'] !== undefined) args.stateDir = values['state-dir'];
   if (seed !== undefined) args.seed = seed;
   if (values['token-file'] !== undefined) args.tokenFile = values['token-file'];
+  if (values['metrics-token-file'] !== undefined) args.metricsTokenFile = values['metrics-token-file'];
   if (values['demo-workspace'] !== undefined) args.demoWorkspace = values['demo-workspace'];
   if (alertmanager) args.alertmanager = alertmanager;
   if (vendor) args.vendor = vendor;

@@ -1,15 +1,17 @@
 import type { Logger } from '../core/util/logger';
 import { tagged } from '../core/util/logger';
 import type { BridgeArgs } from './args';
-import { defaultStateDir, loadOrCreateWebhookSecret, readTokenFile } from './auth';
+import { defaultStateDir, loadOrCreateWebhookSecret, readTokenFile, weakTokenReason } from './auth';
 import { BridgeConfigError, BridgeServer } from './server';
 import { AlertmanagerConfigError, createAlertmanagerSource } from './sources/alertmanager/options';
 import { DemoSource } from './sources/demo/demoSource';
 import { createVendorSource } from './sources/shared/vendorOptions';
-import type { SourceModule } from './sources/types';
+import type { Route, SourceModule } from './sources/types';
+import type { BridgeStore } from './store';
 import { builtinDemoCommits, ensureDemoWorkspace, NotADemoWorkspaceError, writeDemoSettings, type DemoCommits } from './sources/demo/workspace';
 import { DemoFilesError, loadDemoFiles } from './sources/demo/workspaceFiles';
 import { errorText } from '../core/util/errors';
+import { Cluster, ClusterConfigError } from './cluster/cluster';
 
 export interface RunningBridge {
   server: BridgeServer;
@@ -20,9 +22,14 @@ export interface RunningBridge {
  * Turns parsed arguments into a running bridge. Configuration problems are thrown as
  * BridgeConfigError (the CLI exits 2); anything else is a runtime failure (exit 1).
  */
-export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, logger: Logger): Promise<RunningBridge> {
+/**
+ * `routes`: extra HTTP routes (the deploy webhooks), registered before the bridge listens so that the very first
+ * hello already lists what they provide (`deploys`).
+ */
+export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, logger: Logger, routes?: (store: BridgeStore) => Route[]): Promise<RunningBridge> {
   const log = tagged(logger, 'bridge');
   const token = await resolveToken(args, env);
+  const metricsToken = await resolveMetricsToken(args, env);
   const secret = await webhookSecret(args, env);
   if (secret && args.alertmanager) args = { ...args, alertmanager: { ...args.alertmanager, webhookTokenFile: secret.file } };
 
@@ -53,7 +60,9 @@ export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, lo
     : args.vendor
       ? await createVendorSource(args.vendor, env, logger)
       : new DemoSource({ commits, seed, intervalMs: args.demoIntervalMs });
+  const cluster = clusterFromArgs(args, env, logger);
   const server = new BridgeServer({
+    ...(cluster ? { cluster } : {}),
     source,
     host: args.host,
     port: args.port,
@@ -64,15 +73,22 @@ export async function startFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, lo
     maxClientBufferBytes: args.maxClientBufferBytes,
     publicHosts: args.publicHosts,
     maxConnectionsPerAddress: args.maxConnectionsPerAddress,
+    maxClients: args.maxClients,
+    ...(metricsToken !== undefined ? { metricsToken } : {}),
     // Above any seq a previous run on this machine can have reached (see WorldOptions.initialSeq).
     initialSeq: Date.now(),
     logger,
   });
+  for (const r of routes?.(server.store) ?? []) {
+    server.addRoute(r);
+    log.info(`route ${r.method} ${r.path}`);
+  }
   try {
     await server.start();
   } catch (e) {
     await server.close().catch(() => undefined);
     const code = (e as NodeJS.ErrnoException).code;
+    if (e instanceof ClusterConfigError) throw new BridgeConfigError(e.message);
     if (code === 'EADDRINUSE') throw new BridgeConfigError(`port ${args.port} on ${args.host} is already in use (use --port 0 for any free port)`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new BridgeConfigError(`cannot bind to ${args.host}: ${code}`);
     throw e;
@@ -125,6 +141,24 @@ function webhookSecretHelp(secret: { file: string; created: boolean }, server: B
   ].join('\n');
 }
 
+/** --redis or ONCALL_BRIDGE_REDIS_URL (the flag wins): a Cluster, or undefined for the in-memory bridge. */
+function clusterFromArgs(args: BridgeArgs, env: NodeJS.ProcessEnv, logger: Logger): Cluster | undefined {
+  const fromEnv = env.ONCALL_BRIDGE_REDIS_URL?.trim();
+  const url = args.redisUrl ?? (fromEnv || undefined);
+  if (url === undefined) return undefined;
+  try {
+    return new Cluster({
+      url,
+      leaseMs: args.leaderLeaseMs,
+      world: { replayBufferSize: args.replayBuffer, maxOpenAlerts: args.maxOpenAlerts, logger: tagged(logger, 'world') },
+      logger,
+    });
+  } catch (e) {
+    if (e instanceof ClusterConfigError) throw new BridgeConfigError(e.message);
+    throw e;
+  }
+}
+
 async function resolveToken(args: BridgeArgs, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const fromEnv = env.ONCALL_BRIDGE_TOKEN;
   if (args.tokenFile !== undefined) {
@@ -139,6 +173,27 @@ async function resolveToken(args: BridgeArgs, env: NodeJS.ProcessEnv): Promise<s
   const t = fromEnv.trim();
   // Set but empty is a mistake, not a request for "no auth".
   if (!t || /\s/.test(t)) throw new BridgeConfigError('ONCALL_BRIDGE_TOKEN is set but empty or contains whitespace');
+  return t;
+}
+
+/** The /metrics-only token: --metrics-token-file or ONCALL_BRIDGE_METRICS_TOKEN (never both), at least 32 bytes. */
+async function resolveMetricsToken(args: BridgeArgs, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const fromEnv = env.ONCALL_BRIDGE_METRICS_TOKEN;
+  let t: string | undefined;
+  if (args.metricsTokenFile !== undefined) {
+    if (fromEnv !== undefined && fromEnv !== '') throw new BridgeConfigError('both ONCALL_BRIDGE_METRICS_TOKEN and --metrics-token-file are set; use one');
+    try {
+      t = await readTokenFile(args.metricsTokenFile);
+    } catch (e) {
+      throw new BridgeConfigError(`cannot use --metrics-token-file: ${errorText(e)}`);
+    }
+  } else if (fromEnv !== undefined) {
+    t = fromEnv.trim();
+    if (!t || /\s/.test(t)) throw new BridgeConfigError('ONCALL_BRIDGE_METRICS_TOKEN is set but empty or contains whitespace');
+  }
+  if (t === undefined) return undefined;
+  const weak = weakTokenReason(t, 'the metrics token (ONCALL_BRIDGE_METRICS_TOKEN or --metrics-token-file)');
+  if (weak) throw new BridgeConfigError(weak);
   return t;
 }
 

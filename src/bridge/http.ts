@@ -9,8 +9,8 @@ import { errorText } from '../core/util/errors';
 export interface RouterPolicy {
   /** False in demo mode without a token: "bridge-token" routes are then open, and guarded like "none". */
   readonly tokenConfigured: boolean;
-  /** Checks the bridge token. */
-  authorize(req: IncomingMessage): boolean;
+  /** Checks the bridge token (or a token the route also accepts, e.g. the metrics-only token on /metrics). */
+  authorize(req: IncomingMessage, route: Route): boolean;
   /** Names besides IP literals and localhost that `Host` may carry on unauthenticated routes (--public-host). */
   readonly publicHosts: readonly string[];
   /** Per-address back-off after failed token checks. */
@@ -123,7 +123,7 @@ export class Router {
       res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
       return { status: 429, body: { error: 'too many failed attempts from this address: try again later' } };
     }
-    if (auth === 'bridge-token' && !this._policy.authorize(req)) {
+    if (auth === 'bridge-token' && !this._policy.authorize(req, route)) {
       this._policy.limiter.failed(remote, `request to ${route.path} (${req.headers.authorization === undefined ? 'no token' : 'wrong token'})`);
       res.setHeader('www-authenticate', 'Bearer');
       return { status: 401, body: { error: 'unauthorized' } };

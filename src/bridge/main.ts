@@ -11,7 +11,7 @@ import { tagged } from '../core/util/logger';
 import { errorText } from '../core/util/errors';
 
 async function main(argv: string[]): Promise<void> {
-  const parsed = parseBridgeArgs(argv);
+  const parsed = parseBridgeArgs(argv, process.env);
   if (parsed.kind === 'help') {
     process.stdout.write(USAGE);
     return;
@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   if (parsed.kind === 'generate-token') return generate(parsed.file);
-  const logger = new StreamLogger(parsed.args.logLevel);
+  const logger = new StreamLogger(parsed.args.logLevel, undefined, undefined, parsed.args.logFormat);
   process.on('uncaughtException', (e) => {
     logger.error(e);
     process.exit(1);
@@ -35,13 +35,11 @@ async function main(argv: string[]): Promise<void> {
   try {
     // Read before the bridge starts: a bad secret file is a configuration error (exit 2).
     const deploySecrets = await readDeployWebhookSecrets(parsed.args.deployWebhooks, process.env);
-    running = await startFromArgs(parsed.args, process.env, logger);
-    // Deploys from CI/CD, whatever the alert source: each becomes a `deploy` event for every editor.
-    const world = running.server.world;
-    for (const r of deployWebhookRoutes({ ...deploySecrets, addDeploy: (d) => world.addDeploy(d), clock: systemClock, logger: tagged(logger, 'deploys') })) {
-      running.server.addRoute(r);
-      logger.info(`deploy webhook on POST ${r.path}`);
-    }
+    // Deploys from CI/CD, whatever the alert source: each becomes a `deploy` event for every editor. Registered
+    // before the bridge listens, so the first hello already says `deploys`.
+    running = await startFromArgs(parsed.args, process.env, logger, (store) =>
+      deployWebhookRoutes({ ...deploySecrets, addDeploy: (d) => store.addDeploy(d), clock: systemClock, logger: tagged(logger, 'deploys') }),
+    );
   } catch (e) {
     if (e instanceof BridgeConfigError) {
       console.error(`oncall-bridge: ${e.message}`);
@@ -54,9 +52,11 @@ async function main(argv: string[]): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) process.exit(0); // a second Ctrl-C does not wait
     stopping = true;
-    logger.info(`${signal}: closing clients and stopping`);
-    setTimeout(() => process.exit(0), 5000).unref();
-    server.close().then(
+    const drainMs = parsed.args.drainTimeoutMs;
+    logger.info(`${signal}: draining (new editors refused, up to ${drainMs / 1000} s for actions in flight), then closing editors with 1001`);
+    // The drain's own bound, plus the close's 2 s grace for editors to answer the close frame, plus a margin.
+    setTimeout(() => process.exit(0), drainMs + 5000).unref();
+    server.drain(drainMs).then(
       () => process.exit(0),
       (e: unknown) => {
         logger.error(e instanceof Error ? e : String(e));

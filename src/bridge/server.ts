@@ -29,11 +29,19 @@ import { checkBearer, isAllowedHostHeader, isBrowserRequest, isLoopbackHost, wea
 import { ConnectionGuard } from './connections';
 import { Router } from './http';
 import { ciRoutes } from './ciRoutes';
+import { BridgeMetrics, readiness, type ClusterStatusProvider } from './metrics';
 import { SourceActionError, type ActionOutcome, type Route, type SourceContext, type SourceModule } from './sources/types';
 import { World } from './world';
+import { MemoryStore, type BridgeStore, type ResumeAnswer } from './store';
+import type { Cluster } from './cluster/cluster';
 import { errorText } from '../core/util/errors';
 
 export const BRIDGE_VERSION = '0.1.0';
+
+export const METRICS_PATH = '/metrics';
+/** The close reason editors get when a bridge drains (1001: reconnect, then resume from the last seq). */
+export const DRAIN_CLOSE_REASON = 'bridge draining: reconnect (another replica serves you)';
+const SEND_TEXT = { binary: false } as const;
 
 /** Longest snooze the bridge passes on (vendors may allow less and say so): "15 min to a week" is what responders ask for. */
 export const MAX_SNOOZE_MS = 7 * 24 * 3_600_000;
@@ -94,7 +102,21 @@ export interface BridgeServerOptions {
   authBackoff?: AuthBackoffOptions;
   /** How long a closing slow client gets to read its close frame before its socket is destroyed. Default 10 s. */
   slowClientGraceMs?: number;
+  /**
+   * A second bearer token that may read /metrics only (a Prometheus scraper should not hold a token that can ack
+   * alerts). The bridge token reads /metrics too.
+   */
+  metricsToken?: string;
+  /** The clustered mode's view of Redis and the leader lease, for /readyz and /metrics. Default: in memory (ready). */
+  clusterStatus?: ClusterStatusProvider;
+  /** Node process metrics on /metrics (CPU, RSS, heap, event loop, GC). Default true. */
+  processMetrics?: boolean;
   initialSeq?: number;
+  /**
+   * Clustered mode (--redis): the state is shared through Redis, the source's work runs on the leader only, webhooks
+   * are de-duplicated across replicas. Started by `start` (before the source), closed by `close`.
+   */
+  cluster?: Cluster;
   clock?: Clock;
   logger?: Logger;
 }
@@ -108,6 +130,10 @@ interface Client {
   remote: string;
   /** Receives live events only after its resume was answered (it would otherwise see events twice). */
   live: boolean;
+  /** The seq the client is at after its last resume answer: live events up to it are not sent again. */
+  sentSeq: number;
+  /** Bumped by every resume: an answer that arrives after a newer resume is dropped. */
+  resumeGen: number;
   alive: boolean;
   closing: boolean;
   invalidCount: number;
@@ -131,8 +157,15 @@ export interface BridgeStats {
  * It owns the world (through `World`), auth, per-client flow control and the source module's lifecycle.
  */
 export class BridgeServer {
+  /** The World (in clustered mode this replica's copy: write through `store`). */
   readonly world: World;
-  private readonly _opts: Required<Omit<BridgeServerOptions, 'token' | 'initialSeq' | 'maxOpenAlerts'>> & Pick<BridgeServerOptions, 'token' | 'maxOpenAlerts'>;
+  /** Where the state lives: in memory, or shared through Redis (`cluster`). */
+  readonly store: BridgeStore;
+  private readonly _opts: Required<Omit<BridgeServerOptions, 'token' | 'initialSeq' | 'maxOpenAlerts' | 'cluster' | 'metricsToken' | 'clusterStatus'>> &
+    Pick<BridgeServerOptions, 'token' | 'maxOpenAlerts' | 'cluster' | 'metricsToken' | 'clusterStatus'>;
+  readonly metrics: BridgeMetrics;
+  /** Leadership changes run one after another (lead, then follow, never both at once). */
+  private _leadership: Promise<void> = Promise.resolve();
   private readonly _log: Logger;
   private readonly _http: http.Server;
   private readonly _wss: WebSocketServer;
@@ -148,6 +181,10 @@ export class BridgeServer {
   private _maxBufferedSeen = 0;
   /** A deploy webhook route is registered (hello lists "deploys"). */
   private _deployRoutes = false;
+  /** SIGTERM: new editors are refused, actions finish, then editors are closed with 1001 (see drain()). */
+  private _draining: Promise<void> | undefined;
+  /** Actions sent to the source and not answered yet: the drain waits for them (bounded). */
+  private readonly _inFlight = new Set<Promise<void>>();
 
   constructor(opts: BridgeServerOptions) {
     this._opts = {
@@ -167,28 +204,65 @@ export class BridgeServer {
       maxConnectionsPerAddress: 32,
       maxPendingConnections: 512,
       authBackoff: {},
+      processMetrics: true,
       clock: systemClock,
       logger: nullLogger,
       ...opts,
     };
+    // Clustered: /readyz and /metrics read Redis and the lease from the cluster unless told otherwise.
+    const cluster = opts.cluster;
+    if (!this._opts.clusterStatus && cluster) this._opts.clusterStatus = () => cluster.clusterStatus();
     this._log = tagged(this._opts.logger, 'server');
-    this.world = new World({
-      replayBufferSize: this._opts.replayBufferSize,
-      initialSeq: opts.initialSeq,
-      ...(opts.maxOpenAlerts !== undefined ? { maxOpenAlerts: opts.maxOpenAlerts } : {}),
-      logger: tagged(this._opts.logger, 'world'),
-      now: () => this._opts.clock.now(),
-    });
+    if (opts.cluster) {
+      this.store = opts.cluster.store;
+      this.world = opts.cluster.store.world;
+    } else {
+      this.world = new World({
+        replayBufferSize: this._opts.replayBufferSize,
+        initialSeq: opts.initialSeq,
+        ...(opts.maxOpenAlerts !== undefined ? { maxOpenAlerts: opts.maxOpenAlerts } : {}),
+        logger: tagged(this._opts.logger, 'world'),
+        now: () => this._opts.clock.now(),
+      });
+      this.store = new MemoryStore(this.world);
+    }
     this._limiter = new AuthFailureLimiter(this._opts.clock, tagged(this._opts.logger, 'auth'), this._opts.authBackoff);
     this._router = new Router(tagged(this._opts.logger, 'http'), {
       tokenConfigured: this._opts.token !== undefined,
-      authorize: (req) => this._authorized(req.headers),
+      authorize: (req, route) =>
+        this._authorized(req.headers) || (route.path === METRICS_PATH && this._opts.metricsToken !== undefined && checkBearer(req.headers, this._opts.metricsToken)),
       publicHosts: this._opts.publicHosts,
       limiter: this._limiter,
     });
+    this.metrics = new BridgeMetrics(
+      {
+        editors: () => this._clients.size,
+        queuedBytes: () => {
+          let n = 0;
+          for (const c of this._clients.values()) n += c.ws.bufferedAmount;
+          return n;
+        },
+        draining: () => this._draining !== undefined,
+        inFlightActions: () => this._inFlight.size,
+      },
+      { processMetrics: this._opts.processMetrics, ...(this._opts.clusterStatus ? { cluster: this._opts.clusterStatus } : {}) },
+    );
+    // Liveness: the process answers. Readiness: a load balancer may send editors here.
     this._router.add({ method: 'GET', path: '/healthz', auth: 'none', handle: () => Promise.resolve({ status: 200, body: this.stats() }) });
     // The deploy guard's CI step: the schedule, and "deploy anyway" posted to the source (token-authenticated).
     for (const r of ciRoutes({ oncall: () => this.world.oncall, alerts: () => this.world.alerts(), source: this._opts.source, capabilities: () => this._capabilities(), logger: tagged(this._opts.logger, 'ci') })) this._router.add(r);
+    this._router.add({
+      method: 'GET',
+      path: '/readyz',
+      auth: 'none',
+      handle: () => {
+        const r = this.readiness();
+        return Promise.resolve({ status: r.ready ? 200 : 503, body: r });
+      },
+    });
+    // The bridge token (or the metrics-only token) when one is configured: counts of editors and vendor errors are
+    // not for anyone who can reach the port. Prometheus sends it with `authorization: { credentials_file: … }`.
+    this._router.add({ method: 'GET', path: METRICS_PATH, handle: async () => ({ status: 200, body: await this.metrics.text() }) });
     // Node checks headersTimeout/requestTimeout only every connectionsCheckingInterval (30 s by default).
     this._http = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => this._router.handle(req, res));
     // Slow-loris protection. Node's timeouts start at a request's first byte, so a connection that sends nothing
@@ -205,14 +279,29 @@ export class BridgeServer {
     this._connections.attach(this._http);
     this._wss = new WebSocketServer({ noServer: true, maxPayload: this._opts.maxPayloadBytes, perMessageDeflate: false });
     this._http.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this._onUpgrade(req, socket, head));
-    this.world.onEvent((ev) => {
-      for (const c of this._clients.values()) if (c.live) this._send(c, ev.frame);
+    this.store.onEvent((ev) => {
+      this.metrics.events.inc();
+      // Encoded once: every editor's socket is handed the same Buffer (ws frames it without copying the payload),
+      // so an event queued for 10,000 editors costs its bytes once plus a small header per editor.
+      const frame = Buffer.from(ev.frame, 'utf8');
+      let sent = 0;
+      for (const c of this._clients.values()) if (c.live && ev.seq > c.sentSeq && this._send(c, frame)) sent++;
+      if (sent) this.metrics.framesSent.inc(sent);
+    });
+    // Redis lost the stream and a new one was seeded: nobody's state can be continued; everyone gets a snapshot.
+    this.store.onReset(() => {
+      for (const c of this._clients.values()) if (c.live) this._resume(c, -1);
+    });
+    this.store.onDegraded((reason) => {
+      if (reason === undefined) return;
+      const frame = encodeMessage({ type: 'error', error: { code: 'degraded', message: reason } } satisfies ErrorMessage);
+      for (const c of this._clients.values()) this._send(c, frame);
     });
   }
 
   /** Registers an extra HTTP route (source modules' routes are added by `start`). */
   addRoute(route: Route): void {
-    this._router.add(route);
+    this._router.add(this._opts.cluster ? this._opts.cluster.dedupeWebhook(route) : route);
     if (route.providesDeploys) this._deployRoutes = true;
   }
 
@@ -263,7 +352,37 @@ export class BridgeServer {
   }
 
   stats(): BridgeStats {
-    return { ok: true, seq: this.world.seq, clients: this._clients.size, alerts: this.world.alertCount, omittedAlerts: this.world.omitted };
+    return { ok: true, seq: this.store.seq, clients: this._clients.size, alerts: this.store.alertCount, omittedAlerts: this.store.omitted };
+  }
+
+  /** What /readyz answers. */
+  readiness(): { ready: boolean; reasons: string[] } {
+    return readiness(this._opts.clusterStatus, this._draining !== undefined);
+  }
+
+  get draining(): boolean {
+    return this._draining !== undefined;
+  }
+
+  /**
+   * Graceful stop (SIGTERM): /readyz turns 503 and new WebSocket upgrades are refused (503, Retry-After) at once;
+   * actions already sent to the source get up to `timeoutMs` to finish and be answered; new ones are refused with
+   * a reason; then every editor is closed with 1001 ("reconnect") — behind a load balancer they come back on another
+   * replica and resume from their last seq — and the bridge closes. Idempotent.
+   */
+  drain(timeoutMs = 20_000): Promise<void> {
+    this._draining ??= (async () => {
+      this._log.info(`draining: refusing new editors; ${this._inFlight.size} action(s) in flight, ${this._clients.size} editor(s) connected`);
+      if (this._inFlight.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)));
+        const done = Promise.allSettled([...this._inFlight]).then(() => false);
+        if (await Promise.race([done, timedOut])) this._log.warn(`drain: ${this._inFlight.size} action(s) still unanswered after ${timeoutMs / 1000} s; closing anyway (their editors see them fail)`);
+        clearTimeout(timer);
+      }
+      await this.close(DRAIN_CLOSE_REASON);
+    })();
+    return this._draining;
   }
 
   get maxBufferedSeen(): number {
@@ -285,8 +404,10 @@ export class BridgeServer {
       }
       this._log.warn('no token configured: accepting unauthenticated connections (demo mode, loopback only)');
     }
+    const cluster = this._opts.cluster;
     for (const r of this._opts.source.routes ?? []) this.addRoute(r);
-    await this._opts.source.start(this._context());
+    if (cluster) await this._startClustered(cluster);
+    else await this._opts.source.start(this._context());
     await new Promise<void>((resolve, reject) => {
       this._http.once('error', reject);
       this._http.listen(this._opts.port, host, () => {
@@ -298,6 +419,30 @@ export class BridgeServer {
     });
     this._heartbeat = this._opts.clock.setInterval(() => this._beat(), this._opts.heartbeatMs);
     return this.address();
+  }
+
+  /** Every replica can serve actions and webhooks (standby); only the lease holder runs the source's work. */
+  private async _startClustered(cluster: Cluster): Promise<void> {
+    const src = this._opts.source;
+    if (!src.standby || !src.lead || !src.follow) throw new BridgeConfigError(`the ${src.name} source cannot run clustered (--redis)`);
+    await cluster.start();
+    await src.standby(this._context());
+    const follow = src.follow.bind(src);
+    const lead = src.lead.bind(src);
+    const change = (leader: boolean) => {
+      this._leadership = this._leadership.then(async () => {
+        if (this._closed) return;
+        try {
+          if (leader) await lead();
+          else await follow();
+        } catch (e) {
+          this._log.error(`source ${src.name}: ${leader ? 'starting' : 'stopping'} its work failed: ${errorText(e)}`);
+        }
+      });
+    };
+    cluster.lease.onChange(change);
+    if (cluster.lease.isLeader) change(true);
+    await this._leadership;
   }
 
   address(): AddressInfo {
@@ -314,7 +459,7 @@ export class BridgeServer {
   }
 
   /** Closes every client with 1001, stops the source and the listener. */
-  async close(): Promise<void> {
+  async close(reason = 'bridge shutting down'): Promise<void> {
     if (this._closed) return;
     this._closed = true;
     this._heartbeat?.dispose();
@@ -325,19 +470,21 @@ export class BridgeServer {
         new Promise<void>((resolve) => {
           if (c.ws.readyState === WebSocket.CLOSED) return resolve();
           c.ws.once('close', () => resolve());
-          c.ws.close(CloseCodes.goingAway, 'bridge shutting down');
+          c.ws.close(CloseCodes.goingAway, reason);
         }),
     );
     const grace = new Promise<void>((r) => setTimeout(r, 2000).unref());
     await Promise.race([Promise.all(closing), grace]);
     for (const c of this._clients.values()) c.ws.terminate();
     try {
+      await this._leadership;
       await this._opts.source.stop();
     } catch (e) {
       this._log.error(`source ${this._opts.source.name} failed to stop: ${errorText(e)}`);
     }
     this._wss.close();
-    this.world.dispose();
+    if (this._opts.cluster) await this._opts.cluster.close();
+    else await this.store.dispose();
     await new Promise<void>((resolve) => {
       if (!this._http.listening) return resolve();
       this._http.close(() => resolve());
@@ -361,7 +508,7 @@ export class BridgeServer {
       // handled below
     }
     if (pathname !== '/') return rejectUpgrade(socket, 404, 'Not Found');
-    if (this._closed) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    if (this._closed || this._draining) return rejectUpgrade(socket, 503, 'Service Unavailable', { 'Retry-After': '1' });
     if (this._opts.token === undefined) {
       // Unauthenticated (demo) mode: a browser tab on any web site could dial ws://127.0.0.1 — it always sends
       // Origin; the extension's Node client does not. A page on a name made to resolve to 127.0.0.1 (DNS
@@ -395,7 +542,7 @@ export class BridgeServer {
 
   private _onConnection(ws: WebSocket, remote: string): void {
     const c: Client = {
-      id: this._nextClientId++, ws, remote, live: false, alive: true, closing: false, invalidCount: 0, timers: [],
+      id: this._nextClientId++, ws, remote, live: false, sentSeq: -1, resumeGen: 0, alive: true, closing: false, invalidCount: 0, timers: [],
       rate: new RateLimiter(this._opts.clock, this._opts.maxMessagesPerSecond, this._opts.messageBurst),
       rateToldAt: -Infinity,
     };
@@ -460,34 +607,79 @@ export class BridgeServer {
 
   private _handle(c: Client, msg: ClientMessage): void {
     switch (msg.type) {
-      case 'resume': {
-        const plan = this.world.planResume(msg.lastSeq);
-        if (plan.kind === 'snapshot') {
-          this._log.debug(`client #${c.id}: resume from ${msg.lastSeq} → snapshot at ${this.world.seq}`);
-          this._send(c, encodeMessage(this.world.snapshot()));
-        } else {
-          this._log.debug(`client #${c.id}: resume from ${msg.lastSeq} → replay of ${plan.events.length} events`);
-          for (const ev of plan.events) this._send(c, ev.frame);
-        }
-        c.live = true;
+      case 'resume':
+        this._resume(c, msg.lastSeq);
         return;
-      }
       case 'ack':
       case 'unack':
       case 'resolve':
-        void this._action(c, msg);
-        return;
+        return this._track(c, msg.requestId, () => this._action(c, msg));
       case 'annotate':
-        void this._annotate(c, msg);
-        return;
+        return this._track(c, msg.requestId, () => this._annotate(c, msg));
       case 'snooze':
       case 'reassign':
       case 'escalate':
       case 'note':
       case 'override':
-        void this._responder(c, msg);
-        return;
+        return this._track(c, msg.requestId, () => this._responder(c, msg));
     }
+  }
+
+  /** Answers a resume: at once from memory, or (clustered) once the replay or snapshot is loaded; live events wait meanwhile. */
+  private _resume(c: Client, lastSeq: number): void {
+    const gen = ++c.resumeGen;
+    const answer = (a: ResumeAnswer) => {
+      if (gen !== c.resumeGen) return;
+      this._log.debug(`client #${c.id}: resume from ${lastSeq} → ${a.snapshot ? `snapshot at ${a.seq}` : `replay of ${a.frames.length} events`}`);
+      this.metrics.resumes.inc({ kind: a.snapshot ? 'snapshot' : 'replay' });
+      for (const f of a.frames) this._send(c, f);
+      if (!a.snapshot) this.metrics.framesSent.inc(a.frames.length);
+      c.sentSeq = a.seq;
+      c.live = true;
+    };
+    let r: ResumeAnswer | Promise<ResumeAnswer>;
+    try {
+      r = this.store.resume(lastSeq);
+    } catch (e) {
+      return this._resumeFailed(c, e);
+    }
+    if (!(r instanceof Promise)) return answer(r);
+    c.live = false;
+    r.then(answer, (e: unknown) => {
+      if (gen === c.resumeGen) this._resumeFailed(c, e);
+    });
+  }
+
+  /** The state could not be loaded (Redis unreachable): the client is told and reconnects (to this or another replica). */
+  private _resumeFailed(c: Client, e: unknown): void {
+    this._log.warn(`client #${c.id}: cannot answer its resume: ${errorText(e)}`);
+    this._send(c, encodeMessage({ type: 'error', error: { code: 'degraded', message: `the bridge cannot load the alert state (${errorText(e)}); reconnecting` } } satisfies ErrorMessage));
+    c.closing = true;
+    c.ws.close(CloseCodes.goingAway, 'state unavailable, reconnect');
+  }
+
+  /**
+   * Clustered mode: an action is acknowledged only once what it changed is recorded for every replica; while Redis is
+   * unreachable it is refused before the vendor is called. The reason, or undefined when it is done.
+   */
+  private _notRecorded(): string | undefined {
+    return this.store.degradedReason;
+  }
+
+  private async _recorded(): Promise<string | undefined> {
+    try {
+      await this.store.settled();
+      return undefined;
+    } catch (e) {
+      return `the source accepted it, but the bridge could not record the change for every editor (${errorText(e)}); it shows up when the source is next polled`;
+    }
+  }
+
+  /** Runs an action so that a drain can wait for it; while draining, new ones are refused (never half done). */
+  private _track(c: Client, requestId: string, run: () => Promise<void>): void {
+    if (this._draining) return this._result(c, requestId, 'the bridge is shutting down and did not send this to the alert source; try again in a moment (the editor reconnects by itself)');
+    const p = run().finally(() => this._inFlight.delete(p));
+    this._inFlight.add(p);
   }
 
   /** Protocol 1.1 responder actions: capability, then the request's times, then the source. */
@@ -496,6 +688,8 @@ export class BridgeServer {
     if (refused) return this._result(c, msg.requestId, refused);
     const invalid = this._checkResponder(msg);
     if (invalid) return this._result(c, msg.requestId, invalid);
+    const down = this._notRecorded();
+    if (down) return this._result(c, msg.requestId, down);
     const src = this._opts.source;
     try {
       let outcome: ActionOutcome | undefined | void;
@@ -526,6 +720,8 @@ export class BridgeServer {
           break;
       }
       this._log.info(`client #${c.id}: ${what} (${msg.requestId})${outcome?.note ? `: ${outcome.note}` : ''}`);
+      const lost = await this._recorded();
+      if (lost) return this._result(c, msg.requestId, lost);
       this._result(c, msg.requestId, undefined, outcome?.note);
     } catch (e) {
       this._result(c, msg.requestId, this._failure(c, msg.type, e));
@@ -561,9 +757,13 @@ export class BridgeServer {
       const given = src.unsupportedActions?.[msg.type];
       return this._result(c, msg.requestId, given ?? `this alert source does not support ${msg.type}${src.actionsUnavailableReason ? `: ${src.actionsUnavailableReason}` : ''}`);
     }
+    const down = this._notRecorded();
+    if (down) return this._result(c, msg.requestId, down);
     try {
       const outcome = await src.handleAction(msg.type, msg.alertIds, msg.actor);
       this._log.info(`client #${c.id}: ${msg.type} ${msg.alertIds.length} alert(s) (${msg.requestId})${outcome?.note ? `: ${outcome.note}` : ''}`);
+      const lost = await this._recorded();
+      if (lost) return this._result(c, msg.requestId, lost);
       this._result(c, msg.requestId, undefined, outcome?.note);
     } catch (e) {
       this._result(c, msg.requestId, this._failure(c, msg.type, e));
@@ -614,20 +814,24 @@ export class BridgeServer {
    * taken yet. Above the limit it is closed with 4008 and gets nothing more: memory per client stays
    * below the limit plus one frame.
    */
-  private _send(c: Client, frame: string): void {
-    if (c.closing || c.ws.readyState !== WebSocket.OPEN) return;
+  private _send(c: Client, frame: string | Buffer): boolean {
+    if (c.closing || c.ws.readyState !== WebSocket.OPEN) return false;
     const queued = c.ws.bufferedAmount;
     if (queued > this._maxBufferedSeen) this._maxBufferedSeen = queued;
-    if (queued > this._opts.maxClientBufferBytes) return this._closeSlow(c, queued);
-    c.ws.send(frame, (err) => {
-      if (err) this._log.debug(`client #${c.id}: send failed: ${err.message}`);
-    });
+    if (queued > this._opts.maxClientBufferBytes) {
+      this._closeSlow(c, queued);
+      return false;
+    }
+    // A Buffer goes out as a text frame (binary: false); a failed write surfaces as the socket's error and close.
+    c.ws.send(frame, SEND_TEXT);
+    return true;
   }
 
   private _closeSlow(c: Client, queued: number): void {
     c.closing = true;
     c.live = false;
     this._log.warn(`client #${c.id} (${c.remote}) is not reading (${queued} bytes queued): closing it with ${CloseCodes.slowClient}`);
+    this.metrics.slowClientCloses.inc();
     c.ws.close(CloseCodes.slowClient, 'slow client');
     // The close frame waits behind the queued data; a client that never reads is cut off.
     c.timers.push(this._opts.clock.setTimeout(() => c.ws.terminate(), this._opts.slowClientGraceMs));
@@ -650,7 +854,7 @@ export class BridgeServer {
   }
 
   private _context(): SourceContext {
-    const w = this.world;
+    const w = this.store;
     const clock = this._opts.clock;
     return {
       clock,
@@ -661,7 +865,8 @@ export class BridgeServer {
       alerts: () => w.alerts(),
       setOnCall: (s) => w.setOnCall(s),
       addDeploy: (d) => w.addDeploy(d),
-      addFirings: (f) => w.addFirings(f),
+      addFirings: (f) => this.world.addFirings(f),
+      observeVendorCall: (call) => this.metrics.observeVendorCall(call),
     };
   }
 }

@@ -33,6 +33,12 @@ export class RingBuffer<T> {
     else this._start = (this._start + 1) % this.capacity;
   }
 
+  clear(): void {
+    this._items.fill(undefined);
+    this._start = 0;
+    this._size = 0;
+  }
+
   /** i = 0 is the oldest. */
   at(i: number): T | undefined {
     if (i < 0 || i >= this._size) return undefined;
@@ -169,6 +175,28 @@ export interface WorldOptions {
 
 export type ResumePlan = { kind: 'snapshot' } | { kind: 'replay'; events: BufferedEvent[] };
 
+/** One alert as a shared store keeps it: `aside` = held but not sent (over the open-alert limit); `order` = last change. */
+export interface StoredAlert {
+  alert: Alert;
+  aside: boolean;
+  order: number;
+}
+
+/** Everything a World holds except its replay buffer: what clustered mode keeps in Redis (see cluster/redisStore.ts). */
+export interface WorldState {
+  seq: number;
+  alerts: StoredAlert[];
+  oncall: OnCallState | null;
+  deploys: Deploy[];
+}
+
+/** What changed since the last `takeChanges`: alert ids touched (present or gone), and whether on-call / deploys changed. */
+export interface WorldChanges {
+  alerts: Map<string, StoredAlert | null>;
+  oncall: boolean;
+  deploys: boolean;
+}
+
 /**
  * The bridge's world state: alerts, on-call, recent deploys, the global seq and the replay buffer.
  * Every change goes through here, gets the next seq and fires `onEvent`.
@@ -218,6 +246,13 @@ export class World {
   private readonly _history: FiringHistory;
   private readonly _onEvent = new Emitter<BufferedEvent>();
   readonly onEvent: Event<BufferedEvent> = this._onEvent.event;
+  /** Last-change order of each held alert (a shared store rebuilds Map order from it). */
+  private readonly _order = new Map<string, number>();
+  private _orderCounter = 0;
+  /** Ids touched since `takeChanges` (only tracked once `trackChanges` was called: in-memory mode pays nothing). */
+  private _dirty: Set<string> | undefined;
+  private _dirtyOncall = false;
+  private _dirtyDeploys = false;
 
   constructor(opts: WorldOptions) {
     this._buffer = new RingBuffer(opts.replayBufferSize);
@@ -346,6 +381,7 @@ export class World {
   setOnCall(state: OnCallState): void {
     // Capped like alerts: a source's people directory (protocol 1.1) costs bounded memory in every client.
     this._oncall = capOnCall(structuredClone(state));
+    this._dirtyOncall = true;
     this._emit({ type: 'oncall', seq: 0, oncall: this._oncall });
   }
 
@@ -353,6 +389,7 @@ export class World {
     const d = structuredClone(deploy);
     this._deploys.push(d);
     if (this._deploys.length > this._maxDeploys) this._deploys = this._deploys.slice(-this._maxDeploys);
+    this._dirtyDeploys = true;
     this._emit({ type: 'deploy', seq: 0, deploy: d });
   }
 
@@ -385,6 +422,61 @@ export class World {
     return { kind: 'replay', events };
   }
 
+  /** Starts recording which alerts change (for `takeChanges`). */
+  trackChanges(): void {
+    this._dirty ??= new Set();
+  }
+
+  /** What changed since the last call (needs `trackChanges`), and forgets it. */
+  takeChanges(): WorldChanges {
+    const alerts = new Map<string, StoredAlert | null>();
+    for (const id of this._dirty ?? []) alerts.set(id, this._stored(id) ?? null);
+    const out: WorldChanges = { alerts, oncall: this._dirtyOncall, deploys: this._dirtyDeploys };
+    this._dirty?.clear();
+    this._dirtyOncall = false;
+    this._dirtyDeploys = false;
+    return out;
+  }
+
+  /** Everything but the replay buffer, for a shared store to keep (copies). */
+  exportState(): WorldState {
+    const alerts: StoredAlert[] = [];
+    for (const id of [...this._alerts.keys(), ...this._aside.keys()]) alerts.push(this._stored(id)!);
+    return { seq: this._seq, alerts, oncall: this._oncall && structuredClone(this._oncall), deploys: structuredClone(this._deploys) };
+  }
+
+  /**
+   * Replaces everything held with `state` (as `exportState` gave it, possibly from another replica) and empties the
+   * replay buffer. Fires no events; pending changes are forgotten. The limits are not re-applied: the state came from
+   * a World with the same options.
+   */
+  restore(state: WorldState): void {
+    for (const id of [...this._alerts.keys(), ...this._aside.keys()]) this._forget(id);
+    this._order.clear();
+    this._orderCounter = 0;
+    const sorted = [...state.alerts].sort((a, b) => a.order - b.order);
+    for (const s of sorted) {
+      const a = structuredClone(s.alert);
+      const size = JSON.stringify(a).length;
+      if (s.aside && a.status !== 'resolved') {
+        this._aside.set(a.id, a);
+        this._size.set(a.id, size);
+        this._asideBest.push(a.id);
+        this._asideWorst.push(a.id);
+        this._touch(a.id);
+      } else {
+        this._addSent(a, size);
+      }
+    }
+    this._oncall = state.oncall && structuredClone(state.oncall);
+    this._deploys = structuredClone(state.deploys);
+    this._seq = state.seq;
+    this._buffer.clear();
+    this._dirty?.clear();
+    this._dirtyOncall = false;
+    this._dirtyDeploys = false;
+  }
+
   get bufferedEvents(): number {
     return this._buffer.size;
   }
@@ -397,6 +489,18 @@ export class World {
   }
 
   // ---- internals
+
+  private _stored(id: string): StoredAlert | undefined {
+    const sent = this._alerts.get(id);
+    const a = sent ?? this._aside.get(id);
+    if (!a) return undefined;
+    return { alert: structuredClone(a), aside: sent === undefined, order: this._order.get(id) ?? 0 };
+  }
+
+  private _touch(id: string): void {
+    this._order.set(id, ++this._orderCounter);
+    this._dirty?.add(id);
+  }
 
   private _get(id: string): Alert {
     return (this._alerts.get(id) ?? this._aside.get(id))!;
@@ -430,6 +534,8 @@ export class World {
       this._aside.delete(id);
     }
     this._size.delete(id);
+    this._order.delete(id);
+    this._dirty?.add(id);
   }
 
   private _addSent(a: Alert, size: number): void {
@@ -439,6 +545,7 @@ export class World {
     this._sentChars += size;
     if (a.status === 'resolved') this._resolvedIds.add(a.id);
     else this._openWorst.push(a.id);
+    this._touch(a.id);
   }
 
   private _setAside(a: Alert, size: number, announce: boolean): void {
@@ -457,6 +564,7 @@ export class World {
     this._size.set(a.id, size);
     this._asideBest.push(a.id);
     this._asideWorst.push(a.id);
+    this._touch(a.id);
     if (announce) {
       this._pending.setAside++;
       this._emitAside(a.id);

@@ -38,6 +38,9 @@ export const Commands = {
   coverMe: 'oncall.coverMe',
   openAlertingRule: 'oncall.openAlertingRule',
   showPagedHere: 'oncall.showPagedHere',
+  shareFindings: 'oncall.shareFindings',
+  imOnIt: 'oncall.imOnIt',
+  stopImOnIt: 'oncall.stopImOnIt',
 } as const;
 
 export const Views = {
@@ -54,6 +57,8 @@ export const ContextKeys = {
   canEscalate: 'oncall.can.escalate',
   canNote: 'oncall.can.note',
   canOverride: 'oncall.can.override',
+  /** "I'm on it" holds an alert (issue 21): "Stop" is offered. */
+  imOnIt: 'oncall.imOnIt',
   configured: 'oncall.configured',
   connected: 'oncall.connected',
   hasAlerts: 'oncall.hasAlerts',

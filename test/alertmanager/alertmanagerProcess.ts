@@ -3,37 +3,21 @@
  * scripts/setup-alertmanager.sh), run on a free loopback port with its own config and storage in a
  * temp dir, clustering off. Used by alertmanager.real.test.ts.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import axios from 'axios';
-import { repoRoot } from '../testUtil/paths';
+import { ensureInstalled, freePort } from '../testUtil/realServers';
+
+export { freePort };
 
 export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
 
-/**
- * Makes sure Alertmanager is installed, through the project's setup script. When it cannot be installed the suite
- * fails with the script's reason (never a silent skip that hides a broken setup); the script says what to install.
- */
+/** Makes sure Alertmanager is installed, through the project's setup script (fails the suite with its reason). */
 export function ensureAlertmanager(): void {
-  if (fs.existsSync(ALERTMANAGER_BIN)) return;
-  const r = spawnSync('bash', [path.join(repoRoot, 'scripts', 'setup-alertmanager.sh')], { encoding: 'utf8', timeout: 15 * 60_000 });
-  if (r.status === 0 && fs.existsSync(ALERTMANAGER_BIN)) return;
-  const why = `cannot install prometheus-alertmanager with scripts/setup-alertmanager.sh (exit ${r.status ?? r.signal}): ${(r.stdout + r.stderr).trim().split('\n').slice(-5).join(' | ')}`;
-  throw new Error(why);
+  ensureInstalled(ALERTMANAGER_BIN, 'setup-alertmanager.sh');
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface AlertmanagerProcessOptions {
   dir: string;

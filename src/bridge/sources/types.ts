@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Alert, AlertAction, AnnotateMessage, Deploy, Firing, OnCallState, Person, ReassignTarget, ReassignTargetKind, RequestCapability, SourceKind } from '../../core/protocol/types';
 import type { Clock } from '../../core/util/clock';
 import type { Logger } from '../../core/util/logger';
+import type { VendorCall } from './shared/vendorHttp';
 
 /**
  * A source module connects ONE alert source (demo, Alertmanager, PagerDuty, Splunk On-Call, Grafana
@@ -77,6 +78,16 @@ export interface SourceModule extends ResponderActions {
   handleAction(action: AlertAction, alertIds: readonly string[], actor: Person | undefined): Promise<ActionOutcome | undefined | void>;
   annotate?(annotation: AnnotateMessage['annotation']): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Clustered mode (--redis; a module without these three cannot run clustered). `standby(ctx)` instead of `start`:
+   * ready for actions and webhooks, but no source work (no polls, no timers). `lead()`: this replica now holds the
+   * leader lease — start the source work (as `start` would, first runs included). `follow()`: it lost the lease —
+   * stop the source work (wait for a run in progress) but stay ready for actions and webhooks. They alternate,
+   * `lead` first; `stop` ends everything.
+   */
+  standby?(ctx: SourceContext): Promise<void>;
+  lead?(): Promise<void>;
+  follow?(): Promise<void>;
 }
 
 export interface SourceContext {
@@ -99,6 +110,8 @@ export interface SourceContext {
    * snapshot; live alerts are recorded by the bridge itself). Returns how many were new.
    */
   addFirings?(firings: readonly Firing[]): number;
+  /** Vendor HTTP exchanges, for the bridge's metrics (VendorHttp calls it; other modules may). */
+  readonly observeVendorCall?: (call: VendorCall) => void;
 }
 
 /** What a successful action may add for the user ("done as the configured user: …"). */

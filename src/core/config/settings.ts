@@ -37,6 +37,8 @@ export const DEFAULT_DEPLOY_FILES: readonly string[] = [
   'helm/**/values*.{yaml,yml}',
 ];
 export const DEFAULT_DEPLOY_WATCH_MINUTES = 30;
+/** "I'm on it" (issue 21): idle minutes before the hold lapses. */
+export const DEFAULT_IM_ON_IT_IDLE_MINUTES = 10;
 /** Most tag globs read from `oncall.deploys.tagPatterns`. */
 export const MAX_TAG_PATTERNS = 50;
 
@@ -60,6 +62,7 @@ export interface OnCallSettings {
   deployTagRules: CompiledTagRule[];
   deployWatchMinutes: number;
   pagedHereCodeLens: boolean;
+  imOnItIdleMinutes: number;
   codeMappings: CodeMapping[];
   icalFeeds: FeedSetting[];
 }
@@ -258,6 +261,12 @@ export const SETTINGS = [
     key: 'pagedHere.codeLens', field: 'pagedHereCodeLens', type: 'boolean', default: true, scope: 'window', restricted: false, effect: 'none',
     summary: '"paged 3× in 30 days" above lines that were the top frame of recent alerts',
     why: 'A view preference.',
+  }),
+  entry({
+    key: 'imOnIt.idleMinutes', field: 'imOnItIdleMinutes', type: 'number', default: DEFAULT_IM_ON_IT_IDLE_MINUTES, scope: 'window', minimum: 1, maximum: 240, restricted: false, effect: 'none',
+    summary: '"I\'m on it" lapses after this many minutes without edits to the alert\'s files',
+    why: 'Yours (bounded: a workspace cannot hold an alert for more than 4 idle hours).',
+    integer: true,
   }),
   entry({
     key: 'codeMappings', field: 'codeMappings', type: 'array', default: [], scope: 'resource', restricted: false, effect: 'none',

@@ -120,6 +120,20 @@ export class GitRepository {
     return false;
   }
 
+  /**
+   * The URL of the remote `origin`, else of the first remote listed, as `git remote get-url` prints it (so
+   * `insteadOf` rewrites apply); undefined when the repository has no remote. Untrusted text: it may carry
+   * credentials — parse it with `parseRemoteUrl`, which keeps only the host and the repository path.
+   */
+  async remoteUrl(opts: QueryOptions = {}): Promise<string | undefined> {
+    const names = (await this.run(['remote'], opts)).stdout.split(/\r?\n/).map((s) => s.trim()).filter((s) => /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/.test(s));
+    const name = names.includes('origin') ? 'origin' : names[0];
+    if (name === undefined) return undefined;
+    const out = await this.run(['remote', 'get-url', name], { ...opts, okExitCodes: [2, 128] });
+    const url = out.exitCode === 0 ? out.stdout.split(/\r?\n/)[0]?.trim() : undefined;
+    return url ? url.slice(0, 4096) : undefined;
+  }
+
   /** Whether `ancestor` is an ancestor of (or equal to) `descendant`. */
   async isAncestor(ancestor: string, descendant: string, opts: QueryOptions = {}): Promise<boolean> {
     const a = assertRev(ancestor, 'ancestor');

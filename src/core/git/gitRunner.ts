@@ -93,7 +93,16 @@ export interface RunOptions {
 }
 
 /** Read-only subcommands this module is allowed to run. */
-const ALLOWED = new Set(['log', 'blame', 'for-each-ref', 'cat-file', 'diff', 'rev-parse', 'merge-base', 'version']);
+const ALLOWED = new Set(['log', 'blame', 'for-each-ref', 'cat-file', 'diff', 'rev-parse', 'merge-base', 'version', 'remote']);
+
+/**
+ * `git remote` may only list remote names or print one remote's URL (`remote get-url <name>`): its other forms
+ * (add, remove, set-url, prune, update) change the repository or contact the network.
+ */
+function allowedRemoteArgs(args: readonly string[]): boolean {
+  if (args.length === 1) return true;
+  return args.length === 3 && args[1] === 'get-url' && /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/.test(args[2] ?? '');
+}
 
 /**
  * Config forced on every call. `--literal-pathspecs` makes a file named `:(glob)*` or `*.ts` mean exactly that
@@ -161,8 +170,8 @@ export class GitRunner {
    */
   async run(args: readonly string[], opts: RunOptions = {}): Promise<GitResult> {
     const sub = args[0];
-    if (sub === undefined || !ALLOWED.has(sub)) {
-      throw new GitError('failed', `git subcommand ${JSON.stringify(sub ?? '')} is not allowed here`, { args });
+    if (sub === undefined || !ALLOWED.has(sub) || (sub === 'remote' && !allowedRemoteArgs(args))) {
+      throw new GitError('failed', `git subcommand ${JSON.stringify(sub === 'remote' ? args.slice(0, 2).join(' ') : (sub ?? ''))} is not allowed here`, { args });
     }
     const key = opts.cacheable === true ? JSON.stringify([this.cwd, args, opts.input ?? null, opts.encoding ?? 'utf8']) : undefined;
     if (key !== undefined) {
@@ -170,7 +179,10 @@ export class GitRunner {
       if (hit !== undefined) return hit;
     }
     if (opts.signal?.aborted === true) throw new GitError('cancelled', `git ${sub} cancelled`, { args });
-    await this._acquire(opts.signal, sub, args);
+    // A free slot is taken without awaiting, so git starts within this call: the first query asked for
+    // (the range log, the longest) is spawned first, not after the ones asked for right after it.
+    if (this._running < this._maxConcurrent) this._running++;
+    else await this._acquire(opts.signal, sub, args);
     try {
       const result = await this._exec(args, opts);
       if (key !== undefined && result.exitCode === 0) this._cache.set(key, result);

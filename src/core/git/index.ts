@@ -17,3 +17,4 @@ export * from './suspects';
 export * from './traceSuspects';
 export * from './lineMap';
 export { LruCache } from './lru';
+export * from './remote';

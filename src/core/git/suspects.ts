@@ -67,8 +67,12 @@ export interface SuspectOptions extends QueryOptions {
   maxFrames?: number;
   /** Cap on the suspects listed (default: every commit of the range, up to maxCommits). */
   maxSuspects?: number;
+  /** Commits of the range analysed, newest first (default DEFAULT_MAX_COMMITS; more leave a warning). */
   maxCommits?: number;
 }
+
+/** A 1,000-commit deploy is ranked whole by default (the size the speed goal of issue #19 is measured at). */
+export const DEFAULT_MAX_COMMITS = 1000;
 
 export type SuspectBasis = 'deploy-range' | 'blame-fallback';
 
@@ -355,21 +359,31 @@ export async function findSuspects(repo: GitRepository, opts: SuspectOptions): P
   const frames = prepareFrames(opts.frames, opts.maxFrames ?? 20, warnings);
   const now = opts.now ?? Date.now();
   const q = queryOptions(opts);
+  // Cached git answers do not look at the signal: an alert dismissed before we start gets nothing.
+  if (opts.signal?.aborted === true) throw new GitError('cancelled', 'suspect search cancelled');
   const fallback = (rev: string | undefined, why: string): Promise<SuspectReport> => blameFallback(repo, frames, rev, why, now, warnings, q, opts.maxSuspects);
 
   if (frames.length === 0) {
     return { basis: opts.range === undefined ? 'blame-fallback' : 'deploy-range', basisNote: 'no in-app frame with a repository path: nothing to match commits against', rev: opts.range?.to ?? opts.rev ?? 'HEAD', suspects: [], frames: [], warnings };
   }
   if (opts.range === undefined) return fallback(opts.rev, opts.rangeUnavailableReason ?? 'the deploy range is unknown');
-  const range = await checkRange(repo, opts.range, warnings, q);
-  if ('fallbackAt' in range) return fallback(range.fallbackAt, range.why);
-  const { from, to } = range;
-
-  // The frame files are read while the range log runs.
-  const files = readFiles(repo, to, frames.map((f) => f.path), q);
-  files.catch(() => undefined);
-  const scan = await scanRange(repo, from, to, opts.maxCommits ?? 300, warnings, q);
-  const scored = await scoreRange(repo, scan, frames, now, q, await files);
+  const from = assertSha(opts.range.from.toLowerCase(), 'range start sha');
+  const to = assertSha(opts.range.to.toLowerCase(), 'range end sha');
+  // The range log and the frame files start with the range check rather than after it (the log is most of
+  // the time, the check a git call or two): when the check sends us to the blame fallback instead, a missing
+  // commit has failed the log at once and a rollback's log is empty.
+  const scanWarnings: string[] = [];
+  const speculative = !sameSha(from, to);
+  const scanning = speculative ? scanRange(repo, from, to, opts.maxCommits ?? DEFAULT_MAX_COMMITS, scanWarnings, q) : undefined;
+  const reading = speculative ? readFiles(repo, to, frames.map((f) => f.path), q) : undefined;
+  scanning?.catch(() => undefined);
+  const range = await checkRange(repo, { from, to }, warnings, q);
+  if ('fallbackAt' in range || scanning === undefined || reading === undefined) {
+    return fallback('fallbackAt' in range ? range.fallbackAt : to, 'fallbackAt' in range ? range.why : 'the deploy shipped no new commits');
+  }
+  const scan = await scanning;
+  warnings.push(...scanWarnings);
+  const scored = await scoreRange(repo, scan, frames, now, q, await reading);
   const limit = opts.maxSuspects ?? scored.suspects.length;
   return {
     basis: 'deploy-range',
@@ -395,20 +409,30 @@ async function checkRange(
 ): Promise<{ from: string; to: string } | { fallbackAt: string; why: string }> {
   const from = assertSha(range.from.toLowerCase(), 'range start sha');
   const to = assertSha(range.to.toLowerCase(), 'range end sha');
-  const [toExists, fromExists] = await Promise.all([repo.commitExists(to, q), repo.commitExists(from, q)]);
-  if (!toExists) {
-    warnings.push(`deployed commit ${short(to)} is not in this clone — fetch the deployed commits? Lines were read at HEAD and may have drifted.`);
-    return { fallbackAt: 'HEAD', why: `deployed commit ${short(to)} is not in this clone` };
-  }
-  if (!fromExists) {
-    warnings.push(`previous deploy commit ${short(from)} is not in this clone — fetch the deployed commits?`);
-    return { fallbackAt: to, why: `previous deploy commit ${short(from)} is not in this clone` };
-  }
   if (sameSha(from, to)) return { fallbackAt: to, why: `the deploy redeployed ${short(to)}: it shipped no new commits` };
-  if (!(await repo.isAncestor(from, to, q))) {
-    if (await repo.isAncestor(to, from, q)) return { fallbackAt: to, why: `the deploy rolled back from ${short(from)} to ${short(to)}: it shipped no new commits` };
-    warnings.push(`${short(from)} is not an ancestor of ${short(to)}: the range holds the commits of ${short(to)} not in ${short(from)}`);
+  // The usual case in one git call: both commits present (merge-base fails on a missing one), `from` an ancestor of `to`.
+  let ancestor: boolean | undefined;
+  try {
+    ancestor = await repo.isAncestor(from, to, q);
+  } catch (e) {
+    rethrowCancel(e);
   }
+  if (ancestor === true) return { from, to };
+  if (ancestor === undefined) {
+    const [toExists, fromExists] = await Promise.all([repo.commitExists(to, q), repo.commitExists(from, q)]);
+    if (!toExists) {
+      warnings.push(`deployed commit ${short(to)} is not in this clone — fetch the deployed commits? Lines were read at HEAD and may have drifted.`);
+      return { fallbackAt: 'HEAD', why: `deployed commit ${short(to)} is not in this clone` };
+    }
+    if (!fromExists) {
+      warnings.push(`previous deploy commit ${short(from)} is not in this clone — fetch the deployed commits?`);
+      return { fallbackAt: to, why: `previous deploy commit ${short(from)} is not in this clone` };
+    }
+    // Both there, yet merge-base failed: ask again and let its error speak.
+    if (await repo.isAncestor(from, to, q)) return { from, to };
+  }
+  if (await repo.isAncestor(to, from, q)) return { fallbackAt: to, why: `the deploy rolled back from ${short(from)} to ${short(to)}: it shipped no new commits` };
+  warnings.push(`${short(from)} is not an ancestor of ${short(to)}: the range holds the commits of ${short(to)} not in ${short(from)}`);
   return { from, to };
 }
 
@@ -440,14 +464,18 @@ export async function scanRange(repo: GitRepository, from: string, to: string, m
   let commits: CommitInfo[];
   let withHunks = true;
   try {
-    commits = await repo.commitsInRange(from, to, { ...q, maxCommits, ignoreWhitespace: true, withText: true });
+    commits = await repo.commitsInRange(from, to, { ...q, maxCommits: maxCommits + 1, ignoreWhitespace: true, withText: true });
   } catch (e) {
     if (!(e instanceof GitError) || e.code !== 'output-too-large') throw e;
     warnings.push('the deploy range diff is too large to read line by line; scoring by files only');
     withHunks = false;
-    commits = await repo.commitsInRange(from, to, { ...q, maxCommits, withHunks: false });
+    commits = await repo.commitsInRange(from, to, { ...q, maxCommits: maxCommits + 1, withHunks: false });
   }
-  if (commits.length >= maxCommits) warnings.push(`the deploy range has more than ${maxCommits} commits; only the newest ${maxCommits} were analysed`);
+  // One commit more than the cap is read to tell "exactly the cap" from "more than the cap".
+  if (commits.length > maxCommits) {
+    commits = commits.slice(0, maxCommits);
+    warnings.push(`the deploy range has more than ${maxCommits} commits; only the newest ${maxCommits} were analysed`);
+  }
   const notes = new Map<string, CommitNote>(commits.map((c) => [c.sha, {}]));
   const scan: RangeScan = { from, to, commits, withHunks, notes, ignoreRevs: [] };
 
@@ -526,11 +554,42 @@ function patchSignature(c: CommitInfo, invert: boolean): string | undefined {
   return parts.sort().join('\u0003');
 }
 
+/**
+ * The files and hunk sizes of a commit (inverted: old and new swapped), or undefined when patchSignature
+ * would be: a revert has the inverse shape of its original, so only commits whose shapes pair up need
+ * their full text signature (most of a big range pairs with nothing).
+ */
+function patchShape(c: CommitInfo, invert: boolean): string | undefined {
+  if (c.files.length === 0) return undefined;
+  const parts: string[] = [];
+  for (const f of c.files) {
+    if (f.binary || f.hunks.length === 0 || f.status !== 'modified') return undefined;
+    parts.push(`${f.path}\u0000${f.hunks.map((h) => (invert ? `${h.newLines},${h.oldLines}` : `${h.oldLines},${h.newLines}`)).join(' ')}`);
+  }
+  return parts.sort().join('\u0003');
+}
+
 /** A commit whose change a later commit of the range exactly undoes (a revert): both are marked. */
 function markReverts(commits: CommitInfo[], notes: Map<string, CommitNote>): void {
+  const shapes = new Map<string, number>();
+  const own = new Map<CommitInfo, string>();
+  for (const c of commits) {
+    const s = patchShape(c, false);
+    if (s === undefined) continue;
+    own.set(c, s);
+    shapes.set(s, (shapes.get(s) ?? 0) + 1);
+  }
+  const candidates = commits.filter((c) => {
+    const s = own.get(c);
+    if (s === undefined) return false;
+    const inv = patchShape(c, true)!;
+    // Another commit of that shape (a change that keeps its line count is its own inverse shape).
+    return (shapes.get(inv) ?? 0) > (inv === s ? 1 : 0);
+  });
+  if (candidates.length < 2) return;
   const bySig = new Map<string, CommitInfo>();
   // Oldest first: the original comes before its revert.
-  for (const c of [...commits].reverse()) {
+  for (const c of [...candidates].reverse()) {
     const inverse = patchSignature(c, true);
     const original = inverse === undefined ? undefined : bySig.get(inverse);
     if (original !== undefined && !notes.get(original.sha)?.reverted) {
@@ -851,7 +910,7 @@ export async function scoreRange(
   for (const c of scan.commits) {
     const note = scan.notes.get(c.sha) ?? {};
     const list = hits.byCommit.get(c.sha) ?? [];
-    const s = scoreHits(list);
+    const s = list.length === 0 ? { score: 0, reasons: [], depth: 0 } : scoreHits(list);
     const demotion: Demotion | undefined = note.formatting !== undefined ? 'formatting' : note.reverted !== undefined ? 'reverted' : undefined;
     let reasons = s.reasons;
     let score = s.score;
@@ -884,13 +943,20 @@ function fileLevelHits(scan: RangeScan, frames: Frame[], imports: Array<{ frame:
   // Name of each frame's file in each commit (newest first: a rename moves the name back to its old one).
   const names = new Map<Frame, string>(frames.map((f) => [f, f.path]));
   const newest = new Set<Frame>(frames);
+  const frameDir = new Map<Frame, string>(frames.map((f) => [f, posix.dirname(f.path)]));
+  // Folders where a commit can hit a frame (its file's folder, now or under an older name): most commits
+  // of a big range touch none of them and are passed over without looking at each frame.
+  const near = new Set<string>(frameDir.values());
+  const imported = new Set(imports.map((i) => i.path));
   for (const c of scan.commits) {
     const touched = touchedPaths(c);
+    const touchedDirs = touched.map((p) => posix.dirname(p));
     const renames: Array<[Frame, string]> = [];
-    for (const f of frames) {
+    const relevant = touchedDirs.some((d) => near.has(d));
+    for (const f of relevant ? frames : []) {
       const name = names.get(f) ?? f.path;
       const label = frameLabel(f.depth);
-      const dir = posix.dirname(f.path);
+      const dir = frameDir.get(f) ?? posix.dirname(f.path);
       const change: FileChange | undefined = c.files.find((fc) => fc.path === name && fc.status !== 'deleted');
       if (change !== undefined) {
         if (change.status === 'renamed' && change.oldPath !== undefined) renames.push([f, change.oldPath]);
@@ -908,15 +974,18 @@ function fileLevelHits(scan: RangeScan, frames: Frame[], imports: Array<{ frame:
         continue;
       }
       const nameDir = posix.dirname(name);
-      const sameDir = touched.find((p) => posix.dirname(p) === dir || posix.dirname(p) === nameDir);
+      const sameDir = touched.find((_, k) => touchedDirs[k] === dir || touchedDirs[k] === nameDir);
       if (sameDir !== undefined) hits.add(c.sha, { level: 'dir', depth: f.depth, reason: `changed ${printable(sameDir)}, in the same folder as ${f.path} (${label})`, key: `dir:${dir}`, dir });
     }
-    for (const i of imports) {
+    for (const i of touched.some((p) => imported.has(p)) ? imports : []) {
       if (touched.includes(i.path)) {
         hits.add(c.sha, { level: 'import', depth: i.frame.depth, reason: `changed ${printable(i.path)}, imported by ${i.frame.path} (${frameLabel(i.frame.depth)})`, key: `import:${i.path}`, dir: posix.dirname(i.path) });
       }
     }
-    for (const [f, old] of renames) names.set(f, old);
+    for (const [f, old] of renames) {
+      names.set(f, old);
+      near.add(posix.dirname(old));
+    }
   }
 }
 

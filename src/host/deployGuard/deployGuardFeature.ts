@@ -15,6 +15,7 @@ import { DEFAULT_DEPLOY_FILES } from '../../core/config/settings';
 import type { Clock } from '../../core/util/clock';
 import { tagged, type Logger } from '../../core/util/logger';
 import { displayText } from '../../core/util/text';
+import { matchesIdentity } from '../../core/schedule/identity';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { Commands, ContextKeys as Keys } from '../constants';
 import type { ContextKeys } from '../contextKeys';
@@ -29,6 +30,8 @@ import type { AlertFrames } from '../stackTrace/alertFrames';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errorText } from '../../core/util/errors';
+import { coverOffer, type CoverOffer } from '../../core/deploy/cover';
+import { formatShiftTime } from '../../core/schedule/format';
 import { choiceOf, GuardWarningLog, heldCommandParts, overrideNoteTargets, type GuardChoice, type GuardWarning } from '../../core/deploy/guardPrompts';
 
 /** Where the terminal's deploy-command wrappers go, and the collection that puts them on PATH. */
@@ -52,6 +55,15 @@ export interface GuardPrompt {
 }
 /** Test seam: answers guard prompts instead of the user (modal dialogs cannot be clicked in tests). */
 export type GuardResponder = (p: GuardPrompt) => Promise<{ choice: GuardChoice; reason?: string }>;
+/** Test seam: answers "Take on-call for the watch window?" (true = take it). */
+export type CoverResponder = (offer: Extract<CoverOffer, { ok: true }>) => Promise<boolean>;
+/** What came of the offer after a "deploy anyway" (issue 21 item 4). */
+export type CoverResult =
+  | { kind: 'notOffered'; why: string }
+  | { kind: 'unsupported'; why: string }
+  | { kind: 'declined' }
+  | { kind: 'failed'; why: string }
+  | { kind: 'taken'; rotationId: string; start: number; end: number; /** The schedule shows me on the rotation for the window. */ shown: boolean };
 
 /**
  * The deploy guard: decides whether deploying now is risky (late Friday, evenings, freezes, holidays —
@@ -64,6 +76,9 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   private _deployFiles: readonly string[] = DEFAULT_DEPLOY_FILES;
   private _clock: Clock;
   private _responder: GuardResponder | undefined;
+  private _coverResponder: CoverResponder | undefined;
+  /** The offer to take on-call after the last "deploy anyway" (not awaited by the deploy; tests await it). */
+  lastCover: Promise<CoverResult> | undefined;
   private readonly _server: PushGuardServer;
   private readonly _diagnostics = this._register(vscode.languages.createDiagnosticCollection('oncall-deploy-guard'));
   private readonly _onDidChangeCodeLenses = this._register(new vscode.EventEmitter<void>());
@@ -159,6 +174,9 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   }
   setResponder(r: GuardResponder | undefined): void {
     this._responder = r;
+  }
+  setCoverResponder(r: CoverResponder | undefined): void {
+    this._coverResponder = r;
   }
 
   decide(at = this._clock.now(), service?: string): DeployDecision {
@@ -444,7 +462,76 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
         this._log.warn(`could not send the override to the alert source: ${errorText(e)}`);
       }
     }
+    // Off shift in a risky window: offer to be the one paged for the watch window. Not awaited: the deploy goes on.
+    this.lastCover = this._offerCover(p).catch((e: unknown): CoverResult => {
+      this._log.warn(`cover offer failed: ${errorText(e)}`);
+      return { kind: 'failed', why: errorText(e) };
+    });
     return true;
+  }
+
+  /** "Take on-call for the watch window": an `override` on the rotation that would page, for [now, now + watch]. */
+  private async _offerCover(p: GuardPrompt): Promise<CoverResult> {
+    const at = this._clock.now();
+    const me = this._ctx.identity.value;
+    const offer = coverOffer(p.decision, this._onCall.schedule, me, at);
+    if (!offer.ok) {
+      this._log.info(`no cover offer after the override: ${offer.why}`);
+      return { kind: 'notOffered', why: offer.why };
+    }
+    const zone = this._ctx.timeZone;
+    const window = `${formatShiftTime(offer.start, zone, at)}–${formatShiftTime(offer.end, zone, at)}`;
+    const rotationName = displayText(offer.rotation.name, 60);
+    const conn = this._connections.connection;
+    const r = responderOf(conn);
+    const why = r ? r.unsupportedReason('override') : conn ? vscode.l10n.t('a direct ntfy or Gotify connection has no on-call schedule to change') : vscode.l10n.t('not connected to an alert source');
+    if (!r || why !== undefined) {
+      const text = why ?? '';
+      this._log.info(`cannot offer to take on-call for the watch window: ${text}`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('On Call: you deployed while off shift, so {0} gets paged if it breaks. The alert source cannot put you on call for the watch window: {1}', offer.replacing.length ? offer.replacing.map((n) => displayText(n, 40)).join(', ') : rotationName, displayText(text, 300)));
+      return { kind: 'unsupported', why: text };
+    }
+    const take = vscode.l10n.t('Take On-Call for the Watch Window');
+    const who = offer.replacing.length ? offer.replacing.map((n) => displayText(n, 40)).join(', ') : vscode.l10n.t('whoever is on {0}', rotationName);
+    const yes = this._coverResponder
+      ? await this._coverResponder(offer)
+      : (await vscode.window.showInformationMessage(vscode.l10n.t('You deployed anyway while off shift: {0} gets paged if it breaks. Take on-call for {1} for the watch window ({2}), so you are the one paged?', who, rotationName, window), take)) === take;
+    if (!yes) return { kind: 'declined' };
+    try {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('On Call: putting you on call for {0}…', rotationName) }, () =>
+        r.override({ rotationId: offer.rotation.id, start: new Date(offer.start), end: new Date(offer.end) }),
+      );
+    } catch (e) {
+      const msg = errorText(e);
+      this._log.warn(`override for the watch window failed: ${msg}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('On Call: could not put you on call for {0}: {1}', rotationName, displayText(msg, 300)));
+      return { kind: 'failed', why: msg };
+    }
+    // Show the resulting override as the source has it: wait briefly for its schedule to put me on the rotation.
+    const mid = offer.start + Math.min(60_000, (offer.end - offer.start) / 2);
+    const onIt = (): boolean => this._onCall.schedule.whoIsOnCall(offer.rotation.id, mid).some((x) => matchesIdentity(x, me));
+    let shown = onIt();
+    if (!shown) {
+      shown = await new Promise<boolean>((resolve) => {
+        const sub = this._onCall.onDidChange(() => {
+          if (!onIt()) return;
+          done.dispose();
+          resolve(true);
+        });
+        const timer = this._ctx.clock.setTimeout(() => {
+          done.dispose();
+          resolve(onIt());
+        }, 10_000);
+        const done = { dispose: () => (sub.dispose(), timer.dispose()) };
+      });
+    }
+    this._log.info(`took on-call for ${offer.rotation.id} ${new Date(offer.start).toISOString()}..${new Date(offer.end).toISOString()} (${shown ? 'in the schedule' : 'not in the schedule yet'})`);
+    void vscode.window.showInformationMessage(
+      shown
+        ? vscode.l10n.t('On Call: you are on call for {0} {1}: pages for the watch window come to you.', rotationName, window)
+        : vscode.l10n.t('On Call: the source accepted your override for {0} {1}, but its schedule does not show it yet: check the On Call view.', rotationName, window),
+    );
+    return { kind: 'taken', rotationId: offer.rotation.id, start: offer.start, end: offer.end, shown };
   }
 
   showDecision(): DeployDecision {

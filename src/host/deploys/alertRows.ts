@@ -20,6 +20,7 @@ import {
   findSuspects,
   isSha,
   mapPositionForward,
+  parseRemoteUrl,
   suspectsForTrace,
   type DeployInEffect,
   type DeployRecord,
@@ -29,6 +30,7 @@ import {
   type TraceSuspectOptions,
 } from '../../core/git';
 import type { Alert } from '../../core/protocol/types';
+import type { FindingsInput } from '../../core/viewModel/findings';
 import type { Clock } from '../../core/util/clock';
 import type { Logger } from '../../core/util/logger';
 import { displayText } from '../../core/util/text';
@@ -239,10 +241,9 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
     return line;
   }
 
-  private async _analyse(alert: Alert, eff: DeployInEffect, signal: AbortSignal): Promise<AlertChild[]> {
-    const t0 = Date.now();
-    const alertSha = alert.commitSha?.toLowerCase();
-    const rev = alertSha !== undefined && isSha(alertSha) ? alertSha : eff.found ? eff.deploy.commitSha : undefined;
+  /** The repository, the in-app frames inside it and the ranked suspects of an alert (undefined repo: none). */
+  private async _suspects(alert: Alert, eff: DeployInEffect, signal: AbortSignal): Promise<{ repo?: GitRepository; frames: SuspectFrameInput[]; report?: SuspectReport }> {
+    const rev = deployedRev(alert, eff);
     const opts: Omit<TraceSuspectOptions, 'trace' | 'resolver' | 'repo'> = { signal, now: this._ctx.clock.now() };
     if (eff.found && eff.range) opts.range = { from: eff.range.from, to: eff.range.to };
     if (rev !== undefined) opts.rev = rev;
@@ -256,9 +257,47 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
       : { repo: await pick(undefined), frames: [] as SuspectFrameInput[], report: undefined };
     if (signal.aborted) throw new GitError('cancelled', 'cancelled');
     const repo = result.repo;
-    if (repo === undefined) return [infoRow('deploys:noRepo', vscode.l10n.t('No git repository in this workspace'), 'info', vscode.l10n.t('open the service’s repository to see suspect commits'))];
+    if (repo === undefined) return { frames: [] };
+    const report = result.report ?? (await findSuspects(repo, { ...opts, frames: result.frames }));
+    return { repo, frames: result.frames, report };
+  }
+
+  /**
+   * What "Share Findings" says (issue 21): the deploy in effect, the suspect report, the deployed sha (full, when
+   * this clone has it) and the repository's remote when it is a permalink host. Never throws: a reason instead.
+   */
+  async findingsFacts(alert: Alert, signal: AbortSignal): Promise<Omit<FindingsInput, 'alert' | 'now'>> {
+    const eff = deployInEffect(alert, this._ctx.history());
+    if (!vscode.workspace.isTrusted) return { eff, noRepoReason: 'git does not run in an untrusted workspace' };
+    if ((vscode.workspace.workspaceFolders ?? []).every((f) => f.uri.scheme !== 'file')) return { eff, noRepoReason: 'the service’s repository is not open in the editor' };
+    try {
+      const { repo, report } = await this._suspects(alert, eff, signal);
+      if (!repo || !report) return { eff, noRepoReason: 'no git repository in this workspace' };
+      const out: Omit<FindingsInput, 'alert' | 'now'> = { eff, report };
+      if (isSha(report.rev) && (await repo.commitExists(report.rev, { signal }))) out.deployedSha = await repo.resolveCommit(report.rev, { signal });
+      let url: string | undefined;
+      try {
+        url = await repo.remoteUrl({ signal });
+      } catch (e) {
+        this._ctx.log.debug(`git remote get-url: ${errorText(e)}`);
+      }
+      const remote = url !== undefined ? parseRemoteUrl(url) : undefined;
+      if (remote) out.remote = remote;
+      return out;
+    } catch (e) {
+      this._ctx.log.warn(`findings for ${alert.id}: ${errorText(e)}`);
+      return { eff, noRepoReason: adviceFor(e).label };
+    }
+  }
+
+  private async _analyse(alert: Alert, eff: DeployInEffect, signal: AbortSignal): Promise<AlertChild[]> {
+    const t0 = Date.now();
+    const result = await this._suspects(alert, eff, signal);
+    const repo = result.repo;
+    if (repo === undefined || result.report === undefined) return [infoRow('deploys:noRepo', vscode.l10n.t('No git repository in this workspace'), 'info', vscode.l10n.t('open the service’s repository to see suspect commits'))];
     const frames = result.frames;
-    const report = result.report ?? (await findSuspects(repo, { ...opts, frames }));
+    const report = result.report;
+    const rev = deployedRev(alert, eff);
     // The frames row shows who last changed the lines the deploy did not touch (whole-history blame).
     await completeFrameBlames(repo, report, { signal, now: this._ctx.clock.now() });
 
@@ -376,6 +415,12 @@ export class AlertDeployRows extends Disposable implements AlertChildrenContribu
     if (desc) row.description = desc;
     return row;
   }
+}
+
+/** The version the alert runs: its own commit sha, else the deploy in effect's. */
+function deployedRev(alert: Alert, eff: DeployInEffect): string | undefined {
+  const alertSha = alert.commitSha?.toLowerCase();
+  return alertSha !== undefined && isSha(alertSha) ? alertSha : eff.found ? eff.deploy.commitSha : undefined;
 }
 
 function keyAlertId(key: string): string {

@@ -6,6 +6,7 @@ import { serviceCandidates } from '../../core/viewModel/deploys/repoServices';
 import type { WatchingSummary } from '../../core/viewModel/deploys/watch';
 import type { DeployRecord, FileChange, GitRepository } from '../../core/git';
 import type { Alert } from '../../core/protocol/types';
+import type { FindingsInput } from '../../core/viewModel/findings';
 import type { Clock } from '../../core/util/clock';
 import type { Event } from '../../core/util/event';
 import { tagged, type Logger } from '../../core/util/logger';
@@ -165,6 +166,11 @@ export class DeploysFeature extends Disposable {
   /** For notifications: the alert started during the watch window of a deploy of mine on its service. */
   startedAfterMyDeploy(alert: Alert): boolean {
     return this.model.startedAfterMyDeploy(alert);
+  }
+
+  /** The facts "Share Findings" reports (deploy in effect, suspects, deployed sha, permalink host). */
+  findingsFacts(alert: Alert, signal: AbortSignal): Promise<Omit<FindingsInput, 'alert' | 'now'>> {
+    return this.rows.findingsFacts(alert, signal);
   }
 
   /** Re-reads git tags and settings, forgets cached suspects, refreshes both trees. */

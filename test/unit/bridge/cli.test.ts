@@ -4,7 +4,11 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TestClient } from './helpers';
+import { DRAIN_CLOSE_REASON } from '../../../src/bridge/server';
+import { AlertClient } from '../../../src/core/transport/alertClient';
+import { systemClock } from '../../../src/core/util/clock';
+import { nullLogger } from '../../../src/core/util/logger';
+import { TestClient, waitUntil } from './helpers';
 
 // The compiled CLI next to this compiled test (out/ or .tmp/out-*): no bundle needed.
 const MAIN = path.join(__dirname, '..', '..', '..', 'src', 'bridge', 'main.js');
@@ -69,6 +73,43 @@ describe('bridge CLI (process)', function () {
     } finally {
       child.kill('SIGKILL');
       fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('SIGTERM drains (ONCALL_BRIDGE_LOG_FORMAT=json): editors closed with 1001 and a hint, exit 0; a real AlertClient reconnects promptly to the next bridge and resumes', async () => {
+    const a = await startCli(['--demo', '--port', '0', '--seed', '7', '--demo-interval-ms', '600000'], { ONCALL_BRIDGE_LOG_FORMAT: 'json' });
+    let b: Awaited<ReturnType<typeof startCli>> | undefined;
+    const client = new AlertClient({ url: a.url, clock: systemClock, logger: nullLogger, allowInsecure: true, heartbeatMs: 3_600_000 });
+    try {
+      client.connect();
+      await waitUntil('the client to get the snapshot', () => client.lastSeq >= 0, 10_000);
+      const raw = new TestClient(a.url);
+      await raw.handshake(-1);
+      const closed = new Promise<{ code: number; reason: string }>((r) => raw.ws.once('close', (code, reason) => r({ code, reason: reason.toString() })));
+      const retries: number[] = [];
+      const sub = client.onDidChangeState((st) => {
+        if (st.state === 'reconnecting' && st.retryAt !== undefined) retries.push(st.retryAt - Date.now());
+      });
+      const exited = new Promise<number | null>((r) => a.child.once('exit', (code) => r(code)));
+      a.child.kill('SIGTERM');
+      assert.deepStrictEqual(await closed, { code: 1001, reason: DRAIN_CLOSE_REASON });
+      assert.strictEqual(await exited, 0);
+      // The first retry is due within the backoff's first ceiling (500 ms): prompt, and spread by jitter.
+      await waitUntil('the client to schedule a reconnect', () => retries.length > 0, 5000);
+      assert.ok(retries[0]! <= 500, `first retry in ${retries[0]} ms`);
+      const lines = a.stderr().trim().split('\n');
+      for (const l of lines) assert.doesNotThrow(() => JSON.parse(l), `not a JSON line: ${l}`);
+      assert.ok(lines.some((l) => /SIGTERM: draining/.test((JSON.parse(l) as { msg: string }).msg)));
+      // "Another replica": a new bridge on the same address; the client finds it by itself.
+      const port = new URL(a.url).port;
+      b = await startCli(['--demo', '--port', port, '--seed', '7', '--demo-interval-ms', '600000']);
+      const before = client.lastSeq;
+      await waitUntil('the client to reconnect and resume', () => client.state.state === 'connected' && client.lastSeq !== before, 20_000);
+      sub.dispose();
+    } finally {
+      client.dispose();
+      a.child.kill('SIGKILL');
+      b?.child.kill('SIGKILL');
     }
   });
 

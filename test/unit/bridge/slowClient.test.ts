@@ -38,6 +38,7 @@ describe('bridge server: a client that does not read', function () {
     socket.resume();
     assert.strictEqual(await slow.closed, CloseCodes.slowClient);
     await waitUntil('the server to forget it', () => b.server.stats().clients === 1);
+    assert.match(await b.server.metrics.text(), /^oncall_bridge_slow_client_closes_total 1$/m, 'the close is counted on /metrics');
     fast.ws.terminate();
   });
 });

@@ -19,6 +19,8 @@ export interface Recorded {
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** When it arrived (Date.now()): the cluster suite checks that two replicas never poll at once. */
+  at: number;
   /** What the fake answered (contract tests check replies too). */
   reply?: { status: number; body: string; malformed: boolean };
 }
@@ -63,7 +65,7 @@ export class FakeVendor {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const u = new URL(req.url ?? '/', 'http://fake.invalid');
-        const rec: Recorded = { method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const rec: Recorded = { method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
         this.requests.push(rec);
         const key = `${rec.method} ${rec.path}`;
         const queue = this._once.get(key);

@@ -177,7 +177,7 @@ describe('git/suspects — seeded regressions (issue #19)', function () {
   });
 
   it('blame fallback: a culprit before the range ranks above the root commit and above a commit hitting only deeper frames', async () => {
-    const { w, from, at } = base('oncall-fallback-');
+    const { w, at } = base('oncall-fallback-');
     edit(w, 'src/handler.js', (l) => l.map((x) => (x === '  return p.amount * it.qty;' ? '  return p.amount.value.toFixed(2) * it.qty;' : x)));
     const culprit = w.commit('handler: format amounts', at(1), BOB);
     // Hits two deeper frames (handle's loop line and main's call line): adds up past the top frame's weight naively.
@@ -185,7 +185,6 @@ describe('git/suspects — seeded regressions (issue #19)', function () {
     edit(w, 'src/main.js', (l) => l.map((x) => (x.startsWith('handle(') ? `${x} // demo order` : x)));
     const deeper = w.commit('comments', at(2), CAROL);
     const deployed = w.git(['rev-parse', 'HEAD']);
-    void from;
 
     const trace = captureTrace(w, 'src/main.js');
     const repo = await GitRepository.open(w.dir);
@@ -196,12 +195,34 @@ describe('git/suspects — seeded regressions (issue #19)', function () {
     assert.equal(report.suspects[0]!.sha, culprit, explain(report));
     const order = report.suspects.map((s) => s.sha);
     assert.ok(order.indexOf(deeper) > 0, explain(report));
-    const root = report.suspects.find((s) => s.demoted === 'boundary');
-    if (root !== undefined) assert.equal(order.at(-1), root.sha, 'the boundary commit comes last');
+    // Every frame line was rewritten after the root: exactly the two commits, the top frame's first.
+    assert.deepEqual(order, [culprit, deeper], explain(report));
 
     // With a range that starts after the culprit, the line is reported unchanged by this deploy.
     const ranged = await rank(w, trace, { from: culprit, to: deployed });
     assert.equal(ranged.frames[0]!.changedInThisDeploy, false);
     assert.ok(!ranged.suspects.some((s) => s.sha === culprit));
+  });
+  it('blame fallback: the root commit owning the top frame and another frame never outranks a real commit', async () => {
+    const { w, from, at } = base('oncall-boundary-');
+    // A crashing build on a side branch, only to capture the trace (its lines are those of the build below).
+    w.git(['checkout', '-q', '-b', 'crash']);
+    edit(w, 'src/handler.js', (l) => l.map((x) => (x === '  return p.amount * it.qty;' ? '  return p.price.amount * it.qty;' : x)));
+    w.commit('crash', at(0.5), ALICE);
+    const trace = captureTrace(w, 'src/main.js');
+    // The ranked build: only frame #2's line (handle's loop) changed after the root; the top frame's line and
+    // main.js's call are the root commit's, which adds up past one deeper frame unless boundary commits go last.
+    w.git(['checkout', '-q', '-b', 'guard', from]);
+    edit(w, 'src/handler.js', (l) => l.map((x) => (x === '    total += lineTotal(it);' ? '    total += lineTotal(it) || 0;' : x)));
+    const guard = w.commit('handler: guard the sum', at(1), BOB);
+    const repo = await GitRepository.open(w.dir);
+    const resolver = new StackTraceResolver(WorkspaceFileIndex.fromPaths(w.git(['ls-files']).split('\n'), w.dir));
+    const r = await suspectsForTrace({ trace: parseStackTrace(trace), resolver, repo, rev: guard, rangeUnavailableReason: 'no earlier deploy known', now: BASE + 100 * HOUR });
+    const report = r.report!;
+    assert.equal(report.basis, 'blame-fallback');
+    assert.deepEqual(report.suspects.map((s) => s.sha), [guard, from], explain(report));
+    assert.equal(report.suspects[1]!.demoted, 'boundary');
+    assert.match(report.suspects[1]!.reasons[0]!, /^last changed line 14 of src\/handler\.js \(top frame\) — blame, deploy range unknown; boundary commit, the line may be older$/);
+    assert.ok(report.suspects[1]!.reasons.length >= 2, 'the root holds the top frame and main.js');
   });
 });

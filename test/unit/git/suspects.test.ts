@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { GitRepository } from '../../../src/core/git/gitRepository';
 import { deployInEffect, loadDeployHistory } from '../../../src/core/git/deploys';
-import { completeFrameBlames, findSuspects, inferFunctionRange, simpleFunctionName, sortSuspects, type Suspect, type SuspectFrameInput } from '../../../src/core/git/suspects';
-import { BASE, BOB, HOUR, shopRepo } from './fixtureRepo';
+import { DEFAULT_MAX_COMMITS, completeFrameBlames, findSuspects, inferFunctionRange, simpleFunctionName, sortSuspects, type Suspect, type SuspectFrameInput } from '../../../src/core/git/suspects';
+import { BASE, BOB, HOUR, RepoWriter, shopRepo } from './fixtureRepo';
 
 describe('git/suspects', () => {
   const shop = shopRepo();
@@ -113,6 +114,49 @@ describe('git/suspects', () => {
     const report = await findSuspects(repo, { frames, range: { from: shop.sha.c9, to: shop.sha.c3 }, now });
     assert.equal(report.basis, 'blame-fallback');
     assert.match(report.basisNote, /rolled back/);
+  });
+
+  it('warns about the commit cap only when the range holds more commits than it', async () => {
+    const exact = await findSuspects(repo, { frames, range: { from: shop.sha.c3, to: shop.sha.c9 }, now, maxCommits: 8 });
+    assert.equal(exact.rangeCommitCount, 8);
+    assert.ok(!exact.warnings.some((w) => /more than/.test(w)), exact.warnings.join('\n'));
+    const capped = await findSuspects(repo, { frames, range: { from: shop.sha.c3, to: shop.sha.c9 }, now, maxCommits: 7 });
+    assert.equal(capped.rangeCommitCount, 7);
+    assert.equal(capped.suspects.length, 7);
+    assert.ok(capped.warnings.includes('the deploy range has more than 7 commits; only the newest 7 were analysed'), capped.warnings.join('\n'));
+  });
+
+  it('ranks every commit of a deploy larger than a few hundred commits by default', async function () {
+    this.timeout(60_000);
+    const w = RepoWriter.init('oncall-big-range-');
+    w.write('src/app.js', ['function run() {', '  return 0;', '}']);
+    const from = w.commit('initial', BASE);
+    // 400 commits in one fast-import stream, each changing src/app.js's second line.
+    let script = '';
+    for (let i = 1; i <= 400; i++) {
+      const body = `function run() {\n  return ${i};\n}\n`;
+      const msg = `change ${i}`;
+      const when = Math.floor(BASE / 1000) + i * 60;
+      script += `commit refs/heads/main\ncommitter Bob <bob@example.com> ${when} +0000\ndata ${msg.length}\n${msg}\n${i === 1 ? `from ${from}\n` : ''}M 100644 inline src/app.js\ndata ${body.length}\n${body}\n`;
+    }
+    execFileSync('git', ['fast-import', '--quiet'], { cwd: w.dir, input: script, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GIT_CONFIG_NOSYSTEM: '1', HOME: w.dir } });
+    const to = w.git(['rev-parse', 'main']);
+    const big = await GitRepository.open(w.dir);
+    const report = await findSuspects(big, { frames: [{ path: 'src/app.js', line: 2, function: 'run' }], range: { from, to }, now });
+    assert.equal(report.rangeCommitCount, 400);
+    assert.equal(report.suspects.length, 400);
+    assert.deepEqual(report.warnings, []);
+    assert.equal(report.suspects[0]!.sha, to);
+    assert.equal(report.suspects[0]!.reasons[0], 'changed line 2 of src/app.js (top frame)');
+    assert.ok(DEFAULT_MAX_COMMITS >= 1000);
+  });
+
+  it('ranks a range whose start is not an ancestor of its end, and says so', async () => {
+    // f2 is on the feature branch, merged after c6: not an ancestor of it.
+    const report = await findSuspects(repo, { frames, range: { from: shop.sha.f2, to: shop.sha.c6 }, now });
+    assert.deepEqual(report.suspects.map((s) => s.sha), [shop.sha.c6]);
+    assert.equal(report.basis, 'deploy-range');
+    assert.match(report.warnings.join('\n'), /is not an ancestor of/);
   });
 
   it('drops hostile frames with a warning and never runs git on them', async () => {

@@ -75,6 +75,23 @@ export class DemoSource implements SourceModule {
 
   start(ctx: SourceContext): Promise<void> {
     this._ctx = ctx;
+    return this.lead();
+  }
+
+  /** Clustered mode: actions only; the demo world runs on the leader (`lead`). */
+  standby(ctx: SourceContext): Promise<void> {
+    this._ctx = ctx;
+    return Promise.resolve();
+  }
+
+  /** Clustered mode: this replica lost the lease; its timers stop (the new leader's demo world takes over). */
+  follow(): Promise<void> {
+    return this.stop();
+  }
+
+  /** Starts the demo world: on-call, deploys, alerts, then a change every interval. */
+  lead(): Promise<void> {
+    const ctx = this.ctx;
     const now = ctx.clock.now();
     this._anchor = currentShiftStart(now);
     ctx.setOnCall(this._onCall(now));

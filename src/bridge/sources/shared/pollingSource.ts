@@ -92,10 +92,44 @@ export abstract class PollingSource<Id extends string = string> implements Sourc
     return x;
   }
 
-  async start(ctx: SourceContext): Promise<void> {
+  start(ctx: SourceContext): Promise<void> {
+    try {
+      this._standby(ctx);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    // The first runs start synchronously, as they always did.
+    return this.lead();
+  }
+
+  /** Clustered mode: ready for actions and webhooks (`prepare` ran), no polls until `lead`. */
+  standby(ctx: SourceContext): Promise<void> {
+    try {
+      this._standby(ctx);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  private _standby(ctx: SourceContext): void {
     if (this._ctx) throw new Error(`${this._label} source started twice`);
     this._ctx = ctx;
     this.prepare(ctx);
+  }
+
+  /** Clustered mode: stops the polls (a run in progress finishes first); `lead` starts new ones. */
+  async follow(): Promise<void> {
+    const pollers = [...this._pollers.values()];
+    this._pollers.clear();
+    for (const p of pollers) p.stop();
+    for (const p of pollers) await p.idle();
+  }
+
+  /** Starts the polls: each one's first run, in order, then the schedule (what `start` does after `prepare`). */
+  async lead(): Promise<void> {
+    const ctx = this.ctx;
+    if (this._stopped) return;
     for (const spec of this.polls()) {
       const { id, ...rest } = spec;
       this._pollers.set(id, new Poller({ maxBackoffMs: this._polling.maxBackoffMs, ...rest, clock: ctx.clock, logger: ctx.logger, ...(this._polling.random ? { random: this._polling.random } : {}) }));

@@ -35,6 +35,19 @@ export interface VendorHttpOptions {
   maxRetryAfterMs?: number;
   /** Largest response body accepted. Default 20 MiB. */
   maxBodyBytes?: number;
+  /** Told about every HTTP exchange (each attempt, 429 retries included): the bridge's metrics. Must not throw. */
+  observe?: (call: VendorCall) => void;
+}
+
+/** How one vendor HTTP exchange went (for metrics: bounded values only, never a URL or a token). */
+export interface VendorCall {
+  vendor: string;
+  method: HttpMethod;
+  /** From sending the request to having the response (or the network failure). */
+  durationMs: number;
+  /** ok; http_error (a non-success status); rate_limited (429); network (no response); invalid_response (not JSON, or not the expected shape). */
+  outcome: 'ok' | 'http_error' | 'rate_limited' | 'network' | 'invalid_response';
+  status?: number;
 }
 
 export interface RequestOptions<T> {
@@ -116,6 +129,14 @@ export class VendorHttp {
     const what = `${this.vendor} ${method} ${url.pathname}`;
     for (let attempt = 0; ; attempt++) {
       let res: AxiosResponse<string>;
+      const started = performance.now();
+      const observe = (outcome: VendorCall['outcome'], status?: number): void => {
+        try {
+          this._opts.observe?.({ vendor: this.vendor, method, durationMs: performance.now() - started, outcome, ...(status !== undefined ? { status } : {}) });
+        } catch {
+          // metrics must never break a vendor call
+        }
+      };
       try {
         res = await this._axios.request<string>({
           method,
@@ -124,10 +145,12 @@ export class VendorHttp {
           data: opts.body === undefined ? undefined : JSON.stringify(opts.body),
         });
       } catch (e) {
+        observe('network');
         // Only the code and message: the axios error object holds the request headers.
         throw new VendorHttpError(`${what}: ${networkText(e)}`);
       }
       if (res.status === 429) {
+        observe('rate_limited', 429);
         const wait = parseRetryAfter(headerText(res.headers['retry-after']), Date.now()) ?? 1000;
         if (attempt < this._maxRetries && wait <= this._maxRetryAfterMs) {
           this._opts.logger.warn(`${what}: rate limited (429); retrying in ${Math.ceil(wait / 1000)} s as the Retry-After header asks`);
@@ -138,17 +161,28 @@ export class VendorHttp {
       }
       const ok = opts.okStatus ?? ((s: number) => s >= 200 && s < 300);
       if (!ok(res.status)) {
+        observe('http_error', res.status);
         const vendorMessage = extractVendorError(res.data);
         throw new VendorHttpError(`${what}: HTTP ${res.status}${vendorMessage ? ` (${vendorMessage})` : ''}`, res.status, undefined, vendorMessage);
       }
       const text = typeof res.data === 'string' ? res.data : '';
-      if (!opts.schema) {
-        if (!text.trim()) return undefined as T;
-        return parseJson(text, what) as T;
+      let json: unknown;
+      try {
+        json = text.trim() ? parseJson(text, what) : undefined;
+      } catch (e) {
+        observe('invalid_response', res.status);
+        throw e;
       }
-      const json = text.trim() ? parseJson(text, what) : undefined;
+      if (!opts.schema) {
+        observe('ok', res.status);
+        return json as T;
+      }
       const r = v.safeParse(opts.schema, json, { abortEarly: true });
-      if (!r.success) throw new VendorHttpError(`${what}: unexpected response (${issueText(r.issues)})`, res.status);
+      if (!r.success) {
+        observe('invalid_response', res.status);
+        throw new VendorHttpError(`${what}: unexpected response (${issueText(r.issues)})`, res.status);
+      }
+      observe('ok', res.status);
       return r.output;
     }
   }

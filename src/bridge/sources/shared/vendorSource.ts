@@ -63,6 +63,7 @@ export abstract class VendorPollingSource<Id extends string = string> extends Po
         vendor: this._vendor,
         ...this.api(),
         logger: ctx.logger,
+        ...(ctx.observeVendorCall ? { observe: ctx.observeVendorCall } : {}),
         ...(this._vendorOpts.sleep ? { sleep: this._vendorOpts.sleep } : {}),
         ...(this._vendorOpts.timeoutMs ? { timeoutMs: this._vendorOpts.timeoutMs } : {}),
       });
