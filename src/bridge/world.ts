@@ -188,6 +188,8 @@ export interface WorldState {
   alerts: StoredAlert[];
   oncall: OnCallState | null;
   deploys: Deploy[];
+  /** Protocol 1.1 firing history; absent (a state Redis holds): rebuilt from the alerts. */
+  history?: Firing[];
 }
 
 /** What changed since the last `takeChanges`: alert ids touched (present or gone), and whether on-call / deploys changed. */
@@ -442,7 +444,7 @@ export class World {
   exportState(): WorldState {
     const alerts: StoredAlert[] = [];
     for (const id of [...this._alerts.keys(), ...this._aside.keys()]) alerts.push(this._stored(id)!);
-    return { seq: this._seq, alerts, oncall: this._oncall && structuredClone(this._oncall), deploys: structuredClone(this._deploys) };
+    return { seq: this._seq, alerts, oncall: this._oncall && structuredClone(this._oncall), deploys: structuredClone(this._deploys), history: this._history.all() };
   }
 
   /**
@@ -470,6 +472,8 @@ export class World {
     }
     this._oncall = state.oncall && structuredClone(state.oncall);
     this._deploys = structuredClone(state.deploys);
+    this._history.replaceAll(state.history ?? []);
+    if (!state.history) for (const s of sorted) this._history.observeAlert(s.alert);
     this._seq = state.seq;
     this._buffer.clear();
     this._dirty?.clear();
