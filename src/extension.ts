@@ -15,6 +15,7 @@ import { ResponderActionsFeature } from './host/alerts/responderActions';
 import { StackTraceFeature } from './host/stackTrace/stackTraceFeature';
 import { TraceResolution } from './host/stackTrace/traceResolution';
 import { StatusBarFeature } from './host/statusBar/statusBarFeature';
+import { AlertHistoryFeature } from './host/loop/alertHistoryFeature';
 import { ImOnItFeature } from './host/loop/imOnIt';
 import { ShareFindingsFeature } from './host/loop/shareFindings';
 import { errorText } from './core/util/errors';
@@ -36,6 +37,7 @@ export interface OnCallApi {
   readonly stackTraces: StackTraceFeature;
   readonly deploys: DeploysFeature;
   readonly responder: ResponderActionsFeature;
+  readonly alertHistory: AlertHistoryFeature;
   readonly shareFindings: ShareFindingsFeature;
   readonly imOnIt: ImOnItFeature;
   readonly feeds: ICalFeeds;
@@ -62,7 +64,8 @@ export function activate(context: vscode.ExtensionContext): OnCallApi | undefine
     const statusBar = feature(new StatusBarFeature(ctx, { onCall, deploys }));
     const notifications = feature(new NotificationsFeature(ctx, { onCall, deploys }));
     const handoff = feature(new HandoffFeature(ctx, { onCall }));
-    const deployGuard = feature(new DeployGuardFeature(ctx, { onCall, deploys }));
+    const deployGuard = feature(new DeployGuardFeature(ctx, { onCall, deploys, frames: traces }));
+    const alertHistory = feature(new AlertHistoryFeature(ctx, traces));
     const shareFindings = feature(new ShareFindingsFeature(ctx, { alerts, deploys }));
     const imOnIt = feature(new ImOnItFeature(ctx, { alerts, frames: traces, onCall }));
     ctx.start();
@@ -70,7 +73,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi | undefine
     logger.info(`activated in ${Math.round(activatedInMs)} ms (VS Code ${vscode.version})`);
     if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
     const { connections, feeds } = ctx;
-    return { context: ctx, logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard, stackTraces, deploys, responder, shareFindings, imOnIt, feeds, activatedInMs };
+    return { context: ctx, logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard, stackTraces, deploys, responder, alertHistory, shareFindings, imOnIt, feeds, activatedInMs };
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate, so we do it ourselves.
     logger.error(e instanceof Error ? e : String(e));

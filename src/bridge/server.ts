@@ -28,6 +28,7 @@ import { nullLogger, tagged, type Logger } from '../core/util/logger';
 import { checkBearer, isAllowedHostHeader, isBrowserRequest, isLoopbackHost, weakTokenReason } from './auth';
 import { ConnectionGuard } from './connections';
 import { Router } from './http';
+import { ciRoutes } from './ciRoutes';
 import { BridgeMetrics, readiness, type ClusterStatusProvider } from './metrics';
 import { SourceActionError, type ActionOutcome, type Route, type SourceContext, type SourceModule } from './sources/types';
 import { World } from './world';
@@ -248,6 +249,8 @@ export class BridgeServer {
     );
     // Liveness: the process answers. Readiness: a load balancer may send editors here.
     this._router.add({ method: 'GET', path: '/healthz', auth: 'none', handle: () => Promise.resolve({ status: 200, body: this.stats() }) });
+    // The deploy guard's CI step: the schedule, and "deploy anyway" posted to the source (token-authenticated).
+    for (const r of ciRoutes({ oncall: () => this.world.oncall, alerts: () => this.world.alerts(), source: this._opts.source, capabilities: () => this._capabilities(), logger: tagged(this._opts.logger, 'ci') })) this._router.add(r);
     this._router.add({
       method: 'GET',
       path: '/readyz',
@@ -862,6 +865,7 @@ export class BridgeServer {
       alerts: () => w.alerts(),
       setOnCall: (s) => w.setOnCall(s),
       addDeploy: (d) => w.addDeploy(d),
+      addFirings: (f) => this.world.addFirings(f),
       observeVendorCall: (call) => this.metrics.observeVendorCall(call),
     };
   }

@@ -1,6 +1,7 @@
 import { encodeMessage } from '../core/protocol/decode';
 import { capAlert, capOnCall, withTimelineEntry } from '../core/protocol/limits';
-import type { Alert, Deploy, OnCallState, Person, Severity, SnapshotMessage, StateEvent } from '../core/protocol/types';
+import type { Alert, Deploy, Firing, OnCallState, Person, Severity, SnapshotMessage, StateEvent } from '../core/protocol/types';
+import { FiringHistory } from '../core/alerts/firingHistory';
 import { Emitter, type Event } from '../core/util/event';
 import { nullLogger, type Logger } from '../core/util/logger';
 
@@ -187,6 +188,8 @@ export interface WorldState {
   alerts: StoredAlert[];
   oncall: OnCallState | null;
   deploys: Deploy[];
+  /** Protocol 1.1 firing history; absent (a state Redis holds): rebuilt from the alerts. */
+  history?: Firing[];
 }
 
 /** What changed since the last `takeChanges`: alert ids touched (present or gone), and whether on-call / deploys changed. */
@@ -241,6 +244,8 @@ export class World {
   private _pending = { setAside: 0, returned: 0, forgotten: 0 };
   private _lastSummaryAt = -Infinity;
   private _summaryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Protocol 1.1: recent firings per rule and service (bounded; sent in every snapshot). */
+  private readonly _history: FiringHistory;
   private readonly _onEvent = new Emitter<BufferedEvent>();
   readonly onEvent: Event<BufferedEvent> = this._onEvent.event;
   /** Last-change order of each held alert (a shared store rebuilds Map order from it). */
@@ -261,6 +266,27 @@ export class World {
     this._maxChars = Math.max(1, opts.maxSnapshotAlertChars ?? DEFAULT_MAX_SNAPSHOT_ALERT_CHARS);
     this._log = opts.logger ?? nullLogger;
     this._now = opts.now ?? Date.now;
+    this._history = new FiringHistory(this._now);
+  }
+
+  /** The on-call state the source last set (null before it sent one). */
+  get oncall(): OnCallState | null {
+    return this._oncall && structuredClone(this._oncall);
+  }
+
+  /** The firing history (copies, oldest first). */
+  history(): Firing[] {
+    return this._history.all();
+  }
+
+  /**
+   * Past firings a source knows of (the demo's, a source's own history): added to the history clients get with
+   * the next snapshot. Live ones need no call: every alert the world sees is recorded.
+   */
+  addFirings(firings: readonly Firing[]): number {
+    let n = 0;
+    for (const f of firings) if (this._history.add(f)) n++;
+    return n;
   }
 
   get seq(): number {
@@ -298,6 +324,7 @@ export class World {
     // Copied so a module mutating its object later cannot change what was broadcast; capped so that no
     // source (whatever its mapping does) can make one alert cost unbounded memory in every client.
     const a = capAlert(structuredClone(alert));
+    this._history.observeAlert(a);
     const size = JSON.stringify(a).length;
     const wasAside = this._aside.has(a.id);
     this._forget(a.id);
@@ -326,6 +353,7 @@ export class World {
   }
 
   resolveAlert(id: string, resolvedAt: string, resolvedBy?: Person): boolean {
+    this._history.observeResolved(id, resolvedAt);
     const aside = this._aside.get(id);
     if (aside) {
       // Clients never had it; the event still carries the new `omitted` count.
@@ -376,6 +404,8 @@ export class World {
       deploys: this._deploys,
     };
     if (this._aside.size > 0) snap.omitted = this._aside.size;
+    const history = this._history.all();
+    if (history.length > 0) snap.history = history;
     return snap;
   }
 
@@ -414,7 +444,7 @@ export class World {
   exportState(): WorldState {
     const alerts: StoredAlert[] = [];
     for (const id of [...this._alerts.keys(), ...this._aside.keys()]) alerts.push(this._stored(id)!);
-    return { seq: this._seq, alerts, oncall: this._oncall && structuredClone(this._oncall), deploys: structuredClone(this._deploys) };
+    return { seq: this._seq, alerts, oncall: this._oncall && structuredClone(this._oncall), deploys: structuredClone(this._deploys), history: this._history.all() };
   }
 
   /**
@@ -442,6 +472,8 @@ export class World {
     }
     this._oncall = state.oncall && structuredClone(state.oncall);
     this._deploys = structuredClone(state.deploys);
+    this._history.replaceAll(state.history ?? []);
+    if (!state.history) for (const s of sorted) this._history.observeAlert(s.alert);
     this._seq = state.seq;
     this._buffer.clear();
     this._dirty?.clear();

@@ -6,7 +6,8 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { decideDeploy, isProtectedBranch, validateDeployGuardSettings, DEFAULT_PROTECTED_BRANCHES } from '../core/deploy';
 import { Schedule } from '../core/schedule';
-import { answerProof, GUARD_PATHS, helloProof, PROOF_HEADER, pushedBranches, sameProof, WRAP_CANCELLED, type PushGuardFile, type PushGuardResponse } from './pushGuardProtocol';
+import { runCi } from './ciGuardCli';
+import { answerProof, GUARD_PATHS, helloProof, PROOF_HEADER, pushedBranches, pushedRanges, sameProof, WRAP_CANCELLED, type PushGuardFile, type PushGuardResponse } from './pushGuardProtocol';
 import { errorText } from '../core/util/errors';
 
 const say = (s: string): void => void process.stderr.write(`on-call push guard: ${s}\n`);
@@ -113,8 +114,9 @@ function now(): number {
 
 export async function main(): Promise<number> {
   if (process.argv[2] === 'wrap') return wrap();
+  if (process.argv[2] === 'ci') return runCi(process.argv.slice(3), process.env, { out: (t) => void process.stdout.write(`${t}\n`), err: (t) => void process.stderr.write(`${t}\n`) }, now());
   if (process.argv[2] !== 'pre-push') {
-    say('usage: guard-cli pre-push --git-dir DIR --remote NAME < refs | guard-cli wrap --guard-file FILE --tool NAME -- ARGS…');
+    say('usage: guard-cli pre-push --git-dir DIR --remote NAME < refs | guard-cli wrap --guard-file FILE --tool NAME -- ARGS… | guard-cli ci [--bridge URL] [--service NAME] [--repo DIR] [--strict]');
     return 2;
   }
   const gitDir = arg('git-dir') ?? '.git';
@@ -124,9 +126,10 @@ export async function main(): Promise<number> {
   const protectedGlobs = protectedBranchesOf(file?.cache.settings);
   const branches = pushedBranches(stdin).filter((b) => isProtectedBranch(b, protectedGlobs));
   if (branches.length === 0 || !config.enabled) return 0;
+  const ranges = pushedRanges(stdin).filter((r) => branches.includes(r.branch));
 
   if (file?.port && file.token) {
-    const r = await askGuard(file.port, file.token, GUARD_PATHS.push, { branches, remote: arg('remote') ?? '', repo: path.resolve(gitDir, '..') }, 15 * 60_000);
+    const r = await askGuard(file.port, file.token, GUARD_PATHS.push, { branches, ranges, remote: arg('remote') ?? '', repo: path.resolve(gitDir, '..') }, 15 * 60_000);
     if (r.kind === 'answer') {
       if (r.answer.message) say(r.answer.message);
       return r.answer.allow ? 0 : 1;

@@ -25,8 +25,16 @@ export interface PushGuardFile {
 
 export interface PushGuardRequest {
   branches: string[];
+  /** What each protected branch's push changes: remote sha (all zeros: a new branch) → local sha. */
+  ranges?: PushedRange[];
   remote: string;
   repo: string;
+}
+
+export interface PushedRange {
+  branch: string;
+  localSha: string;
+  remoteSha: string;
 }
 
 /** A wrapped deploy tool asking before it runs (the terminal's PATH wrappers). */
@@ -89,4 +97,18 @@ export function pushedBranches(stdin: string): string[] {
     if (m?.[1]) out.add(m[1]);
   }
   return [...out];
+}
+
+/** The pushed ranges of git's pre-push stdin (branch updates and creations; deletions push nothing). */
+export function pushedRanges(stdin: string): PushedRange[] {
+  const out: PushedRange[] = [];
+  for (const line of stdin.split('\n').slice(0, 1000)) {
+    const parts = line.trim().split(/\s+/);
+    if (parts.length !== 4) continue;
+    const [, localSha, remoteRef, remoteSha] = parts as [string, string, string, string];
+    if (!/^[0-9a-f]{40,64}$/.test(localSha) || !/^[0-9a-f]{40,64}$/.test(remoteSha) || /^0+$/.test(localSha)) continue;
+    const m = /^refs\/heads\/(.{1,250})$/.exec(remoteRef);
+    if (m?.[1] && out.length < 50) out.push({ branch: m[1], localSha, remoteSha });
+  }
+  return out;
 }

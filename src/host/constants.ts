@@ -36,6 +36,8 @@ export const Commands = {
   askForHelp: 'oncall.askForHelp',
   takeOnCall: 'oncall.takeOnCall',
   coverMe: 'oncall.coverMe',
+  openAlertingRule: 'oncall.openAlertingRule',
+  showPagedHere: 'oncall.showPagedHere',
   shareFindings: 'oncall.shareFindings',
   imOnIt: 'oncall.imOnIt',
   stopImOnIt: 'oncall.stopImOnIt',

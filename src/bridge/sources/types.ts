@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Alert, AlertAction, AnnotateMessage, Deploy, OnCallState, Person, ReassignTarget, ReassignTargetKind, RequestCapability, SourceKind } from '../../core/protocol/types';
+import type { Alert, AlertAction, AnnotateMessage, Deploy, Firing, OnCallState, Person, ReassignTarget, ReassignTargetKind, RequestCapability, SourceKind } from '../../core/protocol/types';
 import type { Clock } from '../../core/util/clock';
 import type { Logger } from '../../core/util/logger';
 import type { VendorCall } from './shared/vendorHttp';
@@ -105,6 +105,11 @@ export interface SourceContext {
   setOnCall(state: OnCallState): void;
   /** Records a deploy (the bridge keeps the most recent ones); broadcasts `deploy`. */
   addDeploy(deploy: Deploy): void;
+  /**
+   * Protocol 1.1: past firings the source knows of (kept in the bounded firing history clients get in the next
+   * snapshot; live alerts are recorded by the bridge itself). Returns how many were new.
+   */
+  addFirings?(firings: readonly Firing[]): number;
   /** Vendor HTTP exchanges, for the bridge's metrics (VendorHttp calls it; other modules may). */
   readonly observeVendorCall?: (call: VendorCall) => void;
 }

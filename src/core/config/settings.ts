@@ -61,6 +61,7 @@ export interface OnCallSettings {
   deployFiles: readonly string[];
   deployTagRules: CompiledTagRule[];
   deployWatchMinutes: number;
+  pagedHereCodeLens: boolean;
   imOnItIdleMinutes: number;
   codeMappings: CodeMapping[];
   icalFeeds: FeedSetting[];
@@ -144,6 +145,7 @@ function plainReader(e: SettingSpec, integer: boolean): (src: SettingsSource, re
   if (e.type === 'string' && e.enum) return oneOf(e.key, e.default as string, e.enum);
   if (e.type === 'string' && e.default === '') return str(e.key);
   if (e.type === 'boolean' && e.default === false) return bool(e.key);
+  if (e.type === 'boolean' && e.default === true) return checked(e.key, v.boolean(), true, 'true or false');
   if (e.type === 'number' && typeof e.default === 'number' && e.minimum !== undefined && e.maximum !== undefined) return num(e.key, e.default, e.minimum, e.maximum, integer);
   throw new Error(`setting oncall.${e.key}: no plain reader for it; give the entry a read()`);
 }
@@ -254,6 +256,11 @@ export const SETTINGS = [
     key: 'deploys.watchMinutes', field: 'deployWatchMinutes', type: 'number', default: DEFAULT_DEPLOY_WATCH_MINUTES, scope: 'window', minimum: 0, maximum: 1440, restricted: false, effect: 'none',
     summary: 'how long to watch your own deploy',
     why: 'Yours (bounded).',
+  }),
+  entry({
+    key: 'pagedHere.codeLens', field: 'pagedHereCodeLens', type: 'boolean', default: true, scope: 'window', restricted: false, effect: 'none',
+    summary: '"paged 3× in 30 days" above lines that were the top frame of recent alerts',
+    why: 'A view preference.',
   }),
   entry({
     key: 'imOnIt.idleMinutes', field: 'imOnItIdleMinutes', type: 'number', default: DEFAULT_IM_ON_IT_IDLE_MINUTES, scope: 'window', minimum: 1, maximum: 240, restricted: false, effect: 'none',

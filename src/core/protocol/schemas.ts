@@ -42,6 +42,7 @@ import {
   type Rotation,
   type ServerMessage,
   type SnapshotMessage,
+  type Firing,
 } from './types';
 import { ALERT_LIMITS, capAlert, capOnCall, clipText, FORBIDDEN_LABEL_KEYS } from './limits';
 
@@ -305,6 +306,32 @@ export const HelloSchema: Schema<HelloMessage> = v.object({
   unsupportedReassignTargets: v.optional(unsupportedReassignTargets),
 });
 
+const MAX_HISTORY = 5000;
+const historyText = v.pipe(str, v.minLength(1), v.transform((t) => clipText(t, 300)));
+const FiringSchema: Schema<Firing> = v.object({
+  alertId: id,
+  rule: historyText,
+  service: v.pipe(str, v.transform((t) => clipText(t, 300))),
+  severity: oneOf(SEVERITIES),
+  title: v.pipe(str, v.transform((t) => clipText(t, 300))),
+  firedAt: isoTime,
+  clearedAt: v.optional(isoTime),
+  topFrame: v.optional(v.object({ file: historyText, line: v.pipe(v.number(), v.integer(), v.minValue(1)) })),
+});
+
+/**
+ * Protocol 1.1 `snapshot.history`: the valid firings (at most MAX_HISTORY, the newest); a malformed entry is
+ * left out, never a reason to refuse the snapshot (its alerts matter more than a count).
+ */
+function validFirings(list: unknown[]): Firing[] {
+  const out: Firing[] = [];
+  for (const x of list.slice(-MAX_HISTORY)) {
+    const r = v.safeParse(FiringSchema, x);
+    if (r.success) out.push(r.output);
+  }
+  return out;
+}
+
 /** Open alerts the source holds but does not send (optional on the snapshot and every state event; absent = 0). */
 const omitted = v.optional(seq);
 
@@ -315,6 +342,7 @@ export const SnapshotSchema: Schema<SnapshotMessage> = v.object({
   oncall: v.nullable(OnCallStateSchema),
   deploys: v.array(DeploySchema),
   omitted,
+  history: v.optional(v.pipe(v.array(v.unknown()), v.transform(validFirings))),
 });
 
 export const AlertEventSchema: Schema<AlertEventMessage> = v.object({ type: v.literal('alert'), seq, alert: AlertSchema, hidden: v.optional(v.boolean()), omitted });

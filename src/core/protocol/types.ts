@@ -221,6 +221,27 @@ export interface SnapshotMessage extends OmittedCount {
   alerts: Alert[];
   oncall: OnCallState | null;
   deploys: Deploy[];
+  /**
+   * Protocol 1.1: the recent firings the bridge remembers (bounded, oldest first; see docs/protocol.md, "Firing
+   * history"). Live alert events extend it on the client. Absent: the server keeps no history.
+   */
+  history?: Firing[];
+}
+
+/** Protocol 1.1: one time an alert opened (fired), per rule and service. */
+export interface Firing {
+  alertId: string;
+  /** Alertmanager's `alertname` label, else the alert's title. */
+  rule: string;
+  service: string;
+  severity: Severity;
+  title: string;
+  /** The alert's `startedAt`. */
+  firedAt: string;
+  /** When it resolved; absent while open (or when the bridge never saw it clear). */
+  clearedAt?: string;
+  /** The innermost in-app frame of its stack trace, as the runtime printed it. */
+  topFrame?: { file: string; line: number };
 }
 
 export interface AlertEventMessage extends OmittedCount {

@@ -8,6 +8,7 @@
  * send `resume {lastSeq}`; the server replays from there (or sends a snapshot), which re-delivers the
  * dropped events in order. Dropping keeps memory bounded and the logic obviously correct.
  */
+import { FiringHistory } from '../alerts/firingHistory';
 import { randomUUID } from 'node:crypto';
 import { AlertStore } from '../alerts/alertStore';
 import { decodeServerMessage, encodeMessage } from '../protocol/decode';
@@ -96,6 +97,11 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
   private readonly _onDidChangeOmittedAlerts = this._register(new Emitter<number>());
   readonly onDidChangeOmittedAlerts: Event<number> = this._onDidChangeOmittedAlerts.event;
   private _omitted = 0;
+  /** Protocol 1.1: the bridge's firing history (snapshot.history), extended by the live alert events. */
+  readonly history: FiringHistory;
+  private _hasHistory = false;
+  private readonly _onDidChangeHistory = this._register(new Emitter<void>());
+  readonly onDidChangeHistory: Event<void> = this._onDidChangeHistory.event;
   readonly onDidReceiveError: Event<ErrorMessage['error']> = this._onDidReceiveError.event;
 
   constructor(private readonly _options: AlertClientOptions) {
@@ -104,6 +110,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
     this._clock = _options.clock;
     this._requestTimeoutMs = Math.max(1, _options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     this._maxDeploys = Math.max(1, _options.maxDeploys ?? DEFAULT_MAX_DEPLOYS);
+    this.history = new FiringHistory(() => this._clock.now());
     this.store = this._register(
       new AlertStore({ clock: this._clock, maxResolved: _options.maxResolved, maxResolvedAgeMs: _options.maxResolvedAgeMs }),
     );
@@ -169,6 +176,11 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
 
   get oncall(): OnCallState | null {
     return this._oncall;
+  }
+
+  /** True once the server sent a firing history (a server without one: the editor says it has no history). */
+  get hasHistory(): boolean {
+    return this._hasHistory;
   }
 
   get deploys(): readonly Deploy[] {
@@ -444,6 +456,10 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
     this._trimDeploys();
     this._deployList = undefined;
     this._oncall = s.oncall;
+    this._hasHistory = s.history !== undefined;
+    this.history.replaceAll(s.history ?? []);
+    for (const a of s.alerts) this.history.observeAlert(a);
+    this._onDidChangeHistory.fire();
     this._stats.applied++;
     this._log.info(`snapshot at seq ${s.seq}: ${s.alerts.length} alerts, ${s.deploys.length} deploys${s.omitted ? `, ${s.omitted} more open alerts not sent` : ''}`);
     this._setOmitted(s.omitted);
@@ -471,11 +487,13 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
           this.store.remove([e.alert.id]);
           return;
         }
+        if (this.history.observeAlert(e.alert)) this._onDidChangeHistory.fire();
         const outcome = this.store.upsert(e.alert);
         if (outcome === 'stale' || outcome === 'invalidTransition') this._log.debug(`alert ${e.alert.id} at seq ${e.seq} not applied: ${outcome}`);
         return;
       }
       case 'alertResolved': {
+        if (this.history.observeResolved(e.alertResolved.id, e.alertResolved.resolvedAt)) this._onDidChangeHistory.fire();
         const outcome = this.store.resolve(e.alertResolved.id, e.alertResolved.resolvedAt, e.alertResolved.resolvedBy);
         if (outcome === 'unknown') this._log.debug(`resolve for unknown alert ${e.alertResolved.id} at seq ${e.seq}`);
         return;

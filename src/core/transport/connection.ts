@@ -5,6 +5,7 @@
  * file, never each other (issue 15 §5: this broke the alertClient ↔ reconnectingSocket import cycle).
  */
 import type { AlertStore } from '../alerts/alertStore';
+import type { FiringHistory } from '../alerts/firingHistory';
 import type { Deploy, ErrorMessage, HelloMessage, OnCallState, ResultMessage } from '../protocol/types';
 import type { IDisposable } from '../util/disposable';
 import type { Event } from '../util/event';
@@ -66,6 +67,11 @@ export interface AlertSourceConnection extends IDisposable {
    */
   readonly omittedAlerts?: number;
   readonly onDidChangeOmittedAlerts?: Event<number>;
+  /** Protocol 1.1: recent firings per rule and service (the bridge's `snapshot.history` plus live events). */
+  readonly history?: FiringHistory;
+  /** True once the source sent a history (a source without one: "no history"). */
+  readonly hasHistory?: boolean;
+  readonly onDidChangeHistory?: Event<void>;
   readonly stats: Readonly<ClientStats>;
   connect(): void;
   disconnect(): void;

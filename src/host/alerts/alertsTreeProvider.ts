@@ -283,7 +283,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     const description = describeAlert(a, now, this._groupBy, this._identity(), this._timeZone());
     item.description = description;
     this._rendered.set(a.id, this._rowText(a, now));
-    const flags = [a.status, asleep ? 'snoozed' : '', isSafeExternalUrl(a.runbookUrl) ? 'runbook' : '', isSafeExternalUrl(a.url) ? 'url' : '', a.stackTrace ? 'trace' : ''].filter(Boolean);
+    const flags = [a.status, asleep ? 'snoozed' : '', isSafeExternalUrl(a.runbookUrl) ? 'runbook' : '', isSafeExternalUrl(a.url) ? 'url' : '', a.stackTrace ? 'trace' : '', a.labels.alertname ? 'rule' : ''].filter(Boolean);
     item.contextValue = `alert:${flags.join(':')}`;
     item.accessibilityInformation = { label: vscode.l10n.t('{0} alert {1}, {2}, {3}', a.severity, displayText(a.title, 200), a.status, description) };
     return item;

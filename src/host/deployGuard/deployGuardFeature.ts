@@ -25,6 +25,8 @@ import type { OnCallFeature } from '../onCall/onCallFeature';
 import type { DeploysFeature } from '../deploys/deploysFeature';
 import { foreignHooksDir, hookCallLine, installHook, isOurHook, PushGuardServer, releaseGuardFile, removeHook, repoPaths, writeGuardFile, type RepoPaths } from './pushGuard';
 import { wrappedTools, writeWrappers } from './terminalWrappers';
+import { PushAlertCheck } from './pushAlerts';
+import type { AlertFrames } from '../stackTrace/alertFrames';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errorText } from '../../core/util/errors';
@@ -103,12 +105,15 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   private readonly _extensionPath: string;
   private readonly _terminal: TerminalWrapperHost | undefined;
   private readonly _deploys: Pick<DeploysFeature, 'servicesOfWorkspace'>;
+  /** Issue 21: does a push change frames of open alerts? (and the links to them it made) */
+  readonly pushAlerts: PushAlertCheck;
 
   constructor(
     private readonly _ctx: HostContext,
-    peers: { readonly onCall: OnCallFeature; readonly deploys: Pick<DeploysFeature, 'servicesOfWorkspace'> },
+    peers: { readonly onCall: OnCallFeature; readonly deploys: Pick<DeploysFeature, 'servicesOfWorkspace'>; readonly frames?: AlertFrames },
   ) {
     super();
+    this.pushAlerts = new PushAlertCheck(_ctx, peers.frames);
     this._connections = _ctx.connections;
     this._onCall = peers.onCall;
     this._deploys = peers.deploys;
@@ -541,12 +546,21 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
   private async _onPush(req: PushGuardRequest): Promise<PushGuardResponse> {
     const branches = req.branches.map((b) => displayText(b, 60)).join(', ');
     const what = req.remote ? vscode.l10n.t('Push to {0} ({1})', branches, displayText(req.remote, 40)) : vscode.l10n.t('Push to {0}', branches);
+    // Which open alerts' frames this push changes (issue 21): said in the hook's output, and a link is offered.
+    const root = (await this._folders()).find((r) => r.root === req.repo || r.gitDir === path.join(req.repo, '.git'))?.root ?? req.repo;
+    const touched = this._config.enabled ? await this.pushAlerts.check(req, root) : { hits: [], lines: [] };
+    if (touched.lines.length) this._log.warn(`${what}: ${touched.lines.join('; ')}`);
+    const withHits = (m: string): string => [...touched.lines, m].join('\n');
     const d = this.decide();
-    if (!this._config.enabled || !d.risky) return { allow: true, message: vscode.l10n.t('the deploy window is fine') };
-    const choice = await this._warn({ what, decision: d, canStop: true }, true);
+    if (!this._config.enabled || !d.risky) {
+      if (touched.hits.length) void this.pushAlerts.offerLink(touched.hits, req, root);
+      return { allow: true, message: withHits(vscode.l10n.t('the deploy window is fine')) };
+    }
+    const choice = await this._warn({ what: touched.lines.length ? `${what} — ${touched.lines[0]}` : what, decision: d, canStop: true }, true);
+    if (choice === 'anyway' && touched.hits.length) void this.pushAlerts.offerLink(touched.hits, req, root);
     return choice === 'anyway'
-      ? { allow: true, message: vscode.l10n.t('deploying anyway (override logged): {0}', d.summary) }
-      : { allow: false, message: vscode.l10n.t('push stopped in the editor: {0}', d.summary) };
+      ? { allow: true, message: withHits(vscode.l10n.t('deploying anyway (override logged): {0}', d.summary)) }
+      : { allow: false, message: withHits(vscode.l10n.t('push stopped in the editor: {0}', d.summary)) };
   }
 
   private _nodePath(): string {

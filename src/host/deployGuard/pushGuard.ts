@@ -304,7 +304,16 @@ export class PushGuardServer {
     try {
       if (route === GUARD_PATHS.push) {
         if (!Array.isArray(v.branches) || !v.branches.every((b) => typeof b === 'string' && b.length < 256)) return refuse(400, 'malformed push request');
-        const r: PushGuardRequest = { branches: (v.branches as string[]).slice(0, 50), remote: str(v.remote).slice(0, 200), repo: str(v.repo).slice(0, 4096) };
+        const ranges = Array.isArray(v.ranges)
+          ? v.ranges.slice(0, 50).flatMap((x: unknown) => {
+              const o = x && typeof x === 'object' ? (x as Record<string, unknown>) : {};
+              const sha = (k: string): string | undefined => (typeof o[k] === 'string' && /^[0-9a-f]{40,64}$/.test(o[k]) ? o[k] : undefined);
+              const localSha = sha('localSha');
+              const remoteSha = sha('remoteSha');
+              return typeof o.branch === 'string' && o.branch.length < 256 && localSha && remoteSha ? [{ branch: o.branch, localSha, remoteSha }] : [];
+            })
+          : [];
+        const r: PushGuardRequest = { branches: (v.branches as string[]).slice(0, 50), ranges, remote: str(v.remote).slice(0, 200), repo: str(v.repo).slice(0, 4096) };
         return send(200, await this._handlers.push(r), nonce);
       }
       if (typeof v.tool !== 'string' || !/^[\w.+-]{1,64}$/.test(v.tool) || !Array.isArray(v.args) || !v.args.every((a) => typeof a === 'string')) return refuse(400, 'malformed command request');

@@ -120,6 +120,13 @@ export class TraceResolution extends Disposable implements AlertFrames {
     return out;
   }
 
+  /** A frame location as a runtime printed it (the firing history's top frame) → a workspace file and line. */
+  async resolveLocation(file: string, line: number): Promise<ResolvedFrameRef | undefined> {
+    await this.files.ready();
+    const f = await this._resolver.resolveFrame({ file, line, raw: `${file}:${line}`, inApp: true }, 'unknown');
+    return f.resolved && f.resolved.line !== undefined ? { folder: f.resolved.folder, path: f.resolved.path, line: f.resolved.line, inApp: true, depth: 0 } : undefined;
+  }
+
   //#region AlertFrames
   async resolvedFrames(alert: Alert): Promise<ResolvedFrameRef[]> {
     const r = await this.resolveAlert(alert);

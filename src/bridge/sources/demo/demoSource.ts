@@ -1,3 +1,4 @@
+import { firingOf } from '../../../core/alerts/firingHistory';
 import { withTimelineEntry } from '../../../core/protocol/limits';
 import type { Alert, AlertAction, AnnotateMessage, Deploy, DeployAuthor, OnCallState, Person, ReassignTarget, Rotation, TimelineEntry } from '../../../core/protocol/types';
 import type { IDisposable } from '../../../core/util/disposable';
@@ -96,6 +97,7 @@ export class DemoSource implements SourceModule {
     ctx.setOnCall(this._onCall(now));
     this._scheduleHandoff();
     this._initialDeploys(now);
+    this._initialHistory(now);
     this._initialAlerts(now);
     const every = Math.max(10, this._opts.intervalMs ?? 20_000);
     this._timers.push(ctx.clock.setInterval(() => this.tick(), every));
@@ -583,6 +585,30 @@ export class DemoSource implements SourceModule {
     const panics = this._makeAlert('DEMO-1007', tpl('GatewayHandlerPanics'), now - 6 * MIN, 18);
     this._ackAt(panics, YOU_PERSON, now - 2 * MIN);
     put(panics);
+  }
+
+  /**
+   * Protocol 1.1 firing history: what fired before the bridge started. The checkout 5xx rule paged three times
+   * in the last month (the same top frame as today's DEMO-1001); the stock-reservation rule fires and clears
+   * every half hour (flapping).
+   */
+  private _initialHistory(now: number): void {
+    const past = (alertname: string, n: number, firedAgo: number, openFor: number) => {
+      const t = TEMPLATES.find((x) => x.alertname === alertname)!;
+      const a = this._makeAlert(`DEMO-H${n}`, t, now - firedAgo, t.range ? t.range[0] + n : undefined);
+      this._cancelEscalation(a.id);
+      return { ...firingOf(a), clearedAt: this.iso(now - firedAgo + openFor) };
+    };
+    const DAY = 24 * HOUR;
+    this.ctx.addFirings?.([
+      past('CheckoutHighErrorRate', 1, 16 * DAY + 3 * HOUR, 40 * MIN),
+      past('CheckoutHighErrorRate', 2, 9 * DAY + 5 * HOUR, 25 * MIN),
+      past('CheckoutHighErrorRate', 3, 2 * DAY + 7 * HOUR, 55 * MIN),
+      past('StockReservationConflicts', 4, 170 * MIN, 6 * MIN),
+      past('StockReservationConflicts', 5, 125 * MIN, 4 * MIN),
+      past('StockReservationConflicts', 6, 80 * MIN, 7 * MIN),
+      past('StockReservationConflicts', 7, 40 * MIN, 5 * MIN),
+    ]);
   }
 
   private _ackAt(a: Alert, who: Person, at: number): void {

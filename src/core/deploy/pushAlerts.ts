@@ -1,0 +1,51 @@
+/**
+ * "The push guard knows about open alerts" (issue 21): which lines of a push are in-app frames of open alerts,
+ * and how the hook says so. Pure: the host diffs the pushed range (core git) and resolves the alerts' frames.
+ */
+import type { Hunk } from '../git/types';
+import type { AlertStatus, Severity } from '../protocol/types';
+
+export interface AlertWithFrames {
+  alert: { id: string; title: string; severity: Severity; status: AlertStatus };
+  /** The alert's resolved in-app frames, innermost first, as repository-relative POSIX paths. */
+  frames: ReadonlyArray<{ path: string; line: number }>;
+}
+
+export interface PushedFrameHit {
+  alertId: string;
+  title: string;
+  severity: Severity;
+  status: AlertStatus;
+  path: string;
+  line: number;
+  /** 0: the alert's top (innermost) in-app frame. */
+  index: number;
+}
+
+/** Is `line` (in the old version) changed by one of the `-U0` hunks: replaced/removed, or with lines inserted right at it. */
+export function lineChanged(hunks: readonly Hunk[], line: number): boolean {
+  return hunks.some((h) => (h.oldLines > 0 ? line >= h.oldStart && line < h.oldStart + h.oldLines : line === h.oldStart || line === h.oldStart + 1));
+}
+
+/** The frames of open (triggered or acknowledged) alerts that the pushed hunks change; the top frames first. */
+export function pushedFrameHits(alerts: readonly AlertWithFrames[], hunksByPath: ReadonlyMap<string, readonly Hunk[]>, max = 5): PushedFrameHit[] {
+  const hits: PushedFrameHit[] = [];
+  for (const { alert, frames } of alerts) {
+    if (alert.status === 'resolved') continue;
+    // One hit per alert: its innermost changed frame.
+    const i = frames.findIndex((f) => lineChanged(hunksByPath.get(f.path) ?? [], f.line));
+    if (i < 0) continue;
+    const f = frames[i]!;
+    hits.push({ alertId: alert.id, title: alert.title, severity: alert.severity, status: alert.status, path: f.path, line: f.line, index: i });
+  }
+  const rank: Record<Severity, number> = { critical: 0, high: 1, warning: 2, info: 3 };
+  return hits.sort((a, b) => a.index - b.index || rank[a.severity] - rank[b.severity]).slice(0, max);
+}
+
+/** "this push changes checkout.ts:12, the top frame of open critical 'checkout-api: 5xx rate 7%'". */
+export function pushedFrameText(h: PushedFrameHit, clip: (s: string) => string = (s) => s): string {
+  const base = h.path.split('/').pop() ?? h.path;
+  const which = h.index === 0 ? 'the top frame' : `frame ${h.index + 1}`;
+  const state = h.status === 'acknowledged' ? 'acknowledged' : 'open';
+  return `this push changes ${base}:${h.line}, ${which} of ${state} ${h.severity} '${clip(h.title)}'`;
+}
