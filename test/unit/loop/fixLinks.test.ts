@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { decideFixWatch, FIX_LINK_LIMITS, FixLinkStore, parseFixesAlertTrailers, type FixWatchAlert, type FixWatchDeploy } from '../../../src/core/loop/fixLinks';
+import { GitRepository } from '../../../src/core/git/gitRepository';
 import { ManualClock } from '../../../src/core/util/clock';
+import { BASE, HOUR, RepoWriter } from '../git/fixtureRepo';
 
 const MIN = 60_000;
 const T0 = Date.parse('2025-03-14T09:00:00Z');
@@ -118,5 +120,31 @@ describe('loop/fix watch decision (issue 21 item 3)', () => {
     const a = alert({ status: 'acknowledged', timeline: [{ at: iso(T0 + 10 * MIN), kind: 'triggered' }, { at: iso(T0 + 11 * MIN), kind: 'acknowledged' }] });
     assert.equal(decideFixWatch(link, a, [deploy()], QUIET, T0 + 20 * MIN).kind, 'watching');
     assert.equal(decideFixWatch(link, a, [deploy()], QUIET, T0 + 25 * MIN).kind, 'quiet');
+  });
+});
+
+describe('loop/fix links: commit messages from git (issue 21 item 3)', () => {
+  it('commitMessages lists the newest commits with their full message (bounded); the trailer is found in it', async () => {
+    const w = RepoWriter.init('fixlinks-');
+    w.write('a.txt', 'one');
+    const c1 = w.commit('first', BASE);
+    w.write('a.txt', 'two');
+    w.git(['add', '-A']);
+    w.git(['commit', '-q', '--no-verify', '-m', 'fix coupon rounding', '-m', 'The percent was applied twice.', '-m', 'Fixes-Alert: demo-42'], { at: BASE + HOUR });
+    const c2 = w.git(['rev-parse', 'HEAD']);
+    w.write('a.txt', 'three');
+    const c3 = w.commit('unrelated', BASE + 2 * HOUR);
+    const repo = await GitRepository.open(w.dir);
+    const all = await repo.commitMessages('HEAD');
+    assert.deepEqual(all.map((c) => c.sha), [c3, c2, c1]);
+    assert.equal(all[1]!.subject, 'fix coupon rounding');
+    assert.deepEqual(parseFixesAlertTrailers(all[1]!.message), ['demo-42']);
+    assert.deepEqual(parseFixesAlertTrailers(all[0]!.message), []);
+    assert.equal(all[1]!.authorTime, BASE + HOUR);
+    // A deploy range (from..to) and the bound.
+    assert.deepEqual((await repo.commitMessages(c3, { from: c1 })).map((c) => c.sha), [c3, c2]);
+    assert.equal((await repo.commitMessages('HEAD', { max: 1 })).length, 1);
+    await assert.rejects(repo.commitMessages('HEAD', { max: 10_000 }), /invalid max/);
+    await assert.rejects(repo.commitMessages('--output=/tmp/x'));
   });
 });
