@@ -17,6 +17,7 @@ import { TraceResolution } from './host/stackTrace/traceResolution';
 import { StatusBarFeature } from './host/statusBar/statusBarFeature';
 import { ImOnItFeature } from './host/loop/imOnIt';
 import { ShareFindingsFeature } from './host/loop/shareFindings';
+import { FixWatchFeature } from './host/loop/fixWatch';
 import { errorText } from './core/util/errors';
 
 /**
@@ -38,6 +39,7 @@ export interface OnCallApi {
   readonly responder: ResponderActionsFeature;
   readonly shareFindings: ShareFindingsFeature;
   readonly imOnIt: ImOnItFeature;
+  readonly fixWatch: FixWatchFeature;
   readonly feeds: ICalFeeds;
   /** How long activate() took, in ms (also logged): read by the benchmark (bench/), costs nothing otherwise. */
   readonly activatedInMs: number;
@@ -65,12 +67,13 @@ export function activate(context: vscode.ExtensionContext): OnCallApi | undefine
     const deployGuard = feature(new DeployGuardFeature(ctx, { onCall, deploys }));
     const shareFindings = feature(new ShareFindingsFeature(ctx, { alerts, deploys }));
     const imOnIt = feature(new ImOnItFeature(ctx, { alerts, frames: traces, onCall }));
+    const fixWatch = feature(new FixWatchFeature(ctx, { alerts, deploys }, context.workspaceState));
     ctx.start();
     const activatedInMs = performance.now() - started;
     logger.info(`activated in ${Math.round(activatedInMs)} ms (VS Code ${vscode.version})`);
     if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
     const { connections, feeds } = ctx;
-    return { context: ctx, logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard, stackTraces, deploys, responder, shareFindings, imOnIt, feeds, activatedInMs };
+    return { context: ctx, logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard, stackTraces, deploys, responder, shareFindings, imOnIt, fixWatch, feeds, activatedInMs };
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate, so we do it ourselves.
     logger.error(e instanceof Error ? e : String(e));
