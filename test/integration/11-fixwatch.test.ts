@@ -60,6 +60,8 @@ describe('issue 21 loop: fix → watch → resolve (real VS Code host)', functio
     await server.start();
     await vscode.commands.executeCommand('oncall.connect', { url: server.url, token: '' });
     await waitFor('connected to the test bridge', () => api.connections.connection?.state.state === 'connected' && api.connections.url === server.url, 20000);
+    // Links kept in workspaceState by an earlier run (same demo ids) must not answer for this one.
+    for (const l of api.fixWatch.links.all()) api.fixWatch.links.remove(l.alertId);
     api.fixWatch.useClock(clock);
     api.fixWatch.setResponder((o, buttons) => {
       offers.push(o);
@@ -70,6 +72,7 @@ describe('issue 21 loop: fix → watch → resolve (real VS Code host)', functio
     api?.fixWatch.setResponder(undefined);
     api?.fixWatch.setPicker(undefined);
     api?.fixWatch.useClock(systemClock);
+    for (const l of api?.fixWatch.links.all() ?? []) api.fixWatch.links.remove(l.alertId);
     if (homeUrl) {
       await vscode.workspace.getConfiguration('oncall').update('serverUrl', homeUrl, vscode.ConfigurationTarget.Workspace);
       await waitFor('back on the demo bridge', () => api.connections.connection?.state.state === 'connected' && api.connections.url === homeUrl, 30000);
