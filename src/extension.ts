@@ -18,6 +18,7 @@ import { StatusBarFeature } from './host/statusBar/statusBarFeature';
 import { AlertHistoryFeature } from './host/loop/alertHistoryFeature';
 import { ImOnItFeature } from './host/loop/imOnIt';
 import { ShareFindingsFeature } from './host/loop/shareFindings';
+import { FixWatchFeature } from './host/loop/fixWatch';
 import { errorText } from './core/util/errors';
 
 /**
@@ -40,6 +41,7 @@ export interface OnCallApi {
   readonly alertHistory: AlertHistoryFeature;
   readonly shareFindings: ShareFindingsFeature;
   readonly imOnIt: ImOnItFeature;
+  readonly fixWatch: FixWatchFeature;
   readonly feeds: ICalFeeds;
   /** How long activate() took, in ms (also logged): read by the benchmark (bench/), costs nothing otherwise. */
   readonly activatedInMs: number;
@@ -64,7 +66,8 @@ export function activate(context: vscode.ExtensionContext): OnCallApi | undefine
     const statusBar = feature(new StatusBarFeature(ctx, { onCall, deploys }));
     const notifications = feature(new NotificationsFeature(ctx, { onCall, deploys }));
     const handoff = feature(new HandoffFeature(ctx, { onCall }));
-    const deployGuard = feature(new DeployGuardFeature(ctx, { onCall, deploys, frames: traces }));
+    const fixWatch = feature(new FixWatchFeature(ctx, { alerts, deploys }, context.workspaceState));
+    const deployGuard = feature(new DeployGuardFeature(ctx, { onCall, deploys, frames: traces, fixes: fixWatch }));
     const alertHistory = feature(new AlertHistoryFeature(ctx, traces));
     const shareFindings = feature(new ShareFindingsFeature(ctx, { alerts, deploys }));
     const imOnIt = feature(new ImOnItFeature(ctx, { alerts, frames: traces, onCall }));
@@ -73,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): OnCallApi | undefine
     logger.info(`activated in ${Math.round(activatedInMs)} ms (VS Code ${vscode.version})`);
     if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
     const { connections, feeds } = ctx;
-    return { context: ctx, logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard, stackTraces, deploys, responder, alertHistory, shareFindings, imOnIt, feeds, activatedInMs };
+    return { context: ctx, logger, connections, alerts, statusBar, onCall, notifications, handoff, deployGuard, stackTraces, deploys, responder, alertHistory, shareFindings, imOnIt, fixWatch, feeds, activatedInMs };
   } catch (e) {
     // VS Code does not show a notification when an extension fails to activate, so we do it ourselves.
     logger.error(e instanceof Error ? e : String(e));

@@ -41,6 +41,7 @@ export const Commands = {
   shareFindings: 'oncall.shareFindings',
   imOnIt: 'oncall.imOnIt',
   stopImOnIt: 'oncall.stopImOnIt',
+  linkFixCommit: 'oncall.linkFixCommit',
 } as const;
 
 export const Views = {

@@ -39,6 +39,8 @@ export const DEFAULT_DEPLOY_FILES: readonly string[] = [
 export const DEFAULT_DEPLOY_WATCH_MINUTES = 30;
 /** "I'm on it" (issue 21): idle minutes before the hold lapses. */
 export const DEFAULT_IM_ON_IT_IDLE_MINUTES = 10;
+/** Fix → watch → resolve (issue 21): quiet minutes after the fix deployed before Resolve is offered. */
+export const DEFAULT_FIX_WATCH_QUIET_MINUTES = 15;
 /** Most tag globs read from `oncall.deploys.tagPatterns`. */
 export const MAX_TAG_PATTERNS = 50;
 
@@ -63,6 +65,7 @@ export interface OnCallSettings {
   deployWatchMinutes: number;
   pagedHereCodeLens: boolean;
   imOnItIdleMinutes: number;
+  fixWatchQuietMinutes: number;
   codeMappings: CodeMapping[];
   icalFeeds: FeedSetting[];
 }
@@ -266,6 +269,12 @@ export const SETTINGS = [
     key: 'imOnIt.idleMinutes', field: 'imOnItIdleMinutes', type: 'number', default: DEFAULT_IM_ON_IT_IDLE_MINUTES, scope: 'window', minimum: 1, maximum: 240, restricted: false, effect: 'none',
     summary: '"I\'m on it" lapses after this many minutes without edits to the alert\'s files',
     why: 'Yours (bounded: a workspace cannot hold an alert for more than 4 idle hours).',
+    integer: true,
+  }),
+  entry({
+    key: 'fixWatch.quietMinutes', field: 'fixWatchQuietMinutes', type: 'number', default: DEFAULT_FIX_WATCH_QUIET_MINUTES, scope: 'window', minimum: 1, maximum: 1440, restricted: false, effect: 'none',
+    summary: 'minutes an alert linked to a fix must stay quiet after the fix deployed before Resolve is offered',
+    why: 'Yours (bounded; it only decides when a question is asked, never resolves by itself).',
     integer: true,
   }),
   entry({

@@ -168,6 +168,35 @@ export class GitRepository {
   }
 
   /**
+   * The newest commits reachable from `to` (and not from `from`, when given), newest first, with the full message
+   * (untrusted text, each cut at `maxMessageChars`): for "Link Fix Commit…" and `Fixes-Alert` trailers. Bounded by
+   * `max` (1–500, default 50); merges included (a merge message may carry the trailer).
+   */
+  async commitMessages(to: string, opts: QueryOptions & { from?: string; max?: number; maxMessageChars?: number } = {}): Promise<Array<{ sha: string; subject: string; message: string; authorTime: number }>> {
+    const t = assertRev(to, 'range end');
+    const f = opts.from !== undefined ? assertSha(opts.from, 'range start sha') : undefined;
+    const max = opts.max ?? 50;
+    if (!Number.isInteger(max) || max < 1 || max > 500) throw new GitInputError(`invalid max ${String(max)}`);
+    const cut = opts.maxMessageChars ?? 16_000;
+    const out = await this.run(['log', '-z', '--no-show-signature', '--format=%H%x00%at%x00%B', `--max-count=${max}`, '--end-of-options', f ? `${f}..${t}` : t, '--'], {
+      ...opts,
+      revs: f ? [f, t] : [t],
+      cacheable: isSha(t) && (f === undefined || isSha(f)),
+      maxBufferBytes: Math.min(64 * 1024 * 1024, max * (cut + 200) * 4),
+    });
+    const parts = out.stdout.split('\0');
+    const commits: Array<{ sha: string; subject: string; message: string; authorTime: number }> = [];
+    for (let i = 0; i + 2 < parts.length && commits.length < max; i += 3) {
+      const sha = (parts[i] ?? '').replace(/^\n/, '');
+      const at = Number(parts[i + 1]);
+      const message = (parts[i + 2] ?? '').slice(0, cut);
+      if (!/^[0-9a-f]{40}$/.test(sha) || !Number.isFinite(at)) continue;
+      commits.push({ sha, subject: message.split('\n', 1)[0]!.slice(0, 500), message, authorTime: at * 1000 });
+    }
+    return commits;
+  }
+
+  /**
    * Who last changed `line` of `path` at `rev` (a sha, HEAD, or undefined / WORKING_TREE for the working
    * tree, where uncommitted lines come back with `uncommitted: true`).
    */

@@ -25,7 +25,7 @@ import type { OnCallFeature } from '../onCall/onCallFeature';
 import type { DeploysFeature } from '../deploys/deploysFeature';
 import { foreignHooksDir, hookCallLine, installHook, isOurHook, PushGuardServer, releaseGuardFile, removeHook, repoPaths, writeGuardFile, type RepoPaths } from './pushGuard';
 import { wrappedTools, writeWrappers } from './terminalWrappers';
-import { PushAlertCheck } from './pushAlerts';
+import { PushAlertCheck, type FixLinker } from './pushAlerts';
 import type { AlertFrames } from '../stackTrace/alertFrames';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -110,10 +110,10 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
 
   constructor(
     private readonly _ctx: HostContext,
-    peers: { readonly onCall: OnCallFeature; readonly deploys: Pick<DeploysFeature, 'servicesOfWorkspace'>; readonly frames?: AlertFrames },
+    peers: { readonly onCall: OnCallFeature; readonly deploys: Pick<DeploysFeature, 'servicesOfWorkspace'>; readonly frames?: AlertFrames; readonly fixes?: FixLinker },
   ) {
     super();
-    this.pushAlerts = new PushAlertCheck(_ctx, peers.frames);
+    this.pushAlerts = new PushAlertCheck(_ctx, peers.frames, peers.fixes);
     this._connections = _ctx.connections;
     this._onCall = peers.onCall;
     this._deploys = peers.deploys;

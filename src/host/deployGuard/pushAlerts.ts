@@ -1,8 +1,7 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PushGuardRequest } from '../../cli/pushGuardProtocol';
-import { addFixLink, validFixLinks, type FixLink } from '../../core/alerts/fixLinks';
+import type { FixLink, FixLinkVia } from '../../core/loop/fixLinks';
 import { pushedFrameHits, pushedFrameText, type AlertWithFrames, type PushedFrameHit } from '../../core/deploy/pushAlerts';
 import { GitRepository, type Hunk } from '../../core/git';
 import { errorText } from '../../core/util/errors';
@@ -20,6 +19,11 @@ const MAX_RANGES = 5;
 /** The whole check (frames + git) gives up after this: the push is asked about without it. */
 const CHECK_TIMEOUT_MS = 5000;
 
+/** Where the links go: fix → watch → resolve's store (`FixWatchFeature.linkFix`). */
+export interface FixLinker {
+  linkFix(alertId: string, rev: string, via: FixLinkVia): Promise<FixLink>;
+}
+
 /** Test seam: answers "Link the push to the alert?" (true = link). */
 export type LinkResponder = (hits: readonly PushedFrameHit[]) => Promise<boolean>;
 
@@ -32,43 +36,25 @@ export interface PushAlertResult {
 /**
  * Issue 21 item 2: the push guard knows about open alerts. The pushed range is diffed (core git, `-U0`, only the
  * files that hold frames of open alerts) against the alerts' resolved in-app frames; a push that changes one is
- * said so, and the user is offered to link the push to the alert — recorded as a `FixLink` (fix-links.json in the
- * workspace storage; fix → watch → resolve reads them) and posted as a note where the source has notes.
+ * said so, and the user is offered to link the push to the alert — recorded as a fix link in fix → watch →
+ * resolve's store (so a deploy containing the push is watched) and posted as a note where the source has notes.
  */
 export class PushAlertCheck {
   private readonly _log: Logger;
   private _responder: LinkResponder | undefined;
-  private _links: FixLink[];
   /** The last offer (not awaited by the push; tests await it). */
   lastOffer: Promise<FixLink[]> | undefined;
 
   constructor(
     private readonly _ctx: HostContext,
     private readonly _frames: AlertFrames | undefined,
+    private readonly _fixes: FixLinker | undefined,
   ) {
     this._log = tagged(_ctx.logger, 'push-alerts');
-    this._links = this._read();
   }
 
   setResponder(r: LinkResponder | undefined): void {
     this._responder = r;
-  }
-
-  /** Links made so far (newest last). */
-  get links(): readonly FixLink[] {
-    return this._links;
-  }
-
-  private get _file(): string {
-    return path.join(this._ctx.paths.storagePath, 'fix-links.json');
-  }
-
-  private _read(): FixLink[] {
-    try {
-      return validFixLinks(JSON.parse(fs.readFileSync(this._file, 'utf8')));
-    } catch {
-      return [];
-    }
   }
 
   /** Which open alerts' frames the push changes (empty when unknown: no frames, no git, too slow). */
@@ -130,7 +116,7 @@ export class PushAlertCheck {
     return this.lastOffer;
   }
 
-  private async _offer(hits: readonly PushedFrameHit[], req: PushGuardRequest, repoRoot: string): Promise<FixLink[]> {
+  private async _offer(hits: readonly PushedFrameHit[], req: PushGuardRequest, _repoRoot: string): Promise<FixLink[]> {
     if (hits.length === 0) return [];
     const range = (req.ranges ?? []).find((r) => !/^0+$/.test(r.localSha));
     if (!range) return [];
@@ -145,12 +131,8 @@ export class PushAlertCheck {
     if (!yes) return [];
     const by = this._ctx.identity.value || undefined;
     const made: FixLink[] = [];
-    for (const h of hits) {
-      const l: FixLink = { alertId: h.alertId, commitSha: range.localSha, branch: range.branch, repo: repoRoot, at: this._ctx.clock.now(), via: 'push', ...(by ? { by } : {}) };
-      this._links = addFixLink(this._links, l);
-      made.push(l);
-    }
-    this._write();
+    if (!this._fixes) return [];
+    for (const h of new Set(hits.map((x) => x.alertId))) made.push(await this._fixes.linkFix(h, range.localSha, 'push'));
     this._log.info(`linked push ${range.localSha.slice(0, 12)} (${range.branch}) to ${made.map((l) => l.alertId).join(', ')}`);
     const conn = this._ctx.connections.connection;
     const responder = responderOf(conn);
@@ -169,16 +151,5 @@ export class PushAlertCheck {
       }
     }
     return made;
-  }
-
-  private _write(): void {
-    try {
-      fs.mkdirSync(path.dirname(this._file), { recursive: true });
-      const tmp = `${this._file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify(this._links), { mode: 0o600 });
-      fs.renameSync(tmp, this._file);
-    } catch (e) {
-      this._log.warn(`could not save the fix links: ${errorText(e)}`);
-    }
   }
 }

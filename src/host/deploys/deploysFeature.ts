@@ -173,6 +173,11 @@ export class DeploysFeature extends Disposable {
     return this.rows.findingsFacts(alert, signal);
   }
 
+  /** The first workspace folder's repository (undefined without one; rejects when untrusted or git fails). */
+  async primaryRepo(): Promise<GitRepository | undefined> {
+    return (await this._repos.primary())?.repo;
+  }
+
   /** Re-reads git tags and settings, forgets cached suspects, refreshes both trees. */
   refresh(): Promise<void> {
     this.rows.reset();

@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import { pushedRanges } from '../../../src/cli/pushGuardProtocol';
-import { addFixLink, MAX_FIX_LINKS, validFixLinks } from '../../../src/core/alerts/fixLinks';
 import { findAlertRule } from '../../../src/core/alerts/alertRule';
 import { lineChanged, pushedFrameHits, pushedFrameText } from '../../../src/core/deploy/pushAlerts';
 
@@ -39,15 +38,6 @@ describe('push guard ↔ open alerts (issue 21 item 2)', () => {
     assert.deepEqual(hits.map((h) => [h.alertId, h.index]), [['top', 0], ['deep', 1]]);
     assert.equal(pushedFrameText(hits[0]!), "this push changes pricing.ts:12, the top frame of open critical 'checkout-api: 5xx rate 7%'");
     assert.equal(pushedFrameText(hits[1]!), "this push changes checkout.ts:41, frame 2 of open warning 't deep'");
-  });
-
-  it('keeps fix links bounded and valid (what a workspace file holds is checked)', () => {
-    let links = validFixLinks([{ alertId: 'x', commitSha: A, at: 1, via: 'push' }, { alertId: 'y', commitSha: 'not a sha', at: 1, via: 'push' }, { alertId: 'z', commitSha: A, at: 1, via: 'email' }, null]);
-    assert.deepEqual(links.map((l) => l.alertId), ['x']);
-    links = addFixLink(links, { alertId: 'x', commitSha: A, at: 2, via: 'push' });
-    assert.equal(links.length, 1, 'the same alert and commit once');
-    for (let i = 0; i < MAX_FIX_LINKS + 5; i++) links = addFixLink(links, { alertId: `a${i}`, commitSha: B, at: i, via: 'command' });
-    assert.equal(links.length, MAX_FIX_LINKS);
   });
 });
 
