@@ -42,16 +42,18 @@ export function useTestBridges(): {
   readonly bridge: TestBridge;
 } {
   let current: TestBridge | undefined;
+  /** Every bridge started in this test (a test may start a second one): all are closed after it. */
+  const started: TestBridge[] = [];
   const clients: TestClient[] = [];
   afterEach(async () => {
     for (const c of clients.splice(0)) c.ws.terminate();
-    const b = current;
     current = undefined;
-    await b?.server.close();
+    await Promise.all(started.splice(0).map((b) => b.server.close()));
   });
   return {
     async start(opts = {}) {
       current = await startTestBridge(opts);
+      started.push(current);
       return current;
     },
     dial(url, headers) {
