@@ -34,6 +34,10 @@ const common = {
  *   The WebSocket class only: the extension never serves (the bridge bundle keeps all of ws).
  */
 const lazyLibs = [
+  // The features built on first need (src/host/lazyFeatures.ts, imported by src/extension.ts only): the alerts
+  // tree, deploys and git, stack traces, the deploy guard, the loop features. Their bundle keeps its own copy of
+  // the few core modules the start bundle also has (no state is shared through module identity).
+  { name: 'features', match: /^\.\/host\/lazyFeatures$/, entry: 'src/host/lazyFeatures.ts', exports: ['buildFeatures'] },
   { name: 'croner', match: /^croner$/, entry: 'croner', exports: ['Cron'] },
   { name: 'ws', match: /^ws$/, entry: 'node_modules/ws/lib/websocket.js', exports: ['default'] },
 ];
@@ -43,7 +47,7 @@ const lazyLibsPlugin = {
   name: 'lazy-libs',
   setup(build) {
     for (const lib of lazyLibs) {
-      build.onResolve({ filter: lib.match }, () => ({ path: lib.name, namespace: 'lazy-lib' }));
+      build.onResolve({ filter: lib.match }, (args) => (args.kind === 'entry-point' ? undefined : { path: lib.name, namespace: 'lazy-lib' }));
     }
     build.onLoad({ filter: /.*/, namespace: 'lazy-lib' }, (args) => {
       const lib = lazyLibs.find((l) => l.name === args.path);
@@ -64,7 +68,8 @@ const lazyLibsPlugin = {
 
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: `${outdir}/extension.js`, plugins: [lazyLibsPlugin] },
-  ...lazyLibs.map((lib) => ({ ...common, entryPoints: [lib.entry], outfile: `${outdir}/lazy-${lib.name}.js` })),
+  // A lazy bundle loads the other lazy libraries the same way (the features' croner), never bundles them.
+  ...lazyLibs.map((lib) => ({ ...common, entryPoints: [lib.entry], outfile: `${outdir}/lazy-${lib.name}.js`, plugins: [lazyLibsPlugin] })),
   { ...common, entryPoints: ['src/bridge/main.ts'], outfile: `${outdir}/bridge.js`, banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/cli/guardCli.ts'], outfile: `${outdir}/guard-cli.js` },
   // The iCal parser, run in a worker thread only when a feed is configured (keeps dist/extension.js small,

@@ -4,6 +4,7 @@
 // reused. Builds go to .tmp/ (never dist/ or out/, which other runs use).
 // Env: BENCH_ONLY=ingest,traces,suspects,fanout,fanout10k,host,bundle  BENCH_HOST=4.139.1  BENCH_STORM=100000  VERBOSE=1
 //      BENCH_EDITORS=10000 BENCH_FANOUT_EPS=10 (fanout10k: editors on one replica, events/s while measuring latency)
+//      BENCH_HOST_PARTS=activation (host: the activation phase only, for iterating on activation)
 import { execFileSync, fork, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -405,7 +406,7 @@ async function host() {
       root, host: hostVer, workspace: ws, verbose, timeoutSec: 400, installVsix: floorVsix,
       extensionDevelopmentPath: extDir,
       extensionTestsPath: path.join(build, 'host.js'),
-      env: { BENCH_OUT: outFile, BENCH_CTL: bridge.http, BENCH_TMP: ws, BENCH_STORM: process.env.BENCH_STORM || '100000' },
+      env: { BENCH_OUT: outFile, BENCH_CTL: bridge.http, BENCH_TMP: ws, BENCH_STORM: process.env.BENCH_STORM || '100000', BENCH_HOST_PARTS: process.env.BENCH_HOST_PARTS || '' },
     });
     let code = await once();
     if (code === 1 && !fs.existsSync(outFile)) {
@@ -421,7 +422,10 @@ async function host() {
     // A figure the run did not reach says so (with the host's error), instead of vanishing from the table.
     const why = r.error ? r.error.split('\n')[0] : 'not measured';
     const l = r.latency, f = r.floor;
-    if (l && f && !(num(l.treeP99) && num(f.treeP99))) {
+    // BENCH_HOST_PARTS=activation ran the activation phase only: the other host rows are not expected.
+    const partial = process.env.BENCH_HOST_PARTS === 'activation';
+    if (partial) notes.push('host: activation phase only (BENCH_HOST_PARTS=activation)');
+    if (!partial && l && f && !(num(l.treeP99) && num(f.treeP99))) {
       failRow('alert → tree (vs minimal TreeDataProvider)', `no tree refresh observed: ours ${l.observed}/${l.events} alerts (fetches ${JSON.stringify(l.fetched ?? {})}), floor ${f.observed}/${f.events}`, 'p99 ≤ 1.2× floor');
     }
     if (l && !(num(l.statusP99) && num(l.transportP99))) failRow('alert → status bar (vs transport)', `no status bar update observed for ${l.events} alerts`, 'p99 ≤ transport + 50 ms');
@@ -433,7 +437,7 @@ async function host() {
       const over = l.statusP99 - l.transportP99;
       row(`alert → status bar p99 (${l.eps} ev/s; floor: transport into the store)`, `${fmt(l.transportP99, 0)} ms (p50 ${fmt(l.transportP50, 0)})`, `${fmt(l.statusP99, 0)} ms (p50 ${fmt(l.statusP50, 0)})`, `floor +${fmt(over, 0)} ms (${fmt(l.statusP99 / l.transportP99, 2)}×)`, '≤ floor + 50 ms', over <= 50);
     }
-    if (!l || !f) failRow('alert → tree / status bar latency (vs floor)', why, 'tree ≤ 1.2× floor; status ≤ transport + 50 ms');
+    if (!partial && (!l || !f)) failRow('alert → tree / status bar latency (vs floor)', why, 'tree ≤ 1.2× floor; status ≤ transport + 50 ms');
     const s = r.storm;
     if (s) {
       row(`storm heap delta (${s.alerts} alerts, after GC)`, '—', `${fmt(s.heapDeltaMB, 0)} MB (peak +${fmt(s.heapPeakDeltaMB, 0)} MB; snapshot ${fmt(r.stormSnapshotBytes / 1048576, 0)} MB applied ${fmt(s.connectToSnapshotMs, 0)} ms after connecting)`, `${fmt(s.heapDeltaMB / 150, 2)}× goal`, '≤ 150 MB', s.heapDeltaMB <= 150);
@@ -446,12 +450,19 @@ async function host() {
         const treeAfterStore = ack.treeMs - ack.storeMs;
         row('storm: ack 1,000 selected → tree (after the store has all acks)', '—', `${fmt(treeAfterStore, 0)} ms (request → result ${fmt(ack.resultMs, 0)}, → store ${fmt(ack.storeMs, 0)}, → tree ${fmt(ack.treeMs, 0)} ms)`, `${fmt(treeAfterStore / 100, 2)}× goal`, '≤ 100 ms', treeAfterStore <= 100);
       }
-    } else {
+    } else if (!partial) {
       failRow(`storm (${process.env.BENCH_STORM || '100000'} alerts)`, r.stormSnapshotBytes ? `snapshot ${fmt(r.stormSnapshotBytes / 1048576, 0)} MB not applied: ${why}` : why, '≤ 150 MB, first page ≤ 100 ms');
     }
     if (r.hostActivateMs !== undefined && r.emptyActivateMs !== undefined) {
       const ratio = r.hostActivateMs / r.emptyActivateMs;
       row('activation (ext.activate(): code load + activate(); floor: empty extension, same host)', `${fmt(r.emptyActivateMs, 1)} ms`, `${fmt(r.hostActivateMs, 1)} ms (activate() body ${fmt(r.activateMs, 1)} ms; bundle eval ${fmt(r.bundleLoadMs, 1)} ms)`, `${fmt(ratio, 2)}× floor`, '≤ 2× floor', ratio <= 2);
+      // What activation leaves for later is shown, not hidden: the features built on first need (here the first
+      // connection event), loading dist/lazy-features.js and building them, added to activation against the same floor.
+      const lb = r.lazyBuilt;
+      if (lb && num(lb.ms)) {
+        const total = r.hostActivateMs + lb.ms;
+        row(`activation + features built on first need (${lb.why}, ${fmt(lb.afterActivationMs, 0)} ms after activate(); floor: empty extension)`, `${fmt(r.emptyActivateMs, 1)} ms`, `${fmt(total, 1)} ms (load + build ${fmt(lb.ms, 1)} ms; lazy-features.js cold eval ${fmt(r.lazyBundleLoadMs, 1)} ms)`, `${fmt(total / r.emptyActivateMs, 2)}× floor`, 'report', undefined);
+      }
     } else {
       failRow('activation (vs empty extension)', why, '≤ 2× empty extension');
     }

@@ -67,6 +67,21 @@ describe('activation (real VS Code host)', () => {
     assert.strictEqual(api.statusBar.item.command, 'oncall.alerts.focus');
   });
 
+  it('registers every contributed command at activation, also those of the features built on first need', async () => {
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: Array<{ command: string }> } };
+    const cmds = new Set(await vscode.commands.getCommands(true));
+    assert.deepStrictEqual(pkg.contributes.commands.map((c) => c.command).filter((c) => !cmds.has(c)), []);
+  });
+
+  it('builds the lazy features once, on a need it names (issue 22), and the alerts tree is then live', async () => {
+    const api = await activateExtension();
+    assert.ok(api.alerts.provider, 'the alerts tree');
+    const built = api.lazyBuilt;
+    assert.ok(built, 'lazyBuilt is set once the features exist');
+    assert.match(built.why, /^(the first connection event|the On Call views shown|the command oncall\.\w+|a vscode:\/\/ link|an alert notification|the test API)$/);
+    assert.ok(built.ms >= 0 && built.afterActivationMs >= 0, JSON.stringify(built));
+  });
+
   it('registers and runs the Show Logs command', async () => {
     const cmds = await vscode.commands.getCommands(true);
     assert.ok(cmds.includes('oncall.showLogs'));

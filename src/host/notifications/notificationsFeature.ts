@@ -37,7 +37,7 @@ export class NotificationsFeature extends Disposable {
 
   constructor(
     private readonly _ctx: HostContext,
-    private readonly _peers: { readonly onCall: OnCallFeature; readonly deploys: DeploysFeature },
+    private readonly _peers: { readonly onCall: OnCallFeature; readonly deploys: Pick<DeploysFeature, 'startedAfterMyDeploy'> },
   ) {
     super();
     this._connections = _ctx.connections;

@@ -19,7 +19,7 @@ export class StatusBarFeature extends Disposable {
 
   constructor(
     private readonly _ctx: HostContext,
-    private readonly _peers: { readonly onCall: OnCallFeature; readonly deploys: DeploysFeature },
+    private readonly _peers: { readonly onCall: OnCallFeature; readonly deploys: Pick<DeploysFeature, 'watching' | 'onDidChangeWatching'> },
   ) {
     super();
     this._connections = _ctx.connections;
