@@ -65,6 +65,8 @@ describe('issue 21 loop: fix → watch → resolve (real VS Code host)', functio
     api.fixWatch.useClock(clock);
     api.fixWatch.setResponder((o, buttons) => {
       offers.push(o);
+      // The same text and buttons on screen (not awaited), for the screenshots; the answer comes from the test.
+      void (o.kind === 'still-firing' ? vscode.window.showWarningMessage(o.message, ...buttons) : vscode.window.showInformationMessage(o.message, ...buttons));
       return Promise.resolve(answer(o, buttons));
     });
   });
@@ -126,6 +128,9 @@ describe('issue 21 loop: fix → watch → resolve (real VS Code host)', functio
     assert.strictEqual(offer.kind, 'quiet');
     assert.ok(offer.canResolve);
     assert.match(offer.message, new RegExp(`fix ${head.slice(0, 7)} deployed \\d+ min ago and ".+" stayed quiet: Resolve\\?`));
+    await sleep(1000);
+    await screenshot('loop-fix-resolve-offer');
+    await vscode.commands.executeCommand('notifications.clearAll');
     await waitFor('resolved on the server', () => server.world.getAlert(a.id)?.status === 'resolved');
     assert.strictEqual(offer.resolved, true);
     await waitFor('the watch sees it resolved', async () => (await api.fixWatch.evaluate(), api.fixWatch.state(a.id)?.kind === 'resolved'));
@@ -154,6 +159,7 @@ describe('issue 21 loop: fix → watch → resolve (real VS Code host)', functio
     await waitFor('the deploy row selected', () => api.deploys.view.selection.some((e) => e.kind === 'deploy' && e.record.id === 'fixwatch-2'));
     await sleep(1000);
     await screenshot('loop-fix-still-firing');
+    await vscode.commands.executeCommand('notifications.clearAll');
     assert.strictEqual(server.world.getAlert(a.id)?.status, 'triggered', 'nothing was resolved');
   });
 
@@ -182,6 +188,9 @@ describe('issue 21 loop: fix → watch → resolve (real VS Code host)', functio
       assert.strictEqual(told.resolved, true);
       assert.match(told.message, new RegExp(`fix ${fix.slice(0, 7)} deployed \\d+ min ago and ".+" stayed quiet, so it was resolved \\(oncall\\.fixWatch\\.autoResolve\\)\\. It cannot be reopened from here`));
       assert.deepStrictEqual(asked, ['Show Alert'], 'told, not asked: no Resolve button');
+      await sleep(1000);
+      await screenshot('loop-fix-auto-resolved');
+      await vscode.commands.executeCommand('notifications.clearAll');
       await waitFor('the watch sees it resolved', async () => (await api.fixWatch.evaluate(), api.fixWatch.state(a.id)?.kind === 'resolved'));
       assert.strictEqual(offers.filter((o) => o.alertId === a.id).length, 1, 'told once');
     } finally {
