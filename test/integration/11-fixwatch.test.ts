@@ -128,6 +128,7 @@ describe('issue 21 loop: fix → watch → resolve (real VS Code host)', functio
     assert.strictEqual(offer.kind, 'quiet');
     assert.ok(offer.canResolve);
     assert.match(offer.message, new RegExp(`fix ${head.slice(0, 7)} deployed \\d+ min ago and ".+" stayed quiet: Resolve\\?`));
+    await vscode.commands.executeCommand('notifications.showList');
     await sleep(1000);
     await screenshot('loop-fix-resolve-offer');
     await vscode.commands.executeCommand('notifications.clearAll');
@@ -188,6 +189,7 @@ describe('issue 21 loop: fix → watch → resolve (real VS Code host)', functio
       assert.strictEqual(told.resolved, true);
       assert.match(told.message, new RegExp(`fix ${fix.slice(0, 7)} deployed \\d+ min ago and ".+" stayed quiet, so it was resolved \\(oncall\\.fixWatch\\.autoResolve\\)\\. It cannot be reopened from here`));
       assert.deepStrictEqual(asked, ['Show Alert'], 'told, not asked: no Resolve button');
+      await vscode.commands.executeCommand('notifications.showList');
       await sleep(1000);
       await screenshot('loop-fix-auto-resolved');
       await vscode.commands.executeCommand('notifications.clearAll');
