@@ -47,7 +47,7 @@ describe('issue 21 loop: fix → watch → resolve (real VS Code host)', functio
   let answer: (o: FixWatchOffer, buttons: string[]) => string | undefined = () => undefined;
 
   const deploy = (a: Alert, sha: string, previousSha: string, id: string): void =>
-    server.world.addDeploy({ id, service: a.service, environment: 'production', commitSha: sha, previousSha, author: { name: 'CI', email: 'ci@example.com' }, deployedAt: new Date().toISOString(), status: 'succeeded' });
+    server.world.addDeploy({ id, service: a.service, environment: a.environment ?? 'production', commitSha: sha, previousSha, author: { name: 'CI', email: 'ci@example.com' }, deployedAt: new Date().toISOString(), status: 'succeeded' });
 
   before(async function () {
     requireBridge();
@@ -65,6 +65,8 @@ describe('issue 21 loop: fix → watch → resolve (real VS Code host)', functio
     api.fixWatch.useClock(clock);
     api.fixWatch.setResponder((o, buttons) => {
       offers.push(o);
+      // The same text and buttons on screen (not awaited), for the screenshots; the answer comes from the test.
+      void (o.kind === 'still-firing' ? vscode.window.showWarningMessage(o.message, ...buttons) : vscode.window.showInformationMessage(o.message, ...buttons));
       return Promise.resolve(answer(o, buttons));
     });
   });
@@ -94,7 +96,9 @@ describe('issue 21 loop: fix → watch → resolve (real VS Code host)', functio
     assert.deepStrictEqual(link?.shas, [head]);
     assert.strictEqual(listed[0], head, 'the newest commit first');
     assert.ok(listed.length <= 50, 'bounded');
-    await waitFor('waiting for a deploy with the fix', () => api.fixWatch.state(a.id)?.kind === 'waiting-for-deploy');
+    // The demo's own deploys of HEAD (a staging rollout still `started`) do not count: nothing has run the fix yet.
+    await waitFor('a watch decision for the link', async () => (await api.fixWatch.evaluate(), api.fixWatch.state(a.id)));
+    assert.strictEqual(api.fixWatch.state(a.id)?.kind, 'waiting-for-deploy', `state ${JSON.stringify(api.fixWatch.state(a.id))}`);
 
     // A deploy that does not contain the fix (the HEAD's parent) changes nothing.
     const parent = git(ws, 'rev-parse', 'HEAD^');
@@ -124,6 +128,10 @@ describe('issue 21 loop: fix → watch → resolve (real VS Code host)', functio
     assert.strictEqual(offer.kind, 'quiet');
     assert.ok(offer.canResolve);
     assert.match(offer.message, new RegExp(`fix ${head.slice(0, 7)} deployed \\d+ min ago and ".+" stayed quiet: Resolve\\?`));
+    await vscode.commands.executeCommand('notifications.showList');
+    await sleep(1000);
+    await screenshot('loop-fix-resolve-offer');
+    await vscode.commands.executeCommand('notifications.clearAll');
     await waitFor('resolved on the server', () => server.world.getAlert(a.id)?.status === 'resolved');
     assert.strictEqual(offer.resolved, true);
     await waitFor('the watch sees it resolved', async () => (await api.fixWatch.evaluate(), api.fixWatch.state(a.id)?.kind === 'resolved'));
@@ -152,6 +160,44 @@ describe('issue 21 loop: fix → watch → resolve (real VS Code host)', functio
     await waitFor('the deploy row selected', () => api.deploys.view.selection.some((e) => e.kind === 'deploy' && e.record.id === 'fixwatch-2'));
     await sleep(1000);
     await screenshot('loop-fix-still-firing');
+    await vscode.commands.executeCommand('notifications.clearAll');
     assert.strictEqual(server.world.getAlert(a.id)?.status, 'triggered', 'nothing was resolved');
+  });
+
+  it('with oncall.fixWatch.autoResolve on (user settings): quiet after the fix deployed → resolved at the source by itself, and the user is told so (no Undo: no reopen)', async () => {
+    clock.offset = 0;
+    const cfg = vscode.workspace.getConfiguration('oncall');
+    await cfg.update('fixWatch.autoResolve', true, vscode.ConfigurationTarget.Global);
+    try {
+      await waitFor('the setting read', () => api.context.config.value.fixWatchAutoResolve);
+      const store = api.connections.connection!.store;
+      const a = await waitFor('a third triggered demo alert', () => [...store.values()].find((x) => x.status === 'triggered' && !api.fixWatch.links.get(x.id)));
+      assert.strictEqual(await api.alerts.runAction('ack', [a.id]), true);
+      await waitFor('acknowledged', () => store.get(a.id)?.status === 'acknowledged');
+      const fix = commitTree(ws, head, 'fix the other thing');
+      await api.fixWatch.linkFix(a.id, fix, 'command');
+      const release = commitTree(ws, fix, 'release 1.2.5');
+      deploy(a, release, head, 'fixwatch-3');
+      await waitFor('watching', async () => (await api.fixWatch.evaluate(), api.fixWatch.state(a.id)?.kind === 'watching'));
+      let asked: string[] | undefined;
+      answer = (o, buttons) => ((asked = o.alertId === a.id ? buttons : asked), undefined);
+      clock.offset = api.context.config.value.fixWatchQuietMinutes * MIN + 1000;
+      await api.fixWatch.evaluate();
+      await waitFor('resolved on the server, without a question', () => server.world.getAlert(a.id)?.status === 'resolved');
+      const told = await waitFor('told afterwards', () => offers.find((o) => o.alertId === a.id));
+      assert.strictEqual(told.autoResolved, true);
+      assert.strictEqual(told.resolved, true);
+      assert.match(told.message, new RegExp(`fix ${fix.slice(0, 7)} deployed \\d+ min ago and ".+" stayed quiet, so it was resolved \\(oncall\\.fixWatch\\.autoResolve\\)\\. It cannot be reopened from here`));
+      assert.deepStrictEqual(asked, ['Show Alert'], 'told, not asked: no Resolve button');
+      await vscode.commands.executeCommand('notifications.showList');
+      await sleep(1000);
+      await screenshot('loop-fix-auto-resolved');
+      await vscode.commands.executeCommand('notifications.clearAll');
+      await waitFor('the watch sees it resolved', async () => (await api.fixWatch.evaluate(), api.fixWatch.state(a.id)?.kind === 'resolved'));
+      assert.strictEqual(offers.filter((o) => o.alertId === a.id).length, 1, 'told once');
+    } finally {
+      await cfg.update('fixWatch.autoResolve', undefined, vscode.ConfigurationTarget.Global);
+      clock.offset = 0;
+    }
   });
 });

@@ -66,6 +66,7 @@ export interface OnCallSettings {
   pagedHereCodeLens: boolean;
   imOnItIdleMinutes: number;
   fixWatchQuietMinutes: number;
+  fixWatchAutoResolve: boolean;
   codeMappings: CodeMapping[];
   icalFeeds: FeedSetting[];
 }
@@ -276,6 +277,11 @@ export const SETTINGS = [
     summary: 'minutes an alert linked to a fix must stay quiet after the fix deployed before Resolve is offered',
     why: 'Yours (bounded; it only decides when a question is asked, never resolves by itself).',
     integer: true,
+  }),
+  entry({
+    key: 'fixWatch.autoResolve', field: 'fixWatchAutoResolve', type: 'boolean', default: false, scope: 'application', restricted: false, effect: 'network',
+    summary: 'resolve an alert linked to a fix by itself (instead of asking) once it stayed quiet after the fix deployed',
+    why: 'Yours only (user settings): it resolves alerts at the source on your behalf, so no workspace may turn it on — not even a trusted one. Off by default; you are told each time, with Undo where the source can reopen.',
   }),
   entry({
     key: 'codeMappings', field: 'codeMappings', type: 'array', default: [], scope: 'resource', restricted: false, effect: 'none',

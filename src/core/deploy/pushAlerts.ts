@@ -49,3 +49,31 @@ export function pushedFrameText(h: PushedFrameHit, clip: (s: string) => string =
   const state = h.status === 'acknowledged' ? 'acknowledged' : 'open';
   return `this push changes ${base}:${h.line}, ${which} of ${state} ${h.severity} '${clip(h.title)}'`;
 }
+
+/** Commits of a new branch read to find what the remote already has (more: the push is too big to say). */
+export const NEW_BRANCH_MAX_COMMITS = 500;
+
+export type NewBranchBase =
+  | { kind: 'base'; sha: string }
+  /** Several commits the remote has are parents of the new ones: the host asks git which one holds the others. */
+  | { kind: 'boundaries'; shas: string[] }
+  | { kind: 'none'; why: string };
+
+/**
+ * A push that creates a branch (remote sha all zeros) has no range of its own. Its new commits are those not on any
+ * branch the remote already has (`git log <local> --not --remotes=<remote>`, newest first, with parents); the
+ * commits the remote has that they grow from (parents outside the new set) are the base: one → diff base..local;
+ * several (a merge of the default branch into the new one) → the one that contains the others (the host asks git);
+ * none — nothing new (the branch points at a commit the remote has), a history with nothing in common, or more
+ * than `max` new commits — no range, and why.
+ */
+export function newBranchBase(commits: ReadonlyArray<{ sha: string; parents: readonly string[] }>, max = NEW_BRANCH_MAX_COMMITS): NewBranchBase {
+  if (commits.length === 0) return { kind: 'none', why: 'the new branch adds no commit the remote does not have' };
+  if (commits.length > max) return { kind: 'none', why: `the new branch has over ${max} commits the remote does not have` };
+  const fresh = new Set(commits.map((c) => c.sha));
+  const boundaries: string[] = [];
+  for (const c of commits) for (const p of c.parents) if (!fresh.has(p) && !boundaries.includes(p)) boundaries.push(p);
+  if (boundaries.length === 0) return { kind: 'none', why: 'the new branch shares no commit with the remote' };
+  if (boundaries.length === 1) return { kind: 'base', sha: boundaries[0]! };
+  return { kind: 'boundaries', shas: boundaries.slice(0, 20) };
+}

@@ -108,6 +108,33 @@ export class GitRepository {
     return sha;
   }
 
+  /**
+   * Commits reachable from `local` and from no remote-tracking branch of `remote` (all remotes when `remote` is not
+   * a remote's name, e.g. a URL), newest first, with their parents; at most `max` (1–5000). For a push that creates
+   * a branch: what the remote does not have yet.
+   */
+  async commitsNotOnRemote(local: string, remote: string | undefined, max: number, opts: QueryOptions = {}): Promise<Array<{ sha: string; parents: string[] }>> {
+    const l = assertSha(local, 'local sha');
+    if (!Number.isInteger(max) || max < 1 || max > 5000) throw new GitInputError(`invalid max ${String(max)}`);
+    const name = remote !== undefined && /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(remote) ? remote : undefined;
+    const remotes = name !== undefined && (await this.run(['remote'], opts)).stdout.split(/\r?\n/).map((x) => x.trim()).includes(name) ? `--remotes=${name}` : '--remotes';
+    const out = await this.run(['log', '--no-show-signature', '--format=%H %P', `--max-count=${max}`, '--not', remotes, '--not', '--end-of-options', l, '--'], { ...opts, revs: [l] });
+    const commits: Array<{ sha: string; parents: string[] }> = [];
+    for (const line of out.stdout.split('\n')) {
+      const [sha, ...parents] = line.trim().split(' ').filter(Boolean);
+      if (sha && isSha(sha) && parents.every(isSha)) commits.push({ sha, parents });
+    }
+    return commits;
+  }
+
+  /** Of `shas`, those no other one contains (`git merge-base --independent`). */
+  async independentCommits(shas: readonly string[], opts: QueryOptions = {}): Promise<string[]> {
+    const s = shas.map((x) => assertSha(x));
+    if (s.length === 0) return [];
+    const out = await this.run(['merge-base', '--independent', '--end-of-options', ...s], { ...opts, revs: s, cacheable: true });
+    return out.stdout.split('\n').map((x) => x.trim()).filter(isSha);
+  }
+
   /** Whether the commit is present in this clone (false rather than an error when it is not). */
   async commitExists(sha: string, opts: QueryOptions = {}): Promise<boolean> {
     const s = assertSha(sha);

@@ -5,7 +5,7 @@
  * say so. This file holds the bounded link store (serialisable for workspaceState, validated when read back), the
  * trailer parser and the watch decision; `host/loop/fixWatch.ts` asks git which deploys contain a fix and shows it.
  */
-import type { AlertStatus, TimelineEntry } from '../protocol/types';
+import type { AlertStatus, Deploy, TimelineEntry } from '../protocol/types';
 import { MAX_ID_LENGTH } from '../protocol/schemas';
 
 export const FIX_LINK_LIMITS = {
@@ -154,12 +154,27 @@ export interface FixWatchDeploy {
   /** Epoch ms. */
   time: number;
   service?: string;
+  /** Undefined when unknown (a tag): matches any environment. */
+  environment?: string;
+  /** Undefined when unknown (a tag): counts as deployed. `started`, `failed` and `rolledBack` never count. */
+  status?: Deploy['status'];
   containsFix: boolean;
+}
+
+/**
+ * Whether `d` can be the deploy that put the fix in front of `alert`: it finished (a `started`, `failed` or
+ * `rolledBack` deploy does not run the fix), of the alert's service and environment (either unknown matches).
+ */
+export function deployCountsForAlert(d: Pick<FixWatchDeploy, 'service' | 'environment' | 'status'>, alert: Pick<FixWatchAlert, 'service' | 'environment'>): boolean {
+  if (d.status !== undefined && d.status !== 'succeeded') return false;
+  if (d.service !== undefined && d.service !== alert.service) return false;
+  return d.environment === undefined || alert.environment === undefined || d.environment === alert.environment;
 }
 
 export interface FixWatchAlert {
   status: AlertStatus;
   service: string;
+  environment?: string;
   startedAt: string;
   updatedAt: string;
   timeline?: readonly TimelineEntry[];
@@ -183,7 +198,8 @@ export function firedSince(a: FixWatchAlert, since: number): number | undefined 
 }
 
 /**
- * The watch decision at `now`: the first deploy (by time) of the alert's service that contains the fix and came
+ * The watch decision at `now`: the first finished deploy (by time) of the alert's service and environment
+ * (`deployCountsForAlert`) that contains the fix and came
  * after the link's fix commit could have been deployed (any time: a fix linked after it shipped counts too) is "the
  * fix deploy". Before one exists: waiting. After it: if the alert triggered again since that deploy (a `triggered`
  * timeline entry or a start at or after it) and is not resolved → still firing; quiet for `quietMs` since the deploy
@@ -193,7 +209,7 @@ export function decideFixWatch(link: Pick<FixLink, 'shas'>, alert: FixWatchAlert
   if (!alert) return { kind: 'gone' };
   if (alert.status === 'resolved') return { kind: 'resolved' };
   const fix = deploys
-    .filter((d) => d.containsFix && Number.isFinite(d.time) && d.time <= now && (d.service === undefined || d.service === alert.service))
+    .filter((d) => d.containsFix && Number.isFinite(d.time) && d.time <= now && deployCountsForAlert(d, alert))
     .sort((x, y) => x.time - y.time)[0];
   if (!fix || link.shas.length === 0) return { kind: 'waiting-for-deploy' };
   const fired = firedSince(alert, fix.time);
@@ -204,4 +220,17 @@ export function decideFixWatch(link: Pick<FixLink, 'shas'>, alert: FixWatchAlert
   // then "still firing" (it did not go quiet).
   if (now >= quietUntil) return { kind: 'still-firing', deploy: fix, firedAt: fired ?? fix.time };
   return { kind: 'watching', deploy: fix, quietUntil };
+}
+
+/**
+ * What to do once a linked alert stayed quiet after its fix deployed (`decideFixWatch` said `quiet`): ask "Resolve?"
+ * (the default), resolve it at once (`oncall.fixWatch.autoResolve`, the user's own opt-in), or — when the source
+ * cannot resolve — say why, whatever the setting. No source can reopen an alert through the protocol, so an
+ * automatic resolve is told after the fact without an Undo (the message says so).
+ */
+export type QuietOutcome = { kind: 'ask' } | { kind: 'auto-resolve' } | { kind: 'cannot-resolve'; whyNot: string; autoResolve: boolean };
+
+export function quietOutcome(autoResolve: boolean, whyNotResolve: string | undefined): QuietOutcome {
+  if (whyNotResolve !== undefined) return { kind: 'cannot-resolve', whyNot: whyNotResolve, autoResolve };
+  return autoResolve ? { kind: 'auto-resolve' } : { kind: 'ask' };
 }

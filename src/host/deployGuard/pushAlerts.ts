@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PushGuardRequest } from '../../cli/pushGuardProtocol';
 import type { FixLink, FixLinkVia } from '../../core/loop/fixLinks';
-import { pushedFrameHits, pushedFrameText, type AlertWithFrames, type PushedFrameHit } from '../../core/deploy/pushAlerts';
+import { NEW_BRANCH_MAX_COMMITS, newBranchBase, pushedFrameHits, pushedFrameText, type AlertWithFrames, type PushedFrameHit } from '../../core/deploy/pushAlerts';
 import { GitRepository, type Hunk } from '../../core/git';
 import { errorText } from '../../core/util/errors';
 import { tagged, type Logger } from '../../core/util/logger';
@@ -61,7 +61,7 @@ export class PushAlertCheck {
   async check(req: PushGuardRequest, repoRoot: string): Promise<PushAlertResult> {
     const none: PushAlertResult = { hits: [], lines: [] };
     const conn = this._ctx.connections.connection;
-    const ranges = (req.ranges ?? []).filter((r) => !/^0+$/.test(r.remoteSha)).slice(0, MAX_RANGES);
+    const ranges = (req.ranges ?? []).slice(0, MAX_RANGES);
     if (!conn || !this._frames || ranges.length === 0 || !vscode.workspace.isTrusted) return none;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<PushAlertResult>((resolve) => {
@@ -71,7 +71,7 @@ export class PushAlertCheck {
       }, CHECK_TIMEOUT_MS);
     });
     try {
-      return await Promise.race([this._check(conn.store.sorted().filter((a) => a.status !== 'resolved').slice(0, MAX_ALERTS), ranges, repoRoot), late]);
+      return await Promise.race([this._check(conn.store.sorted().filter((a) => a.status !== 'resolved').slice(0, MAX_ALERTS), ranges, req.remote, repoRoot), late]);
     } catch (e) {
       this._log.warn(`could not check the push against the open alerts: ${errorText(e)}`);
       return none;
@@ -80,7 +80,7 @@ export class PushAlertCheck {
     }
   }
 
-  private async _check(open: ReturnType<NonNullable<HostContext['connections']['connection']>['store']['sorted']>, ranges: NonNullable<PushGuardRequest['ranges']>, root: string): Promise<PushAlertResult> {
+  private async _check(open: ReturnType<NonNullable<HostContext['connections']['connection']>['store']['sorted']>, ranges: NonNullable<PushGuardRequest['ranges']>, remote: string, root: string): Promise<PushAlertResult> {
     const withFrames: AlertWithFrames[] = [];
     for (const a of open) {
       const frames = (await this._frames!.resolvedFrames(a)).slice(0, MAX_FRAMES).flatMap((f) => {
@@ -94,17 +94,38 @@ export class PushAlertCheck {
     const repo = await GitRepository.open(root, { timeoutMs: 4000, maxConcurrent: 2 });
     const hunks = new Map<string, Hunk[]>();
     for (const r of ranges) {
+      const from = /^0+$/.test(r.remoteSha) ? await this._newBranchBase(repo, r.localSha, remote, r.branch) : r.remoteSha;
+      if (from === undefined) continue;
       for (const p of paths) {
         try {
-          const d = await repo.diffHunks(r.remoteSha, r.localSha, p);
+          const d = await repo.diffHunks(from, r.localSha, p);
           if (d.hunks.length) hunks.set(p, [...(hunks.get(p) ?? []), ...d.hunks]);
         } catch (e) {
-          this._log.debug(`diff ${r.remoteSha.slice(0, 8)}..${r.localSha.slice(0, 8)} -- ${p}: ${errorText(e)}`);
+          this._log.debug(`diff ${from.slice(0, 8)}..${r.localSha.slice(0, 8)} -- ${p}: ${errorText(e)}`);
         }
       }
     }
     const hits = pushedFrameHits(withFrames, hunks);
     return { hits, lines: hits.map((h) => pushedFrameText(h, (t) => displayText(t, 120))) };
+  }
+
+  /**
+   * A push that creates `branch` has no remote sha: its range starts where its new commits grow from what the
+   * remote already has (`newBranchBase`); undefined (and logged) when that cannot be said.
+   */
+  private async _newBranchBase(repo: GitRepository, local: string, remote: string, branch: string): Promise<string | undefined> {
+    try {
+      let base = newBranchBase(await repo.commitsNotOnRemote(local, remote || undefined, NEW_BRANCH_MAX_COMMITS + 1));
+      if (base.kind === 'boundaries') {
+        const top = await repo.independentCommits(base.shas);
+        base = top.length === 1 ? { kind: 'base', sha: top[0]! } : { kind: 'none', why: `its new commits grow from ${top.length} unrelated commits of the remote` };
+      }
+      if (base.kind === 'base') return base.sha;
+      this._log.info(`new branch ${displayText(branch, 100)}: not checked against the open alerts: ${base.why}`);
+    } catch (e) {
+      this._log.info(`new branch ${displayText(branch, 100)}: could not tell what the remote already has: ${errorText(e)}`);
+    }
+    return undefined;
   }
 
   /** Offers to link the push to the alerts it touches; resolves with the links made. Never holds the push. */

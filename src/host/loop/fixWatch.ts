@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { DeployRecord, GitRepository } from '../../core/git';
-import { decideFixWatch, FixLinkStore, parseFixesAlertTrailers, type FixLink, type FixLinkVia, type FixWatchDeploy, type FixWatchState } from '../../core/loop/fixLinks';
+import { decideFixWatch, deployCountsForAlert, FixLinkStore, parseFixesAlertTrailers, quietOutcome, type FixLink, type FixLinkVia, type FixWatchDeploy, type FixWatchState } from '../../core/loop/fixLinks';
 import type { Alert } from '../../core/protocol/types';
 import type { Clock } from '../../core/util/clock';
 import { Disposable, toDisposable, type IDisposable } from '../../core/util/disposable';
@@ -36,6 +36,8 @@ export interface FixWatchOffer {
   whyNot?: string;
   answer?: string;
   resolved?: boolean;
+  /** Resolved without asking (`oncall.fixWatch.autoResolve`); `message` is what the user was told afterwards. */
+  autoResolved?: boolean;
 }
 
 /** Test seam: answers a notification (returns the button chosen). */
@@ -229,9 +231,11 @@ export class FixWatchFeature extends Disposable {
       const deploys: FixWatchDeploy[] = [];
       if (a) {
         for (const d of history) {
-          if (d.service !== undefined && d.service !== a.service) continue;
+          if (!deployCountsForAlert(d, a)) continue;
           const w: FixWatchDeploy = { id: d.id, commitSha: d.commitSha, time: d.time, containsFix: await this._contains(repo, link.shas, d) };
           if (d.service !== undefined) w.service = d.service;
+          if (d.environment !== undefined) w.environment = d.environment;
+          if (d.status !== undefined) w.status = d.status;
           deploys.push(w);
         }
       }
@@ -275,23 +279,26 @@ export class FixWatchFeature extends Disposable {
     const showAlert = vscode.l10n.t('Show Alert');
     if (s.kind === 'quiet') {
       const mins = Math.max(0, Math.floor((now - s.deploy.time) / 60_000));
-      offer.message = whyNot === undefined
+      const outcome = quietOutcome(this._ctx.config.value.fixWatchAutoResolve, whyNot);
+      if (outcome.kind === 'auto-resolve') {
+        this._autoResolve(link, a, s.deploy.id, offer, fix, mins, title);
+        return;
+      }
+      offer.message = outcome.kind === 'ask'
         ? vscode.l10n.t('On Call: fix {0} deployed {1} min ago and "{2}" stayed quiet: Resolve?', fix, mins, title)
-        : vscode.l10n.t('On Call: fix {0} deployed {1} min ago and "{2}" stayed quiet. It cannot be resolved from here: {3}', fix, mins, title, displayText(whyNot, 200));
-      if (whyNot === undefined) buttons.push(resolve);
+        : outcome.autoResolve
+          ? vscode.l10n.t('On Call: fix {0} deployed {1} min ago and "{2}" stayed quiet, but it was not resolved by itself (oncall.fixWatch.autoResolve): this source cannot resolve from here: {3}', fix, mins, title, displayText(outcome.whyNot, 200))
+          : vscode.l10n.t('On Call: fix {0} deployed {1} min ago and "{2}" stayed quiet. It cannot be resolved from here: {3}', fix, mins, title, displayText(outcome.whyNot, 200));
+      if (outcome.kind === 'ask') buttons.push(resolve);
       buttons.push(showAlert);
     } else {
       const ago = Math.max(0, Math.floor((now - s.firedAt) / 60_000));
       offer.message = vscode.l10n.t('On Call: "{0}" is still firing after fix {1} deployed (deploy {2} at {3}; fired {4} min ago).', title, fix, shortSha(s.deploy.commitSha), new Date(s.deploy.time).toLocaleTimeString(), ago);
       buttons.push(showDeploy, showAlert);
     }
-    this.offers.push(offer);
-    if (this.offers.length > 20) this.offers.shift();
+    this._rememberOffer(offer);
     this._log.info(`fix watch: ${s.kind} ${a.id} after deploy ${s.deploy.id}`);
-    const ask = this._responder
-      ? this._responder(offer, buttons)
-      : Promise.resolve(s.kind === 'quiet' ? vscode.window.showInformationMessage(offer.message, ...buttons) : vscode.window.showWarningMessage(offer.message, ...buttons));
-    void ask.then(async (answer) => {
+    void this._ask(offer, buttons, s.kind === 'quiet' ? 'info' : 'warning').then(async (answer) => {
       if (answer !== undefined) offer.answer = answer;
       if (answer === resolve) {
         offer.resolved = await this._peers.alerts.runAction('resolve', [a.id]);
@@ -305,6 +312,53 @@ export class FixWatchFeature extends Disposable {
         await this._sideBySide(a.id, s.deploy.id, answer === showDeploy);
       }
     });
+  }
+
+  /**
+   * `oncall.fixWatch.autoResolve` is on and the source can resolve: resolved through the same Resolve action as the
+   * button, then the user is told (no Undo: the protocol has no reopen, and the message says so). When the source
+   * refuses, the Resolve action has shown why; the user is then asked as without the setting, so nothing is lost.
+   */
+  private _autoResolve(link: FixLink, a: Alert, deployId: string, offer: FixWatchOffer, fix: string, mins: number, title: string): void {
+    offer.autoResolved = true;
+    this._log.info(`fix watch: quiet ${a.id} after deploy ${deployId}: resolving it (oncall.fixWatch.autoResolve)`);
+    void (async () => {
+      offer.resolved = await this._peers.alerts.runAction('resolve', [a.id]);
+      const showAlert = vscode.l10n.t('Show Alert');
+      if (offer.resolved) {
+        this.links.answered(link.alertId, deployId);
+        await this._save();
+        offer.message = vscode.l10n.t('On Call: fix {0} deployed {1} min ago and "{2}" stayed quiet, so it was resolved (oncall.fixWatch.autoResolve). It cannot be reopened from here: if it fires again, it comes back as a new alert.', fix, mins, title);
+        this._rememberOffer(offer);
+        const answer = await this._ask(offer, [showAlert], 'info');
+        if (answer !== undefined) offer.answer = answer;
+        if (answer === showAlert) await this._sideBySide(a.id, deployId, false);
+        return;
+      }
+      const resolve = vscode.l10n.t('Resolve');
+      offer.message = vscode.l10n.t('On Call: fix {0} deployed {1} min ago and "{2}" stayed quiet, but resolving it by itself failed (see the error): Resolve?', fix, mins, title);
+      this._rememberOffer(offer);
+      const answer = await this._ask(offer, [resolve, showAlert], 'info');
+      if (answer !== undefined) offer.answer = answer;
+      if (answer === resolve) {
+        offer.resolved = await this._peers.alerts.runAction('resolve', [a.id]);
+        if (offer.resolved) {
+          this.links.answered(link.alertId, deployId);
+          await this._save();
+        }
+      } else if (answer === showAlert) await this._sideBySide(a.id, deployId, false);
+    })().catch((e: unknown) => this._log.warn(`fix watch: resolving ${a.id}: ${errorText(e)}`));
+  }
+
+  private _ask(offer: FixWatchOffer, buttons: string[], level: 'info' | 'warning'): Promise<string | undefined> {
+    if (this._responder) return this._responder(offer, buttons);
+    return Promise.resolve(level === 'info' ? vscode.window.showInformationMessage(offer.message, ...buttons) : vscode.window.showWarningMessage(offer.message, ...buttons));
+  }
+
+  private _rememberOffer(offer: FixWatchOffer): void {
+    if (this.offers.includes(offer)) return;
+    this.offers.push(offer);
+    if (this.offers.length > 20) this.offers.shift();
   }
 
   /** The deploy row and the alert, side by side: both views revealed. */

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { decideFixWatch, FIX_LINK_LIMITS, FixLinkStore, parseFixesAlertTrailers, type FixWatchAlert, type FixWatchDeploy } from '../../../src/core/loop/fixLinks';
+import { decideFixWatch, FIX_LINK_LIMITS, quietOutcome, FixLinkStore, parseFixesAlertTrailers, type FixWatchAlert, type FixWatchDeploy } from '../../../src/core/loop/fixLinks';
 import { GitRepository } from '../../../src/core/git/gitRepository';
 import { ManualClock } from '../../../src/core/util/clock';
 import { BASE, HOUR, RepoWriter } from '../git/fixtureRepo';
@@ -90,6 +90,20 @@ describe('loop/fix watch decision (issue 21 item 3)', () => {
     assert.deepEqual(decideFixWatch(link, alert(), [deploy({ time: T0 + 5 * MIN })], QUIET, T0 + MIN), { kind: 'waiting-for-deploy' });
   });
 
+  it('only a finished deploy of the alert\'s environment runs the fix: started / failed / rolled back, or staging for a production alert, do not count', () => {
+    const prod = alert({ environment: 'production' });
+    for (const status of ['started', 'failed', 'rolledBack'] as const) {
+      assert.deepEqual(decideFixWatch(link, prod, [deploy({ status })], QUIET, T0 + QUIET), { kind: 'waiting-for-deploy' }, status);
+    }
+    assert.deepEqual(decideFixWatch(link, prod, [deploy({ environment: 'staging', status: 'succeeded' })], QUIET, T0 + QUIET), { kind: 'waiting-for-deploy' });
+    // The staging deploy came first; the production one is the fix deploy (the quiet time counts from it).
+    const ds = [deploy({ id: 'stg', environment: 'staging', status: 'succeeded', time: T0 - 30 * MIN }), deploy({ id: 'prod', environment: 'production', status: 'succeeded' })];
+    assert.deepEqual(decideFixWatch(link, prod, ds, QUIET, T0 + MIN), { kind: 'watching', deploy: ds[1], quietUntil: T0 + QUIET });
+    // Unknown on either side (a tag, an alert without an environment) matches.
+    assert.equal(decideFixWatch(link, prod, [deploy()], QUIET, T0 + QUIET).kind, 'quiet');
+    assert.equal(decideFixWatch(link, alert(), [deploy({ environment: 'staging', status: 'succeeded' })], QUIET, T0 + QUIET).kind, 'quiet');
+  });
+
   it('quiet for N minutes after the fix deployed → quiet (offer Resolve), not a millisecond earlier', () => {
     const clock = new ManualClock(T0);
     const ds = [deploy({ id: 'old', containsFix: false, time: T0 - 90 * MIN }), deploy(), deploy({ id: 'later', time: T0 + 5 * MIN })];
@@ -120,6 +134,15 @@ describe('loop/fix watch decision (issue 21 item 3)', () => {
     const a = alert({ status: 'acknowledged', timeline: [{ at: iso(T0 + 10 * MIN), kind: 'triggered' }, { at: iso(T0 + 11 * MIN), kind: 'acknowledged' }] });
     assert.equal(decideFixWatch(link, a, [deploy()], QUIET, T0 + 20 * MIN).kind, 'watching');
     assert.equal(decideFixWatch(link, a, [deploy()], QUIET, T0 + 25 * MIN).kind, 'quiet');
+  });
+});
+
+describe('loop/fix watch: once quiet, ask or resolve (issue 21 item 3, oncall.fixWatch.autoResolve)', () => {
+  it('asks by default; resolves by itself only when the user opted in; says why not when the source cannot resolve, setting or not', () => {
+    assert.deepEqual(quietOutcome(false, undefined), { kind: 'ask' });
+    assert.deepEqual(quietOutcome(true, undefined), { kind: 'auto-resolve' });
+    assert.deepEqual(quietOutcome(true, 'this source does not support resolving'), { kind: 'cannot-resolve', whyNot: 'this source does not support resolving', autoResolve: true });
+    assert.deepEqual(quietOutcome(false, 'read-only'), { kind: 'cannot-resolve', whyNot: 'read-only', autoResolve: false });
   });
 });
 
