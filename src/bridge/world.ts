@@ -387,8 +387,18 @@ export class World {
     this._emit({ type: 'oncall', seq: 0, oncall: this._oncall });
   }
 
+  /**
+   * Adds a deploy, unless the very same one (same id, same content) is already held: then nothing happens (no
+   * event). A delivery applied again — a sender's retry after the bridge could not confirm it, or a clustered
+   * replica re-applying what a new epoch's seed lacks — is not a second deploy.
+   */
   addDeploy(deploy: Deploy): void {
     const d = structuredClone(deploy);
+    const json = JSON.stringify(d);
+    for (let i = this._deploys.length - 1; i >= 0; i--) {
+      const held = this._deploys[i]!;
+      if (held.id === d.id && JSON.stringify(held) === json) return;
+    }
     this._deploys.push(d);
     if (this._deploys.length > this._maxDeploys) this._deploys = this._deploys.slice(-this._maxDeploys);
     this._dirtyDeploys = true;
