@@ -19,7 +19,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { decodeServerMessage, encodeMessage } from '../../core/protocol/decode';
-import type { Alert, Deploy, OnCallState, Person } from '../../core/protocol/types';
+import type { Alert, Deploy, Firing, OnCallState, Person } from '../../core/protocol/types';
+import { HISTORY_LIMITS } from '../../core/alerts/firingHistory';
 import { Emitter, type Event } from '../../core/util/event';
 import type { Logger } from '../../core/util/logger';
 import { errorText } from '../../core/util/errors';
@@ -195,6 +196,16 @@ export class RedisStore implements BridgeStore {
     this._change((w) => w.addDeploy(deploy));
   }
 
+  /** Shared like every other change: the history is in Redis (with on-call and deploys), so every replica's snapshot has it. */
+  addFirings(firings: readonly Firing[]): number {
+    let n = 0;
+    const copy = firings.map((f) => structuredClone(f));
+    this._change((w) => {
+      n = w.addFirings(copy);
+    });
+    return n;
+  }
+
   getAlert(id: string): Alert | undefined {
     return this.world.getAlert(id);
   }
@@ -338,7 +349,7 @@ export class RedisStore implements BridgeStore {
       if (s) set.push(id, JSON.stringify(s));
       else del.push(id);
     }
-    const meta = b.changes.oncall || b.changes.deploys ? JSON.stringify(this._meta()) : '';
+    const meta = b.changes.oncall || b.changes.deploys || b.changes.history ? JSON.stringify(this._meta()) : '';
     const args: string[] = [String(b.base), this._epoch, String(this._o.world.replayBufferSize), String(b.events.length), String(set.length / 2), String(del.length), meta, '600000'];
     for (const e of b.events) args.push(String(e.seq), e.frame);
     args.push(...set, ...del);
@@ -350,10 +361,10 @@ export class RedisStore implements BridgeStore {
     throw new Error(`commit: unexpected reply "${kind.slice(0, 40)}"`);
   }
 
-  /** On-call and deploys as kept in Redis (the World's own copies). */
-  private _meta(): { oncall: OnCallState | null; deploys: Deploy[] } {
+  /** On-call, deploys and the firing history (bounded: HISTORY_LIMITS) as kept in Redis (the World's own copies). */
+  private _meta(): SharedMeta {
     const s = this.world.exportState();
-    return { oncall: s.oncall, deploys: s.deploys };
+    return { oncall: s.oncall, deploys: s.deploys, history: s.history ?? [] };
   }
 
   /**
@@ -399,7 +410,7 @@ export class RedisStore implements BridgeStore {
 
   private async _seed(state: WorldState, seq: number, origin: SeedOrigin): Promise<void> {
     const k = this._o.keys;
-    const args: string[] = [String(seq), randomUUID(), JSON.stringify({ oncall: state.oncall, deploys: state.deploys }), JSON.stringify(origin), String(state.alerts.length)];
+    const args: string[] = [String(seq), randomUUID(), JSON.stringify({ oncall: state.oncall, deploys: state.deploys, history: state.history ?? [] } satisfies SharedMeta), JSON.stringify(origin), String(state.alerts.length)];
     for (const a of state.alerts) args.push(a.alert.id, JSON.stringify(a));
     await this._o.scripts.run(this._o.client, SEED_SCRIPT, [k.seq, k.epoch, k.events, k.alerts, k.meta, k.origin], args);
   }
@@ -433,7 +444,7 @@ export class RedisStore implements BridgeStore {
     if (seqRaw === null || !epoch) return { epoch: '', state: { seq: 0, alerts: [], oncall: null, deploys: [] } };
     const seq = int(seqRaw, 'load seq');
     const metaRaw = optStr(r[2] ?? null, 'load meta');
-    const meta = metaRaw ? parseMeta(metaRaw) : { oncall: null, deploys: [] };
+    const meta: SharedMeta = metaRaw ? parseMeta(metaRaw) : { oncall: null, deploys: [] };
     const flat = arr(r[3] ?? null, 'load alerts');
     const alerts: StoredAlert[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -444,7 +455,7 @@ export class RedisStore implements BridgeStore {
     const originRaw = optStr(r[4] ?? null, 'load origin');
     const origin = originRaw ? parseOrigin(originRaw) : undefined;
     if (originRaw && !origin) this._log.error(`Redis holds an unreadable seed origin "${originRaw.slice(0, 80)}": every recent change is applied again`);
-    return { epoch, state: { seq, alerts, oncall: meta.oncall, deploys: meta.deploys }, ...(origin ? { origin } : {}) };
+    return { epoch, state: { seq, alerts, oncall: meta.oncall, deploys: meta.deploys, ...(meta.history ? { history: meta.history } : {}) }, ...(origin ? { origin } : {}) };
   }
 
   private async _fillRing(upTo: number): Promise<void> {
@@ -643,10 +654,26 @@ export function parseOrigin(json: string): SeedOrigin | undefined {
   }
 }
 
-function parseMeta(json: string): { oncall: OnCallState | null; deploys: Deploy[] } {
+/** The one key with on-call, deploys and the firing history (absent in a state written before it was shared: rebuilt from the alerts). */
+interface SharedMeta {
+  oncall: OnCallState | null;
+  deploys: Deploy[];
+  history?: Firing[];
+}
+
+const isFiring = (f: unknown): f is Firing => {
+  if (typeof f !== 'object' || f === null) return false;
+  const o = f as Record<string, unknown>;
+  return ['alertId', 'rule', 'service', 'title', 'firedAt', 'severity'].every((k) => typeof o[k] === 'string') && (o.clearedAt === undefined || typeof o.clearedAt === 'string');
+};
+
+export function parseMeta(json: string): SharedMeta {
   try {
-    const v = JSON.parse(json) as { oncall?: unknown; deploys?: unknown };
-    return { oncall: (v.oncall ?? null) as OnCallState | null, deploys: Array.isArray(v.deploys) ? (v.deploys as Deploy[]) : [] };
+    const v = JSON.parse(json) as { oncall?: unknown; deploys?: unknown; history?: unknown };
+    const out: SharedMeta = { oncall: (v.oncall ?? null) as OnCallState | null, deploys: Array.isArray(v.deploys) ? (v.deploys as Deploy[]) : [] };
+    // Bounded like the World's own (the World re-applies HISTORY_LIMITS when it restores it).
+    if (Array.isArray(v.history)) out.history = (v.history as unknown[]).slice(-HISTORY_LIMITS.maxFirings).filter(isFiring);
+    return out;
   } catch {
     return { oncall: null, deploys: [] };
   }
