@@ -865,7 +865,7 @@ export class BridgeServer {
       alerts: () => w.alerts(),
       setOnCall: (s) => w.setOnCall(s),
       addDeploy: (d) => w.addDeploy(d),
-      addFirings: (f) => this.world.addFirings(f),
+      addFirings: (f) => w.addFirings(f),
       observeVendorCall: (call) => this.metrics.observeVendorCall(call),
     };
   }

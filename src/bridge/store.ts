@@ -1,5 +1,5 @@
 import { encodeMessage } from '../core/protocol/decode';
-import type { Alert, Deploy, OnCallState, Person } from '../core/protocol/types';
+import type { Alert, Deploy, Firing, OnCallState, Person } from '../core/protocol/types';
 import { Emitter, type Event } from '../core/util/event';
 import type { BufferedEvent, World } from './world';
 
@@ -36,6 +36,8 @@ export interface BridgeStore {
   alerts(): Alert[];
   setOnCall(state: OnCallState): void;
   addDeploy(deploy: Deploy): void;
+  /** Past firings a source knows of, for the firing history (protocol 1.1); how many were new. */
+  addFirings(firings: readonly Firing[]): number;
   /** Resolves once every change made before the call is recorded (shared with the other replicas); rejects when it cannot be. */
   settled(): Promise<void>;
   dispose(): Promise<void>;
@@ -94,6 +96,10 @@ export class MemoryStore implements BridgeStore {
 
   addDeploy(deploy: Deploy): void {
     this.world.addDeploy(deploy);
+  }
+
+  addFirings(firings: readonly Firing[]): number {
+    return this.world.addFirings(firings);
   }
 
   settled(): Promise<void> {

@@ -192,11 +192,12 @@ export interface WorldState {
   history?: Firing[];
 }
 
-/** What changed since the last `takeChanges`: alert ids touched (present or gone), and whether on-call / deploys changed. */
+/** What changed since the last `takeChanges`: alert ids touched (present or gone), and whether on-call / deploys / the firing history changed. */
 export interface WorldChanges {
   alerts: Map<string, StoredAlert | null>;
   oncall: boolean;
   deploys: boolean;
+  history: boolean;
 }
 
 /**
@@ -255,6 +256,7 @@ export class World {
   private _dirty: Set<string> | undefined;
   private _dirtyOncall = false;
   private _dirtyDeploys = false;
+  private _dirtyHistory = false;
 
   constructor(opts: WorldOptions) {
     this._buffer = new RingBuffer(opts.replayBufferSize);
@@ -286,6 +288,7 @@ export class World {
   addFirings(firings: readonly Firing[]): number {
     let n = 0;
     for (const f of firings) if (this._history.add(f)) n++;
+    if (n > 0) this._dirtyHistory = true;
     return n;
   }
 
@@ -324,7 +327,7 @@ export class World {
     // Copied so a module mutating its object later cannot change what was broadcast; capped so that no
     // source (whatever its mapping does) can make one alert cost unbounded memory in every client.
     const a = capAlert(structuredClone(alert));
-    this._history.observeAlert(a);
+    if (this._history.observeAlert(a)) this._dirtyHistory = true;
     const size = JSON.stringify(a).length;
     const wasAside = this._aside.has(a.id);
     this._forget(a.id);
@@ -353,7 +356,7 @@ export class World {
   }
 
   resolveAlert(id: string, resolvedAt: string, resolvedBy?: Person): boolean {
-    this._history.observeResolved(id, resolvedAt);
+    if (this._history.observeResolved(id, resolvedAt)) this._dirtyHistory = true;
     const aside = this._aside.get(id);
     if (aside) {
       // Clients never had it; the event still carries the new `omitted` count.
@@ -387,8 +390,18 @@ export class World {
     this._emit({ type: 'oncall', seq: 0, oncall: this._oncall });
   }
 
+  /**
+   * Adds a deploy, unless the very same one (same id, same content) is already held: then nothing happens (no
+   * event). A delivery applied again — a sender's retry after the bridge could not confirm it, or a clustered
+   * replica re-applying what a new epoch's seed lacks — is not a second deploy.
+   */
   addDeploy(deploy: Deploy): void {
     const d = structuredClone(deploy);
+    const json = JSON.stringify(d);
+    for (let i = this._deploys.length - 1; i >= 0; i--) {
+      const held = this._deploys[i]!;
+      if (held.id === d.id && JSON.stringify(held) === json) return;
+    }
     this._deploys.push(d);
     if (this._deploys.length > this._maxDeploys) this._deploys = this._deploys.slice(-this._maxDeploys);
     this._dirtyDeploys = true;
@@ -433,10 +446,11 @@ export class World {
   takeChanges(): WorldChanges {
     const alerts = new Map<string, StoredAlert | null>();
     for (const id of this._dirty ?? []) alerts.set(id, this._stored(id) ?? null);
-    const out: WorldChanges = { alerts, oncall: this._dirtyOncall, deploys: this._dirtyDeploys };
+    const out: WorldChanges = { alerts, oncall: this._dirtyOncall, deploys: this._dirtyDeploys, history: this._dirtyHistory };
     this._dirty?.clear();
     this._dirtyOncall = false;
     this._dirtyDeploys = false;
+    this._dirtyHistory = false;
     return out;
   }
 
@@ -479,6 +493,7 @@ export class World {
     this._dirty?.clear();
     this._dirtyOncall = false;
     this._dirtyDeploys = false;
+    this._dirtyHistory = false;
   }
 
   get bufferedEvents(): number {

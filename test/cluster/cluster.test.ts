@@ -250,11 +250,9 @@ describe('clustered bridge: redis-server + nginx + 3 replicas', function () {
     assert.ok(fresh.alerts.length > 0, 'the vendor\'s incidents reached the cluster');
   });
 
-  // KNOWN DEFECT (issue 20, open): when Redis restarts empty, the leader seeds the new epoch from its own state, so a
-  // deploy that a follower accepted (200) just before Redis went away, and that the leader had not read from the
-  // stream yet, is missing afterwards — this test catches it in most runs on a quiet machine. Pending, visibly (the
-  // summary counts it as skipped), until the replicas re-post what they accepted after the last seq they saw.
-  it.skip('Redis restarted (empty) mid-stream: editors get a fresh snapshot; 0 lost, 0 applied twice', async () => {
+  // Redis restarts empty: the leader seeds a new epoch from its World, which may not hold yet what a follower
+  // committed (and answered 202 for) a moment before; every replica applies those again on the new epoch (journal.ts).
+  it('Redis restarted (empty) mid-stream: editors get a fresh snapshot; 0 lost, 0 applied twice', async () => {
     const posting = (async () => {
       for (let i = 0; i < 40; i++) {
         await postDeploy();
@@ -284,6 +282,46 @@ describe('clustered bridge: redis-server + nginx + 3 replicas', function () {
     assert.ok(replicas.some((r) => /new epoch|seeding a new one/.test(r.log)), 'no replica noticed that Redis lost the stream');
   });
 
+  it('the same webhook delivery sent to two replicas directly is applied once (editors and stream)', async () => {
+    const [a, b] = [replicas[0]!, replicas[1]!];
+    assert.ok(a.running && b.running);
+    const n = ++deployN;
+    const body = JSON.stringify({ service: 'checkout', environment: 'production', sha: `dd${n.toString(16).padStart(38, '0')}`, author: { name: 'Ada Lovelace' }, time: new Date().toISOString(), status: 'succeeded' });
+    const ts = Math.floor(Date.now() / 1000);
+    const headers = { 'content-type': 'application/json', 'x-oncall-timestamp': String(ts), 'x-oncall-signature': deploySignature(DEPLOY_SECRET, ts, body) };
+    const deliver = async (r: BridgeReplica) => {
+      const res = await fetch(`http://127.0.0.1:${r.port}/webhooks/deploy`, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
+      return { status: res.status, body: (await res.json()) as { id?: string; duplicate?: boolean; error?: string } };
+    };
+    // At once to both (a vendor's retry racing the first delivery), then again to each (later redeliveries).
+    const first = await Promise.all([deliver(a), deliver(b)]);
+    const applied = first.filter((x) => x.status === 202 && typeof x.body.id === 'string');
+    assert.strictEqual(applied.length, 1, `exactly one replica applies it: ${JSON.stringify(first)}`);
+    const other = first.find((x) => x !== applied[0])!;
+    assert.ok((other.status === 200 && other.body.duplicate === true) || other.status === 503, `the other answers duplicate, or "being processed" (retry): ${JSON.stringify(other)}`);
+    const id = applied[0]!.body.id!;
+    posted.push(id);
+    for (const r of [a, b, a]) {
+      const again = await deliver(r);
+      assert.deepStrictEqual([again.status, again.body.duplicate], [200, true], `a redelivery to replica ${r.name} is acknowledged as a duplicate: ${JSON.stringify(again)}`);
+    }
+    await settledEverywhere(6);
+    for (const [i, e] of editors.entries()) assertDeploys(e, `editor ${i}`);
+    const { createClient } = await import('redis');
+    const rc = createClient({ url: redis.url });
+    await rc.connect();
+    try {
+      const entries = await rc.xRange('oncall:{bridge}:events', '-', '+');
+      const inStream = entries.filter((e) => {
+        const m = JSON.parse(e.message.f ?? '{}') as { type?: string; deploy?: { id?: string } };
+        return m.type === 'deploy' && m.deploy?.id === id;
+      });
+      assert.strictEqual(inStream.length, 1, `the stream holds the deploy once (${inStream.length} times)`);
+    } finally {
+      rc.destroy();
+    }
+  });
+
   it('the leader killed: another replica polls within one lease; never two pollers at once', async () => {
     const lead = await leader();
     const oldToken = lead.token;
@@ -303,5 +341,41 @@ describe('clustered bridge: redis-server + nginx + 3 replicas', function () {
     assert.ok(!tokens.includes(oldToken), 'the killed leader polled after its death');
     assert.ok(!tokens.includes(lead.token), `the restarted replica polled beside the new leader (runs: ${tokens.join(' → ')})`);
     assert.strictEqual(new Set(tokens).size, tokens.length, `two replicas polled in turn (runs: ${tokens.join(' → ')})`);
+  });
+
+  it('the firing history is shared: a firing the leader saw shows in a snapshot from another replica', async () => {
+    // An incident that opens, then opens again (a new start): two firings of one alert. A history rebuilt from the
+    // alerts Redis holds would have only the last; the shared one has both, on every replica.
+    const page2 = fx('incidents-page2.json') as { incidents: Array<Record<string, unknown>> };
+    const opened = (at: string) => ({ ...page2.incidents[0]!, id: 'QHIST0001', incident_number: 4242, title: 'Disk full on db-7', created_at: at, updated_at: at, last_status_change_at: at, status: 'triggered' });
+    vendor.on('GET /incidents/QHIST0001/alerts', { body: { alerts: [], more: false } });
+    for (const id of ['QHIST0001', 'PT4KHLK', 'PGR0VU2']) {
+      vendor.on(`GET /incidents/${id}/notes`, { body: { notes: [] } });
+      vendor.on(`GET /incidents/${id}/log_entries`, { body: { log_entries: [], more: false } });
+    }
+    const serve = (inc: Record<string, unknown>) => vendor.on('GET /incidents', (req) => (req.query.get('offset') === '1' ? { body: { ...page2, incidents: [...page2.incidents, inc] } } : { body: fx('incidents-page1.json') }));
+    const firedAt = (m: ServerMessage | undefined) => ((m as { history?: Array<{ alertId: string; firedAt: string }> } | undefined)?.history ?? []).filter((f) => f.alertId === 'QHIST0001').map((f) => new Date(f.firedAt).toISOString()).sort();
+    const snapshotOn = async (r: BridgeReplica): Promise<ServerMessage | undefined> => {
+      const c = new TestClient(`ws://127.0.0.1:${r.port}/`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      try {
+        return await c.handshake(-1);
+      } finally {
+        c.close();
+      }
+    };
+    const lead = await leader();
+    const other = replicas.find((r) => r !== lead && r.running)!;
+    const watcher = editor();
+    const startedOnEditor = () => watcher.store.get('QHIST0001')?.startedAt;
+    serve(opened('2026-11-23T12:00:00Z'));
+    await waitUntil('the leader polled the first opening', () => Date.parse(startedOnEditor() ?? '') === Date.parse('2026-11-23T12:00:00Z'), POLL_S * 5000);
+    serve(opened('2026-11-23T13:00:00Z'));
+    await waitUntil('the leader polled the second opening', () => Date.parse(startedOnEditor() ?? '') === Date.parse('2026-11-23T13:00:00Z'), POLL_S * 5000);
+    await sleep(300);
+    // A replica started now has nothing of its own: its snapshot is what Redis holds.
+    await other.kill();
+    await other.start();
+    const expected = ['2026-11-23T12:00:00Z', '2026-11-23T13:00:00Z'].map((t) => new Date(t).toISOString());
+    assert.deepStrictEqual(firedAt(await snapshotOn(other)), expected, `replica ${other.name} (restarted): both firings`);
   });
 });

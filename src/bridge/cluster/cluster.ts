@@ -59,6 +59,9 @@ export interface ClusterOptions {
   webhookDedupeMs?: number;
 }
 
+/** How long a replica's claim on a webhook delivery being handled lasts (the handler plus the wait for Redis: SETTLE_TIMEOUT_MS). */
+export const WEBHOOK_CLAIM_MS = 30_000;
+
 /** Redis cannot be used at start: the CLI prints the message and exits 2. */
 export class ClusterConfigError extends Error {}
 
@@ -152,7 +155,12 @@ export class Cluster {
   /**
    * Wraps a webhook route so that a delivery that reached another replica first (or this one before: vendors
    * retry) is acknowledged without being applied twice. The key is the body's SHA-256 (with the path), claimed
-   * with SET NX before the handler runs; a handler that fails gives the claim back so the vendor's retry is applied.
+   * with SET NX before the handler runs (for a short while: a replica that dies holding it does not block the
+   * retries for long); a handler that fails gives the claim back so the vendor's retry is applied.
+   *
+   * A 2xx is answered only once what the handler changed is recorded in Redis for every replica. If it cannot be
+   * (Redis went away meanwhile) the answer is 503 and the claim is given back: the sender retries, and applying the
+   * delivery again is harmless (the change is still pending here, and the World ignores a deploy it already holds).
    */
   dedupeWebhook(route: Route): Route {
     if (route.method !== 'POST') return route;
@@ -162,7 +170,7 @@ export class Cluster {
         const key = this._keys.webhook(createHash('sha256').update(route.path).update('\n').update(req.body).digest('hex'));
         let claimed: Reply;
         try {
-          claimed = await send(this._client, ['SET', key, 'pending', 'NX', 'PX', String(this._dedupeMs)]);
+          claimed = await send(this._client, ['SET', key, 'pending', 'NX', 'PX', String(WEBHOOK_CLAIM_MS)]);
         } catch (e) {
           return { status: 503, body: { error: `the bridge's shared state (Redis) is unreachable: ${errorText(e)}; retry later` } };
         }
@@ -179,7 +187,12 @@ export class Cluster {
           throw e;
         }
         if (res.status >= 200 && res.status < 300) {
-          await this.store.settled().catch(() => undefined);
+          try {
+            await this.store.settled();
+          } catch (e) {
+            await send(this._client, ['DEL', key]).catch(() => undefined);
+            return { status: 503, body: { error: `the bridge could not record this delivery for every replica (${errorText(e)}); retry later` } };
+          }
           await send(this._client, ['SET', key, 'done', 'XX', 'PX', String(this._dedupeMs)]).catch(() => undefined);
         } else await send(this._client, ['DEL', key]).catch(() => undefined);
         return res;

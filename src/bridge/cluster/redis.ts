@@ -20,6 +20,8 @@ export function clusterKeys(prefix: string) {
     events: `${p}:events`,
     alerts: `${p}:alerts`,
     meta: `${p}:meta`,
+    /** Where the current epoch's seed came from (JSON SeedOrigin): the replicas apply again what it may lack. */
+    origin: `${p}:origin`,
     leader: `${p}:leader`,
     batch: (id: string) => `${p}:batch:${id}`,
     webhook: (hash: string) => `${p}:webhook:${hash}`,
@@ -65,15 +67,16 @@ return {'ok', last}
 
 /**
  * Seed: creates the shared state (a new epoch) when there is none — first start, or Redis lost its data.
- * KEYS: seq epoch events alerts meta. ARGV: seq epoch meta nSet, nSet × (id json). Reply: 1 seeded, 0 already there.
+ * KEYS: seq epoch events alerts meta origin. ARGV: seq epoch meta origin nSet, nSet × (id json). Reply: 1 seeded, 0 already there.
  */
 export const SEED_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('DEL', KEYS[3], KEYS[4])
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('SET', KEYS[5], ARGV[3])
-local n = tonumber(ARGV[4])
-local i = 5
+redis.call('SET', KEYS[6], ARGV[4])
+local n = tonumber(ARGV[5])
+local i = 6
 for k = 1, n do
   redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])
   i = i + 2
@@ -82,9 +85,9 @@ redis.call('SET', KEYS[1], ARGV[1])
 return 1
 `;
 
-/** Load: the whole shared state at one seq. KEYS: seq epoch alerts meta. Reply: {seq|false, epoch|false, meta|false, {id, json, …}}. */
+/** Load: the whole shared state at one seq. KEYS: seq epoch alerts meta origin. Reply: {seq|false, epoch|false, meta|false, {id, json, …}, origin|false}. */
 export const LOAD_SCRIPT = `
-return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[4]), redis.call('HGETALL', KEYS[3])}
+return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[4]), redis.call('HGETALL', KEYS[3]), redis.call('GET', KEYS[5])}
 `;
 
 /** Lease: take it if free. KEYS: lease. ARGV: id ms. Reply: {1|0, holder}. */

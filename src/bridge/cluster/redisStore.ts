@@ -19,18 +19,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import { decodeServerMessage, encodeMessage } from '../../core/protocol/decode';
-import type { Alert, Deploy, OnCallState, Person } from '../../core/protocol/types';
+import type { Alert, Deploy, Firing, OnCallState, Person } from '../../core/protocol/types';
+import { HISTORY_LIMITS } from '../../core/alerts/firingHistory';
 import { Emitter, type Event } from '../../core/util/event';
 import type { Logger } from '../../core/util/logger';
 import { errorText } from '../../core/util/errors';
 import type { BridgeStore, ResumeAnswer } from '../store';
 import { RingBuffer, World, type BufferedEvent, type StoredAlert, type WorldChanges, type WorldOptions, type WorldState } from '../world';
+import { CommitJournal, JOURNAL_MAX_AGE_MS, type SeedOrigin } from './journal';
 import { COMMIT_SCRIPT, LOAD_SCRIPT, SEED_SCRIPT, arr, int, optStr, parseEntries, str, type ClusterKeys, send, type RedisClient, type Scripts } from './redis';
 
 /** Changes waiting for Redis beyond this are dropped (oldest first, logged): the source sends them again on its next poll. */
 export const MAX_PENDING_CHANGES = 100_000;
 /** How long an action waits for its change to be recorded before it is answered as not done. */
 export const SETTLE_TIMEOUT_MS = 10_000;
+/** A follower reloads a World that fell behind (another replica's change it could not follow) after this; the leader after 1 s. */
+export const FOLLOWER_REFRESH_MS = 5000;
 /** A new epoch's first seq is at least this far above any seq this replica saw (others may have seen a few more). */
 export const EPOCH_SEQ_GAP = 1_000_000;
 
@@ -54,9 +58,13 @@ export interface RedisStoreOptions {
   blockMs?: number;
 }
 
+type Apply = (w: World) => void;
+
 interface Pending {
   serial: number;
-  apply: (w: World) => void;
+  apply: Apply;
+  /** The World's seq right after this change was last applied (its commit seq once committed). */
+  seq: number;
 }
 
 interface Batch {
@@ -71,6 +79,8 @@ interface Batch {
 interface Loaded {
   state: WorldState;
   epoch: string;
+  /** Where this epoch's seed came from (absent: not recorded, e.g. a state written by an older bridge). */
+  origin?: SeedOrigin;
 }
 
 export class RedisStore implements BridgeStore {
@@ -81,6 +91,10 @@ export class RedisStore implements BridgeStore {
   private readonly _now: () => number;
   private readonly _ring: RingBuffer<BufferedEvent>;
   private _epoch = '';
+  /** The epoch the tail (ring, `seq`, what editors were sent) is in; behind `_epoch` for a moment after a new seed. */
+  private _tailEpoch = '';
+  /** What this replica committed lately, applied again if a new epoch's seed may lack it (journal.ts). */
+  private readonly _journal: CommitJournal<Apply>;
   /** The shared seq the World was last in step with (its base for the next commit). */
   private _base = 0;
   private _tailSeq = 0;
@@ -115,6 +129,9 @@ export class RedisStore implements BridgeStore {
     this.world.trackChanges();
     this.world.onEvent((ev) => this._uncommitted.push(ev));
     this._ring = new RingBuffer(o.world.replayBufferSize);
+    this._journal = new CommitJournal<Apply>(JOURNAL_MAX_AGE_MS, undefined, (n) =>
+      this._log.warn(`more changes committed within a minute than kept for a Redis data loss: the oldest ${n} are no longer kept (logged once)`),
+    );
   }
 
   get seq(): number {
@@ -146,12 +163,13 @@ export class RedisStore implements BridgeStore {
   async start(): Promise<void> {
     let loaded = await this._load();
     if (!loaded.epoch) {
-      await this._seed(this.world.exportState(), nextEpochSeq(this._now(), 0));
+      await this._seed(this.world.exportState(), nextEpochSeq(this._now(), 0), { epoch: '', seq: 0 });
       loaded = await this._load();
     }
     this._adopt(loaded);
     await this._fillRing(loaded.state.seq);
     this._tailSeq = loaded.state.seq;
+    this._tailEpoch = loaded.epoch;
     this._highestSeen = Math.max(this._highestSeen, this._tailSeq);
     this._log.info(`shared state loaded: seq ${loaded.state.seq}, ${loaded.state.alerts.length} alerts, ${this._ring.size} events to replay`);
     this._tailDone = this._tail();
@@ -176,6 +194,16 @@ export class RedisStore implements BridgeStore {
 
   addDeploy(deploy: Deploy): void {
     this._change((w) => w.addDeploy(deploy));
+  }
+
+  /** Shared like every other change: the history is in Redis (with on-call and deploys), so every replica's snapshot has it. */
+  addFirings(firings: readonly Firing[]): number {
+    let n = 0;
+    const copy = firings.map((f) => structuredClone(f));
+    this._change((w) => {
+      n = w.addFirings(copy);
+    });
+    return n;
   }
 
   getAlert(id: string): Alert | undefined {
@@ -244,7 +272,7 @@ export class RedisStore implements BridgeStore {
   private _change(apply: (w: World) => void): void {
     if (this._closed) return;
     apply(this.world);
-    this._pending.push({ serial: ++this._serial, apply });
+    this._pending.push({ serial: ++this._serial, apply, seq: this.world.seq });
     if (this._pending.length > MAX_PENDING_CHANGES) {
       const dropped = this._pending.splice(0, this._pending.length - MAX_PENDING_CHANGES);
       this._log.error(`${dropped.length} changes could not be recorded in Redis and were dropped (more than ${MAX_PENDING_CHANGES} waiting); the source sends its state again on its next poll`);
@@ -275,6 +303,8 @@ export class RedisStore implements BridgeStore {
         if (r.kind === 'ok') {
           this._inflight = undefined;
           this._base = batch.seq;
+          const done = this._pending.filter((p) => p.serial <= batch.upTo);
+          this._journal.add(this._epoch, done.map((p) => ({ seq: p.seq, change: p.apply })), this._now());
           this._pending = this._pending.filter((p) => p.serial > batch.upTo);
           this._committed = batch.upTo;
           this._settleWaiters();
@@ -319,7 +349,7 @@ export class RedisStore implements BridgeStore {
       if (s) set.push(id, JSON.stringify(s));
       else del.push(id);
     }
-    const meta = b.changes.oncall || b.changes.deploys ? JSON.stringify(this._meta()) : '';
+    const meta = b.changes.oncall || b.changes.deploys || b.changes.history ? JSON.stringify(this._meta()) : '';
     const args: string[] = [String(b.base), this._epoch, String(this._o.world.replayBufferSize), String(b.events.length), String(set.length / 2), String(del.length), meta, '600000'];
     for (const e of b.events) args.push(String(e.seq), e.frame);
     args.push(...set, ...del);
@@ -331,17 +361,30 @@ export class RedisStore implements BridgeStore {
     throw new Error(`commit: unexpected reply "${kind.slice(0, 40)}"`);
   }
 
-  /** On-call and deploys as kept in Redis (the World's own copies). */
-  private _meta(): { oncall: OnCallState | null; deploys: Deploy[] } {
+  /** On-call, deploys and the firing history (bounded: HISTORY_LIMITS) as kept in Redis (the World's own copies). */
+  private _meta(): SharedMeta {
     const s = this.world.exportState();
-    return { oncall: s.oncall, deploys: s.deploys };
+    return { oncall: s.oncall, deploys: s.deploys, history: s.history ?? [] };
   }
 
-  /** Back in step with Redis's state: load it into the World, then apply every pending change again. */
+  /**
+   * Back in step with Redis's state: load it into the World, then apply every pending change again. A new epoch
+   * (Redis lost its data, a replica seeded it): first what this replica committed that the seed may lack.
+   */
   private _rebase(loaded: Loaded): void {
     if (!loaded.epoch) return;
+    if (this._epoch && loaded.epoch !== this._epoch) {
+      const missing = this._journal.takeMissingFrom(loaded.origin, this._now());
+      if (missing.length) {
+        this._log.warn(`a new epoch was seeded from ${loaded.origin ? `seq ${loaded.origin.seq} of the lost one` : 'an unknown state'}: applying again ${missing.length} change(s) this replica recorded after it`);
+        this._pending.unshift(...missing.map((apply) => ({ serial: ++this._serial, apply, seq: 0 })));
+      }
+    }
     this._adopt(loaded);
-    for (const p of this._pending) p.apply(this.world);
+    for (const p of this._pending) {
+      p.apply(this.world);
+      p.seq = this.world.seq;
+    }
   }
 
   private _adopt(loaded: Loaded): void {
@@ -356,8 +399,8 @@ export class RedisStore implements BridgeStore {
   private async _reseed(): Promise<void> {
     const seq = nextEpochSeq(this._now(), Math.max(this._highestSeen, this.world.seq));
     const state = { ...this.world.exportState(), seq };
-    this._log.warn(`Redis lost the shared state (stream and snapshot): seeding a new one from this replica at seq ${seq}; every editor gets a fresh snapshot`);
-    await this._seed(state, seq);
+    this._log.warn(`Redis lost the shared state (stream and snapshot): seeding a new one from this replica at seq ${seq} (in step with seq ${this._base} of the lost one); every editor gets a fresh snapshot`);
+    await this._seed(state, seq, { epoch: this._epoch, seq: this._base });
     const upTo = this._serial;
     this._pending = [];
     this._committed = upTo;
@@ -365,11 +408,11 @@ export class RedisStore implements BridgeStore {
     this._stale = true;
   }
 
-  private async _seed(state: WorldState, seq: number): Promise<void> {
+  private async _seed(state: WorldState, seq: number, origin: SeedOrigin): Promise<void> {
     const k = this._o.keys;
-    const args: string[] = [String(seq), randomUUID(), JSON.stringify({ oncall: state.oncall, deploys: state.deploys }), String(state.alerts.length)];
+    const args: string[] = [String(seq), randomUUID(), JSON.stringify({ oncall: state.oncall, deploys: state.deploys, history: state.history ?? [] } satisfies SharedMeta), JSON.stringify(origin), String(state.alerts.length)];
     for (const a of state.alerts) args.push(a.alert.id, JSON.stringify(a));
-    await this._o.scripts.run(this._o.client, SEED_SCRIPT, [k.seq, k.epoch, k.events, k.alerts, k.meta], args);
+    await this._o.scripts.run(this._o.client, SEED_SCRIPT, [k.seq, k.epoch, k.events, k.alerts, k.meta, k.origin], args);
   }
 
   private _settleWaiters(): void {
@@ -395,13 +438,13 @@ export class RedisStore implements BridgeStore {
 
   private async _loadOnce(): Promise<Loaded> {
     const k = this._o.keys;
-    const r = arr(await this._o.scripts.run(this._o.client, LOAD_SCRIPT, [k.seq, k.epoch, k.alerts, k.meta], []), 'load');
+    const r = arr(await this._o.scripts.run(this._o.client, LOAD_SCRIPT, [k.seq, k.epoch, k.alerts, k.meta, k.origin], []), 'load');
     const seqRaw = r[0] ?? null;
     const epoch = optStr(r[1] ?? null, 'load epoch') ?? '';
     if (seqRaw === null || !epoch) return { epoch: '', state: { seq: 0, alerts: [], oncall: null, deploys: [] } };
     const seq = int(seqRaw, 'load seq');
     const metaRaw = optStr(r[2] ?? null, 'load meta');
-    const meta = metaRaw ? parseMeta(metaRaw) : { oncall: null, deploys: [] };
+    const meta: SharedMeta = metaRaw ? parseMeta(metaRaw) : { oncall: null, deploys: [] };
     const flat = arr(r[3] ?? null, 'load alerts');
     const alerts: StoredAlert[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -409,7 +452,10 @@ export class RedisStore implements BridgeStore {
       if (s) alerts.push(s);
       else this._log.error(`Redis holds an unreadable alert under "${str(flat[i] ?? null, 'alert id').slice(0, 80)}": ignored`);
     }
-    return { epoch, state: { seq, alerts, oncall: meta.oncall, deploys: meta.deploys } };
+    const originRaw = optStr(r[4] ?? null, 'load origin');
+    const origin = originRaw ? parseOrigin(originRaw) : undefined;
+    if (originRaw && !origin) this._log.error(`Redis holds an unreadable seed origin "${originRaw.slice(0, 80)}": every recent change is applied again`);
+    return { epoch, state: { seq, alerts, oncall: meta.oncall, deploys: meta.deploys, ...(meta.history ? { history: meta.history } : {}) }, ...(origin ? { origin } : {}) };
   }
 
   private async _fillRing(upTo: number): Promise<void> {
@@ -441,7 +487,7 @@ export class RedisStore implements BridgeStore {
   private async _snapshotAnswer(): Promise<ResumeAnswer> {
     for (let attempt = 0; attempt < 3; attempt++) {
       let cache = this._snapshotCache;
-      if (!cache || cache.epoch !== this._epoch || !this._ringAfter(cache.seq)) {
+      if (!cache || cache.epoch !== this._tailEpoch || !this._ringAfter(cache.seq)) {
         const loaded = await this._load();
         if (!loaded.epoch) throw new Error('the shared state is being restored after Redis lost it; retrying');
         const w = new World({ ...this._o.world, initialSeq: 0 });
@@ -449,7 +495,7 @@ export class RedisStore implements BridgeStore {
         cache = { seq: loaded.state.seq, frame: encodeMessage(w.snapshot()), epoch: loaded.epoch };
         w.dispose();
         this._snapshotCache = cache;
-        if (loaded.epoch !== this._epoch) continue; // the tail adopts the new epoch first
+        if (loaded.epoch !== this._tailEpoch) continue; // the tail adopts the new epoch first
       }
       const after = this._ringAfter(cache.seq);
       if (!after) continue;
@@ -467,15 +513,26 @@ export class RedisStore implements BridgeStore {
         const r = await send(c, ['XREAD', 'COUNT', '1000', 'BLOCK', String(block), 'STREAMS', this._o.keys.events, `${this._tailSeq}-0`]);
         this.setReachable(true);
         if (this._closed) return;
+        let gap = false;
         if (r !== null) {
           for (const s of arr(r, 'xread')) {
             const [, entries] = arr(s, 'xread');
-            for (const e of parseEntries(entries ?? null, 'xread')) this._deliver(e);
+            for (const e of parseEntries(entries ?? null, 'xread')) {
+              if (e.seq <= this._tailSeq) continue;
+              // Seqs are consecutive within an epoch: a jump is a new epoch (or the stream trimmed past us). Never
+              // passed on as if it continued the old stream: the state is loaded again and every editor gets a snapshot.
+              if (e.seq !== this._tailSeq + 1 || this._epoch !== this._tailEpoch) {
+                gap = true;
+                break;
+              }
+              this._deliver(e);
+            }
+            if (gap) break;
           }
         }
-        if (r === null || this._now() - lastEpochCheck > 2000) {
+        if (gap || r === null || this._now() - lastEpochCheck > 2000) {
           lastEpochCheck = this._now();
-          await this._checkEpoch();
+          await this._checkEpoch(gap);
         }
       } catch (e) {
         if (this._closed) return;
@@ -491,10 +548,11 @@ export class RedisStore implements BridgeStore {
     if (e.seq > this._highestSeen) this._highestSeen = e.seq;
     this._ring.push(e);
     // Someone else's event: the World is behind. The next commit finds out (compare-and-set) and reloads; the leader
-    // reloads soon anyway (at most once a second): its World is what a new epoch is seeded from if Redis loses its data.
+    // reloads soon anyway (at most once a second), the others within a few seconds: a World is what a new epoch is
+    // seeded from if Redis loses its data (whoever leads then), so none is far behind (journal.ts relies on it).
     if (e.seq > this.world.seq && !this._follow(e)) {
       if (this._pending.length === 0) this._stale = true;
-      if (this._o.isLeader()) this._scheduleRefresh();
+      this._scheduleRefresh(this._o.isLeader() ? 1000 : FOLLOWER_REFRESH_MS);
     }
     this._onEvent.fire(e);
   }
@@ -525,7 +583,7 @@ export class RedisStore implements BridgeStore {
     return ok;
   }
 
-  private _scheduleRefresh(): void {
+  private _scheduleRefresh(ms: number): void {
     if (this._refreshTimer || this._closed) return;
     this._refreshTimer = setTimeout(() => {
       this._refreshTimer = undefined;
@@ -536,13 +594,13 @@ export class RedisStore implements BridgeStore {
         },
         () => undefined,
       );
-    }, 1000);
+    }, ms);
   }
 
-  /** Between reads: has Redis lost the stream (epoch gone) or been seeded again (another epoch)? */
-  private async _checkEpoch(): Promise<void> {
+  /** Between reads: has Redis lost the stream (epoch gone) or been seeded again (another epoch), or did the tail skip seqs? */
+  private async _checkEpoch(gap = false): Promise<void> {
     const epoch = optStr(await send(this._o.client, ['GET', this._o.keys.epoch]), 'epoch') ?? '';
-    if (epoch === this._epoch) return;
+    if (!gap && epoch === this._tailEpoch && epoch === this._epoch) return;
     if (!epoch) {
       if (!this._streamLost) this._log.warn('Redis lost the shared state (its stream and snapshot are gone)');
       this._streamLost = true;
@@ -555,12 +613,19 @@ export class RedisStore implements BridgeStore {
     const loaded = await this._load();
     if (!loaded.epoch) return;
     this._streamLost = false;
-    this._rebase(loaded);
+    const fresh = loaded.epoch !== this._tailEpoch;
+    const behindAt = this._tailSeq;
+    if (loaded.epoch !== this._epoch) this._rebase(loaded);
     await this._fillRing(loaded.state.seq);
     this._tailSeq = loaded.state.seq;
+    this._tailEpoch = loaded.epoch;
     this._highestSeen = Math.max(this._highestSeen, this._tailSeq);
     this._snapshotCache = undefined;
-    this._log.warn(`shared state replaced (new epoch at seq ${loaded.state.seq}): sending every editor a fresh snapshot`);
+    this._log.warn(
+      fresh
+        ? `shared state replaced (new epoch at seq ${loaded.state.seq}): sending every editor a fresh snapshot`
+        : `this replica fell behind the stream (it no longer holds what follows seq ${behindAt}): sending every editor a fresh snapshot`,
+    );
     this._onReset.fire();
     if (this._pending.length) this._scheduleFlush(0);
   }
@@ -580,10 +645,35 @@ function parseStored(json: string): StoredAlert | undefined {
   }
 }
 
-function parseMeta(json: string): { oncall: OnCallState | null; deploys: Deploy[] } {
+export function parseOrigin(json: string): SeedOrigin | undefined {
   try {
-    const v = JSON.parse(json) as { oncall?: unknown; deploys?: unknown };
-    return { oncall: (v.oncall ?? null) as OnCallState | null, deploys: Array.isArray(v.deploys) ? (v.deploys as Deploy[]) : [] };
+    const v = JSON.parse(json) as { epoch?: unknown; seq?: unknown };
+    return typeof v.epoch === 'string' && Number.isSafeInteger(v.seq) ? { epoch: v.epoch, seq: v.seq as number } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The one key with on-call, deploys and the firing history (absent in a state written before it was shared: rebuilt from the alerts). */
+interface SharedMeta {
+  oncall: OnCallState | null;
+  deploys: Deploy[];
+  history?: Firing[];
+}
+
+const isFiring = (f: unknown): f is Firing => {
+  if (typeof f !== 'object' || f === null) return false;
+  const o = f as Record<string, unknown>;
+  return ['alertId', 'rule', 'service', 'title', 'firedAt', 'severity'].every((k) => typeof o[k] === 'string') && (o.clearedAt === undefined || typeof o.clearedAt === 'string');
+};
+
+export function parseMeta(json: string): SharedMeta {
+  try {
+    const v = JSON.parse(json) as { oncall?: unknown; deploys?: unknown; history?: unknown };
+    const out: SharedMeta = { oncall: (v.oncall ?? null) as OnCallState | null, deploys: Array.isArray(v.deploys) ? (v.deploys as Deploy[]) : [] };
+    // Bounded like the World's own (the World re-applies HISTORY_LIMITS when it restores it).
+    if (Array.isArray(v.history)) out.history = (v.history as unknown[]).slice(-HISTORY_LIMITS.maxFirings).filter(isFiring);
+    return out;
   } catch {
     return { oncall: null, deploys: [] };
   }

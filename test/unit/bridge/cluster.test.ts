@@ -4,12 +4,13 @@
  * shared store is built on (a restored World must go on exactly as the original would).
  */
 import * as assert from 'node:assert';
+import { CommitJournal, JOURNAL_MAX_AGE_MS } from '../../../src/bridge/cluster/journal';
 import { LeaderLease, type LeaseBackend } from '../../../src/bridge/cluster/lease';
 import { EPOCH_SEQ_GAP, nextEpochSeq } from '../../../src/bridge/cluster/redisStore';
 import { RedisReplyError, parseEntries, redisUrlProblem, seqOfId } from '../../../src/bridge/cluster/redis';
 import { MemoryStore } from '../../../src/bridge/store';
 import { World, type BufferedEvent } from '../../../src/bridge/world';
-import type { Alert, Severity } from '../../../src/core/protocol/types';
+import type { Alert, Deploy, Severity } from '../../../src/core/protocol/types';
 import { ManualClock } from '../../../src/core/util/clock';
 import { nullLogger } from '../../../src/core/util/logger';
 
@@ -214,5 +215,69 @@ describe('cluster: World export/restore (what Redis holds)', () => {
     assert.deepStrictEqual(r.frames, (w.planResume(15) as { events: BufferedEvent[] }).events.map((e) => e.frame));
     assert.strictEqual(s.resume(11).snapshot, true);
     assert.strictEqual(s.resume(-1).seq, w.seq);
+  });
+});
+
+describe('cluster: what a replica committed survives Redis restarting empty (journal)', () => {
+  const deploy = (id: string, status: 'started' | 'succeeded' = 'succeeded') =>
+    ({ id, service: 'checkout', environment: 'production', commitSha: 'abc1234', author: { name: 'Ada' }, deployedAt: '2026-11-23T10:00:00Z', status }) as Deploy;
+  type Change = (w: World) => void;
+
+  it("the follower's changes after the seed's seq are applied again on the new epoch; nothing twice, nothing lost", () => {
+    // Epoch E1: the shared state went 1000 → 1003. The leader's World is in step with 1001 only (it had not read
+    // 1002-1003 back yet) when Redis loses everything; the follower committed d1 (1001), d2 (1002) and d3 (1003).
+    const leader = new World({ replayBufferSize: 100, initialSeq: 1000 });
+    const follower = new World({ replayBufferSize: 100, initialSeq: 1000 });
+    const journal = new CommitJournal<Change>();
+    const now = 5_000_000;
+    const changes: Array<{ seq: number; change: Change }> = [];
+    for (const id of ['d1', 'd2', 'd3']) {
+      const change: Change = (w) => w.addDeploy(deploy(id));
+      change(follower);
+      changes.push({ seq: follower.seq, change });
+    }
+    journal.add('E1', changes, now);
+    leader.addDeploy(deploy('d1'));
+    assert.strictEqual(leader.seq, 1001);
+    // The leader seeds E2 from its World: origin = (E1, 1001).
+    const seed = { ...leader.exportState(), seq: 9_000_000 };
+    const missing = journal.takeMissingFrom({ epoch: 'E1', seq: 1001 }, now + 2000);
+    assert.strictEqual(missing.length, 2, 'd2 and d3 (after seq 1001) are applied again; d1 is in the seed');
+    follower.restore(seed);
+    for (const m of missing) m(follower);
+    assert.deepStrictEqual(follower.exportState().deploys.map((d) => d.id), ['d1', 'd2', 'd3']);
+    assert.strictEqual(journal.size, 0, 'taken: they are pending again, journalled anew once committed');
+  });
+
+  it('a change the seed already holds is harmless to apply again (mid-batch origin, or an unknown origin)', () => {
+    const w = new World({ replayBufferSize: 100, initialSeq: 0 });
+    w.addDeploy(deploy('d1'));
+    const seq = w.seq;
+    w.addDeploy(deploy('d1'));
+    assert.strictEqual(w.seq, seq, 'the same deploy again: no event');
+    assert.strictEqual(w.exportState().deploys.length, 1);
+    w.addDeploy(deploy('d1', 'started'));
+    assert.strictEqual(w.exportState().deploys.length, 2, 'a deploy with the same id but news (another status) is still added');
+    const j = new CommitJournal<string>();
+    j.add('E1', [{ seq: 5, change: 'a' }], 0);
+    assert.deepStrictEqual(j.takeMissingFrom(undefined, 1), ['a'], 'no origin known: everything recent is applied again');
+    j.add('E0', [{ seq: 5, change: 'b' }], 0);
+    assert.deepStrictEqual(j.takeMissingFrom({ epoch: 'E1', seq: 100 }, 1), ['b'], 'an epoch the seed does not name (one was missed): applied again');
+    j.add('E1', [{ seq: 5, change: 'c' }, { seq: 6, change: 'd' }], 0);
+    assert.deepStrictEqual(j.takeMissingFrom({ epoch: 'E1', seq: 5 }, 1), ['d']);
+  });
+
+  it('bounded: older than a minute or beyond the count, the oldest go (logged once)', () => {
+    let overflows = 0;
+    const j = new CommitJournal<number>(JOURNAL_MAX_AGE_MS, 3, () => overflows++);
+    j.add('E', [{ seq: 1, change: 1 }], 0);
+    j.add('E', [{ seq: 2, change: 2 }], JOURNAL_MAX_AGE_MS / 2);
+    j.prune(JOURNAL_MAX_AGE_MS + 1);
+    assert.strictEqual(j.size, 1, 'the one older than the age bound went');
+    j.add('E', [3, 4, 5, 6].map((n) => ({ seq: n, change: n })), JOURNAL_MAX_AGE_MS + 2);
+    assert.strictEqual(j.size, 3);
+    j.add('E', [{ seq: 7, change: 7 }], JOURNAL_MAX_AGE_MS + 3);
+    assert.strictEqual(overflows, 1, 'logged once, not once per change');
+    assert.deepStrictEqual(j.takeMissingFrom({ epoch: 'E', seq: 0 }, JOURNAL_MAX_AGE_MS + 4), [5, 6, 7]);
   });
 });
