@@ -73,6 +73,8 @@ export interface BridgeServerOptions {
   replayBufferSize?: number;
   /** Open alerts sent to clients; the lowest-ranked beyond it are set aside and counted (see World). Default 20,000. */
   maxOpenAlerts?: number;
+  /** Encoded size of all alerts a snapshot carries; beyond it open alerts are set aside like over `maxOpenAlerts` (see World). Default 64 MiB. */
+  maxSnapshotAlertChars?: number;
   /** A client whose unsent data exceeds this is closed with 4008. Default 8 MiB. */
   maxClientBufferBytes?: number;
   /** Largest inbound frame. Default 1 MiB. */
@@ -161,8 +163,8 @@ export class BridgeServer {
   readonly world: World;
   /** Where the state lives: in memory, or shared through Redis (`cluster`). */
   readonly store: BridgeStore;
-  private readonly _opts: Required<Omit<BridgeServerOptions, 'token' | 'initialSeq' | 'maxOpenAlerts' | 'cluster' | 'metricsToken' | 'clusterStatus'>> &
-    Pick<BridgeServerOptions, 'token' | 'maxOpenAlerts' | 'cluster' | 'metricsToken' | 'clusterStatus'>;
+  private readonly _opts: Required<Omit<BridgeServerOptions, 'token' | 'initialSeq' | 'maxOpenAlerts' | 'maxSnapshotAlertChars' | 'cluster' | 'metricsToken' | 'clusterStatus'>> &
+    Pick<BridgeServerOptions, 'token' | 'maxOpenAlerts' | 'maxSnapshotAlertChars' | 'cluster' | 'metricsToken' | 'clusterStatus'>;
   readonly metrics: BridgeMetrics;
   /** Leadership changes run one after another (lead, then follow, never both at once). */
   private _leadership: Promise<void> = Promise.resolve();
@@ -221,6 +223,7 @@ export class BridgeServer {
         replayBufferSize: this._opts.replayBufferSize,
         initialSeq: opts.initialSeq,
         ...(opts.maxOpenAlerts !== undefined ? { maxOpenAlerts: opts.maxOpenAlerts } : {}),
+        ...(opts.maxSnapshotAlertChars !== undefined ? { maxSnapshotAlertChars: opts.maxSnapshotAlertChars } : {}),
         logger: tagged(this._opts.logger, 'world'),
         now: () => this._opts.clock.now(),
       });
