@@ -11,7 +11,7 @@ import type { Clock } from '../util/clock';
 import { Disposable, type IDisposable } from '../util/disposable';
 import { Emitter, type Event } from '../util/event';
 import { GroupIndex, type AlertGroup } from './groupIndex';
-import { compareEntries, type AlertEntry, type GroupBy } from './ordering';
+import { compareEntries, toEntry, type AlertEntry, type GroupBy } from './ordering';
 
 export type { AlertGroup } from './groupIndex';
 export type { GroupBy } from './ordering';
@@ -361,10 +361,6 @@ export class AlertStore extends Disposable {
       this.batch(() => undefined); // an empty batch runs retention and reports what it removed
     }, Math.max(0, due - this._clock.now()));
   }
-}
-
-function toEntry(alert: Alert): AlertEntry {
-  return { alert, startedMs: Date.parse(alert.startedAt), updatedMs: Date.parse(alert.updatedAt) };
 }
 
 function sanitizeLimit(value: number | undefined, fallback: number): number {

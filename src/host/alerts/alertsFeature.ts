@@ -16,6 +16,7 @@ import type { HostContext } from '../context';
 import type { AlertGroup, AlertsModel } from './alertsModel';
 import { AlertsTreeProvider, type AlertsElement } from './alertsTreeProvider';
 import { errorText } from '../../core/util/errors';
+import { groupKeyOf } from '../../core/alerts/ordering';
 
 /** Follows whichever connection is current and presents its store to the tree. */
 class ConnectionAlertsModel extends Disposable implements AlertsModel {
@@ -33,6 +34,9 @@ class ConnectionAlertsModel extends Disposable implements AlertsModel {
 
   get(id: string): Alert | undefined {
     return this._conn?.store.get(id);
+  }
+  groupKeyOf(alert: Alert, groupBy: GroupBy): string {
+    return groupKeyOf(alert, groupBy);
   }
   groups(groupBy: GroupBy): readonly AlertGroup[] {
     return this._conn?.store.groups(groupBy) ?? [];
