@@ -208,11 +208,29 @@ export class AlertStore extends Disposable {
   replaceAll(alerts: Iterable<Alert>): void {
     this.batch(() => {
       const seen = new Set<string>();
+      this.applySnapshotPart(alerts, seen);
+      this.removeAllExcept(seen);
+    });
+  }
+
+  /**
+   * One part of a snapshot that comes in parts (protocol 1.1 `snapshotChunk`): its alerts as the source has them
+   * (no staleness or transition checks, like `replaceAll`), one batch; their ids are added to `seen`. Alerts the
+   * snapshot no longer has stay until `removeAllExcept(seen)` after the last part.
+   */
+  applySnapshotPart(alerts: Iterable<Alert>, seen: Set<string>): void {
+    this.batch(() => {
       for (const a of alerts) {
         seen.add(a.id);
         this._apply(a, true);
       }
-      for (const [id, e] of [...this._entries]) if (!seen.has(id)) this._remove(e);
+    });
+  }
+
+  /** Ends a snapshot: removes every alert whose id is not in `keep`, one batch. */
+  removeAllExcept(keep: ReadonlySet<string>): void {
+    this.batch(() => {
+      for (const [id, e] of [...this._entries]) if (!keep.has(id)) this._remove(e);
       // Retention drops the earliest resolved first, so rebuild that order from resolvedAt.
       const resolved = [...this._resolved].sort((a, b) => a[1] - b[1]);
       this._resolved.clear();
