@@ -29,6 +29,8 @@ export interface AlertChangeEvent {
   updated: readonly Alert[];
   /** Ids that left the store (retention, snapshot, remove). */
   removed: readonly string[];
+  /** The batch applied (part of) a snapshot: its alerts are the source's state, not news. */
+  snapshot?: boolean;
 }
 
 /**
@@ -73,6 +75,7 @@ export class AlertStore extends Disposable {
 
   private _batchDepth = 0;
   private _deferred = false;
+  private _snapshotBatch = false;
   private readonly _pending = new Map<string, PendingKind>();
   private _ageTimer: IDisposable | undefined;
   private _ageTimerAt = 0;
@@ -219,6 +222,7 @@ export class AlertStore extends Disposable {
    * snapshot no longer has stay until `removeAllExcept(seen)` after the last part.
    */
   applySnapshotPart(alerts: Iterable<Alert>, seen: Set<string>): void {
+    this._snapshotBatch = true;
     this.batch(() => {
       for (const a of alerts) {
         seen.add(a.id);
@@ -336,10 +340,12 @@ export class AlertStore extends Disposable {
       else (kind === 'added' ? added : updated).push(a);
     }
     this._pending.clear();
+    const snapshot = this._snapshotBatch;
+    this._snapshotBatch = false;
     this._counts = undefined;
     this._sorted = undefined;
     this._version++;
-    this._onDidChange.fire({ added, updated, removed });
+    this._onDidChange.fire(snapshot ? { added, updated, removed, snapshot } : { added, updated, removed });
   }
 
   private _enforceRetention(): void {

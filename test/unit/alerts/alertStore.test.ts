@@ -185,6 +185,14 @@ describe('AlertStore', () => {
       assert.equal(svc1.triggered + svc1.acknowledged + svc1.resolved, svc1.size);
     });
 
+    it('marks the batches of a snapshot (whole or in parts) so listeners can tell the state from news', () => {
+      const { store, events } = setup();
+      store.replaceAll([alertAt('a', 1)]);
+      store.applySnapshotPart([alertAt('b', 1)], new Set());
+      store.upsert(alertAt('c', 1));
+      assert.deepEqual(events.map((e) => e.snapshot === true), [true, true, false]);
+    });
+
     it('a snapshot and a regroup scale linearly with the number of alerts (timed at n and 4n in the same run)', () => {
       const many = (n: number) => Array.from({ length: n }, (_, i) => alertAt(`a${i}`, i % 600, { service: `svc${i % 50}`, severity: (['critical', 'high', 'warning', 'info'] as const)[i % 4] }));
       const inputs = new Map([12_500, 50_000].map((n) => [n, many(n)]));
