@@ -151,6 +151,9 @@ async function bridgeMain(): Promise<void> {
     port: 0,
     demoMode: true,
     replayBufferSize: Number(arg('replay', '10000')),
+    // The storm row sends every one of its 100k alerts (~81 MB): above the default open-alert and snapshot-size limits.
+    maxOpenAlerts: 1_000_000,
+    maxSnapshotAlertChars: 1024 * 1024 * 1024,
     maxClientBufferBytes: Number(arg('max-client-buffer', String(8 * 1024 * 1024))),
     maxClients: Number(arg('max-clients', '1000')),
     // All bench clients dial from 127.0.0.1 at once: the per-address limit on not-yet-accepted connections must not evict them.

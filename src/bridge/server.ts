@@ -21,6 +21,10 @@ import {
   type ResponderAction,
   type ResponderMessage,
   type ResultMessage,
+  type SnapshotChunkMessage,
+  type SnapshotMessage,
+  SNAPSHOT_CHUNKS_CAPABILITY,
+  MAX_SNAPSHOT_CHUNKS,
 } from '../core/protocol/types';
 import { systemClock, type Clock } from '../core/util/clock';
 import type { IDisposable } from '../core/util/disposable';
@@ -73,6 +77,10 @@ export interface BridgeServerOptions {
   replayBufferSize?: number;
   /** Open alerts sent to clients; the lowest-ranked beyond it are set aside and counted (see World). Default 20,000. */
   maxOpenAlerts?: number;
+  /** Encoded size of all alerts a snapshot carries; beyond it open alerts are set aside like over `maxOpenAlerts` (see World). Default 64 MiB. */
+  maxSnapshotAlertChars?: number;
+  /** Protocol 1.1: alerts per `snapshotChunk` part for a client that asks for parts. Default 1,000 (about 1 MB a frame). */
+  snapshotChunkAlerts?: number;
   /** A client whose unsent data exceeds this is closed with 4008. Default 8 MiB. */
   maxClientBufferBytes?: number;
   /** Largest inbound frame. Default 1 MiB. */
@@ -134,6 +142,8 @@ interface Client {
   sentSeq: number;
   /** Bumped by every resume: an answer that arrives after a newer resume is dropped. */
   resumeGen: number;
+  /** Protocol 1.1: its resume asked for snapshots in parts (`snapshotChunks`). */
+  snapshotChunks: boolean;
   alive: boolean;
   closing: boolean;
   invalidCount: number;
@@ -161,8 +171,8 @@ export class BridgeServer {
   readonly world: World;
   /** Where the state lives: in memory, or shared through Redis (`cluster`). */
   readonly store: BridgeStore;
-  private readonly _opts: Required<Omit<BridgeServerOptions, 'token' | 'initialSeq' | 'maxOpenAlerts' | 'cluster' | 'metricsToken' | 'clusterStatus'>> &
-    Pick<BridgeServerOptions, 'token' | 'maxOpenAlerts' | 'cluster' | 'metricsToken' | 'clusterStatus'>;
+  private readonly _opts: Required<Omit<BridgeServerOptions, 'token' | 'initialSeq' | 'maxOpenAlerts' | 'maxSnapshotAlertChars' | 'cluster' | 'metricsToken' | 'clusterStatus'>> &
+    Pick<BridgeServerOptions, 'token' | 'maxOpenAlerts' | 'maxSnapshotAlertChars' | 'cluster' | 'metricsToken' | 'clusterStatus'>;
   readonly metrics: BridgeMetrics;
   /** Leadership changes run one after another (lead, then follow, never both at once). */
   private _leadership: Promise<void> = Promise.resolve();
@@ -192,6 +202,7 @@ export class BridgeServer {
       demoMode: false,
       replayBufferSize: 10_000,
       maxClientBufferBytes: 8 * 1024 * 1024,
+      snapshotChunkAlerts: 1000,
       maxPayloadBytes: 1024 * 1024,
       heartbeatMs: 30_000,
       maxClients: 1000,
@@ -221,6 +232,7 @@ export class BridgeServer {
         replayBufferSize: this._opts.replayBufferSize,
         initialSeq: opts.initialSeq,
         ...(opts.maxOpenAlerts !== undefined ? { maxOpenAlerts: opts.maxOpenAlerts } : {}),
+        ...(opts.maxSnapshotAlertChars !== undefined ? { maxSnapshotAlertChars: opts.maxSnapshotAlertChars } : {}),
         logger: tagged(this._opts.logger, 'world'),
         now: () => this._opts.clock.now(),
       });
@@ -342,6 +354,7 @@ export class BridgeServer {
     }
     // Deploys come from the source (it lists "deploys") or from the bridge's own deploy webhooks.
     if (this._deployRoutes) out.add('deploys');
+    out.add(SNAPSHOT_CHUNKS_CAPABILITY);
     return out;
   }
 
@@ -542,7 +555,7 @@ export class BridgeServer {
 
   private _onConnection(ws: WebSocket, remote: string): void {
     const c: Client = {
-      id: this._nextClientId++, ws, remote, live: false, sentSeq: -1, resumeGen: 0, alive: true, closing: false, invalidCount: 0, timers: [],
+      id: this._nextClientId++, ws, remote, live: false, sentSeq: -1, resumeGen: 0, snapshotChunks: false, alive: true, closing: false, invalidCount: 0, timers: [],
       rate: new RateLimiter(this._opts.clock, this._opts.maxMessagesPerSecond, this._opts.messageBurst),
       rateToldAt: -Infinity,
     };
@@ -608,6 +621,7 @@ export class BridgeServer {
   private _handle(c: Client, msg: ClientMessage): void {
     switch (msg.type) {
       case 'resume':
+        c.snapshotChunks = msg.snapshotChunks === true;
         this._resume(c, msg.lastSeq);
         return;
       case 'ack':
@@ -632,11 +646,27 @@ export class BridgeServer {
       if (gen !== c.resumeGen) return;
       this._log.debug(`client #${c.id}: resume from ${lastSeq} → ${a.snapshot ? `snapshot at ${a.seq}` : `replay of ${a.frames.length} events`}`);
       this.metrics.resumes.inc({ kind: a.snapshot ? 'snapshot' : 'replay' });
+      if (a.snapshot && c.snapshotChunks && a.frames[0] !== undefined) {
+        // Clustered: the shared store hands over the snapshot encoded; parsed once here to be sent in parts.
+        let snap: SnapshotMessage;
+        try {
+          snap = JSON.parse(a.frames[0]) as SnapshotMessage;
+        } catch (e) {
+          return this._resumeFailed(c, e);
+        }
+        return this._sendInParts(c, gen, snap, a.frames.slice(1), a.seq);
+      }
       for (const f of a.frames) this._send(c, f);
       if (!a.snapshot) this.metrics.framesSent.inc(a.frames.length);
       c.sentSeq = a.seq;
       c.live = true;
     };
+    // In memory, a snapshot in parts is built from the world directly: no 80 MB frame encoded only to be split.
+    if (c.snapshotChunks && this.store instanceof MemoryStore && this.world.planResume(lastSeq).kind === 'snapshot') {
+      this._log.debug(`client #${c.id}: resume from ${lastSeq} → snapshot at ${this.world.seq} in parts`);
+      this.metrics.resumes.inc({ kind: 'snapshot' });
+      return this._sendInParts(c, gen, this.world.snapshot(), [], this.world.seq);
+    }
     let r: ResumeAnswer | Promise<ResumeAnswer>;
     try {
       r = this.store.resume(lastSeq);
@@ -648,6 +678,47 @@ export class BridgeServer {
     r.then(answer, (e: unknown) => {
       if (gen === c.resumeGen) this._resumeFailed(c, e);
     });
+  }
+
+  /**
+   * Protocol 1.1 chunked snapshot: `snapshotChunk` parts of `snapshotChunkAlerts` alerts, encoded one at a time and
+   * paced by the socket's send buffer (at most half the slow-client limit queued), then the `snapshot` that ends the
+   * set, then `after` (events the store had after the snapshot). Live events wait meanwhile and are caught up by a
+   * resume from the snapshot's seq. A newer resume or a closed socket abandons the set.
+   */
+  private _sendInParts(c: Client, gen: number, snap: SnapshotMessage, after: readonly string[], seqAfter: number): void {
+    c.live = false;
+    const alerts = snap.alerts;
+    // At most MAX_SNAPSHOT_CHUNKS parts (the client's bound): bigger parts for a truly huge state.
+    const per = Math.max(1, Math.floor(this._opts.snapshotChunkAlerts) || 1, Math.ceil(alerts.length / MAX_SNAPSHOT_CHUNKS));
+    const count = Math.max(1, Math.ceil(alerts.length / per));
+    const highWater = Math.max(1, Math.floor(this._opts.maxClientBufferBytes / 2));
+    let index = 0;
+    const step = (): void => {
+      if (gen !== c.resumeGen || c.closing || c.ws.readyState !== WebSocket.OPEN) return;
+      while (index < count && c.ws.bufferedAmount < highWater) {
+        const part: SnapshotChunkMessage = { type: 'snapshotChunk', seq: snap.seq, index, count, alerts: alerts.slice(index * per, (index + 1) * per) };
+        c.ws.send(encodeMessage(part), SEND_TEXT);
+        index++;
+      }
+      if (index < count) {
+        // Waits for the client to read (one timer at a time; disposed with the client's timers on close).
+        const t: IDisposable = this._opts.clock.setTimeout(() => {
+          c.timers.splice(c.timers.indexOf(t), 1);
+          step();
+        }, 5);
+        c.timers.push(t);
+        return;
+      }
+      const end: SnapshotMessage = { ...snap, alerts: [], chunks: count };
+      c.ws.send(encodeMessage(end), SEND_TEXT);
+      for (const f of after) this._send(c, f);
+      this._log.debug(`client #${c.id}: snapshot at ${snap.seq} sent in ${count} parts`);
+      // Catch up with what happened while the parts went out (a replay from the seq the client now has).
+      c.sentSeq = seqAfter;
+      this._resume(c, seqAfter);
+    };
+    step();
   }
 
   /** The state could not be loaded (Redis unreachable): the client is told and reconnects (to this or another replica). */

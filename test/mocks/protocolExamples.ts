@@ -94,6 +94,7 @@ export const serverExamples: Record<ServerMessage['type'], ServerMessage> = {
     capabilities: ['ack', 'unack', 'resolve', 'oncall', 'deploys', 'annotate', 'snooze', 'reassign', 'escalate', 'note'],
     unsupportedActions: { override: 'this demo rotation is read-only' },
   },
+  snapshotChunk: { type: 'snapshotChunk', seq: 41, index: 0, count: 2, alerts: [makeAlert()] },
   snapshot: {
     type: 'snapshot',
     seq: 41,

@@ -11,7 +11,7 @@ import type { Clock } from '../util/clock';
 import { Disposable, type IDisposable } from '../util/disposable';
 import { Emitter, type Event } from '../util/event';
 import { GroupIndex, type AlertGroup } from './groupIndex';
-import { compareEntries, type AlertEntry, type GroupBy } from './ordering';
+import { compareEntries, toEntry, type AlertEntry, type GroupBy } from './ordering';
 
 export type { AlertGroup } from './groupIndex';
 export type { GroupBy } from './ordering';
@@ -29,6 +29,8 @@ export interface AlertChangeEvent {
   updated: readonly Alert[];
   /** Ids that left the store (retention, snapshot, remove). */
   removed: readonly string[];
+  /** The batch applied (part of) a snapshot: its alerts are the source's state, not news. */
+  snapshot?: boolean;
 }
 
 /**
@@ -73,6 +75,7 @@ export class AlertStore extends Disposable {
 
   private _batchDepth = 0;
   private _deferred = false;
+  private _snapshotBatch = false;
   private readonly _pending = new Map<string, PendingKind>();
   private _ageTimer: IDisposable | undefined;
   private _ageTimerAt = 0;
@@ -208,11 +211,30 @@ export class AlertStore extends Disposable {
   replaceAll(alerts: Iterable<Alert>): void {
     this.batch(() => {
       const seen = new Set<string>();
+      this.applySnapshotPart(alerts, seen);
+      this.removeAllExcept(seen);
+    });
+  }
+
+  /**
+   * One part of a snapshot that comes in parts (protocol 1.1 `snapshotChunk`): its alerts as the source has them
+   * (no staleness or transition checks, like `replaceAll`), one batch; their ids are added to `seen`. Alerts the
+   * snapshot no longer has stay until `removeAllExcept(seen)` after the last part.
+   */
+  applySnapshotPart(alerts: Iterable<Alert>, seen: Set<string>): void {
+    this._snapshotBatch = true;
+    this.batch(() => {
       for (const a of alerts) {
         seen.add(a.id);
         this._apply(a, true);
       }
-      for (const [id, e] of [...this._entries]) if (!seen.has(id)) this._remove(e);
+    });
+  }
+
+  /** Ends a snapshot: removes every alert whose id is not in `keep`, one batch. */
+  removeAllExcept(keep: ReadonlySet<string>): void {
+    this.batch(() => {
+      for (const [id, e] of [...this._entries]) if (!keep.has(id)) this._remove(e);
       // Retention drops the earliest resolved first, so rebuild that order from resolvedAt.
       const resolved = [...this._resolved].sort((a, b) => a[1] - b[1]);
       this._resolved.clear();
@@ -318,10 +340,12 @@ export class AlertStore extends Disposable {
       else (kind === 'added' ? added : updated).push(a);
     }
     this._pending.clear();
+    const snapshot = this._snapshotBatch;
+    this._snapshotBatch = false;
     this._counts = undefined;
     this._sorted = undefined;
     this._version++;
-    this._onDidChange.fire({ added, updated, removed });
+    this._onDidChange.fire(snapshot ? { added, updated, removed, snapshot } : { added, updated, removed });
   }
 
   private _enforceRetention(): void {
@@ -361,10 +385,6 @@ export class AlertStore extends Disposable {
       this.batch(() => undefined); // an empty batch runs retention and reports what it removed
     }, Math.max(0, due - this._clock.now()));
   }
-}
-
-function toEntry(alert: Alert): AlertEntry {
-  return { alert, startedMs: Date.parse(alert.startedAt), updatedMs: Date.parse(alert.updatedAt) };
 }
 
 function sanitizeLimit(value: number | undefined, fallback: number): number {

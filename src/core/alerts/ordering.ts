@@ -19,6 +19,30 @@ export interface AlertEntry {
   alert: Alert;
   startedMs: number;
   updatedMs: number;
+  /**
+   * Status rank, severity and age folded into one number (see `sortKeyOf`): most comparisons of a sort or of a
+   * top-n selection over 100k alerts end at one subtraction; only equal keys compare ids.
+   */
+  key: number;
+}
+
+/** 2^42 ms is past the year 2100; start times are clamped into [0, 2^42). */
+const AGE_SPAN = 2 ** 42;
+const RANK_SLOT: Readonly<Record<number, number>> = { 0: 0, 1: 1, 1.5: 2, 2: 3 };
+
+/**
+ * The display order as a number (smaller first): (status rank slot · 4 + severity) · 2^42 + (2^42 − 1 − startedMs).
+ * At most 2^46, an exact integer in a double. A start time that does not parse sorts as the oldest.
+ */
+export function sortKeyOf(alert: Alert, startedMs: number): number {
+  const bucket = RANK_SLOT[rankOf(alert)]! * 4 + SEVERITY_RANK[alert.severity];
+  const t = Number.isFinite(startedMs) ? Math.min(AGE_SPAN - 1, Math.max(0, Math.floor(startedMs))) : 0;
+  return bucket * AGE_SPAN + (AGE_SPAN - 1 - t);
+}
+
+export function toEntry(alert: Alert): AlertEntry {
+  const startedMs = Date.parse(alert.startedAt);
+  return { alert, startedMs, updatedMs: Date.parse(alert.updatedAt), key: sortKeyOf(alert, startedMs) };
 }
 
 /** Status rank with snoozed between acknowledged and resolved. The source clears `snoozedUntil` when it wakes up. */
@@ -28,12 +52,7 @@ export function rankOf(alert: Alert): number {
 }
 
 export function compareEntries(a: AlertEntry, b: AlertEntry): number {
-  return (
-    rankOf(a.alert) - rankOf(b.alert) ||
-    SEVERITY_RANK[a.alert.severity] - SEVERITY_RANK[b.alert.severity] ||
-    b.startedMs - a.startedMs ||
-    (a.alert.id < b.alert.id ? -1 : a.alert.id > b.alert.id ? 1 : 0)
-  );
+  return a.key - b.key || (a.alert.id < b.alert.id ? -1 : a.alert.id > b.alert.id ? 1 : 0);
 }
 
 export function groupKeyOf(alert: Alert, by: GroupBy): string {

@@ -42,6 +42,8 @@ import {
   type Rotation,
   type ServerMessage,
   type SnapshotMessage,
+  type SnapshotChunkMessage,
+  MAX_SNAPSHOT_CHUNKS,
   type Firing,
 } from './types';
 import { ALERT_LIMITS, capAlert, capOnCall, clipText, FORBIDDEN_LABEL_KEYS } from './limits';
@@ -343,7 +345,22 @@ export const SnapshotSchema: Schema<SnapshotMessage> = v.object({
   deploys: v.array(DeploySchema),
   omitted,
   history: v.optional(v.pipe(v.array(v.unknown()), v.transform(validFirings))),
+  chunks: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_SNAPSHOT_CHUNKS))),
 });
+
+export const SnapshotChunkSchema: Schema<SnapshotChunkMessage> = v.pipe(
+  v.object({
+    type: v.literal('snapshotChunk'),
+    seq,
+    index: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    count: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_SNAPSHOT_CHUNKS)),
+    alerts: v.array(AlertSchema),
+  }),
+  v.forward(
+    v.check((c) => c.index < c.count, 'expected an index below count'),
+    ['index'],
+  ),
+);
 
 export const AlertEventSchema: Schema<AlertEventMessage> = v.object({ type: v.literal('alert'), seq, alert: AlertSchema, hidden: v.optional(v.boolean()), omitted });
 
@@ -380,6 +397,7 @@ export const ResumeSchema: Schema<ResumeMessage> = v.object({
     v.safeInteger((issue) => `expected an integer >= -1, got ${issue.received}`),
     v.minValue(-1, (issue) => `expected an integer >= -1, got ${issue.received}`),
   ),
+  snapshotChunks: v.optional(v.boolean()),
 });
 
 const alertIds = v.pipe(
@@ -478,6 +496,7 @@ export const OverrideSchema: Schema<OverrideMessage> = v.pipe(
 export const SERVER_MESSAGE_SCHEMAS: Readonly<Record<ServerMessage['type'], Schema<ServerMessage>>> = {
   hello: HelloSchema,
   snapshot: SnapshotSchema,
+  snapshotChunk: SnapshotChunkSchema,
   alert: AlertEventSchema,
   alertResolved: AlertResolvedSchema,
   oncall: OnCallEventSchema,

@@ -215,10 +215,22 @@ interface OmittedCount {
   omitted?: number;
 }
 
+/** Protocol 1.1: the capability (in `hello.capabilities`) of a server that sends large snapshots in parts. */
+export const SNAPSHOT_CHUNKS_CAPABILITY = 'snapshotChunks';
+/** Most parts one snapshot may come in (a bound for the client; 10k alerts a part would be 100M alerts). */
+export const MAX_SNAPSHOT_CHUNKS = 10_000;
+
 export interface SnapshotMessage extends OmittedCount {
   type: 'snapshot';
   seq: number;
+  /** With `chunks`: only the alerts not sent in the parts (usually none). */
   alerts: Alert[];
+  /**
+   * Protocol 1.1, only to a client that asked for parts (`resume.snapshotChunks`): this snapshot's alerts came
+   * before it in `chunks` `snapshotChunk` messages with the same seq (index 0 … chunks − 1). The snapshot ends
+   * the set; a client treats it as complete only then. See docs/protocol.md, "Chunked snapshots".
+   */
+  chunks?: number;
   oncall: OnCallState | null;
   deploys: Deploy[];
   /**
@@ -226,6 +238,18 @@ export interface SnapshotMessage extends OmittedCount {
    * history"). Live alert events extend it on the client. Absent: the server keeps no history.
    */
   history?: Firing[];
+}
+
+/** Protocol 1.1: one part of a snapshot's alerts (see `SnapshotMessage.chunks`). */
+export interface SnapshotChunkMessage {
+  type: 'snapshotChunk';
+  /** The seq of the snapshot this part belongs to. */
+  seq: number;
+  /** 0-based; parts come in order. */
+  index: number;
+  /** How many parts the snapshot has. */
+  count: number;
+  alerts: Alert[];
 }
 
 /** Protocol 1.1: one time an alert opened (fired), per rule and service. */
@@ -289,7 +313,7 @@ export interface ResultMessage {
 }
 
 export type StateEvent = AlertEventMessage | AlertResolvedMessage | OnCallEventMessage | DeployEventMessage;
-export type ServerMessage = HelloMessage | SnapshotMessage | StateEvent | ErrorMessage | ResultMessage;
+export type ServerMessage = HelloMessage | SnapshotMessage | SnapshotChunkMessage | StateEvent | ErrorMessage | ResultMessage;
 
 // ---- client → server ----
 
@@ -297,6 +321,11 @@ export interface ResumeMessage {
   type: 'resume';
   /** The last seq the client applied; -1 (or absent state) asks for a fresh snapshot. */
   lastSeq: number;
+  /**
+   * Protocol 1.1: a snapshot may come in parts (`snapshotChunk` messages, then the `snapshot`). Sent only to a
+   * server whose hello lists `snapshotChunks`; absent: one `snapshot` frame, as in 1.0.
+   */
+  snapshotChunks?: boolean;
 }
 
 export type AlertAction = 'ack' | 'unack' | 'resolve';

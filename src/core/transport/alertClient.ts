@@ -29,7 +29,9 @@ import {
   type ResultMessage,
   type ServerMessage,
   type SnapshotMessage,
+  type SnapshotChunkMessage,
   type StateEvent,
+  SNAPSHOT_CHUNKS_CAPABILITY,
 } from '../protocol/types';
 import type { Clock } from '../util/clock';
 import { Disposable, type IDisposable } from '../util/disposable';
@@ -76,6 +78,11 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
   private _lastSocketError: string | undefined;
 
   private _lastSeq = -1;
+  /**
+   * A snapshot arriving in parts (protocol 1.1): its seq, the next part expected, how many, and the ids applied so
+   * far. The store shows each part at once; alerts the snapshot no longer has go only when the last part is in.
+   */
+  private _partial: { seq: number; next: number; count: number; seen: Set<string> } | undefined;
   private _resyncSentAt: number | undefined;
   private readonly _pending = new Map<string, PendingRequest>();
   private readonly _requestPrefix = randomUUID();
@@ -148,6 +155,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
       this._lastSocketError = describeSocketError(err);
     });
     this._rs.onClose((reason) => {
+      this._abandonPartial(`the connection was lost (${reason})`);
       this._server = undefined;
       this._lastSocketError = undefined;
       this._resyncSentAt = undefined;
@@ -190,6 +198,14 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
 
   get stats(): Readonly<ClientStats> {
     return { ...this._stats };
+  }
+
+  /**
+   * While a snapshot arrives in parts: how many of how many are in (the list already shows them, but alerts that
+   * ended meanwhile may still be listed until the last part). Undefined otherwise.
+   */
+  get snapshotProgress(): { received: number; total: number } | undefined {
+    return this._partial ? { received: this._partial.next, total: this._partial.count } : undefined;
   }
 
   /** The last seq applied (-1: none yet). */
@@ -421,8 +437,13 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
       this._reject(`${msg.type} before hello`);
       return;
     }
-    if (msg.type === 'snapshot') this._applySnapshot(msg);
-    else this._onEvent(msg);
+    if (msg.type === 'snapshot') this._onSnapshot(msg);
+    else if (msg.type === 'snapshotChunk') this._onSnapshotChunk(msg);
+    else if (this._partial) {
+      // The server holds live events back until the last part (they follow it, replayed): one now is out of order.
+      this._stats.duplicates++;
+      this._log.debug(`${msg.type} at seq ${msg.seq} while a snapshot arrives in parts: ignored (the server sends it after the snapshot)`);
+    } else this._onEvent(msg);
   }
 
   private _reject(reason: string): void {
@@ -443,12 +464,68 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
     }
     this._server = hello;
     this._log.info(`connected to ${hello.server} (${hello.source}); resuming after seq ${this._lastSeq}`);
-    this._send({ type: 'resume', lastSeq: this._lastSeq });
+    this._sendResume();
     this._rs.established(hello);
   }
 
-  private _applySnapshot(s: SnapshotMessage): void {
-    this.store.replaceAll(s.alerts);
+  /** `resume {lastSeq}`, asking for a snapshot in parts when the server offers them (protocol 1.1). */
+  private _sendResume(): void {
+    const chunks = this._server?.capabilities.includes(SNAPSHOT_CHUNKS_CAPABILITY) === true;
+    this._send({ type: 'resume', lastSeq: this._lastSeq, ...(chunks ? { snapshotChunks: true } : {}) });
+  }
+
+  private _onSnapshotChunk(c: SnapshotChunkMessage): void {
+    if (c.index === 0) {
+      if (this._partial) this._log.info(`snapshot at seq ${this._partial.seq} superseded after ${this._partial.next} of ${this._partial.count} parts`);
+      this._partial = { seq: c.seq, next: 0, count: c.count, seen: new Set<string>() };
+    }
+    const p = this._partial;
+    if (!p || c.seq !== p.seq || c.index !== p.next || c.count !== p.count) {
+      const expected = p ? `part ${p.next} of ${p.count} at seq ${p.seq}` : 'a first part (index 0)';
+      return this._snapshotBroken(`snapshot part ${c.index} of ${c.count} at seq ${c.seq} out of order (expected ${expected})`);
+    }
+    this.store.applySnapshotPart(c.alerts, p.seen);
+    for (const a of c.alerts) this.history.observeAlert(a);
+    p.next++;
+  }
+
+  private _onSnapshot(s: SnapshotMessage): void {
+    if (s.chunks === undefined) {
+      if (this._partial) this._abandonPartial('a whole snapshot came instead');
+      return this._applySnapshot(s);
+    }
+    const p = this._partial;
+    if (!p || p.seq !== s.seq || p.next !== s.chunks || p.count !== s.chunks) {
+      return this._snapshotBroken(`snapshot at seq ${s.seq} ends ${s.chunks} parts, but ${p ? `${p.next} of ${p.count} at seq ${p.seq}` : 'none'} arrived`);
+    }
+    this._partial = undefined;
+    this.store.batch(() => {
+      this.store.applySnapshotPart(s.alerts, p.seen);
+      this.store.removeAllExcept(p.seen);
+    });
+    this._applySnapshot(s, p.seen.size);
+  }
+
+  /** Parts that do not fit together: drop them (the list keeps what it has) and ask for the state again. */
+  private _snapshotBroken(reason: string): void {
+    this._reject(reason);
+    this._partial = undefined;
+    this._sendResume();
+  }
+
+  /** The snapshot in parts will not be finished (connection lost): the list keeps what it showed, and the log says so. */
+  private _abandonPartial(why: string): void {
+    const p = this._partial;
+    if (!p) return;
+    this._partial = undefined;
+    this._log.warn(
+      `snapshot at seq ${p.seq} interrupted after ${p.next} of ${p.count} parts: ${why}. The list shows the previous state updated by the parts received; alerts that ended meanwhile may still be listed until the next snapshot.`,
+    );
+  }
+
+  /** A complete snapshot; `partsApplied`: its alerts are already in the store (it came in parts), this many. */
+  private _applySnapshot(s: SnapshotMessage, partsApplied?: number): void {
+    if (partsApplied === undefined) this.store.replaceAll(s.alerts);
     this._lastSeq = s.seq;
     this._resyncSentAt = undefined;
     this._deploys.clear();
@@ -458,10 +535,12 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
     this._oncall = s.oncall;
     this._hasHistory = s.history !== undefined;
     this.history.replaceAll(s.history ?? []);
-    for (const a of s.alerts) this.history.observeAlert(a);
+    // Parts' alerts were observed as they came; observed again here (the history was just replaced), from the store.
+    if (partsApplied === undefined) for (const a of s.alerts) this.history.observeAlert(a);
+    else for (const a of this.store.values()) this.history.observeAlert(a);
     this._onDidChangeHistory.fire();
     this._stats.applied++;
-    this._log.info(`snapshot at seq ${s.seq}: ${s.alerts.length} alerts, ${s.deploys.length} deploys${s.omitted ? `, ${s.omitted} more open alerts not sent` : ''}`);
+    this._log.info(`snapshot at seq ${s.seq}: ${partsApplied ?? s.alerts.length} alerts${s.chunks ? ` in ${s.chunks} parts` : ''}, ${s.deploys.length} deploys${s.omitted ? `, ${s.omitted} more open alerts not sent` : ''}`);
     this._setOmitted(s.omitted);
     this._onDidChangeOnCall.fire(this._oncall);
     this._onDidChangeDeploys.fire(this.deploys);
@@ -524,7 +603,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
     this._stats.gaps++;
     this._resyncSentAt = now;
     this._log.warn(`missed events ${this._lastSeq + 1}..${seq - 1}; asking the alert source to resume after ${this._lastSeq}`);
-    this._send({ type: 'resume', lastSeq: this._lastSeq });
+    this._sendResume();
   }
 
   private _trimDeploys(): void {

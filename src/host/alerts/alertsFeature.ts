@@ -16,6 +16,7 @@ import type { HostContext } from '../context';
 import type { AlertGroup, AlertsModel } from './alertsModel';
 import { AlertsTreeProvider, type AlertsElement } from './alertsTreeProvider';
 import { errorText } from '../../core/util/errors';
+import { groupKeyOf } from '../../core/alerts/ordering';
 
 /** Follows whichever connection is current and presents its store to the tree. */
 class ConnectionAlertsModel extends Disposable implements AlertsModel {
@@ -33,6 +34,9 @@ class ConnectionAlertsModel extends Disposable implements AlertsModel {
 
   get(id: string): Alert | undefined {
     return this._conn?.store.get(id);
+  }
+  groupKeyOf(alert: Alert, groupBy: GroupBy): string {
+    return groupKeyOf(alert, groupBy);
   }
   groups(groupBy: GroupBy): readonly AlertGroup[] {
     return this._conn?.store.groups(groupBy) ?? [];
@@ -87,9 +91,11 @@ export class AlertsFeature extends Disposable {
    * 250 ms: VS Code's extension host debounces a tree's onDidChangeTreeData by 200 ms (trailing, reset by every
    * new event), so refreshes fired closer together than that never reach the view while a storm lasts (bench/
    * measured the tree 5 s behind at 1,000 events/s with the former 100 ms debounce). Spaced wider, each refresh
-   * passes on its leading edge; an isolated alert shows at once.
+   * passes on its leading edge. A refresh waits for a 30 ms pause in the changes (at most 250 ms into a burst):
+   * 1,000 acks arriving over several socket reads then show in one refresh at their end, instead of one at the
+   * first read and the rest a whole interval later (bench/: ack 1,000 → tree).
    */
-  private readonly _refresh = this._register(new Throttle(() => this._refreshNow(), 250));
+  private readonly _refresh = this._register(new Throttle(() => this._refreshNow(), 250, { quietMs: 30 }));
 
   private readonly _connections: ConnectionFeature;
   private readonly _config: Config;

@@ -6,13 +6,17 @@ import type { GroupBy } from '../config';
 export interface AlertGroup {
   key: string;
   label: string;
-  alerts: readonly Alert[];
+  size: number;
   triggered: number;
+  /** The first `n` alerts in display order: only what the page shows is ordered (a storm has 100k). */
+  top(n: number): readonly Alert[];
 }
 
 export interface AlertsModel {
   readonly onDidChange: Event<unknown>;
   get(id: string): Alert | undefined;
+  /** The key of the group `alert` belongs to under `groupBy`. */
+  groupKeyOf(alert: Alert, groupBy: GroupBy): string;
   groups(groupBy: GroupBy): readonly AlertGroup[];
   readonly triggeredCount: number;
   readonly size: number;

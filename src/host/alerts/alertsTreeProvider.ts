@@ -118,8 +118,9 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 
   groupElementFor(alertId: string): AlertsElement | undefined {
-    for (const g of this._groups) if (g.alerts.some((a) => a.id === alertId)) return this._element({ kind: 'group', key: g.key });
-    return undefined;
+    const a = this._model.get(alertId);
+    const key = a ? this._model.groupKeyOf(a, this._groupBy) : undefined;
+    return key !== undefined && this._groupByKey.has(key) ? this._element({ kind: 'group', key }) : undefined;
   }
 
   private _rebuild(): void {
@@ -165,7 +166,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
   //#region TreeDataProvider
   getChildren(element?: AlertsElement): AlertsElement[] | Promise<AlertsElement[]> {
     if (!element) {
-      const roots = this._groups.filter((g) => g.alerts.length > 0).map((g) => this._element({ kind: 'group', key: g.key }));
+      const roots = this._groups.filter((g) => g.size > 0).map((g) => this._element({ kind: 'group', key: g.key }));
       const omitted = this._model.omitted;
       if (omitted > 0) roots.push({ kind: 'omitted', count: omitted });
       return roots;
@@ -177,14 +178,14 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     if (!group) return [];
     const limit = this._limits.get(group.key) ?? this._pageSize;
     const out: AlertsElement[] = [];
-    const n = Math.min(limit, group.alerts.length);
-    for (let i = 0; i < n; i++) {
-      const a = group.alerts[i]!;
+    // Only the page is ordered (a bounded selection over the group), not the whole group: a storm has 100k.
+    const page = group.top(limit);
+    for (const a of page) {
       const el = this._element({ kind: 'alert', id: a.id, groupKey: group.key });
       this._shown.set(a.id, el);
       out.push(el);
     }
-    if (group.alerts.length > n) out.push(this._element({ kind: 'more', groupKey: group.key, hidden: group.alerts.length - n }));
+    if (group.size > page.length) out.push(this._element({ kind: 'more', groupKey: group.key, hidden: group.size - page.length }));
     return out;
   }
 
@@ -255,7 +256,7 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     const sevIcon = this._groupBy === 'severity' ? SEVERITY_ICON[key as Severity] : undefined;
     const item = new vscode.TreeItem(label, g && g.triggered > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `group:${this._groupBy}:${key}`;
-    const total = g?.alerts.length ?? 0;
+    const total = g?.size ?? 0;
     item.description = g && g.triggered > 0 ? vscode.l10n.t('{0} firing · {1}', g.triggered, total) : `${total}`;
     item.contextValue = 'group';
     item.iconPath = sevIcon ? new vscode.ThemeIcon(sevIcon[0], new vscode.ThemeColor(sevIcon[1])) : new vscode.ThemeIcon(this._groupBy === 'service' ? 'server-process' : this._groupBy === 'severity' ? 'list-filter' : 'pulse');

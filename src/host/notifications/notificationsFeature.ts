@@ -57,10 +57,12 @@ export class NotificationsFeature extends Disposable {
     if (!c) return;
     scope.add(
       c.store.onDidChange((e) => {
-        // The first batch of a connection is its snapshot: those alerts are not news.
-        if (!this._primed) {
+        // The first batch of a connection is its snapshot: those alerts are not news. So is every part of a snapshot
+        // that comes in parts (protocol 1.1), or 100k alerts of a storm would be considered one by one.
+        if (!this._primed || e.snapshot) {
           this._primed = true;
-          for (const a of c.store.values()) this._seen.add(a.id);
+          for (const a of e.snapshot ? e.added : c.store.values()) this._seen.add(a.id);
+          for (const id of e.removed) this._seen.delete(id);
           return;
         }
         for (const id of e.removed) this._seen.delete(id);

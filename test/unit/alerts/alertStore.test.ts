@@ -160,6 +160,39 @@ describe('AlertStore', () => {
       assert.equal(again.find((g) => g.key === 'svc8')!.alerts, groups.find((g) => g.key === 'svc8')!.alerts);
     });
 
+    it('a page of a group (top n) is exactly the start of the full order, ties and all, and follows changes', () => {
+      const { store } = setup({ maxResolved: 10_000 });
+      const sev = ['critical', 'high', 'warning', 'info'] as const;
+      const st = ['triggered', 'acknowledged', 'resolved'] as const;
+      // Few distinct start times: many equal sort keys, so the cut falls among ties (ordered by id).
+      const alerts = Array.from({ length: 5000 }, (_, i) =>
+        alertAt(`a${(i * 7919) % 5000}`, (i * 31) % 7, { service: `svc${i % 3}`, severity: sev[(i * 13) % 4]!, status: st[(i * 17) % 3]!, ...(st[(i * 17) % 3] === 'resolved' ? { resolvedAt: iso(T0) } : {}), ...(i % 11 === 0 && st[(i * 17) % 3] === 'acknowledged' ? { snoozedUntil: iso(T0 + 60 * MIN) } : {}) }),
+      );
+      store.replaceAll(alerts);
+      for (const by of ['service', 'severity', 'status'] as const) {
+        for (const g of store.groups(by)) {
+          // The store's own full sort, not this group's cache: each top(n) below (growing n) selects afresh.
+          const full = store.sorted().filter((a) => (by === 'service' ? a.service : by === 'severity' ? a.severity : a.status) === g.key).map((a) => a.id);
+          for (const n of [0, 1, 7, 200, g.size - 1, g.size, g.size + 10]) assert.deepEqual(g.top(n).map((a) => a.id), full.slice(0, Math.max(0, n)), `${by}/${g.key} top(${n})`);
+        }
+      }
+      // A fresh group object (no cached order) selects the page without a full sort, and agrees with the later full sort.
+      store.upsert(alertAt('a1', 0, { service: 'svc1', severity: 'critical', updatedAt: iso(T0 + MIN) }));
+      const svc1 = store.groups('service').find((g) => g.key === 'svc1')!;
+      const page = svc1.top(50).map((a) => a.id);
+      assert.equal(page[0], 'a1', 'the newest critical alert leads its group');
+      assert.deepEqual(page, svc1.alerts.slice(0, 50).map((a) => a.id));
+      assert.equal(svc1.triggered + svc1.acknowledged + svc1.resolved, svc1.size);
+    });
+
+    it('marks the batches of a snapshot (whole or in parts) so listeners can tell the state from news', () => {
+      const { store, events } = setup();
+      store.replaceAll([alertAt('a', 1)]);
+      store.applySnapshotPart([alertAt('b', 1)], new Set());
+      store.upsert(alertAt('c', 1));
+      assert.deepEqual(events.map((e) => e.snapshot === true), [true, true, false]);
+    });
+
     it('a snapshot and a regroup scale linearly with the number of alerts (timed at n and 4n in the same run)', () => {
       const many = (n: number) => Array.from({ length: n }, (_, i) => alertAt(`a${i}`, i % 600, { service: `svc${i % 50}`, severity: (['critical', 'high', 'warning', 'info'] as const)[i % 4] }));
       const inputs = new Map([12_500, 50_000].map((n) => [n, many(n)]));

@@ -487,7 +487,7 @@ describe('Alertmanager source: module', function () {
     const hello = await c.next();
     assert.ok(hello.type === 'hello');
     assert.strictEqual(hello.source, 'alertmanager');
-    assert.deepStrictEqual(hello.capabilities, ['ack', 'unack', 'snooze', 'note']);
+    assert.deepStrictEqual(hello.capabilities, ['ack', 'unack', 'snooze', 'note', 'snapshotChunks']);
     assert.deepStrictEqual(Object.keys(hello.unsupportedActions ?? {}).sort(), ['annotate', 'escalate', 'override', 'reassign', 'resolve']);
     assert.match(hello.unsupportedActions?.resolve ?? '', /resolve when their condition clears/);
     c.close();

@@ -246,7 +246,7 @@ describe('hello "deploys" capability', () => {
       const hello = await client.next();
       client.close();
       assert.ok(hello.type === 'hello' && hello.capabilities.includes('deploys'), JSON.stringify(hello));
-      assert.deepStrictEqual(hello.type === 'hello' && [...hello.capabilities].sort(), ['ack', 'deploys', 'resolve']);
+      assert.deepStrictEqual(hello.type === 'hello' && [...hello.capabilities].sort(), ['ack', 'deploys', 'resolve', 'snapshotChunks']);
     } finally {
       await bridge.server.close();
     }

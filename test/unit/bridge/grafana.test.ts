@@ -372,7 +372,7 @@ describe('Grafana IRM source with a service-account token (contract)', () => {
     try {
       await c.opened;
       const hello = await c.nextOfType('hello');
-      assert.deepStrictEqual(hello.capabilities, ['oncall']);
+      assert.deepStrictEqual(hello.capabilities, ['oncall', 'snapshotChunks']);
       assert.match(hello.actionsUnavailableReason ?? '', /service-account tokens.*user authentication only.*OnCall API token/s);
       c.send({ type: 'resume', lastSeq: -1 });
       c.send({ type: 'ack', requestId: 'r1', alertIds: ['IZHCC4GTNPZ93'] });

@@ -248,7 +248,7 @@ describe('protocol 1.1 responder actions: the demo source over a real bridge', f
     const c = client();
     await c.opened;
     const hello = (await c.next()) as HelloMessage;
-    assert.deepStrictEqual(hello.capabilities, ['ack', 'note']);
+    assert.deepStrictEqual(hello.capabilities, ['ack', 'note', 'snapshotChunks']);
     assert.strictEqual(hello.unsupportedActions?.override, 'the limited source has no schedules');
     assert.match(hello.unsupportedActions?.snooze ?? '', /does not offer snoozing alerts/);
     c.send({ type: 'resume', lastSeq: -1 });

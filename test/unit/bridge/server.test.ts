@@ -31,7 +31,7 @@ describe('bridge server: protocol', function () {
     const hello = await c.next();
     assert.strictEqual(hello.type, 'hello');
     assert.ok(hello.type === 'hello' && hello.protocol === 1 && hello.source === 'demo');
-    assert.deepStrictEqual(hello.type === 'hello' && [...hello.capabilities].sort(), ['ack', 'annotate', 'deploys', 'escalate', 'note', 'oncall', 'override', 'reassign', 'resolve', 'snooze', 'unack']);
+    assert.deepStrictEqual(hello.type === 'hello' && [...hello.capabilities].sort(), ['ack', 'annotate', 'deploys', 'escalate', 'note', 'oncall', 'override', 'reassign', 'resolve', 'snapshotChunks', 'snooze', 'unack']);
     c.send({ type: 'resume', lastSeq: -1 });
     const snap = (await c.next()) as SnapshotMessage;
     assert.strictEqual(snap.type, 'snapshot');
@@ -41,6 +41,34 @@ describe('bridge server: protocol', function () {
     assert.deepStrictEqual(new Set(snap.alerts.map((a) => a.status)), new Set(['triggered', 'acknowledged', 'resolved']));
     assert.ok(snap.oncall, 'on-call state');
     assert.ok(snap.deploys.length >= 5, 'recent deploys');
+  });
+
+  it('protocol 1.1: a client that asks for parts gets the snapshot as snapshotChunk parts, then the snapshot ending the set, then live events', async () => {
+    const small = await bridges.start({ snapshotChunkAlerts: 2 });
+    const c = bridges.dial(small.url);
+    await c.opened;
+    const hello = await c.next();
+    assert.ok(hello.type === 'hello' && hello.capabilities.includes('snapshotChunks'));
+    c.send({ type: 'resume', lastSeq: -1, snapshotChunks: true });
+    const ids: string[] = [];
+    let first = await c.next();
+    let expected = 0;
+    while (first.type === 'snapshotChunk') {
+      assert.strictEqual(first.index, expected++);
+      assert.ok(first.alerts.length <= 2, 'at most snapshotChunkAlerts alerts a part');
+      ids.push(...first.alerts.map((a) => a.id));
+      first = await c.next();
+    }
+    const end = first as SnapshotMessage;
+    assert.strictEqual(end.type, 'snapshot');
+    assert.strictEqual(end.chunks, expected);
+    assert.strictEqual(expected, Math.ceil(INITIAL_ALERT_IDS.length / 2));
+    assert.deepStrictEqual(end.alerts, []);
+    assert.ok(end.oncall && end.deploys.length >= 5, 'the rest of the state comes with the end');
+    assert.deepStrictEqual(ids.sort(), [...INITIAL_ALERT_IDS].sort());
+    small.source.tick();
+    const live = await c.next();
+    assert.ok('seq' in live && live.seq === end.seq + 1, 'live events follow the set, in order');
   });
 
   it('resume from a seq in the buffer replays exactly the missed events, in order, then goes live', async () => {

@@ -122,6 +122,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   store.upsert = (a) => (applied.push(client.lastSeq), upsert(a));
   store.resolve = (id, at, by) => (applied.push(client.lastSeq), resolve(id, at, by));
   store.replaceAll = (as) => (snapshots++, replaceAll(as));
+  // A snapshot in parts (protocol 1.1, which the bridge offers) ends with removeAllExcept instead of replaceAll.
+  const removeAllExcept = store.removeAllExcept.bind(store);
+  store.removeAllExcept = (keep) => (snapshots++, removeAllExcept(keep));
 
   let connects = 0;
   client.onDidChangeState((st) => void (st.state === 'connected' && connects++));

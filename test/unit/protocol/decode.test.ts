@@ -60,6 +60,7 @@ const OPTIONAL_ONCALL = ['rotations[].role', 'rotations[].pair', 'rotations[].ti
 const OPTIONAL_DEPLOY = ['previousSha', 'author.email', 'url', 'status'];
 const OPTIONAL = new Set([
   ...OPTIONAL_ALERT.map((p) => `snapshot:alerts[].${p}`),
+  ...OPTIONAL_ALERT.map((p) => `snapshotChunk:alerts[].${p}`),
   ...OPTIONAL_ALERT.map((p) => `alert:alert.${p}`),
   ...OPTIONAL_ONCALL.map((p) => `snapshot:oncall.${p}`),
   ...OPTIONAL_ONCALL.map((p) => `oncall:oncall.${p}`),

@@ -462,4 +462,77 @@ describe('AlertClient', () => {
       assert.equal(env.client.stats.rejected, 0);
     });
   });
+
+  describe('chunked snapshots (protocol 1.1)', () => {
+    const chunkHello: ServerMessage = { ...serverExamples.hello, capabilities: [...(serverExamples.hello as { capabilities: string[] }).capabilities, 'snapshotChunks'] } as ServerMessage;
+    const part = (seq: number, index: number, count: number, ids: string[]): ServerMessage => ({ type: 'snapshotChunk', seq, index, count, alerts: ids.map((id) => makeAlert({ id })) });
+    const end = (seq: number, chunks: number): ServerMessage => ({ type: 'snapshot', seq, alerts: [], oncall: null, deploys: [makeDeploy()], chunks });
+
+    it('asks for parts only when hello lists snapshotChunks (a 1.0 server never sees the field)', async () => {
+      const plain = setup();
+      assert.deepEqual((await connect(plain)).messages, [{ type: 'resume', lastSeq: -1 }]);
+      const env = setup();
+      assert.deepEqual((await connect(env, chunkHello)).messages, [{ type: 'resume', lastSeq: -1, snapshotChunks: true }]);
+    });
+
+    it('applies each part as it comes, removes alerts the snapshot no longer has only at its end, then goes on live', async () => {
+      const env = setup();
+      const s = await connect(env, chunkHello);
+      s.receive({ type: 'snapshot', seq: 5, alerts: [makeAlert({ id: 'old' }), makeAlert({ id: 'a' })], oncall: null, deploys: [] });
+      await flush();
+      s.receive(part(20, 0, 2, ['a', 'b']));
+      await flush();
+      assert.deepEqual([...env.client.store.values()].map((a) => a.id).sort(), ['a', 'b', 'old'], 'the first part shows at once; nothing removed yet');
+      assert.deepEqual(env.client.snapshotProgress, { received: 1, total: 2 });
+      assert.equal(env.client.lastSeq, 5, 'not complete: lastSeq unchanged');
+      s.receive(part(20, 1, 2, ['c']));
+      s.receive(end(20, 2));
+      await flush();
+      assert.deepEqual([...env.client.store.values()].map((a) => a.id).sort(), ['a', 'b', 'c']);
+      assert.equal(env.client.lastSeq, 20);
+      assert.equal(env.client.snapshotProgress, undefined);
+      assert.equal(env.client.deploys.length, 1);
+      s.receive(alertEvent(21, 'd'));
+      assert.ok(env.client.store.has('d'));
+    });
+
+    it('a connection lost mid-set keeps the previous state plus the parts received, and says so', async () => {
+      const env = setup();
+      const s = await connect(env, chunkHello);
+      s.receive({ type: 'snapshot', seq: 5, alerts: [makeAlert({ id: 'old' })], oncall: null, deploys: [] });
+      s.receive(part(20, 0, 3, ['a']));
+      s.serverClose(1006);
+      await flush();
+      assert.deepEqual([...env.client.store.values()].map((a) => a.id).sort(), ['a', 'old']);
+      assert.equal(env.client.lastSeq, 5, 'the next resume asks from the last complete state');
+      assert.equal(env.client.snapshotProgress, undefined);
+      assert.ok(env.logger.lines.some((l) => l.level === 'warn' && /interrupted after 1 of 3 parts/.test(l.message)), env.logger.lines.map((l) => l.message).join('\n'));
+      assert.notEqual(env.client.state.state, 'connected');
+    });
+
+    it('parts out of order or an end that does not match: dropped, and the state asked for again', async () => {
+      const env = setup();
+      const s = await connect(env, chunkHello);
+      s.receive(part(20, 0, 3, ['a']));
+      s.receive(part(20, 2, 3, ['c']));
+      assert.equal(env.client.stats.rejected, 1);
+      assert.deepEqual(s.messages.at(-1), { type: 'resume', lastSeq: -1, snapshotChunks: true });
+      s.receive(part(30, 0, 1, ['x']));
+      s.receive(end(31, 1));
+      assert.equal(env.client.stats.rejected, 2);
+      assert.equal(env.client.lastSeq, -1, 'never treated as complete');
+    });
+
+    it('live events that arrive while a set is incomplete are not applied (the server sends them after it)', async () => {
+      const env = setup();
+      const s = await connect(env, chunkHello);
+      s.receive(part(20, 0, 2, ['a']));
+      s.receive(alertEvent(21, 'early'));
+      assert.ok(!env.client.store.has('early'));
+      s.receive(part(20, 1, 2, ['b']));
+      s.receive(end(20, 2));
+      s.receive(alertEvent(21, 'early'));
+      assert.ok(env.client.store.has('early'));
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { compareEntries, type AlertEntry } from '../../../src/core/alerts/ordering';
+import { compareEntries, toEntry, type AlertEntry } from '../../../src/core/alerts/ordering';
 import { AlertStore } from '../../../src/core/alerts/alertStore';
 import type { Alert, Rotation } from '../../../src/core/protocol/types';
 import { Schedule } from '../../../src/core/schedule/schedule';
@@ -92,7 +92,7 @@ describe('responder view model (issue 16)', () => {
   });
 
   describe('sort order', () => {
-    const entry = (a: Alert): AlertEntry => ({ alert: a, startedMs: Date.parse(a.startedAt), updatedMs: Date.parse(a.updatedAt) });
+    const entry = (a: Alert): AlertEntry => toEntry(a);
     it('snoozed sorts below triggered and acknowledged, above resolved — whatever the severity', () => {
       const alerts = [
         makeAlert({ id: 'res', status: 'resolved', severity: 'critical', resolvedAt: iso(T0) }),
