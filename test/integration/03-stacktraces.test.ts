@@ -24,8 +24,11 @@ describe('stack traces → source (real VS Code host)', function () {
     requireBridge();
     api = await activateExtension();
     await waitFor('connected', () => api.connections.connection?.state.state === 'connected', 20000);
-    withTrace = [...api.connections.connection!.store.values()].filter((a) => a.stackTrace && a.status !== 'resolved');
-    assert.ok(withTrace.length >= 2, 'demo alerts with stack traces');
+    // "connected" comes with the hello; the snapshot (possibly in parts) follows it.
+    withTrace = await waitFor('demo alerts with stack traces', () => {
+      const w = [...api.connections.connection!.store.values()].filter((a) => a.stackTrace && a.status !== 'resolved');
+      return w.length >= 2 ? w : undefined;
+    });
   });
 
   it('"Open Source" opens the top in-app frame of a demo alert at the right file and line, for every runtime in the demo', async () => {

@@ -58,7 +58,7 @@ describe('issue 21 loop: push guard ↔ open alerts, the alert\'s rule, "paged h
     ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     // `isDisposed` is protected: read at run time only to learn whether an earlier suite (05) closed the extension's guard.
     if ((api.deployGuard as unknown as { isDisposed: boolean }).isDisposed) {
-      ownGuard = new DeployGuardFeature(api.context, { onCall: api.onCall, deploys: api.deploys, frames: api.stackTraces.traces });
+      ownGuard = new DeployGuardFeature(api.context, { onCall: api.onCall, deploys: api.deploys, frames: api.stackTraces.traces, fixes: api.fixWatch });
     }
     guard = ownGuard ?? api.deployGuard;
     const trace = demoTraces()['checkout-coupon']!.text;
@@ -81,8 +81,10 @@ describe('issue 21 loop: push guard ↔ open alerts, the alert\'s rule, "paged h
 
   //#region 6. the alert's rule
   it('Open Alerting Rule opens "alert: <alertname>" in the workspace\'s rule file and says how often it fired; the flapping rule is marked', async () => {
-    const flappy = [...api.connections.connection!.store.values()].find((a) => a.labels.alertname === 'StockReservationConflicts' && a.status !== 'resolved');
-    assert.ok(flappy, 'the demo\'s open stock-reservation alert');
+    // Open if it still is; an earlier suite (or the demo world) may have resolved it — the rule and its history are the same.
+    const all = [...api.connections.connection!.store.values()].filter((a) => a.labels.alertname === 'StockReservationConflicts');
+    const flappy = all.find((a) => a.status !== 'resolved') ?? all[0];
+    assert.ok(flappy, 'the demo\'s stock-reservation alert');
     const r = await api.alertHistory.openRule(flappy.id);
     assert.strictEqual(r.kind, 'opened', r.message);
     assert.strictEqual(r.uri?.fsPath, rulesFile());

@@ -152,7 +152,10 @@ export class PushAlertCheck {
     if (!yes) return [];
     const by = this._ctx.identity.value || undefined;
     const made: FixLink[] = [];
-    if (!this._fixes) return [];
+    if (!this._fixes) {
+      this._log.warn('no fix-link store in this guard: the push was not linked');
+      return [];
+    }
     for (const h of new Set(hits.map((x) => x.alertId))) made.push(await this._fixes.linkFix(h, range.localSha, 'push'));
     this._log.info(`linked push ${range.localSha.slice(0, 12)} (${range.branch}) to ${made.map((l) => l.alertId).join(', ')}`);
     const conn = this._ctx.connections.connection;
