@@ -258,4 +258,45 @@ describe('issue 21 loop: push guard ↔ open alerts, the alert\'s rule, "paged h
     }
   });
   //#endregion
+
+  //#region 8. the guard in CI
+  it('the CI guard (guard-cli ci, as a GitLab CI job runs it) against the demo bridge: a Friday-evening deploy by someone off shift fails the job with who gets paged and the safer time', async () => {
+    const cli = path.join(api.context.paths.extensionPath, 'dist', 'guard-cli.js');
+    assert.ok(fs.existsSync(cli), `the CLI ships with the extension: ${cli}`);
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), 'oncall-ci-project-'));
+    // The next Friday, 19:30 UTC: inside the default "Friday afternoon to Monday morning" window, whatever today is.
+    const friday = new Date();
+    friday.setUTCDate(friday.getUTCDate() + ((5 - friday.getUTCDay() + 7) % 7 || 7));
+    friday.setUTCHours(19, 30, 0, 0);
+    const env: Record<string, string> = {
+      GITLAB_CI: 'true', CI_COMMIT_SHA: 'c0ffee'.padEnd(40, '0'), CI_COMMIT_REF_NAME: 'main',
+      CI_COMMIT_AUTHOR: 'Sam Rivera <sam.rivera@acme.example>', CI_COMMIT_MESSAGE: 'checkout: retry quotes', CI_PROJECT_DIR: project,
+      ONCALL_BRIDGE_URL: bridgeUrl.replace(/^ws/, 'http').replace(/\/$/, ''), ONCALL_TEST_NOW: friday.toISOString(),
+    };
+    try {
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [cli, 'ci', '--service', 'checkout-api'], { env: { PATH: process.env.PATH ?? '', ...env, ELECTRON_RUN_AS_NODE: '1' } });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('close', (code) => resolve({ code, out }));
+      });
+      assert.strictEqual(r.code, 1, r.out);
+      assert.match(r.out, /Deploying c0ffee000000 by Sam Rivera now is risky/);
+      assert.match(r.out, /Sam Rivera is not on call/);
+      assert.match(r.out, /gets paged at/);
+      assert.match(r.out, /Safer: /);
+      // The same job in the terminal, for the README.
+      const term = vscode.window.createTerminal({ name: 'CI: deploy job', cwd: project, env });
+      term.show();
+      await sleep(1500);
+      term.sendText(`node ${JSON.stringify(cli)} ci --service checkout-api; echo "job exit code: $?"`);
+      await sleep(4000);
+      await screenshot('loopb-ci-guard-terminal');
+      term.dispose();
+    } finally {
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  });
+  //#endregion
 });
