@@ -437,9 +437,12 @@ function redisCpu(port) {
  * Three clustered replicas (bench/src/node.ts bridge --redis, the CLI's Cluster) behind nginx rendered from the
  * shipped deploy/nginx/oncall-bridge.conf (only its placeholders replaced), 10,000 editors dialling nginx, events at
  * a fixed rate from the leader; against a single in-memory bridge with the same editors, rate and heartbeat, same run.
- * fds: nginx holds two per editor (client + upstream), ~20,000 plus its own — above this machine's 20,000 soft/hard
- * limit, so its worker gets `worker_rlimit_nofile` (the master runs as root here) and worker_connections to match.
+ * fds: nginx holds two per editor (client + upstream), ~20,000 plus its own — at or above a 20,000 fd limit (this
+ * machine's hard limit, which setrlimit may not raise here even as root: EPERM in this container). So nginx runs two workers, each under its own
+ * limit (worker_rlimit_nofile = the hard limit), with `reuseport` on the listen line so the kernel spreads editors
+ * over them; worker_connections follows the limit. Replicas (~3,400 sockets each) and client processes fit as they are.
  */
+const NGINX_WORKERS = 2;
 async function cluster3() {
   const editors = Number(process.env.BENCH_EDITORS || 10000);
   const eps = Number(process.env.BENCH_FANOUT_EPS || 10);
@@ -447,6 +450,8 @@ async function cluster3() {
   const hb = ['--heartbeat-ms', '30000'];
   ensureServer(REDIS_BIN, 'setup-redis.sh');
   ensureServer(NGINX_BIN, 'setup-nginx.sh');
+  const nofile = Number(execFileSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim()) || 20000;
+  if (editors * 2 > nofile * NGINX_WORKERS * 0.8) throw new Error(`${editors} editors need ~${editors * 2} fds in nginx; ${NGINX_WORKERS} workers × ${nofile} (ulimit -Hn) leave too little headroom — lower BENCH_EDITORS`);
   const single = await fanoutAt('bridge', editors, eps, seconds, hb);
   const dir = path.join(tmp, 'bench-cluster');
   fs.rmSync(dir, { recursive: true, force: true });
@@ -462,14 +467,15 @@ async function cluster3() {
       replicas.push(await startBenchBridge(['--redis', `redis://127.0.0.1:${redisPort}`, '--port', String(port), '--leader-lease-ms', '3000', '--max-clients', String(editors + 100), ...hb]));
     }
     const nginxPort = await freePort();
-    let site = fs.readFileSync(path.join(root, 'deploy', 'nginx', 'oncall-bridge.conf'), 'utf8').replaceAll('@LISTEN@', `127.0.0.1:${nginxPort}`);
+    // reuseport: the kernel spreads the editors over nginx's two workers (see the fd note above).
+    let site = fs.readFileSync(path.join(root, 'deploy', 'nginx', 'oncall-bridge.conf'), 'utf8').replaceAll('@LISTEN@', `127.0.0.1:${nginxPort} reuseport`);
     replicas.forEach((r, i) => { site = site.replaceAll(`@REPLICA_${i + 1}@`, new URL(r.http).host); });
     if (/@[A-Z_0-9]+@/.test(site)) throw new Error('deploy/nginx/oncall-bridge.conf has a placeholder the bench does not fill');
     fs.writeFileSync(path.join(dir, 'oncall-bridge.conf'), site);
     const t = (n) => path.join(dir, n);
     fs.writeFileSync(t('nginx.conf'), [
-      'worker_processes 1;', `pid ${t('nginx.pid')};`, `error_log ${t('logs/error.log')} warn;`,
-      'worker_rlimit_nofile 65536;', 'events { worker_connections 32768; }',
+      `worker_processes ${NGINX_WORKERS};`, `pid ${t('nginx.pid')};`, `error_log ${t('logs/error.log')} warn;`,
+      `worker_rlimit_nofile ${nofile};`, `events { worker_connections ${nofile - 100}; }`,
       'http {', '  access_log off;',
       ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${t(k)};`),
       `  include ${t('oncall-bridge.conf')};`, '}', '',
