@@ -319,9 +319,9 @@ async function fanout() {
  * flow, for the bridge and for the floor (a raw `ws` server broadcasting the same frames to as many clients) in
  * the same run. Clients live in 4 child processes (each under its own fd limit).
  */
-async function fanoutAt(cmd, editors, eps, seconds, extra = []) {
+async function fanoutAt(cmd, editors, eps, seconds, extra = [], phase = undefined) {
   const server = await startBenchBridge(cmd === 'bridge' ? ['--max-clients', String(editors + 100), ...extra] : [], cmd);
-  return fanoutOn(server, server.url, cmd, editors, eps, seconds, () => server.stop());
+  return fanoutOn(server, server.url, cmd, editors, eps, seconds, () => server.stop(), phase?.(server));
 }
 
 /**
@@ -424,6 +424,38 @@ function stopChild(child, signal = 'SIGTERM') {
   });
 }
 
+/** CPU seconds a process has used (utime + stime of /proc/<pid>/stat); NaN when it is gone. */
+function procCpu(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ is 100 on Linux
+  } catch { return NaN; }
+}
+
+/** The machine's busy share (all cores, from /proc/stat) between two readings: is the box saturated? */
+function machineTicks() {
+  const [, ...v] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  const idle = v[3] + (v[4] || 0);
+  return { idle, total: v.reduce((a, b) => a + b, 0) };
+}
+
+/** Per-process CPU % of one core over a phase, and the machine's busy %: `groups` maps a name to pids. */
+function cpuPhase(groups) {
+  const read = () => Object.fromEntries(Object.entries(groups()).map(([k, pids]) => [k, pids.reduce((a, p) => a + procCpu(p), 0)]));
+  return {
+    before: () => ({ at: Date.now(), cpu: read(), m: machineTicks() }),
+    after: (b) => {
+      const secs = (Date.now() - b.at) / 1000;
+      const now = read();
+      const m = machineTicks();
+      const pct = Object.fromEntries(Object.entries(now).map(([k, v]) => [k, ((v - b.cpu[k]) / secs) * 100]));
+      return { ...b, pct, machineBusyPct: (1 - (m.idle - b.m.idle) / (m.total - b.m.total)) * 100 };
+    },
+  };
+}
+
+const cpuText = (c) => `CPU during events (% of one core): ${Object.entries(c.pct).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(', ')}; machine ${fmt(c.machineBusyPct, 0)}% busy (${os.cpus().length} cores)`;
+
 /** Redis's own CPU seconds (INFO cpu: used_cpu_sys + used_cpu_user). */
 function redisCpu(port) {
   const out = execFileSync(REDIS_CLI, ['-p', String(port), 'INFO', 'cpu'], { encoding: 'utf8', timeout: 10000 });
@@ -452,7 +484,7 @@ async function cluster3() {
   ensureServer(NGINX_BIN, 'setup-nginx.sh');
   const nofile = Number(execFileSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim()) || 20000;
   if (editors * 2 > nofile * NGINX_WORKERS * 0.8) throw new Error(`${editors} editors need ~${editors * 2} fds in nginx; ${NGINX_WORKERS} workers × ${nofile} (ulimit -Hn) leave too little headroom — lower BENCH_EDITORS`);
-  const single = await fanoutAt('bridge', editors, eps, seconds, hb);
+  const single = await fanoutAt('bridge', editors, eps, seconds, hb, (server) => cpuPhase(() => ({ bridge: [server.child.pid] })));
   const dir = path.join(tmp, 'bench-cluster');
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
@@ -488,9 +520,11 @@ async function cluster3() {
       for (const r of replicas) if ((await ctl(r, 'stats').catch(() => ({}))).leader) leader = r;
     }
     if (!leader) throw new Error('no replica took the leader lease within 20 s');
+    const nginxWorkers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(nginx.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    const cpu = cpuPhase(() => ({ ...Object.fromEntries(replicas.map((r, i) => [`replica ${i + 1}${r === leader ? ' (leader)' : ''}`, [r.child.pid]])), nginx: nginxWorkers }));
     const ours = await fanoutOn(leader, `ws://127.0.0.1:${nginxPort}/`, 'cluster', editors, eps, seconds, async () => undefined, {
-      before: async () => ({ cpu: redisCpu(redisPort), at: Date.now(), spread: await Promise.all(replicas.map(async (r) => (await ctl(r, 'stats')).clients)) }),
-      after: async (b) => ({ ...b, redisPct: ((redisCpu(redisPort) - b.cpu) / ((Date.now() - b.at) / 1000)) * 100 }),
+      before: async () => ({ redis: redisCpu(redisPort), at: Date.now(), spread: await Promise.all(replicas.map(async (r) => (await ctl(r, 'stats')).clients)), cpu: cpu.before() }),
+      after: async (b) => ({ ...b, redisPct: ((redisCpu(redisPort) - b.redis) / ((Date.now() - b.at) / 1000)) * 100, cpu: cpu.after(b.cpu) }),
     });
     const errLog = fs.readFileSync(t('logs/error.log'), 'utf8');
     const nginxErrors = errLog.split('\n').filter((l) => /\[(error|crit|alert|emerg)\]/.test(l));
@@ -504,6 +538,8 @@ async function cluster3() {
       `p50 ${fmt(single.p50, 0)} ms, p99 ${fmt(single.p99, 0)} ms; ${fmt(single.delivered * 100, 1)}% delivered, ${single.closed} dropped`,
       `p50 ${fmt(ours.p50, 0)} ms, p99 ${fmt(ours.p99, 0)} ms; ${fmt(ours.delivered * 100, 1)}% delivered, ${ours.closed} dropped; handshakes redialled ${ours.redials} (floor ${single.redials}); Redis CPU ${fmt(p.redisPct, 1)}% of one core`,
       `${fmt(ours.p99 / single.p99, 2)}× floor p99`, 'report', undefined);
+    notes.push(`cluster3, single in-memory bridge: ${cpuText(single.phase)}`);
+    notes.push(`cluster3, 3 replicas: ${cpuText(p.cpu)}; redis ${fmt(p.redisPct, 1)}`);
     return { single, ours };
   } finally {
     for (const r of replicas) await r.stop();
