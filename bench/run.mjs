@@ -2,11 +2,12 @@
 // Reports, never asserts. Every comparing figure is a ratio measured side by side in the same run (this
 // machine is shared and noisy); absolute numbers are a guide. Generated data lives in bench/.data/ and is
 // reused. Builds go to .tmp/ (never dist/ or out/, which other runs use).
-// Env: BENCH_ONLY=ingest,traces,suspects,fanout,fanout10k,host,bundle  BENCH_HOST=4.139.1  BENCH_STORM=100000  VERBOSE=1
-//      BENCH_EDITORS=10000 BENCH_FANOUT_EPS=10 (fanout10k: editors on one replica, events/s while measuring latency)
+// Env: BENCH_ONLY=ingest,traces,suspects,fanout,fanout10k,cluster3,host,bundle  BENCH_HOST=4.139.1  BENCH_STORM=100000  VERBOSE=1
+//      BENCH_EDITORS=10000 BENCH_FANOUT_EPS=10 (fanout10k: editors on one replica; cluster3: over 3 replicas behind nginx; events/s while measuring latency)
 //      BENCH_HOST_PARTS=activation (host: the activation phase only, for iterating on activation)
 import { execFileSync, fork, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,10 +72,13 @@ function startBenchBridge(extra = [], cmd = 'bridge') {
   });
 }
 
+let ctlN = 0;
 async function ctl(bridge, route) {
   // The bridge refuses browser-shaped requests on unauthenticated routes: a JSON body, as its own clients send.
-  const res = await fetch(`${bridge.http}/bench/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  // A unique body each time: a clustered replica de-duplicates POST routes by body (as it does webhook redeliveries).
+  const res = await fetch(`${bridge.http}/bench/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: ++ctlN, pid: process.pid }) });
   const body = await res.json().catch(() => ({}));
+  if (body.duplicate) throw new Error(`bench bridge took /bench/${route} as a duplicate delivery`);
   // A refused control request must fail the row with the bridge's reason, not leave a consumer waiting for events.
   if (!res.ok || body.error) throw new Error(`bench bridge refused /bench/${route}: HTTP ${res.status} ${body.error ?? ''}`.trim());
   return body;
@@ -315,16 +319,26 @@ async function fanout() {
  * flow, for the bridge and for the floor (a raw `ws` server broadcasting the same frames to as many clients) in
  * the same run. Clients live in 4 child processes (each under its own fd limit).
  */
-async function fanoutAt(cmd, editors, eps, seconds) {
-  const server = await startBenchBridge(cmd === 'bridge' ? ['--max-clients', String(editors + 100)] : [], cmd);
+async function fanoutAt(cmd, editors, eps, seconds, extra = [], phase = undefined) {
+  const server = await startBenchBridge(cmd === 'bridge' ? ['--max-clients', String(editors + 100), ...extra] : [], cmd);
+  return fanoutOn(server, server.url, cmd, editors, eps, seconds, () => server.stop(), phase?.(server));
+}
+
+/**
+ * The measurement of fanoutAt on servers already running: editors dial `clientsUrl` (a bridge, or nginx in front
+ * of replicas), `ctlServer` takes /bench/stats and /bench/rate. `phase` hooks (optional) run around the event phase.
+ */
+async function fanoutOn(ctlServer, clientsUrl, cmd, editors, eps, seconds, stop, phase = {}) {
+  const server = ctlServer;
   const parts = 4;
-  const procs = Array.from({ length: parts }, (_, i) => forkNode(['fanout', '--url', server.url, '--count', String(Math.floor(editors / parts) + (i < editors % parts ? 1 : 0))], [], `${cmd} clients ${i + 1}`));
+  const procs = Array.from({ length: parts }, (_, i) => forkNode(['fanout', '--url', clientsUrl, '--count', String(Math.floor(editors / parts) + (i < editors % parts ? 1 : 0))], [], `${cmd} clients ${i + 1}`));
   try {
     await sleep(1000);
     const base = (await ctl(server, 'stats')).rss;
     for (const p of procs) await p.next(300000);
     await sleep(3000); // let the handshakes' garbage go
     const idle = await ctl(server, 'stats');
+    const before = phase.before ? await phase.before() : undefined;
     const { total } = await ctl(server, `rate?eps=${eps}&seconds=${seconds}`);
     let rss = idle.rss;
     let missed = 0;
@@ -336,6 +350,7 @@ async function fanoutAt(cmd, editors, eps, seconds) {
     }
     await sleep(2000);
     try { rss = Math.max(rss, (await ctl(server, 'stats')).rss); } catch { missed++; }
+    const after = phase.after ? await phase.after(before) : undefined;
     for (const p of procs) p.send({ stop: true });
     const res = await Promise.all(procs.map((p) => p.next(120000)));
     const received = res.reduce((s, r) => s + r.result.received, 0);
@@ -343,11 +358,11 @@ async function fanoutAt(cmd, editors, eps, seconds) {
       editors, eps, total, base, idle: idle.rss, busy: rss, perIdleEditor: (idle.rss - base) / editors,
       p99: Math.max(...res.map((r) => r.result.p99)), p50: median(res.map((r) => r.result.p50)),
       delivered: received / (total * editors), closed: res.reduce((s, r) => s + r.result.closedEarly, 0),
-      redials: res.reduce((s, r) => s + (r.result.redials ?? 0), 0), missedStats: missed,
+      redials: res.reduce((s, r) => s + (r.result.redials ?? 0), 0), missedStats: missed, phase: after,
     };
   } finally {
     for (const p of procs) p.kill();
-    await server.stop();
+    await stop();
   }
 }
 
@@ -366,6 +381,171 @@ async function fanout10k() {
   row(`fan-out, ${n} editors, ${eps} ev/s for ${seconds} s: peak RSS`, `${fmt(floor.busy / 1048576, 0)} MB`, `${fmt(ours.busy / 1048576, 0)} MB`, `${fmt(ours.busy / floor.busy, 2)}× floor`, '< 1 GB', ours.busy < 2 ** 30);
   row(`fan-out, ${n} editors, ${eps} ev/s: source → editor (floor: raw ws broadcast)`, `p50 ${fmt(floor.p50, 0)} ms, p99 ${fmt(floor.p99, 0)} ms; ${fmt(floor.delivered * 100, 1)}% delivered`, `p50 ${fmt(ours.p50, 0)} ms, p99 ${fmt(ours.p99, 0)} ms; ${fmt(ours.delivered * 100, 1)}% delivered, ${ours.closed} dropped; handshakes redialled: ${ours.redials} (floor ${floor.redials}); RSS samples lost to a busy server: ${ours.missedStats} (floor ${floor.missedStats})`, `${fmt(ours.p99 / floor.p99, 2)}× floor p99`, 'report', undefined);
   return { floor, ours };
+}
+
+// ---------------------------------------------------------------- cluster (issue 20)
+
+const REDIS_BIN = '/usr/bin/redis-server';
+const REDIS_CLI = '/usr/bin/redis-cli';
+const NGINX_BIN = '/usr/sbin/nginx';
+
+/** Installs a real server through the project's own setup script when missing (as the cluster suite does). */
+function ensureServer(bin, script) {
+  if (fs.existsSync(bin)) return;
+  execFileSync('bash', [path.join(root, 'scripts', script)], { stdio: verbose ? 'inherit' : 'ignore', timeout: 15 * 60_000 });
+  if (!fs.existsSync(bin)) throw new Error(`${bin} missing after scripts/${script}`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+}
+
+async function waitPort(port, what, child) {
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    const ok = await new Promise((r) => { const s = net.connect(port, '127.0.0.1', () => { s.destroy(); r(true); }); s.on('error', () => r(false)); });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} not listening on ${port} within 20 s`);
+    await sleep(50);
+  }
+}
+
+function stopChild(child, signal = 'SIGTERM') {
+  return new Promise((r) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return r();
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => { clearTimeout(t); r(); });
+    child.kill(signal);
+  });
+}
+
+/** CPU seconds a process has used (utime + stime of /proc/<pid>/stat); NaN when it is gone. */
+function procCpu(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ is 100 on Linux
+  } catch { return NaN; }
+}
+
+/** The machine's busy share (all cores, from /proc/stat) between two readings: is the box saturated? */
+function machineTicks() {
+  const [, ...v] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  const idle = v[3] + (v[4] || 0);
+  return { idle, total: v.reduce((a, b) => a + b, 0) };
+}
+
+/** Per-process CPU % of one core over a phase, and the machine's busy %: `groups` maps a name to pids. */
+function cpuPhase(groups) {
+  const read = () => Object.fromEntries(Object.entries(groups()).map(([k, pids]) => [k, pids.reduce((a, p) => a + procCpu(p), 0)]));
+  return {
+    before: () => ({ at: Date.now(), cpu: read(), m: machineTicks() }),
+    after: (b) => {
+      const secs = (Date.now() - b.at) / 1000;
+      const now = read();
+      const m = machineTicks();
+      const pct = Object.fromEntries(Object.entries(now).map(([k, v]) => [k, ((v - b.cpu[k]) / secs) * 100]));
+      return { ...b, pct, machineBusyPct: (1 - (m.idle - b.m.idle) / (m.total - b.m.total)) * 100 };
+    },
+  };
+}
+
+const cpuText = (c) => `CPU during events (% of one core): ${Object.entries(c.pct).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(', ')}; machine ${fmt(c.machineBusyPct, 0)}% busy (${os.cpus().length} cores)`;
+
+/** Redis's own CPU seconds (INFO cpu: used_cpu_sys + used_cpu_user). */
+function redisCpu(port) {
+  const out = execFileSync(REDIS_CLI, ['-p', String(port), 'INFO', 'cpu'], { encoding: 'utf8', timeout: 10000 });
+  const f = (k) => Number(out.match(new RegExp(`^${k}:([0-9.]+)`, 'm'))?.[1]);
+  const cpu = f('used_cpu_sys') + f('used_cpu_user');
+  if (!num(cpu)) throw new Error(`redis INFO cpu unreadable: ${out.slice(0, 200)}`);
+  return cpu;
+}
+
+/**
+ * Three clustered replicas (bench/src/node.ts bridge --redis, the CLI's Cluster) behind nginx rendered from the
+ * shipped deploy/nginx/oncall-bridge.conf (only its placeholders replaced), 10,000 editors dialling nginx, events at
+ * a fixed rate from the leader; against a single in-memory bridge with the same editors, rate and heartbeat, same run.
+ * fds: nginx holds two per editor (client + upstream), ~20,000 plus its own — at or above a 20,000 fd limit (this
+ * machine's hard limit, which setrlimit may not raise here even as root: EPERM in this container). So nginx runs two workers, each under its own
+ * limit (worker_rlimit_nofile = the hard limit), with `reuseport` on the listen line so the kernel spreads editors
+ * over them; worker_connections follows the limit. Replicas (~3,400 sockets each) and client processes fit as they are.
+ */
+const NGINX_WORKERS = 2;
+async function cluster3() {
+  const editors = Number(process.env.BENCH_EDITORS || 10000);
+  const eps = Number(process.env.BENCH_FANOUT_EPS || 10);
+  const seconds = 10;
+  const hb = ['--heartbeat-ms', '30000'];
+  ensureServer(REDIS_BIN, 'setup-redis.sh');
+  ensureServer(NGINX_BIN, 'setup-nginx.sh');
+  const nofile = Number(execFileSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim()) || 20000;
+  if (editors * 2 > nofile * NGINX_WORKERS * 0.8) throw new Error(`${editors} editors need ~${editors * 2} fds in nginx; ${NGINX_WORKERS} workers × ${nofile} (ulimit -Hn) leave too little headroom — lower BENCH_EDITORS`);
+  const single = await fanoutAt('bridge', editors, eps, seconds, hb, (server) => cpuPhase(() => ({ bridge: [server.child.pid] })));
+  const dir = path.join(tmp, 'bench-cluster');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  const redisPort = await freePort();
+  const redis = spawn(REDIS_BIN, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'], { stdio: ['ignore', 'ignore', verbose ? 'inherit' : 'ignore'] });
+  const replicas = [];
+  let nginx;
+  try {
+    await waitPort(redisPort, 'redis-server', redis);
+    for (let i = 0; i < 3; i++) {
+      const port = await freePort();
+      replicas.push(await startBenchBridge(['--redis', `redis://127.0.0.1:${redisPort}`, '--port', String(port), '--leader-lease-ms', '3000', '--max-clients', String(editors + 100), ...hb]));
+    }
+    const nginxPort = await freePort();
+    // reuseport: the kernel spreads the editors over nginx's two workers (see the fd note above).
+    let site = fs.readFileSync(path.join(root, 'deploy', 'nginx', 'oncall-bridge.conf'), 'utf8').replaceAll('@LISTEN@', `127.0.0.1:${nginxPort} reuseport`);
+    replicas.forEach((r, i) => { site = site.replaceAll(`@REPLICA_${i + 1}@`, new URL(r.http).host); });
+    if (/@[A-Z_0-9]+@/.test(site)) throw new Error('deploy/nginx/oncall-bridge.conf has a placeholder the bench does not fill');
+    fs.writeFileSync(path.join(dir, 'oncall-bridge.conf'), site);
+    const t = (n) => path.join(dir, n);
+    fs.writeFileSync(t('nginx.conf'), [
+      `worker_processes ${NGINX_WORKERS};`, `pid ${t('nginx.pid')};`, `error_log ${t('logs/error.log')} warn;`,
+      `worker_rlimit_nofile ${nofile};`, `events { worker_connections ${nofile - 100}; }`,
+      'http {', '  access_log off;',
+      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${t(k)};`),
+      `  include ${t('oncall-bridge.conf')};`, '}', '',
+    ].join('\n'));
+    nginx = spawn(NGINX_BIN, ['-p', dir, '-c', t('nginx.conf'), '-e', t('logs/error.log'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', verbose ? 'inherit' : 'ignore'] });
+    await waitPort(nginxPort, 'nginx', nginx);
+    // The leader drives the events, as the leader runs the source's work in the product.
+    let leader;
+    for (const deadline = Date.now() + 20000; !leader && Date.now() < deadline; await sleep(200)) {
+      for (const r of replicas) if ((await ctl(r, 'stats').catch(() => ({}))).leader) leader = r;
+    }
+    if (!leader) throw new Error('no replica took the leader lease within 20 s');
+    const nginxWorkers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(nginx.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    const cpu = cpuPhase(() => ({ ...Object.fromEntries(replicas.map((r, i) => [`replica ${i + 1}${r === leader ? ' (leader)' : ''}`, [r.child.pid]])), nginx: nginxWorkers }));
+    const ours = await fanoutOn(leader, `ws://127.0.0.1:${nginxPort}/`, 'cluster', editors, eps, seconds, async () => undefined, {
+      before: async () => ({ redis: redisCpu(redisPort), at: Date.now(), spread: await Promise.all(replicas.map(async (r) => (await ctl(r, 'stats')).clients)), cpu: cpu.before() }),
+      after: async (b) => ({ ...b, redisPct: ((redisCpu(redisPort) - b.redis) / ((Date.now() - b.at) / 1000)) * 100, cpu: cpu.after(b.cpu) }),
+    });
+    const errLog = fs.readFileSync(t('logs/error.log'), 'utf8');
+    const nginxErrors = errLog.split('\n').filter((l) => /\[(error|crit|alert|emerg)\]/.test(l));
+    if (nginxErrors.length) notes.push(`cluster3: nginx logged ${nginxErrors.length} errors, first: ${nginxErrors[0].slice(0, 200)}`);
+    for (const [name, r] of [['single bridge', single], ['cluster', ours]]) {
+      if (!num(r.p99) || !(r.delivered > 0)) throw new Error(`${name}: not measured (${JSON.stringify({ ...r, phase: undefined })})`);
+    }
+    const n = fmt(editors, 0);
+    const p = ours.phase;
+    row(`3 replicas (--redis) behind nginx (shipped config), ${n} editors spread ${p.spread.join('/')}, ${eps} ev/s for ${seconds} s: source → editor (floor: one in-memory bridge, same editors, rate, 30 s pings)`,
+      `p50 ${fmt(single.p50, 0)} ms, p99 ${fmt(single.p99, 0)} ms; ${fmt(single.delivered * 100, 1)}% delivered, ${single.closed} dropped`,
+      `p50 ${fmt(ours.p50, 0)} ms, p99 ${fmt(ours.p99, 0)} ms; ${fmt(ours.delivered * 100, 1)}% delivered, ${ours.closed} dropped; handshakes redialled ${ours.redials} (floor ${single.redials}); Redis CPU ${fmt(p.redisPct, 1)}% of one core`,
+      `${fmt(ours.p99 / single.p99, 2)}× floor p99`, 'report', undefined);
+    notes.push(`cluster3, single in-memory bridge: ${cpuText(single.phase)}`);
+    notes.push(`cluster3, 3 replicas: ${cpuText(p.cpu)}; redis ${fmt(p.redisPct, 1)}`);
+    return { single, ours };
+  } finally {
+    for (const r of replicas) await r.stop();
+    await stopChild(nginx, 'SIGQUIT');
+    await stopChild(redis);
+  }
 }
 
 /** bench/floor-ext as a .vsix (the runner installs it into the host): the empty extension + the floor tree's view. */
@@ -499,7 +679,7 @@ const results = {};
 const t0 = Date.now();
 await buildAll();
 fs.mkdirSync(data, { recursive: true });
-for (const [name, fn] of [['bundle', bundle], ['ingest', ingest], ['traces', traces], ['suspects', suspects], ['host', host], ['fanout', fanout], ['fanout10k', fanout10k]]) {
+for (const [name, fn] of [['bundle', bundle], ['ingest', ingest], ['traces', traces], ['suspects', suspects], ['host', host], ['fanout', fanout], ['fanout10k', fanout10k], ['cluster3', cluster3]]) {
   if (!want(name)) continue;
   const t = Date.now();
   log(`${name}…`);

@@ -1,6 +1,7 @@
 /**
  * Node-side benchmark processes, one subcommand each (bench/run.mjs starts them):
- *   bridge   — a BridgeServer with a bench-only source driven over HTTP (/bench/*)
+ *   bridge   — a BridgeServer with a bench-only source driven over HTTP (/bench/*); with --redis URL a clustered
+ *              replica (the same Cluster as the CLI's --redis), --port P for a fixed port (nginx's upstream names it)
  *   ingest   — one ingest consumer (mode "client": AlertClient → validation → AlertStore; mode "raw": ws + JSON.parse)
  *   fanout   — K raw ws clients measuring delivery latency of timed events
  *   floor    — the fan-out floor: a raw `ws` server broadcasting the same frames (same alerts, same JSON) to its clients
@@ -13,13 +14,14 @@ import * as path from 'node:path';
 import * as http from 'node:http';
 import WebSocket, { WebSocketServer } from 'ws';
 import { BridgeServer } from '../../src/bridge/server';
+import { Cluster } from '../../src/bridge/cluster/cluster';
 import type { HttpRequestInfo, HttpResponseInfo, Route, SourceContext, SourceModule } from '../../src/bridge/sources/types';
 import { GitRepository, suspectsForTrace } from '../../src/core/git/index';
 import type { Alert, AlertAction, Person } from '../../src/core/protocol/types';
 import { parseStackTrace, StackTraceResolver, WorkspaceFileIndex } from '../../src/core/stackTrace/index';
 import { AlertClient } from '../../src/core/transport/alertClient';
 import { systemClock } from '../../src/core/util/clock';
-import { nullLogger } from '../../src/core/util/logger';
+import { nullLogger, type Logger } from '../../src/core/util/logger';
 import { blockFor, makeAlert, median, percentile, rng, wallMs } from './common';
 
 const [, , cmd, ...args] = process.argv;
@@ -38,6 +40,7 @@ class BenchSource implements SourceModule {
   private _next = 0;
   private _rateTimer: ReturnType<typeof setInterval> | undefined;
   server: BridgeServer | undefined;
+  cluster: Cluster | undefined;
 
   constructor() {
     const route = (p: string, handle: (q: URLSearchParams) => unknown): Route => ({
@@ -50,12 +53,25 @@ class BenchSource implements SourceModule {
       route('fill', (q) => this._fill(Number(q.get('n') ?? 1000), Number(q.get('traces') ?? 200))),
       route('rate', (q) => this._rate(Number(q.get('eps') ?? 1000), Number(q.get('seconds') ?? 5))),
       route('resolveAll', () => this._resolveAll()),
-      route('stats', () => ({ ...this.server!.stats(), rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed, maxBufferedSeen: this.server!.maxBufferedSeen })),
+      route('stats', () => ({ ...this.server!.stats(), leader: this.cluster ? this.cluster.lease.isLeader : true, rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed, maxBufferedSeen: this.server!.maxBufferedSeen })),
     ];
   }
 
   start(ctx: SourceContext): Promise<void> {
     this._ctx = ctx;
+    return Promise.resolve();
+  }
+
+  /** Clustered (--redis): every replica can be driven; the bench sends /bench/rate to the leader only. */
+  standby(ctx: SourceContext): Promise<void> {
+    return this.start(ctx);
+  }
+
+  lead(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  follow(): Promise<void> {
     return Promise.resolve();
   }
 
@@ -146,11 +162,19 @@ class BenchSource implements SourceModule {
 
 async function bridgeMain(): Promise<void> {
   const source = new BenchSource();
+  const replayBufferSize = Number(arg('replay', '10000'));
+  const redis = arg('redis', '');
+  // Clustered exactly as the CLI builds it for --redis (cli.ts clusterFromArgs); its warnings and errors on stderr
+  // (shown with VERBOSE=1), so a degraded replica is seen, not hidden.
+  const warnings: Logger = { ...nullLogger, warn: (m) => process.stderr.write(`warn ${m}\n`), error: (m) => process.stderr.write(`error ${String(m)}\n`) };
+  const cluster = redis ? new Cluster({ url: redis, leaseMs: Number(arg('leader-lease-ms', '15000')), world: { replayBufferSize, logger: warnings }, logger: warnings }) : undefined;
+  source.cluster = cluster;
   const server = new BridgeServer({
     source,
-    port: 0,
+    port: Number(arg('port', '0')),
     demoMode: true,
-    replayBufferSize: Number(arg('replay', '10000')),
+    ...(cluster ? { cluster } : {}),
+    replayBufferSize,
     // The storm row sends every one of its 100k alerts (~81 MB): above the default open-alert and snapshot-size limits.
     maxOpenAlerts: 1_000_000,
     maxSnapshotAlertChars: 1024 * 1024 * 1024,
@@ -159,8 +183,9 @@ async function bridgeMain(): Promise<void> {
     // All bench clients dial from 127.0.0.1 at once: the per-address limit on not-yet-accepted connections must not evict them.
     maxConnectionsPerAddress: Math.max(1000, Number(arg('max-clients', '1000'))),
     maxPendingConnections: Math.max(512, Number(arg('max-clients', '1000'))),
-    // The bench measures throughput, not liveness: no pings competing with the data.
-    heartbeatMs: 3_600_000,
+    // The bench measures throughput, not liveness: no pings competing with the data (unless told: behind nginx,
+    // whose proxy_read_timeout closes a WebSocket silent for 75 s, the cluster row runs the default 30 s pings).
+    heartbeatMs: Number(arg('heartbeat-ms', '3600000')),
   });
   source.server = server;
   await server.start();

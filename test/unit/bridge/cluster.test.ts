@@ -80,6 +80,59 @@ describe('cluster: leader lease', () => {
     assert.ok(tookOver > 0 && tookOver <= 3000 + b.renewEveryMs, `took over after ${tookOver} ms`);
   });
 
+  it('a follower on its own timer takes a dead leader\'s lease within one lease of its last renew + a tenth of the lease', async () => {
+    const clock = new ManualClock(0);
+    const store = new FakeLeaseStore(clock);
+    const a = new LeaderLease(store, 'a', 3000, clock, nullLogger);
+    await a.tick();
+    const b = new LeaderLease(store, 'b', 3000, clock, nullLogger);
+    clock.advance(1);
+    await b.start(); // b's attempts now run on its own timer (t = 1, then every acquireEveryMs)
+    assert.ok(!b.isLeader);
+    // a renews once more at t = 10, then dies: its lease expires at 3010. b's ticks every third of the lease
+    // (1001, 2001, 3001, 4001) would take it only at 4001, a third of a lease late.
+    clock.advance(9);
+    await a.tick();
+    const lastRenew = clock.now();
+    assert.strictEqual(store.expires, lastRenew + 3000);
+    let tookAt = -1;
+    for (let t = 0; t < 600 && tookAt < 0; t++) {
+      clock.advance(10);
+      await flush();
+      if (b.isLeader) tookAt = clock.now();
+    }
+    await b.stop();
+    assert.ok(tookAt > 0, 'b never took the lease');
+    assert.ok(tookAt >= lastRenew + 3000, `b took a live lease at ${tookAt}`);
+    assert.ok(tookAt - lastRenew <= 3000 + b.acquireEveryMs, `took over ${tookAt - lastRenew} ms after the last renew (lease 3000 ms, attempts every ${b.acquireEveryMs} ms)`);
+    assert.ok(b.acquireEveryMs <= 300, `attempts every ${b.acquireEveryMs} ms`);
+  });
+
+  it('the leader still renews every third of the lease on its timer; a follower attempts every tenth', async () => {
+    const clock = new ManualClock(0);
+    const store = new FakeLeaseStore(clock);
+    const renews: number[] = [];
+    const acquires: number[] = [];
+    const counting: LeaseBackend = {
+      acquire: (id, ms) => (id === 'b' && acquires.push(clock.now()), store.acquire(id, ms)),
+      renew: (id, ms) => (renews.push(clock.now()), store.renew(id, ms)),
+      release: (id) => store.release(id),
+    };
+    const a = new LeaderLease(counting, 'a', 3000, clock, nullLogger);
+    const b = new LeaderLease(counting, 'b', 3000, clock, nullLogger);
+    await a.start();
+    await b.start();
+    for (let t = 0; t < 300; t++) {
+      clock.advance(10);
+      await flush();
+    }
+    await a.stop();
+    await b.stop();
+    assert.ok(a.isLeader === false && store.holder === '', 'a released on stop');
+    assert.deepStrictEqual(renews, [1000, 2000, 3000]);
+    assert.strictEqual(acquires.length, 1 + Math.floor(3000 / b.acquireEveryMs));
+  });
+
   it('a leader that cannot renew gives up before its lease can expire (so a successor never overlaps)', async () => {
     const clock = new ManualClock(0);
     const store = new FakeLeaseStore(clock);
