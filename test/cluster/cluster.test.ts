@@ -331,7 +331,8 @@ describe('clustered bridge: redis-server + nginx + 3 replicas', function () {
     const firstNew = vendor.of('GET', '/oncalls').find((r) => r.at > killedAt)!;
     const tookMs = firstNew.at - killedAt;
     console.log(`      takeover: the new leader polled ${tookMs} ms after the leader was killed (lease ${LEASE_MS} ms)`);
-    assert.ok(tookMs <= LEASE_MS + Math.ceil(LEASE_MS / 3) + 1500, `takeover took ${tookMs} ms (lease ${LEASE_MS} ms)`);
+    // Followers try every tenth of the lease (lease.ts); 1.5 s is for the new leader's first poll on a loaded machine.
+    assert.ok(tookMs <= LEASE_MS + Math.ceil(LEASE_MS / 10) + 1500, `takeover took ${tookMs} ms (lease ${LEASE_MS} ms)`);
     await lead.start();
     await sleep(POLL_S * 1000 + 500);
     // Since the kill (the Redis restart before may have moved the lease back and forth, one holder at a time): the
