@@ -198,7 +198,7 @@ describe('Alertmanager source against the real Alertmanager', function () {
 
   it('protocol 1.1: hello offers snooze and note, and says why reassign/escalate/override are missing', () => {
     const hello = bridge!.hello();
-    assert.deepStrictEqual([...hello.capabilities].sort(), ['ack', 'note', 'snooze', 'unack']);
+    assert.deepStrictEqual([...hello.capabilities].sort(), ['ack', 'note', 'snapshotChunks', 'snooze', 'unack']);
     assert.match(hello.unsupportedActions?.reassign ?? '', /no assignees/);
     assert.match(hello.unsupportedActions?.escalate ?? '', /no escalation levels/);
     assert.match(hello.unsupportedActions?.override ?? '', /no on-call schedules/);
