@@ -553,11 +553,11 @@ export class DeployGuardFeature extends Disposable implements vscode.CodeLensPro
     const withHits = (m: string): string => [...touched.lines, m].join('\n');
     const d = this.decide();
     if (!this._config.enabled || !d.risky) {
-      if (touched.hits.length) void this.pushAlerts.offerLink(touched.hits, req, root);
+      if (touched.hits.length) void this.pushAlerts.offerLink(touched.hits, req);
       return { allow: true, message: withHits(vscode.l10n.t('the deploy window is fine')) };
     }
     const choice = await this._warn({ what: touched.lines.length ? `${what} — ${touched.lines[0]}` : what, decision: d, canStop: true }, true);
-    if (choice === 'anyway' && touched.hits.length) void this.pushAlerts.offerLink(touched.hits, req, root);
+    if (choice === 'anyway' && touched.hits.length) void this.pushAlerts.offerLink(touched.hits, req);
     return choice === 'anyway'
       ? { allow: true, message: withHits(vscode.l10n.t('deploying anyway (override logged): {0}', d.summary)) }
       : { allow: false, message: withHits(vscode.l10n.t('push stopped in the editor: {0}', d.summary)) };

@@ -129,16 +129,18 @@ export class PushAlertCheck {
   }
 
   /** Offers to link the push to the alerts it touches; resolves with the links made. Never holds the push. */
-  offerLink(hits: readonly PushedFrameHit[], req: PushGuardRequest, repoRoot: string): Promise<FixLink[]> {
-    this.lastOffer = this._offer(hits, req, repoRoot).catch((e: unknown) => {
+  offerLink(hits: readonly PushedFrameHit[], req: PushGuardRequest): Promise<FixLink[]> {
+    this.lastOffer = this._offer(hits, req).catch((e: unknown) => {
       this._log.warn(`linking the push to the alert failed: ${errorText(e)}`);
       return [];
     });
     return this.lastOffer;
   }
 
-  private async _offer(hits: readonly PushedFrameHit[], req: PushGuardRequest, _repoRoot: string): Promise<FixLink[]> {
-    if (hits.length === 0) return [];
+  private async _offer(hits: readonly PushedFrameHit[], req: PushGuardRequest): Promise<FixLink[]> {
+    // No fix-link store (a guard built without one): nothing could be linked, so nothing is offered.
+    const fixes = this._fixes;
+    if (hits.length === 0 || !fixes) return [];
     const range = (req.ranges ?? []).find((r) => !/^0+$/.test(r.localSha));
     if (!range) return [];
     const first = hits[0]!;
@@ -152,11 +154,7 @@ export class PushAlertCheck {
     if (!yes) return [];
     const by = this._ctx.identity.value || undefined;
     const made: FixLink[] = [];
-    if (!this._fixes) {
-      this._log.warn('no fix-link store in this guard: the push was not linked');
-      return [];
-    }
-    for (const h of new Set(hits.map((x) => x.alertId))) made.push(await this._fixes.linkFix(h, range.localSha, 'push'));
+    for (const h of new Set(hits.map((x) => x.alertId))) made.push(await fixes.linkFix(h, range.localSha, 'push'));
     this._log.info(`linked push ${range.localSha.slice(0, 12)} (${range.branch}) to ${made.map((l) => l.alertId).join(', ')}`);
     const conn = this._ctx.connections.connection;
     const responder = responderOf(conn);
