@@ -34,10 +34,14 @@ const common = {
  *   The WebSocket class only: the extension never serves (the bridge bundle keeps all of ws).
  */
 const lazyLibs = [
-  // The features built on first need (src/host/lazyFeatures.ts, imported by src/extension.ts only): the alerts
+  // The start (src/host/startup.ts, imported by src/extension.ts only): the context, the status bar, the
+  // connection, the schedule view, notifications. activate() runs it on the next tick, so what the host loads
+  // and runs at activation is only extension.js's stand-ins.
+  { name: 'startup', match: /^\.\/host\/startup$/, importer: 'src/extension.ts', entry: 'src/host/startup.ts', exports: ['startExtension'] },
+  // The features built on first need (src/host/lazyFeatures.ts, imported by src/host/startup.ts only): the alerts
   // tree, deploys and git, stack traces, the deploy guard, the loop features. Their bundle keeps its own copy of
   // the few core modules the start bundle also has (no state is shared through module identity).
-  { name: 'features', match: /^\.\/host\/lazyFeatures$/, entry: 'src/host/lazyFeatures.ts', exports: ['buildFeatures'] },
+  { name: 'features', match: /^\.\/lazyFeatures$/, importer: 'src/host/startup.ts', entry: 'src/host/lazyFeatures.ts', exports: ['buildFeatures'] },
   { name: 'croner', match: /^croner$/, entry: 'croner', exports: ['Cron'] },
   { name: 'ws', match: /^ws$/, entry: 'node_modules/ws/lib/websocket.js', exports: ['default'] },
 ];
@@ -47,7 +51,12 @@ const lazyLibsPlugin = {
   name: 'lazy-libs',
   setup(build) {
     for (const lib of lazyLibs) {
-      build.onResolve({ filter: lib.match }, (args) => (args.kind === 'entry-point' ? undefined : { path: lib.name, namespace: 'lazy-lib' }));
+      build.onResolve({ filter: lib.match }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        // A project module is lazy only where it is imported by the one module named (same-named imports elsewhere are not).
+        if (lib.importer && !args.importer.replace(/\\/g, '/').endsWith(lib.importer)) return undefined;
+        return { path: lib.name, namespace: 'lazy-lib' };
+      });
     }
     build.onLoad({ filter: /.*/, namespace: 'lazy-lib' }, (args) => {
       const lib = lazyLibs.find((l) => l.name === args.path);

@@ -635,14 +635,23 @@ async function host() {
     }
     if (r.hostActivateMs !== undefined && r.emptyActivateMs !== undefined) {
       const ratio = r.hostActivateMs / r.emptyActivateMs;
-      row('activation (ext.activate(): code load + activate(); floor: empty extension, same host)', `${fmt(r.emptyActivateMs, 1)} ms`, `${fmt(r.hostActivateMs, 1)} ms (activate() body ${fmt(r.activateMs, 1)} ms; bundle eval ${fmt(r.bundleLoadMs, 1)} ms)`, `${fmt(ratio, 2)}× floor`, '≤ 2× floor', ratio <= 2);
+      row('activation (ext.activate(): code load + activate(); floor: empty extension, same host)', `${fmt(r.emptyActivateMs, 1)} ms`, `${fmt(r.hostActivateMs, 1)} ms (activate() body ${fmt(r.activateMs, 1)} ms; extension.js cold eval ${fmt(r.bundleLoadMs, 1)} ms)`, `${fmt(ratio, 2)}× floor`, '≤ 2× floor', ratio <= 2);
       // What activation leaves for later is shown, not hidden: the features built on first need (here the first
       // connection event), loading dist/lazy-features.js and building them, added to activation against the same floor.
+      // activate() starts the extension on the next tick (dist/lazy-startup.js: context, status bar, connection),
+      // then the features come on first need: each added to activation against the same floor.
+      const st = r.started;
+      const startMs = st && num(st.ms) ? st.ms : 0;
+      if (st && num(st.ms)) {
+        const total = r.hostActivateMs + st.ms;
+        row(`activation + start (status bar, connection, schedule; ${st.why}, ${fmt(st.afterActivationMs, 0)} ms after activate(); floor: empty extension)`, `${fmt(r.emptyActivateMs, 1)} ms`, `${fmt(total, 1)} ms (load + build ${fmt(st.ms, 1)} ms; lazy-startup.js cold eval ${fmt(r.startBundleLoadMs, 1)} ms)`, `${fmt(total / r.emptyActivateMs, 2)}× floor`, 'report', undefined);
+      }
       const lb = r.lazyBuilt;
       if (lb && num(lb.ms)) {
-        const total = r.hostActivateMs + lb.ms;
-        row(`activation + features built on first need (${lb.why}, ${fmt(lb.afterActivationMs, 0)} ms after activate(); floor: empty extension)`, `${fmt(r.emptyActivateMs, 1)} ms`, `${fmt(total, 1)} ms (load + build ${fmt(lb.ms, 1)} ms; lazy-features.js cold eval ${fmt(r.lazyBundleLoadMs, 1)} ms)`, `${fmt(total / r.emptyActivateMs, 2)}× floor`, 'report', undefined);
+        const total = r.hostActivateMs + startMs + lb.ms;
+        row(`activation + start + features built on first need (${lb.why}, ${fmt(lb.afterActivationMs, 0)} ms after activate(); floor: empty extension)`, `${fmt(r.emptyActivateMs, 1)} ms`, `${fmt(total, 1)} ms (features load + build ${fmt(lb.ms, 1)} ms; lazy-features.js cold eval ${fmt(r.lazyBundleLoadMs, 1)} ms)`, `${fmt(total / r.emptyActivateMs, 2)}× floor`, 'report', undefined);
       }
+      if (num(r.connectedAfterMs)) row('activate() → connected (to the bench bridge on loopback, hello received)', '—', `${fmt(r.connectedAfterMs, 0)} ms`, '—', 'report', undefined);
     } else {
       failRow('activation (vs empty extension)', why, '≤ 2× empty extension');
     }

@@ -38,6 +38,19 @@ describe('activation (real VS Code host)', () => {
     });
   });
 
+  it('starts on the tick after activation by itself (issue 22), and says so in the log', async () => {
+    const api = await activateExtension();
+    // `started` is read without starting: set by the start activate() scheduled (or by a need that came first).
+    const started = await waitFor('the start activate() scheduled', () => api.started);
+    assert.match(started.why, /^(activation \(the next tick\)|the command oncall\.\w+|a vscode:\/\/ link|the test API)$/);
+    assert.ok(started.ms >= 0 && started.afterActivationMs >= 0, JSON.stringify(started));
+    const line = /^\S+ \S+ \[info\] started on .+ in \d+ ms$/m;
+    await waitFor('"started on … in … ms" in the On Call log', () => {
+      const file = onCallLogFile();
+      return file !== undefined && line.test(fs.readFileSync(file, 'utf8'));
+    });
+  });
+
   it('contributes the On Call view container with the Alerts view, which can be focused', async () => {
     const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
       contributes: { viewsContainers: { activitybar: Array<{ id: string }> }; views: Record<string, Array<{ id: string }>> };
