@@ -11,7 +11,7 @@ import type { Clock } from '../util/clock';
 import { Disposable, type IDisposable } from '../util/disposable';
 import { Emitter, type Event } from '../util/event';
 import { GroupIndex, type AlertGroup } from './groupIndex';
-import { compareEntries, toEntry, type AlertEntry, type GroupBy } from './ordering';
+import { compareEntries, severityAgeKey, toEntry, type AlertEntry, type GroupBy } from './ordering';
 
 export type { AlertGroup } from './groupIndex';
 export type { GroupBy } from './ordering';
@@ -46,6 +46,8 @@ export interface AlertCounts {
   bySeverity: Readonly<Record<Severity, number>>;
   /** Severity counts of alerts that still need someone (triggered or acknowledged). */
   activeBySeverity: Readonly<Record<Severity, number>>;
+  /** Severity counts of triggered alerts (nobody has them yet): "a critical is unacked" without a walk. */
+  triggeredBySeverity: Readonly<Record<Severity, number>>;
 }
 
 export const DEFAULT_MAX_RESOLVED = 200;
@@ -69,8 +71,10 @@ export class AlertStore extends Disposable {
   private readonly _byStatus = zeroStatus();
   private readonly _bySeverity = zeroSeverity();
   private readonly _activeBySeverity = zeroSeverity();
+  private readonly _triggeredBySeverity = zeroSeverity();
   private _counts: AlertCounts | undefined;
   private _sorted: readonly Alert[] | undefined;
+  private _top: { n: number; version: number; alerts: readonly Alert[] } | undefined;
   private _version = 0;
 
   private _batchDepth = 0;
@@ -110,6 +114,11 @@ export class AlertStore extends Disposable {
     return this._byStatus.triggered;
   }
 
+  /** Triggered alerts of this severity (kept incrementally, O(1)). */
+  triggeredOf(severity: Severity): number {
+    return this._triggeredBySeverity[severity];
+  }
+
   get(id: string): Alert | undefined {
     return this._entries.get(id)?.alert;
   }
@@ -131,6 +140,7 @@ export class AlertStore extends Disposable {
       byStatus: Object.freeze({ ...this._byStatus }),
       bySeverity: Object.freeze({ ...this._bySeverity }),
       activeBySeverity: Object.freeze({ ...this._activeBySeverity }),
+      triggeredBySeverity: Object.freeze({ ...this._triggeredBySeverity }),
     });
     return this._counts;
   }
@@ -139,6 +149,34 @@ export class AlertStore extends Disposable {
   sorted(): readonly Alert[] {
     this._sorted ??= [...this._entries.values()].sort(compareEntries).map((e) => e.alert);
     return this._sorted;
+  }
+
+  /**
+   * The `n` triggered alerts that matter most — most severe first, then newest (then id) — by one pass with an
+   * n-element insertion list: O(size · n) worst case, usually one comparison per alert; no sort of the whole store.
+   * Cached until the next change.
+   */
+  topTriggered(n: number): readonly Alert[] {
+    const k = Math.max(0, Math.floor(n));
+    if (this._top && this._top.n === k && this._top.version === this._version) return this._top.alerts;
+    const top: { entry: AlertEntry; key: number }[] = [];
+    if (k > 0 && this._byStatus.triggered > 0) {
+      for (const e of this._entries.values()) {
+        if (e.alert.status !== 'triggered') continue;
+        // The display key without its status slot (a snoozed triggered alert still ranks by severity and age here).
+        const key = triggeredKeyOf(e);
+        if (top.length === k && !lessThan(key, e, top[k - 1]!)) continue;
+        let i = top.length === k ? k - 1 : top.length;
+        while (i > 0 && lessThan(key, e, top[i - 1]!)) {
+          top[i] = top[i - 1]!;
+          i--;
+        }
+        top[i] = { entry: e, key };
+      }
+    }
+    const alerts = Object.freeze(top.map((t) => t.entry.alert));
+    this._top = { n: k, version: this._version, alerts };
+    return alerts;
   }
 
   /** Non-empty groups in display order, each sorted. Unchanged groups keep their array instance. */
@@ -301,6 +339,7 @@ export class AlertStore extends Disposable {
     this._byStatus[a.status]++;
     this._bySeverity[a.severity]++;
     if (a.status !== 'resolved') this._activeBySeverity[a.severity]++;
+    if (a.status === 'triggered') this._triggeredBySeverity[a.severity]++;
   }
 
   /** Takes an entry out of indexes and counts (not out of `_entries`: the caller replaces or deletes). */
@@ -310,6 +349,7 @@ export class AlertStore extends Disposable {
     this._byStatus[a.status]--;
     this._bySeverity[a.severity]--;
     if (a.status !== 'resolved') this._activeBySeverity[a.severity]--;
+    if (a.status === 'triggered') this._triggeredBySeverity[a.severity]--;
   }
 
   private _resolvedMs(e: AlertEntry): number {
@@ -385,6 +425,16 @@ export class AlertStore extends Disposable {
       this.batch(() => undefined); // an empty batch runs retention and reports what it removed
     }, Math.max(0, due - this._clock.now()));
   }
+}
+
+/** Severity, then newest first (see ordering.ts's sort key), for triggered alerts. */
+function triggeredKeyOf(e: AlertEntry): number {
+  // Not snoozed: its display key is exactly that (status slot 0).
+  return e.alert.snoozedUntil === undefined ? e.key : severityAgeKey(e.alert.severity, e.startedMs);
+}
+
+function lessThan(key: number, e: AlertEntry, other: { entry: AlertEntry; key: number }): boolean {
+  return key < other.key || (key === other.key && e.alert.id < other.entry.alert.id);
 }
 
 function sanitizeLimit(value: number | undefined, fallback: number): number {

@@ -40,6 +40,15 @@ export function sortKeyOf(alert: Alert, startedMs: number): number {
   return bucket * AGE_SPAN + (AGE_SPAN - 1 - t);
 }
 
+/**
+ * The sort key of a triggered, not snoozed alert (status slot 0): severity, then newest first. The status bar's
+ * "N firing" list ranks every triggered alert this way.
+ */
+export function severityAgeKey(severity: Severity, startedMs: number): number {
+  const t = Number.isFinite(startedMs) ? Math.min(AGE_SPAN - 1, Math.max(0, Math.floor(startedMs))) : 0;
+  return SEVERITY_RANK[severity] * AGE_SPAN + (AGE_SPAN - 1 - t);
+}
+
 export function toEntry(alert: Alert): AlertEntry {
   const startedMs = Date.parse(alert.startedAt);
   return { alert, startedMs, updatedMs: Date.parse(alert.updatedAt), key: sortKeyOf(alert, startedMs) };

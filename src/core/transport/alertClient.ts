@@ -465,7 +465,9 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
     this._server = hello;
     this._log.info(`connected to ${hello.server} (${hello.source}); resuming after seq ${this._lastSeq}`);
     this._sendResume();
-    this._rs.established(hello);
+    // Resuming with state (lastSeq ≥ 0): the store holds what we had, the replay brings it up to date — synced.
+    // Otherwise the list is not the source's state until the snapshot (perhaps seconds of parts) is in.
+    this._rs.established(hello, this._lastSeq >= 0);
   }
 
   /** `resume {lastSeq}`, asking for a snapshot in parts when the server offers them (protocol 1.1). */
@@ -544,6 +546,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
     this._setOmitted(s.omitted);
     this._onDidChangeOnCall.fire(this._oncall);
     this._onDidChangeDeploys.fire(this.deploys);
+    this._rs.synced();
   }
 
   private _onEvent(e: StateEvent): void {

@@ -20,6 +20,14 @@ export interface ConnectionStateInfo {
   lastError?: string;
   /** The server's hello, while connected. */
   server?: HelloMessage;
+  /**
+   * While connected: whether the source's current state is in. False from `hello` until the first complete
+   * snapshot on this connection is applied (a 100k-alert snapshot in parts takes seconds; meanwhile "0 firing"
+   * would be false comfort); true at once when the client resumed and holds state, and for sources without a
+   * snapshot phase (ntfy, Gotify). Absent when not connected (and from connections that do not say: read as true).
+   * Requests work while it is false: it says what the list shows, not whether actions can be sent.
+   */
+  synced?: boolean;
 }
 
 export interface ClientStats {

@@ -191,15 +191,24 @@ export class ReconnectingSocket extends Disposable {
     }
   }
 
-  /** The owner's "connected": state `connected` (with the server's hello); the backoff resets once it is stable. */
-  established(server?: HelloMessage): void {
+  /**
+   * The owner's "connected": state `connected` (with the server's hello); the backoff resets once it is stable.
+   * `synced` false: the source's current state is still to come (the owner calls `synced()` when it is in).
+   */
+  established(server?: HelloMessage, synced = true): void {
     const gen = this._generation;
     this._conn.add(
       this._clock.setTimeout(() => {
         if (gen === this._generation && !this.isDisposed) this._backoff.reset();
       }, this._stableAfterMs),
     );
-    this._setState({ state: 'connected', server });
+    this._setState({ state: 'connected', server, synced });
+  }
+
+  /** The current connection now holds the source's state (its first snapshot is in): one state change, once. */
+  synced(): void {
+    if (this._state.state !== 'connected' || this._state.synced !== false) return;
+    this._setState({ ...this._state, synced: true });
   }
 
   /** Sends on the current socket; throws without one or when the socket refuses. */
@@ -345,6 +354,7 @@ export class ReconnectingSocket extends Disposable {
     if (s.retryAt !== undefined) next.retryAt = s.retryAt;
     if (s.lastError !== undefined) next.lastError = s.lastError;
     if (s.server !== undefined) next.server = s.server;
+    if (s.state === 'connected') next.synced = s.synced ?? true;
     this._state = Object.freeze(next);
     this._onDidChangeState.fire(this._state);
   }

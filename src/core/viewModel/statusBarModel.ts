@@ -3,7 +3,23 @@ import { format } from 'date-fns';
 import type { Alert } from '../protocol/types';
 import { displayText } from '../util/text';
 
-export type ConnectionPhase = 'unconfigured' | 'connecting' | 'connected' | 'disconnected';
+/** `loading`: connected, but the source's current alerts are still arriving (the first snapshot is not complete). */
+export type ConnectionPhase = 'unconfigured' | 'connecting' | 'loading' | 'connected' | 'disconnected';
+
+/** Most alerts the tooltip lists. */
+export const TOOLTIP_TOP = 10;
+
+/**
+ * The triggered alerts, as the store keeps them: counts (O(1), exact at every update) and the few the tooltip lists
+ * (most severe first, then newest; may be up to a second older than the counts during a burst).
+ */
+export interface FiringSummary {
+  count: number;
+  /** Triggered criticals: the error background needs only this. */
+  critical: number;
+  /** The most important triggered alerts, best first (at most TOOLTIP_TOP are shown). */
+  top: readonly Alert[];
+}
 
 export interface StatusInput {
   now: number;
@@ -18,7 +34,9 @@ export interface StatusInput {
   lastError?: string;
   /** Undefined while the schedule is unknown. */
   onCall?: { onCall: boolean; until?: number; nextShiftStart?: number };
-  firing: readonly Alert[];
+  firing: FiringSummary;
+  /** While loading: how many alerts have arrived so far. */
+  received?: number;
   /** "Stick around after your deploy". */
   watching?: { sha: string; newAlerts: number; msLeft: number };
   demo?: boolean;
@@ -56,7 +74,7 @@ export function notConnectedText(p: { now: number; timeZone: string; since?: num
  * watched. Error background while a critical alert is unacked and I am on call; warning while disconnected.
  */
 export function statusBarModel(s: StatusInput): StatusModel {
-  const triggered = s.firing.filter((a) => a.status === 'triggered');
+  const count = Math.max(0, s.firing.count);
   const tooltip: string[] = [];
   let text: string;
   if (s.connection === 'unconfigured') {
@@ -65,7 +83,10 @@ export function statusBarModel(s: StatusInput): StatusModel {
   if (!s.onCall) text = '$(bell) On Call';
   else if (s.onCall.onCall) text = `$(bell) On call${s.onCall.until !== undefined ? ` until ${shortTime(s.onCall.until, s.timeZone)}` : ''}`;
   else text = `$(bell-slash) Off call${s.onCall.nextShiftStart !== undefined ? ` · next shift ${shortTime(s.onCall.nextShiftStart, s.timeZone)}` : ''}`;
-  if (triggered.length > 0 || s.onCall?.onCall) text += ` · ${triggered.length} firing`;
+  const loading = s.connection === 'loading';
+  // Loading: no count yet — "0 firing" before the alerts are in would be false comfort.
+  if (loading) text = `$(sync~spin) ${text.replace(/^\$\([a-z-]+\) /, '')} · loading alerts…`;
+  else if (count > 0 || s.onCall?.onCall) text += ` · ${count} firing`;
   // "Stick around after your deploy": the watch says it all while it lasts.
   if (s.watching) text += ` · ${watchText(s.watching)}`;
 
@@ -83,18 +104,20 @@ export function statusBarModel(s: StatusInput): StatusModel {
     );
     if (s.lastError) tooltip.push(`Last error: ${displayText(s.lastError, 200)}`);
   }
-  if (s.onCall?.onCall && triggered.some((a) => a.severity === 'critical')) background = 'error';
+  // A critical that has arrived is firing, loaded or not.
+  if (s.onCall?.onCall && s.firing.critical > 0) background = 'error';
 
   if (s.demo) tooltip.push('Demo alert source (simulated).');
   if (s.watching) tooltip.push(`${watchText(s.watching)}: alerts on that service that start now are marked "started after your deploy" and notify you.`);
-  // While disconnected, nothing here is news: never "Nothing is firing".
-  if (triggered.length === 0) tooltip.push(disconnected ? 'Last known: nothing firing — alerts raised since then are not shown.' : 'Nothing is firing.');
+  // While disconnected, nothing here is news: never "Nothing is firing". While loading, nothing is known yet.
+  if (loading) tooltip.unshift(`Connected — receiving the current alerts (${Math.max(0, s.received ?? 0)} so far)…`);
+  else if (count === 0) tooltip.push(disconnected ? 'Last known: nothing firing — alerts raised since then are not shown.' : 'Nothing is firing.');
   else {
-    tooltip.push(disconnected ? `Last known: ${triggered.length} firing:` : `${triggered.length} firing:`);
-    const order = { critical: 0, high: 1, warning: 2, info: 3 } as const;
-    const top = [...triggered].sort((a, b) => order[a.severity] - order[b.severity] || Date.parse(b.startedAt) - Date.parse(a.startedAt)).slice(0, 10);
+    tooltip.push(disconnected ? `Last known: ${count} firing:` : `${count} firing:`);
+    // The count is exact; the list may be a moment older: never more lines than the count, the rest "… and N more".
+    const top = s.firing.top.filter((a) => a.status === 'triggered').slice(0, Math.min(TOOLTIP_TOP, count));
     for (const a of top) tooltip.push(`• [${a.severity}] ${displayText(a.title, 100)} — ${displayText(a.service, 40)}`);
-    if (triggered.length > top.length) tooltip.push(`… and ${triggered.length - top.length} more`);
+    if (count > top.length) tooltip.push(`… and ${count - top.length} more`);
   }
   tooltip.push('Click to open the Alerts view.');
   return { text, tooltip: tooltip.join('\n'), ...(background ? { background } : {}) };

@@ -213,6 +213,7 @@ describe('AlertStore', () => {
         byStatus: { triggered: 2, acknowledged: 1, resolved: 0 },
         bySeverity: { critical: 2, high: 0, warning: 0, info: 1 },
         activeBySeverity: { critical: 2, high: 0, warning: 0, info: 1 },
+        triggeredBySeverity: { critical: 2, high: 0, warning: 0, info: 0 },
       });
       store.resolve('a', iso(T0));
       store.upsert(alertAt('c', 0, { severity: 'high' }));
@@ -221,8 +222,68 @@ describe('AlertStore', () => {
         byStatus: { triggered: 1, acknowledged: 1, resolved: 1 },
         bySeverity: { critical: 1, high: 1, warning: 0, info: 1 },
         activeBySeverity: { critical: 0, high: 1, warning: 0, info: 1 },
+        triggeredBySeverity: { critical: 0, high: 1, warning: 0, info: 0 },
       });
       assert.equal(store.triggeredCount, 1);
+      assert.equal(store.triggeredOf('critical'), 0);
+      assert.equal(store.triggeredOf('high'), 1);
+    });
+
+    it('keeps triggered-by-severity through ack, unack, re-fire, severity changes, snapshots and removal', () => {
+      const { store } = setup();
+      store.upsertMany([alertAt('a', 3, { severity: 'critical' }), alertAt('b', 2, { severity: 'critical' })]);
+      assert.equal(store.triggeredOf('critical'), 2);
+      store.upsert(alertAt('a', 3, { severity: 'critical', status: 'acknowledged', updatedAt: iso(T0 + 1) }));
+      assert.equal(store.triggeredOf('critical'), 1, 'acked: someone has it');
+      store.upsert(alertAt('a', 3, { severity: 'critical', status: 'triggered', updatedAt: iso(T0 + 2) }));
+      assert.equal(store.triggeredOf('critical'), 2, 'unacked');
+      store.upsert(alertAt('b', 2, { severity: 'warning', updatedAt: iso(T0 + 3) }));
+      assert.deepEqual([store.triggeredOf('critical'), store.triggeredOf('warning')], [1, 1]);
+      store.resolve('a', iso(T0 + 4));
+      assert.equal(store.triggeredOf('critical'), 0);
+      store.upsert(alertAt('a', 3, { severity: 'critical', updatedAt: iso(T0 + 5) }));
+      assert.equal(store.triggeredOf('critical'), 1, 're-fired');
+      store.remove(['a']);
+      assert.equal(store.triggeredOf('critical'), 0);
+      store.replaceAll([alertAt('x', 1, { severity: 'critical' }), alertAt('y', 1, { severity: 'info' })]);
+      assert.deepEqual(store.counts.triggeredBySeverity, { critical: 1, high: 0, warning: 0, info: 1 });
+      // Over many random changes the incremental counts equal a count from scratch.
+      let r = 7;
+      const rnd = (n: number): number => ((r = (r * 1103515245 + 12345) % 2 ** 31), r % n);
+      const sev = ['critical', 'high', 'warning', 'info'] as const;
+      const st = ['triggered', 'acknowledged', 'resolved'] as const;
+      for (let i = 0; i < 2000; i++) {
+        const id = `r${rnd(40)}`;
+        if (rnd(10) === 0) store.remove([id]);
+        else store.upsert(alertAt(id, 1, { severity: sev[rnd(4)], status: st[rnd(3)], updatedAt: iso(T0 + 10 + i) }));
+      }
+      for (const s of sev) assert.equal(store.triggeredOf(s), [...store.values()].filter((a) => a.status === 'triggered' && a.severity === s).length, s);
+    });
+
+    it('topTriggered: the n most severe, then newest, triggered alerts — the same as a full sort, cached until a change', () => {
+      const { store } = setup();
+      let r = 11;
+      const rnd = (n: number): number => ((r = (r * 1103515245 + 12345) % 2 ** 31), r % n);
+      const sev = ['critical', 'high', 'warning', 'info'] as const;
+      const st = ['triggered', 'triggered', 'acknowledged', 'resolved'] as const;
+      store.upsertMany(
+        Array.from({ length: 500 }, (_, i) =>
+          alertAt(`a${i}`, rnd(30), { severity: sev[rnd(4)], status: st[rnd(4)], ...(rnd(8) === 0 ? { snoozedUntil: iso(T0 + MIN) } : {}) }),
+        ),
+      );
+      const order = { critical: 0, high: 1, warning: 2, info: 3 } as const;
+      const full = [...store.values()]
+        .filter((a) => a.status === 'triggered')
+        .sort((a, b) => order[a.severity] - order[b.severity] || Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.id < b.id ? -1 : 1));
+      const top = store.topTriggered(10);
+      assert.deepEqual(top.map((a) => a.id), full.slice(0, 10).map((a) => a.id));
+      assert.equal(store.topTriggered(10), top, 'cached: same array until a change');
+      assert.deepEqual(store.topTriggered(3).map((a) => a.id), full.slice(0, 3).map((a) => a.id));
+      assert.deepEqual(store.topTriggered(1000).map((a) => a.id), full.map((a) => a.id), 'n above the count: all of them, in order');
+      store.upsert(alertAt('newest', -1, { severity: 'critical' }));
+      assert.equal(store.topTriggered(10)[0]!.id, 'newest');
+      assert.deepEqual(store.topTriggered(0), []);
+      assert.deepEqual(setup().store.topTriggered(10), []);
     });
 
     it('returns the same counts object until something changes', () => {

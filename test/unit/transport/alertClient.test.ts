@@ -72,6 +72,15 @@ describe('AlertClient', () => {
       assert.deepEqual(s.messages, [{ type: 'resume', lastSeq: -1 }]);
     });
 
+    it('synced: false at hello (first connect), true once the snapshot is applied', async () => {
+      const env = setup();
+      const s = await connect(env);
+      assert.equal(env.client.state.synced, false);
+      s.receive({ type: 'snapshot', seq: 3, alerts: [], oncall: null, deploys: [] });
+      assert.equal(env.client.state.synced, true);
+      assert.deepEqual(env.states.map((x) => [x.state, x.synced]), [['connecting', undefined], ['connected', false], ['connected', true]]);
+    });
+
     it('refuses an insecure URL without opening a socket', async () => {
       const env = setup({ url: 'ws://oncall.example.com/' });
       env.client.connect();
@@ -521,6 +530,68 @@ describe('AlertClient', () => {
       s.receive(end(31, 1));
       assert.equal(env.client.stats.rejected, 2);
       assert.equal(env.client.lastSeq, -1, 'never treated as complete');
+    });
+
+    it('synced: false from hello through every part, true only when the last part is in (one state change)', async () => {
+      const env = setup();
+      const s = await connect(env, chunkHello);
+      assert.equal(env.client.state.state, 'connected', 'requests work while loading');
+      assert.equal(env.client.state.synced, false);
+      s.receive(part(20, 0, 3, ['a']));
+      env.clock.advance(2000);
+      s.receive(part(20, 1, 3, ['b']));
+      env.clock.advance(2000);
+      s.receive(part(20, 2, 3, ['c']));
+      await flush();
+      assert.equal(env.client.state.synced, false, 'all parts but not the end: still loading');
+      assert.equal(env.client.store.size, 3);
+      const before = env.states.length;
+      s.receive(end(20, 3));
+      assert.equal(env.client.state.synced, true);
+      assert.deepEqual(env.states.slice(before).map((x) => [x.state, x.synced]), [['connected', true]]);
+      assert.equal(env.client.state.server?.server, 'oncall-bridge/0.1.0', 'the hello stays on the state');
+      s.receive(alertEvent(21, 'd'));
+      assert.equal(env.states.length, before + 1, 'no further state changes for live events');
+    });
+
+    it('synced stays false when the parts do not fit together, until a complete snapshot', async () => {
+      const env = setup();
+      const s = await connect(env, chunkHello);
+      s.receive(part(20, 0, 3, ['a']));
+      s.receive(part(20, 2, 3, ['c']));
+      s.receive(end(20, 3));
+      assert.equal(env.client.state.synced, false);
+      s.receive({ type: 'snapshot', seq: 21, alerts: [makeAlert({ id: 'a' })], oncall: null, deploys: [] });
+      assert.equal(env.client.state.synced, true, 'a whole snapshot syncs too');
+    });
+
+    it('a reconnect before the snapshot completed is not synced either; a resume with state is synced at once', async () => {
+      const env = setup();
+      let s = await connect(env, chunkHello);
+      s.receive(part(20, 0, 2, ['a']));
+      s.serverClose(1006);
+      await flush();
+      assert.equal(env.client.state.synced, undefined, 'not connected: no synced');
+      env.clock.advance(60_000);
+      await flush();
+      s = env.factory.last;
+      s.open();
+      s.receive(chunkHello);
+      assert.deepEqual(s.messages, [{ type: 'resume', lastSeq: -1, snapshotChunks: true }]);
+      assert.equal(env.client.state.synced, false, 'no complete state yet: still loading on the new connection');
+      s.receive(part(20, 0, 1, ['a']));
+      s.receive(end(20, 1));
+      assert.equal(env.client.state.synced, true);
+      s.serverClose(1006);
+      await flush();
+      env.clock.advance(60_000);
+      await flush();
+      s = env.factory.last;
+      s.open();
+      s.receive(chunkHello);
+      assert.deepEqual(s.messages, [{ type: 'resume', lastSeq: 20, snapshotChunks: true }]);
+      assert.equal(env.client.state.state, 'connected');
+      assert.equal(env.client.state.synced, true, 'resumed with state: the replay only brings it up to date');
     });
 
     it('live events that arrive while a set is incomplete are not applied (the server sends them after it)', async () => {

@@ -23,25 +23,43 @@ class MiniBridge {
   readonly resumes: number[] = [];
   readonly events: StateEvent[] = [];
   private readonly _clients = new Set<WebSocket>();
+  /** Set: the snapshot goes out in parts (protocol 1.1), each part only when `nextPart()` is called. */
+  chunked: { ids: string[][]; sent: number; ws?: WebSocket } | undefined;
 
   constructor() {
     this.wss.on('connection', (ws, req) => {
       this.authHeaders.push(req.headers.authorization);
       this._clients.add(ws);
       ws.on('close', () => this._clients.delete(ws));
-      ws.send(encodeMessage(serverExamples.hello));
+      const hello = this.chunked ? { ...serverExamples.hello, capabilities: [...(serverExamples.hello as { capabilities: string[] }).capabilities, 'snapshotChunks'] } : serverExamples.hello;
+      ws.send(encodeMessage(hello));
       ws.on('message', (data: Buffer) => {
         const r = decodeClientMessage(data.toString('utf8'));
         if (!r.ok || r.value.type !== 'resume') return;
         const lastSeq = r.value.lastSeq;
         this.resumes.push(lastSeq);
-        if (lastSeq === -1) {
+        if (lastSeq === -1 && this.chunked && r.value.snapshotChunks === true) {
+          this.chunked.sent = 0;
+          this.chunked.ws = ws;
+          this.nextPart();
+        } else if (lastSeq === -1) {
           ws.send(encodeMessage({ type: 'snapshot', seq: this.seq, alerts: [], oncall: null, deploys: [] }));
         } else {
           for (const e of this.events) if (e.seq > lastSeq) ws.send(encodeMessage(e));
         }
       });
     });
+  }
+
+  /** Sends the next part of the snapshot in parts, or its end (`snapshot` with `chunks`) after the last part. */
+  nextPart(): void {
+    const c = this.chunked;
+    if (!c?.ws) throw new Error('no chunked snapshot under way');
+    const count = c.ids.length;
+    if (c.sent < count) {
+      c.ws.send(encodeMessage({ type: 'snapshotChunk', seq: this.seq, index: c.sent, count, alerts: c.ids[c.sent]!.map((id) => makeAlert({ id })) }));
+      c.sent++;
+    } else c.ws.send(encodeMessage({ type: 'snapshot', seq: this.seq, alerts: [], oncall: null, deploys: [], chunks: count }));
   }
 
   get url(): string {
@@ -112,5 +130,36 @@ describe('AlertClient over a real ws server', () => {
     assert.deepEqual([...client.store.values()].map((a) => a.id).sort(), ['live', 'missed-1', 'missed-2']);
     assert.equal(client.stats.reconnects, 1);
     assert.equal(client.stats.rejected, 0);
+  });
+
+  it('synced: false while a snapshot comes in parts (slowly), true at its end; a resume with replay is synced at once', async () => {
+    bridge.publish('e1');
+    bridge.chunked = { ids: [['p1', 'p2'], ['p3']], sent: 0 };
+    const log = new MemoryLogger();
+    client = new AlertClient({ url: bridge.url, getToken: () => Promise.resolve('t'), clock: systemClock, logger: log, backoff: { baseMs: 20, capMs: 50 } });
+    const states: Array<[string, boolean | undefined]> = [];
+    client.onDidChangeState((st) => states.push([st.state, st.synced]));
+    client.connect();
+    await until(() => client!.store.has('p2'), 'the first part');
+    assert.equal(client.state.state, 'connected');
+    assert.equal(client.state.synced, false);
+    await new Promise((r) => setTimeout(r, 50));
+    bridge.nextPart();
+    await until(() => client!.store.has('p3'), 'the second part');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(client.state.synced, false, 'every part in, the end not yet: still loading');
+    bridge.nextPart();
+    await until(() => client!.state.synced === true, 'the end of the snapshot');
+    assert.equal(client.lastSeq, 1);
+
+    bridge.dropClients(1001);
+    await until(() => client!.state.state === 'reconnecting', 'reconnecting');
+    assert.equal(client.state.synced, undefined);
+    bridge.publish('missed');
+    await until(() => client!.state.state === 'connected', 'reconnected');
+    assert.equal(client.state.synced, true, 'resumed with state: synced at hello, before the replay');
+    await until(() => client!.store.has('missed'), 'the replay');
+    assert.deepEqual(bridge.resumes, [-1, 1]);
+    assert.deepEqual(states.filter(([st]) => st === 'connected'), [['connected', false], ['connected', true], ['connected', true]]);
   });
 });

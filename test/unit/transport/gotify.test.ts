@@ -118,6 +118,7 @@ describe('Gotify connection (direct WebSocket)', () => {
     try {
       server.last.terminate();
       await waitUntil('reconnected', () => server.upgrades.length === 2 && conn.state.state === 'connected');
+      assert.strictEqual(conn.state.synced, true, 'Gotify has no snapshot phase: synced when connected');
       assert.strictEqual(server.upgrades[1]!.headers['x-gotify-key'], TOKEN);
       await waitUntil('second catch-up', () => server.requests.filter((r) => r.url.startsWith('/gotify/message?')).length === 2);
       assert.strictEqual(conn.store.size, 2);

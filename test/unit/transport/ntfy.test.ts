@@ -100,6 +100,7 @@ describe('ntfy connection (direct WebSocket)', () => {
     await conn.ack(['sPs71M8A2T']);
     server.last.terminate();
     await waitUntil('reconnected', () => server.upgrades.length === 2 && conn.state.state === 'connected');
+    assert.strictEqual(conn.state.synced, true, 'ntfy has no snapshot phase: synced when connected');
     assert.strictEqual(server.upgrades[1]!.url, '/mytopic,alerts/ws?since=sPs71M8A2T');
     assert.strictEqual(server.upgrades[1]!.headers.authorization, 'Bearer tk_secret_ntfy');
     server.send(f('urgent')); // ntfy replays from its cache
