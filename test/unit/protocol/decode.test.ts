@@ -183,8 +183,9 @@ describe('protocol decode', () => {
         if (!m) return false;
         const [y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, oh = 0, om = 0] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x)));
         if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59) return false;
-        const day = new Date(Date.UTC(y, mo - 1, d));
-        day.setUTCFullYear(y); // Date.UTC maps years 0–99 to 1900–1999
+        // setUTCFullYear takes years 0–99 as they are (Date.UTC maps them to 1900–1999, where 0000-02-29 rolls over).
+        const day = new Date(0);
+        day.setUTCFullYear(y, mo - 1, d);
         if (day.getUTCDate() !== d) return false;
         return !Number.isNaN(Date.parse(t));
       };
