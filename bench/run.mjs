@@ -219,7 +219,9 @@ const row = (figure, floor, ours, ratio, goal, ok) => rows.push({ figure, floor,
 
 async function ingest() {
   const bridge = await startBenchBridge(['--replay', '200000', '--max-client-buffer', String(2 ** 31)]);
-  const client = forkNode(['ingest', '--mode', 'client', '--url', bridge.url], [], 'ingest client (AlertClient)');
+  // BENCH_PROF_DIR=<dir>: the client writes a V8 CPU profile there (clean exit at the end), for finding where ingest goes.
+  const profDir = process.env.BENCH_PROF_DIR;
+  const client = forkNode(['ingest', '--mode', 'client', '--url', bridge.url], profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [], 'ingest client (AlertClient)');
   const raw = forkNode(['ingest', '--mode', 'raw', '--url', bridge.url], [], 'ingest raw (ws+JSON.parse)');
   try {
     await client.next();
@@ -236,6 +238,7 @@ async function ingest() {
     }
     const ratio = median(ratios);
     row('ingest throughput (AlertClient → validation → store; floor: raw ws + JSON.parse, concurrently)', `${fmt(median(rw) / 1000)}k ev/s`, `${fmt(median(cl) / 1000)}k ev/s`, `${fmt(ratio, 2)}× floor`, '≥ 0.5× floor', ratio >= 0.5);
+    if (profDir) { client.child.send({ exit: true }); await new Promise((r) => client.child.once('exit', r)); }
     return { ratios, client: cl, raw: rw };
   } finally {
     client.kill(); raw.kill();

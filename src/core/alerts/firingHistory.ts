@@ -19,7 +19,7 @@ export const HISTORY_LIMITS = {
   retentionMs: 30 * 24 * 3_600_000,
   /** Characters of a rule name / title / service / frame file kept. */
   maxTextChars: 300,
-  /** Characters of a stack trace looked at for the top frame (a firing is recorded once, so this is cheap). */
+  /** Characters of a stack trace looked at for the top frame (and kept, ≤ `maxFirings` of them, until the history is read). */
   maxTraceChars: 16 * 1024,
 } as const;
 
@@ -42,6 +42,10 @@ export function topFrameOf(stackTrace: string | undefined): { file: string; line
 /** The firing an alert opens (its `startedAt`), with its clearing when it is resolved. */
 export function firingOf(alert: Alert): Firing {
   const top = topFrameOf(alert.stackTrace);
+  return { ...firingWithoutFrame(alert), ...(top ? { topFrame: top } : {}) };
+}
+
+function firingWithoutFrame(alert: Alert): Firing {
   return {
     alertId: alert.id,
     rule: ruleOf(alert),
@@ -50,26 +54,39 @@ export function firingOf(alert: Alert): Firing {
     title: clip(alert.title),
     firedAt: alert.startedAt,
     ...(alert.status === 'resolved' && alert.resolvedAt ? { clearedAt: alert.resolvedAt } : {}),
-    ...(top ? { topFrame: top } : {}),
   };
 }
 
 const keyOf = (f: Pick<Firing, 'rule' | 'service'>): string => `${f.service}\u0000${f.rule}`;
 
+/** One firing held, with what the bookkeeping needs so that it is worked out once. */
+interface Held {
+  readonly f: Firing;
+  readonly key: string;
+  /** `firedAt` in ms. */
+  readonly at: number;
+  live: boolean;
+  /**
+   * An observed firing's stack trace, its top frame not parsed yet. Parsing is the dearest part of observing
+   * an alert, and most firings of a storm are pushed out (`maxFirings`) before anyone reads them, so the
+   * frame is found when the history is read (`all()`), for the ≤ `maxFirings` firings still held.
+   */
+  trace?: string;
+}
+
 /**
  * The bounded history. `now` decides retention. Every operation is O(maxPerKey) at most, so an alert storm
- * costs no more per alert than a quiet day (the world observes every upsert).
+ * costs no more per alert than a quiet day (the world and every client observe every upsert).
  */
 export class FiringHistory {
   /** Per rule + service, oldest first. */
-  private readonly _byKey = new Map<string, Firing[]>();
-  /** Every firing in the order it was added (a queue; entries removed from `_byKey` are skipped). */
-  private _order: Firing[] = [];
+  private readonly _byKey = new Map<string, Held[]>();
+  /** Every firing in the order it was added (a queue; entries no longer live are skipped). */
+  private _order: Held[] = [];
   private _head = 0;
   private _count = 0;
-  private readonly _live = new WeakSet<Firing>();
   /** alertId → its newest firing. */
-  private readonly _byAlert = new Map<string, Firing>();
+  private readonly _byAlert = new Map<string, Held>();
 
   constructor(private readonly _now: () => number) {}
 
@@ -81,11 +98,21 @@ export class FiringHistory {
   all(): Firing[] {
     this._expire();
     const oldest = this._now() - HISTORY_LIMITS.retentionMs;
-    const out: Firing[] = [];
+    const out: Held[] = [];
+    // One parse per distinct trace in this read (a storm is mostly the same few traces).
+    const parsed = new Map<string, Firing['topFrame']>();
     for (const list of this._byKey.values()) {
-      for (const f of list) if (Date.parse(f.firedAt) >= oldest) out.push({ ...f, ...(f.topFrame ? { topFrame: { ...f.topFrame } } : {}) });
+      for (const h of list) {
+        if (h.trace !== undefined) {
+          const top = parsed.has(h.trace) ? parsed.get(h.trace) : topFrameOf(h.trace);
+          parsed.set(h.trace, top);
+          if (top) h.f.topFrame = { ...top };
+          delete h.trace;
+        }
+        if (h.at >= oldest) out.push(h);
+      }
     }
-    return out.sort((a, b) => Date.parse(a.firedAt) - Date.parse(b.firedAt));
+    return out.sort((x, y) => x.at - y.at).map(({ f }) => ({ ...f, ...(f.topFrame ? { topFrame: { ...f.topFrame } } : {}) }));
   }
 
   /** Replaces the history (a snapshot's), keeping the bounds. */
@@ -101,23 +128,28 @@ export class FiringHistory {
 
   /** Adds a firing (a source's past one, or one observed); false when it is already known or too old. */
   add(f: Firing): boolean {
+    return this._add(f, true, undefined);
+  }
+
+  /** `copy`: the caller's object is not ours to keep (a fresh one from `observeAlert` is, already clipped). */
+  private _add(f: Firing, copy: boolean, trace: string | undefined): boolean {
     const at = Date.parse(f.firedAt);
     if (!Number.isFinite(at) || at < this._now() - HISTORY_LIMITS.retentionMs) return false;
     const known = this._byAlert.get(f.alertId);
-    if (known && known.firedAt === f.firedAt) {
-      if (f.clearedAt && !known.clearedAt) known.clearedAt = f.clearedAt;
+    if (known && known.f.firedAt === f.firedAt) {
+      if (f.clearedAt && !known.f.clearedAt) known.f.clearedAt = f.clearedAt;
       return false;
     }
-    const copy: Firing = { ...f, rule: clip(f.rule), service: clip(f.service), title: clip(f.title) };
-    const k = keyOf(copy);
-    let list = this._byKey.get(k);
-    if (!list) this._byKey.set(k, (list = []));
-    list.push(copy);
-    this._live.add(copy);
-    this._order.push(copy);
+    const own: Firing = copy ? { ...f, rule: clip(f.rule), service: clip(f.service), title: clip(f.title) } : f;
+    const h: Held = { f: own, key: keyOf(own), at, live: true };
+    if (trace) h.trace = trace.slice(0, HISTORY_LIMITS.maxTraceChars);
+    let list = this._byKey.get(h.key);
+    if (!list) this._byKey.set(h.key, (list = []));
+    list.push(h);
+    this._order.push(h);
     this._count++;
-    if (!known || Date.parse(known.firedAt) <= at) this._byAlert.set(f.alertId, copy);
-    if (list.length > HISTORY_LIMITS.maxPerKey) this._remove(list[0]!, k);
+    if (!known || known.at <= at) this._byAlert.set(f.alertId, h);
+    if (list.length > HISTORY_LIMITS.maxPerKey) this._remove(list[0]!);
     while (this._count > HISTORY_LIMITS.maxFirings) this._dropOldestAdded();
     this._expire();
     return true;
@@ -126,40 +158,41 @@ export class FiringHistory {
   /** An alert as a source sent it: a new firing when it opened (again), its clearing when resolved. */
   observeAlert(alert: Alert): boolean {
     const known = this._byAlert.get(alert.id);
-    if (known && known.firedAt === alert.startedAt) {
-      if (alert.status === 'resolved' && !known.clearedAt) {
-        known.clearedAt = alert.resolvedAt ?? alert.updatedAt;
+    if (known && known.f.firedAt === alert.startedAt) {
+      if (alert.status === 'resolved' && !known.f.clearedAt) {
+        known.f.clearedAt = alert.resolvedAt ?? alert.updatedAt;
         return true;
       }
       return false;
     }
-    return this.add(firingOf(alert));
+    return this._add(firingWithoutFrame(alert), false, alert.stackTrace);
   }
 
   /** `alertResolved`: the alert's open firing cleared. */
   observeResolved(alertId: string, resolvedAt: string): boolean {
     const known = this._byAlert.get(alertId);
-    if (!known || known.clearedAt) return false;
-    known.clearedAt = resolvedAt;
+    if (!known || known.f.clearedAt) return false;
+    known.f.clearedAt = resolvedAt;
     return true;
   }
 
-  private _remove(f: Firing, k = keyOf(f)): void {
-    if (!this._live.has(f)) return;
-    this._live.delete(f);
+  private _remove(h: Held): void {
+    if (!h.live) return;
+    h.live = false;
     this._count--;
-    const list = this._byKey.get(k);
-    const i = list?.indexOf(f) ?? -1;
+    const list = this._byKey.get(h.key);
+    // The oldest of its rule, nearly always: found at the front.
+    const i = list ? list.indexOf(h) : -1;
     if (list && i >= 0) list.splice(i, 1);
-    if (list && list.length === 0) this._byKey.delete(k);
-    if (this._byAlert.get(f.alertId) === f) this._byAlert.delete(f.alertId);
+    if (list && list.length === 0) this._byKey.delete(h.key);
+    if (this._byAlert.get(h.f.alertId) === h) this._byAlert.delete(h.f.alertId);
   }
 
   private _dropOldestAdded(): void {
     while (this._head < this._order.length) {
-      const f = this._order[this._head++]!;
-      if (this._live.has(f)) {
-        this._remove(f);
+      const h = this._order[this._head++]!;
+      if (h.live) {
+        this._remove(h);
         break;
       }
     }
@@ -168,7 +201,7 @@ export class FiringHistory {
 
   private _compact(): void {
     if (this._head > 1024 && this._head * 2 > this._order.length) {
-      this._order = this._order.slice(this._head).filter((f) => this._live.has(f));
+      this._order = this._order.slice(this._head).filter((h) => h.live);
       this._head = 0;
     }
   }
@@ -176,12 +209,12 @@ export class FiringHistory {
   /** Drops firings past the retention (checked at the oldest added; a full pass only when one is found). */
   private _expire(): void {
     const oldest = this._now() - HISTORY_LIMITS.retentionMs;
-    while (this._head < this._order.length && !this._live.has(this._order[this._head]!)) this._head++;
+    while (this._head < this._order.length && !this._order[this._head]!.live) this._head++;
     const first = this._order[this._head];
-    if (!first || Date.parse(first.firedAt) >= oldest) return;
-    for (const f of this._order.slice(this._head)) if (this._live.has(f) && Date.parse(f.firedAt) < oldest) this._remove(f);
+    if (!first || first.at >= oldest) return;
+    for (const h of this._order.slice(this._head)) if (h.live && h.at < oldest) this._remove(h);
     this._compact();
-    while (this._head < this._order.length && !this._live.has(this._order[this._head]!)) this._head++;
+    while (this._head < this._order.length && !this._order[this._head]!.live) this._head++;
   }
 }
 

@@ -36,6 +36,24 @@ describe('firing history (issue 21: the alert\'s rule, "paged here")', () => {
     assert.equal(all[1]!.clearedAt, undefined);
   });
 
+  it('in a storm, each firing still held has the top frame of its own trace when read (found on read, not per event)', () => {
+    const h = new FiringHistory(() => NOW);
+    const n = HISTORY_LIMITS.maxFirings + 500;
+    for (let i = 0; i < n; i++) {
+      const t = iso(NOW - 20 * MIN + i);
+      h.observeAlert(alert(`s${i}`, { startedAt: t, updatedAt: t, labels: { alertname: `R${i % 40}` }, stackTrace: `Error: boom\n    at f${i} (/app/src/storm/file${i % 7}.ts:${i + 1}:3)` }));
+    }
+    const all = h.all();
+    assert.equal(all.length, HISTORY_LIMITS.maxFirings);
+    for (const f of all) {
+      const i = Number(f.alertId.slice(1));
+      assert.deepEqual(f.topFrame, { file: `/app/src/storm/file${i % 7}.ts`, line: i + 1 }, f.alertId);
+    }
+    // A second read gives the same (the frame is kept), and a copy: changing it changes nothing held.
+    all[0]!.topFrame!.line = 999_999;
+    assert.deepEqual(h.all()[0]!.topFrame, { file: '/app/src/storm/file3.ts', line: 501 });
+  });
+
   it('falls back to the title without alertname; library frames are never the top frame', () => {
     const h = new FiringHistory(() => NOW);
     h.observeAlert(alert('y', { labels: {}, title: 'disk full', stackTrace: 'Error: x\n    at f (/app/node_modules/lib/a.js:1:1)' }));
