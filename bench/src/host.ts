@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as inspector from 'node:inspector';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import * as vscode from 'vscode';
@@ -163,10 +164,12 @@ async function bench(): Promise<void> {
   });
 
   // ---- alert → UI latency at 1,000 events/s: the floor (a minimal tree provider), then ours
+  // BENCH_HOST_PARTS=storm: the storm phase only (for iterating on it; the latency phases take minutes).
+  const stormOnly = process.env.BENCH_HOST_PARTS === 'storm';
   const eps = Number(process.env.BENCH_EPS ?? 1000);
   const seconds = Number(process.env.BENCH_SECONDS ?? 5);
   const conn = api.connections.connection!;
-  {
+  if (!stormOnly) {
     // Ours first, on a fresh store: a group our tree once showed collapsed (all resolved) stays collapsed
     // when new alerts arrive (the view keeps expansion state per item id), and would then not be fetched.
     interface Pending { sent: number; recv: number; group: string; status?: number; tree?: number }
@@ -223,7 +226,7 @@ async function bench(): Promise<void> {
 
   await ctl('resolveAll');
   await sleep(1000);
-  {
+  if (!stormOnly) {
     // Floor: the least a tree can do per event — one TreeDataProvider in the Explorer (our view is hidden
     // meanwhile, so the workbench fetches nothing from it), fed by the same store events, refreshing the one
     // group item the alert belongs to. "Updated" = the workbench fetched that item's children again, the
@@ -300,13 +303,33 @@ async function bench(): Promise<void> {
     let firstPage = 0;
     let snapshotAt = 0;
     const started = wallMs();
+    // What happened when, for finding where the time goes (kept in the host's JSON, .tmp/bench-host.json).
+    const timeline: Array<[number, string]> = [];
+    const mark = (what: string, at = wallMs()): void => {
+      if (timeline.length < 3000) timeline.push([Math.round(at - started), what]);
+    };
     const onTree: TreeListener = (el, ms) => {
       if (snapshotAt && !firstPage && el?.kind === 'group') firstPage = ms;
+      mark(`tree fetched ${el ? el.kind : 'root'}`, ms);
     };
     treeListeners.add(onTree);
     const modelSub = api.alerts.model.onDidChange(() => {
+      mark(`model changed (${api.alerts.model.size})`);
       if (!snapshotAt && api.alerts.model.size >= n) snapshotAt = wallMs();
     });
+    const origRefresh = api.alerts.provider.refresh.bind(api.alerts.provider);
+    api.alerts.provider.refresh = () => {
+      const t = wallMs();
+      origRefresh();
+      mark(`provider refresh (${(wallMs() - t).toFixed(1)} ms)`, t);
+    };
+    // BENCH_HOST_PROFILE=1: a CPU profile of the extension host from connecting to the storm until the acks are in
+    // the tree, written to .tmp/bench-storm.cpuprofile (for finding where the time goes; slows the figures a little).
+    const profiler = process.env.BENCH_HOST_PROFILE ? new inspector.Session() : undefined;
+    if (profiler) {
+      profiler.connect();
+      await new Promise((r) => profiler.post('Profiler.enable', () => profiler.post('Profiler.setSamplingInterval', { interval: 200 }, () => profiler.post('Profiler.start', r))));
+    }
     await api.connections.rebuild();
     const conn = api.connections.connection!;
     try {
@@ -323,6 +346,7 @@ async function bench(): Promise<void> {
         heapPeakDeltaMB: (heapPeak - heap0) / 1048576,
         connectToSnapshotMs: snapshotAt - started,
         firstPageMs: firstPage - snapshotAt,
+        timeline,
       };
       // Ack 1,000 selected alerts: request → bridge → 1,000 events → store → tree refreshed.
       const ids = conn.store.sorted().filter((a) => a.status === 'triggered').slice(0, 1000).map((a) => a.id);
@@ -334,8 +358,9 @@ async function bench(): Promise<void> {
       };
       treeListeners.add(ackTree);
       const ackSub = conn.store.onDidChange(() => {
-        if (!allAcked && ids.every((id) => conn.store.get(id)?.status === 'acknowledged')) allAcked = wallMs();
+        if (!allAcked && ids.every((id) => conn.store.get(id)?.status === 'acknowledged')) mark('store has all acks', (allAcked = wallMs()));
       });
+      mark('ack requested', t0);
       const ok = await api.alerts.runAction('ack', ids);
       const resultAt = wallMs();
       // Not fatal: report what was observed (NaN = not within 20 s).
@@ -347,6 +372,11 @@ async function bench(): Promise<void> {
     } finally {
       modelSub.dispose();
       treeListeners.delete(onTree);
+      if (profiler) {
+        const profile = await new Promise<unknown>((r) => profiler.post('Profiler.stop', (_e, res) => r(res?.profile)));
+        if (process.env.BENCH_TMP_DIR) fs.writeFileSync(`${process.env.BENCH_TMP_DIR}/bench-storm.cpuprofile`, JSON.stringify(profile));
+        profiler.disconnect();
+      }
     }
   }
 }

@@ -115,15 +115,26 @@ export class FiringHistory {
     return out.sort((x, y) => x.at - y.at).map(({ f }) => ({ ...f, ...(f.topFrame ? { topFrame: { ...f.topFrame } } : {}) }));
   }
 
-  /** Replaces the history (a snapshot's), keeping the bounds. */
-  replaceAll(list: readonly Firing[]): void {
+  /**
+   * Replaces the history with a snapshot's, keeping the bounds. `observed`: a history that observed the
+   * snapshot's alerts (a snapshot in parts, as they came), merged in: its firings keep their unparsed traces,
+   * so that 100k alerts are not observed a second time at the end, in one go.
+   */
+  replaceAll(list: readonly Firing[], observed?: FiringHistory): void {
+    const items: Array<{ f: Firing; at: number; copy: boolean; trace?: string }> = list.map((f) => ({ f, at: Date.parse(f.firedAt), copy: true }));
+    if (observed) {
+      for (const h of observed._order.slice(observed._head)) {
+        if (h.live) items.push({ f: h.f, at: h.at, copy: false, ...(h.trace !== undefined ? { trace: h.trace } : {}) });
+      }
+    }
     this._byKey.clear();
     this._byAlert.clear();
     this._order = [];
     this._head = 0;
     this._count = 0;
-    const sorted = [...list].sort((a, b) => Date.parse(a.firedAt) - Date.parse(b.firedAt));
-    for (const f of sorted) this.add(f);
+    // Oldest first, so the bounds keep the newest; a firing both lists hold is added once (`_add` knows it).
+    items.sort((a, b) => a.at - b.at);
+    for (const x of items) this._add(x.f, x.copy, x.trace);
   }
 
   /** Adds a firing (a source's past one, or one observed); false when it is already known or too old. */

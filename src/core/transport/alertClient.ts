@@ -82,7 +82,8 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
    * A snapshot arriving in parts (protocol 1.1): its seq, the next part expected, how many, and the ids applied so
    * far. The store shows each part at once; alerts the snapshot no longer has go only when the last part is in.
    */
-  private _partial: { seq: number; next: number; count: number; seen: Set<string> } | undefined;
+  /** A snapshot arriving in parts: what came so far, and a history of its alerts (merged in at the end). */
+  private _partial: { seq: number; next: number; count: number; seen: Set<string>; history: FiringHistory } | undefined;
   private _resyncSentAt: number | undefined;
   private readonly _pending = new Map<string, PendingRequest>();
   private readonly _requestPrefix = randomUUID();
@@ -479,7 +480,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
   private _onSnapshotChunk(c: SnapshotChunkMessage): void {
     if (c.index === 0) {
       if (this._partial) this._log.info(`snapshot at seq ${this._partial.seq} superseded after ${this._partial.next} of ${this._partial.count} parts`);
-      this._partial = { seq: c.seq, next: 0, count: c.count, seen: new Set<string>() };
+      this._partial = { seq: c.seq, next: 0, count: c.count, seen: new Set<string>(), history: new FiringHistory(() => this._clock.now()) };
     }
     const p = this._partial;
     if (!p || c.seq !== p.seq || c.index !== p.next || c.count !== p.count) {
@@ -487,7 +488,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
       return this._snapshotBroken(`snapshot part ${c.index} of ${c.count} at seq ${c.seq} out of order (expected ${expected})`);
     }
     this.store.applySnapshotPart(c.alerts, p.seen);
-    for (const a of c.alerts) this.history.observeAlert(a);
+    for (const a of c.alerts) p.history.observeAlert(a);
     p.next++;
   }
 
@@ -505,7 +506,8 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
       this.store.applySnapshotPart(s.alerts, p.seen);
       this.store.removeAllExcept(p.seen);
     });
-    this._applySnapshot(s, p.seen.size);
+    for (const a of s.alerts) p.history.observeAlert(a);
+    this._applySnapshot(s, p.seen.size, p.history);
   }
 
   /** Parts that do not fit together: drop them (the list keeps what it has) and ask for the state again. */
@@ -526,7 +528,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
   }
 
   /** A complete snapshot; `partsApplied`: its alerts are already in the store (it came in parts), this many. */
-  private _applySnapshot(s: SnapshotMessage, partsApplied?: number): void {
+  private _applySnapshot(s: SnapshotMessage, partsApplied?: number, partsHistory?: FiringHistory): void {
     if (partsApplied === undefined) this.store.replaceAll(s.alerts);
     this._lastSeq = s.seq;
     this._resyncSentAt = undefined;
@@ -536,10 +538,9 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
     this._deployList = undefined;
     this._oncall = s.oncall;
     this._hasHistory = s.history !== undefined;
-    this.history.replaceAll(s.history ?? []);
-    // Parts' alerts were observed as they came; observed again here (the history was just replaced), from the store.
+    // Parts' alerts were observed as they came, into a history of their own: merged here.
+    this.history.replaceAll(s.history ?? [], partsHistory);
     if (partsApplied === undefined) for (const a of s.alerts) this.history.observeAlert(a);
-    else for (const a of this.store.values()) this.history.observeAlert(a);
     this._onDidChangeHistory.fire();
     this._stats.applied++;
     this._log.info(`snapshot at seq ${s.seq}: ${partsApplied ?? s.alerts.length} alerts${s.chunks ? ` in ${s.chunks} parts` : ''}, ${s.deploys.length} deploys${s.omitted ? `, ${s.omitted} more open alerts not sent` : ''}`);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { AlertClient, type AlertClientOptions } from '../../../src/core/transport/alertClient';
 import type { ConnectionStateInfo } from '../../../src/core/transport/connection';
-import type { Alert, AlertActionMessage, AnnotateMessage, ServerMessage, StateEvent } from '../../../src/core/protocol/types';
+import type { Alert, AlertActionMessage, AnnotateMessage, Firing, ServerMessage, StateEvent } from '../../../src/core/protocol/types';
 import { ManualClock } from '../../../src/core/util/clock';
 import { MemoryLogger } from '../../../src/core/util/logger';
 import { FakeSocketFactory, type FakeSocket } from '../../mocks/fakeSocket';
@@ -503,6 +503,24 @@ describe('AlertClient', () => {
       assert.equal(env.client.deploys.length, 1);
       s.receive(alertEvent(21, 'd'));
       assert.ok(env.client.store.has('d'));
+    });
+
+    it("the firing history after it: each part's alerts (top frame from their own trace) and the snapshot's own history; a superseded state's firings gone", async () => {
+      const env = setup();
+      const s = await connect(env, chunkHello);
+      const t = (min: number): string => new Date(T0 - 120 * 60_000 + min * 60_000).toISOString();
+      s.receive({ type: 'snapshot', seq: 5, alerts: [makeAlert({ id: 'gone', startedAt: t(1), updatedAt: t(1) })], oncall: null, deploys: [] });
+      await flush();
+      assert.deepEqual(env.client.history.all().map((f) => f.alertId), ['gone']);
+      const traced = (id: string, line: number, min: number): Alert => makeAlert({ id, startedAt: t(min), updatedAt: t(min), stackTrace: `Error: x\n    at f (/app/src/${id}.ts:${line}:1)` });
+      s.receive({ type: 'snapshotChunk', seq: 20, index: 0, count: 2, alerts: [traced('p1', 11, 3), traced('p2', 12, 4)] });
+      s.receive({ type: 'snapshotChunk', seq: 20, index: 1, count: 2, alerts: [traced('p3', 13, 5)] });
+      const past: Firing = { alertId: 'p1', rule: makeAlert({ id: 'p1' }).title, service: makeAlert({ id: 'p1' }).service, severity: 'critical', title: 'earlier', firedAt: t(-60), clearedAt: t(-50) };
+      s.receive({ type: 'snapshot', seq: 20, alerts: [traced('p4', 14, 6)], oncall: null, deploys: [], chunks: 2, history: [past] });
+      await flush();
+      const all = env.client.history.all();
+      assert.deepEqual(all.map((f) => [f.alertId, f.firedAt]), [['p1', t(-60)], ['p1', t(3)], ['p2', t(4)], ['p3', t(5)], ['p4', t(6)]]);
+      assert.deepEqual(all.slice(1).map((f) => f.topFrame), [11, 12, 13, 14].map((line, i) => ({ file: `/app/src/p${i + 1}.ts`, line })));
     });
 
     it('a connection lost mid-set keeps the previous state plus the parts received, and says so', async () => {
