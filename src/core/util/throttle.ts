@@ -25,6 +25,11 @@ export class Throttle implements IDisposable {
   private _lastPending = 0;
   private readonly _quietMs: number;
   private readonly _now: () => number;
+  /** `hold()`s not released yet, and the latest time any of them may hold a run back to. */
+  private _holds = 0;
+  private _holdUntil = -Infinity;
+  /** Released with changes pending: run them as soon as the interval allows. */
+  private _flush = false;
 
   constructor(
     private readonly _fn: () => void,
@@ -43,10 +48,40 @@ export class Throttle implements IDisposable {
     if (this._timer === undefined) this._arm(now);
   }
 
-  /** When the pending run is due: spaced from the last run, at the pause (or at most `intervalMs` into the burst). */
+  /** A run is due (changes wait for it) or runs are held: what the caller would draw now is about to be redrawn. */
+  get pending(): boolean {
+    return this._timer !== undefined || this._holds > 0;
+  }
+
+  /**
+   * Holds runs back until `release()` (at most `maxMs`): the caller knows the changes of one burst are still
+   * coming and when they end — acknowledging 1,000 alerts: their events arrive until the request's result. A run
+   * in the middle would push the one at the end a whole interval later. Returns the release (idempotent).
+   */
+  hold(maxMs: number): () => void {
+    this._holds++;
+    this._holdUntil = Math.max(this._holdUntil, this._now() + maxMs);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this._holds > 0) return;
+      this._holdUntil = -Infinity;
+      // The burst is over: pending changes run now (still spaced from the last run), without waiting for a pause.
+      if (this._timer !== undefined) {
+        this._flush = true;
+        clearTimeout(this._timer);
+        this._arm(this._now());
+      }
+    };
+  }
+
+  /** When the pending run is due: spaced from the last run, at the pause (or at most `intervalMs` into the burst), after any hold. */
   private _due(): number {
+    if (this._flush) return this._lastRun + this._intervalMs;
     const settled = Math.min(this._lastPending + this._quietMs, (this._firstPending ?? 0) + this._intervalMs);
-    return Math.max(this._lastRun + this._intervalMs, this._quietMs > 0 ? settled : this._lastPending);
+    const due = Math.max(this._lastRun + this._intervalMs, this._quietMs > 0 ? settled : this._lastPending);
+    return this._holds > 0 ? Math.max(due, this._holdUntil) : due;
   }
 
   private _arm(now: number): void {
@@ -57,6 +92,7 @@ export class Throttle implements IDisposable {
       if (t < this._due() - 0.5) return this._arm(t);
       this._lastRun = t;
       this._firstPending = undefined;
+      this._flush = false;
       this._fn();
     }, Math.max(0, this._due() - now));
   }
@@ -65,5 +101,6 @@ export class Throttle implements IDisposable {
     if (this._timer !== undefined) clearTimeout(this._timer);
     this._timer = undefined;
     this._firstPending = undefined;
+    this._flush = false;
   }
 }

@@ -66,4 +66,47 @@ describe('Throttle', () => {
     h.advance(200);
     assert.deepEqual(h.runs.map((r) => r - h.runs[0]!), [0, 250]);
   });
+  it('hold: a burst with a pause inside runs once, at the release (not at the pause and again an interval later)', () => {
+    const h = harness(250, 30);
+    const release = h.t.hold(2000);
+    // 1,000 acks: events for 90 ms, a 60 ms pause (the bridge busy), events for 40 ms more, then the result.
+    for (let i = 0; i < 9; i++) {
+      h.t.schedule();
+      h.advance(10);
+    }
+    h.advance(60);
+    for (let i = 0; i < 4; i++) {
+      h.t.schedule();
+      h.advance(10);
+    }
+    assert.deepEqual(h.runs, [], 'held through the pause');
+    assert.equal(h.t.pending, true);
+    const releasedAt = h.at();
+    release();
+    h.advance(1);
+    assert.deepEqual(h.runs, [releasedAt + 1], 'runs at the release (the next macrotask)');
+    assert.equal(h.t.pending, false, 'nothing due once it ran');
+    release(); // idempotent: no second run, no negative hold count
+    h.t.schedule();
+    h.advance(300);
+    assert.deepEqual(h.runs.map((r) => r - releasedAt), [1, 251], 'and is spaced as before afterwards');
+  });
+
+  it('hold: never longer than its bound (a request that never answers does not freeze the view)', () => {
+    const h = harness(250, 30);
+    h.t.hold(500);
+    h.t.schedule();
+    h.advance(499);
+    assert.deepEqual(h.runs, []);
+    h.advance(2);
+    assert.equal(h.runs.length, 1);
+  });
+
+  it('hold with nothing pending: the release runs nothing', () => {
+    const h = harness(250, 30);
+    const release = h.t.hold(1000);
+    release();
+    h.advance(500);
+    assert.deepEqual(h.runs, []);
+  });
 });
