@@ -80,6 +80,8 @@ export interface AlertSourceConnection extends IDisposable {
   /** True once the source sent a history (a source without one: "no history"). */
   readonly hasHistory?: boolean;
   readonly onDidChangeHistory?: Event<void>;
+  /** While a snapshot arrives in parts (protocol 1.1): how many of how many are in. */
+  readonly snapshotProgress?: { received: number; total: number } | undefined;
   readonly stats: Readonly<ClientStats>;
   connect(): void;
   disconnect(): void;

@@ -25,9 +25,8 @@ export class Throttle implements IDisposable {
   private _lastPending = 0;
   private readonly _quietMs: number;
   private readonly _now: () => number;
-  /** `hold()`s not released yet, and the latest time any of them may hold a run back to. */
-  private _holds = 0;
-  private _holdUntil = -Infinity;
+  /** `hold()`s not released yet, each until its bound (an expired one no longer counts). */
+  private readonly _holds = new Set<{ until: number }>();
   /** Released with changes pending: run them as soon as the interval allows. */
   private _flush = false;
 
@@ -50,7 +49,7 @@ export class Throttle implements IDisposable {
 
   /** A run is due (changes wait for it) or runs are held: what the caller would draw now is about to be redrawn. */
   get pending(): boolean {
-    return this._timer !== undefined || this._holds > 0;
+    return this._timer !== undefined || this._heldUntil() > -Infinity;
   }
 
   /**
@@ -59,14 +58,10 @@ export class Throttle implements IDisposable {
    * in the middle would push the one at the end a whole interval later. Returns the release (idempotent).
    */
   hold(maxMs: number): () => void {
-    this._holds++;
-    this._holdUntil = Math.max(this._holdUntil, this._now() + maxMs);
-    let released = false;
+    const h = { until: this._now() + maxMs };
+    this._holds.add(h);
     return () => {
-      if (released) return;
-      released = true;
-      if (--this._holds > 0) return;
-      this._holdUntil = -Infinity;
+      if (!this._holds.delete(h) || this._heldUntil() > -Infinity) return;
       // The burst is over: pending changes run now (still spaced from the last run), without waiting for a pause.
       if (this._timer !== undefined) {
         this._flush = true;
@@ -81,7 +76,19 @@ export class Throttle implements IDisposable {
     if (this._flush) return this._lastRun + this._intervalMs;
     const settled = Math.min(this._lastPending + this._quietMs, (this._firstPending ?? 0) + this._intervalMs);
     const due = Math.max(this._lastRun + this._intervalMs, this._quietMs > 0 ? settled : this._lastPending);
-    return this._holds > 0 ? Math.max(due, this._holdUntil) : due;
+    return Math.max(due, this._heldUntil());
+  }
+
+  /** The latest bound of the holds still in force (-Infinity: none); expired ones are forgotten. */
+  private _heldUntil(): number {
+    if (this._holds.size === 0) return -Infinity;
+    const now = this._now();
+    let until = -Infinity;
+    for (const h of this._holds) {
+      if (h.until <= now) this._holds.delete(h);
+      else until = Math.max(until, h.until);
+    }
+    return until;
   }
 
   private _arm(now: number): void {

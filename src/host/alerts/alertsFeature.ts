@@ -17,6 +17,7 @@ import type { AlertGroup, AlertsModel } from './alertsModel';
 import { AlertsTreeProvider, type AlertsElement } from './alertsTreeProvider';
 import { errorText } from '../../core/util/errors';
 import { groupKeyOf } from '../../core/alerts/ordering';
+import { SnapshotPace } from '../../core/viewModel/snapshotPace';
 
 /** Follows whichever connection is current and presents its store to the tree. */
 class ConnectionAlertsModel extends Disposable implements AlertsModel {
@@ -81,6 +82,9 @@ function actionText(action: AlertAction, title: string | undefined, count: numbe
   }
 }
 
+/** Hold the refresh when a snapshot's last part is due sooner than this (the refresh interval). */
+const SNAPSHOT_END_HOLD_MS = 250;
+
 /** The Alerts view and everything done from it. */
 export class AlertsFeature extends Disposable {
   readonly model: ConnectionAlertsModel;
@@ -117,7 +121,7 @@ export class AlertsFeature extends Disposable {
     );
     this._register(_ctx.whileConnected((c, scope) => this.model.follow(c, scope)));
     this._register(_ctx.connections.onDidChangeState(() => this._updateMessage()));
-    this._register(this.model.onDidChange(() => this._refresh.schedule()));
+    this._register(this.model.onDidChange(() => this._changed()));
     this._register(
       _config.onDidChange((e) => {
         if (e.affects('alerts.groupBy')) this.provider.setGroupBy(_config.value.groupBy);
@@ -144,6 +148,24 @@ export class AlertsFeature extends Disposable {
     this._register(vscode.commands.registerCommand(Commands.showMore, (groupKey?: string) => groupKey && this.provider.showMore(groupKey)));
     this._refreshNow();
   }
+
+  /**
+   * A change to show. Over the last stretch of a snapshot in parts (its end due within one refresh interval), the
+   * refresh is held for the end, so the refresh that shows the whole snapshot is not spaced behind one drawn a
+   * moment before it (bench: the storm's first page after the snapshot). At most 600 ms held.
+   */
+  private _changed(): void {
+    const eta = this._pace.remainingMs(this._connections.connection?.snapshotProgress, this._clock.now());
+    if (eta !== undefined && eta < SNAPSHOT_END_HOLD_MS && !this._endHold) this._endHold = this._refresh.hold(600);
+    this._refresh.schedule();
+    if (eta === undefined && this._endHold) {
+      this._endHold();
+      this._endHold = undefined;
+    }
+  }
+
+  private readonly _pace = new SnapshotPace();
+  private _endHold: (() => void) | undefined;
 
   /** Over the list while the source is out of reach: what is shown is the last known state, not the present. */
   private _updateMessage(): void {

@@ -100,6 +100,10 @@ describe('Throttle', () => {
     assert.deepEqual(h.runs, []);
     h.advance(2);
     assert.equal(h.runs.length, 1);
+    assert.equal(h.t.pending, false, 'an expired hold no longer counts, though never released');
+    h.t.schedule();
+    h.advance(251);
+    assert.equal(h.runs.length, 2, 'and holds nothing back');
   });
 
   it('hold with nothing pending: the release runs nothing', () => {
