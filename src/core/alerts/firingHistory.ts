@@ -57,12 +57,11 @@ function firingWithoutFrame(alert: Alert): Firing {
   };
 }
 
-const keyOf = (f: Pick<Firing, 'rule' | 'service'>): string => `${f.service}\u0000${f.rule}`;
-
 /** One firing held, with what the bookkeeping needs so that it is worked out once. */
 interface Held {
   readonly f: Firing;
-  readonly key: string;
+  /** Its rule + service's list (oldest first), which it is in while live. */
+  readonly list: Held[];
   /** `firedAt` in ms. */
   readonly at: number;
   live: boolean;
@@ -79,8 +78,8 @@ interface Held {
  * costs no more per alert than a quiet day (the world and every client observe every upsert).
  */
 export class FiringHistory {
-  /** Per rule + service, oldest first. */
-  private readonly _byKey = new Map<string, Held[]>();
+  /** Per service, per rule: oldest first (two levels: no key string built per alert observed). */
+  private readonly _byKey = new Map<string, Map<string, Held[]>>();
   /** Every firing in the order it was added (a queue; entries no longer live are skipped). */
   private _order: Held[] = [];
   private _head = 0;
@@ -101,15 +100,17 @@ export class FiringHistory {
     const out: Held[] = [];
     // One parse per distinct trace in this read (a storm is mostly the same few traces).
     const parsed = new Map<string, Firing['topFrame']>();
-    for (const list of this._byKey.values()) {
-      for (const h of list) {
-        if (h.trace !== undefined) {
-          const top = parsed.has(h.trace) ? parsed.get(h.trace) : topFrameOf(h.trace);
-          parsed.set(h.trace, top);
-          if (top) h.f.topFrame = { ...top };
-          delete h.trace;
+    for (const byRule of this._byKey.values()) {
+      for (const list of byRule.values()) {
+        for (const h of list) {
+          if (h.trace !== undefined) {
+            const top = parsed.has(h.trace) ? parsed.get(h.trace) : topFrameOf(h.trace);
+            parsed.set(h.trace, top);
+            if (top) h.f.topFrame = { ...top };
+            delete h.trace;
+          }
+          if (h.at >= oldest) out.push(h);
         }
-        if (h.at >= oldest) out.push(h);
       }
     }
     return out.sort((x, y) => x.at - y.at).map(({ f }) => ({ ...f, ...(f.topFrame ? { topFrame: { ...f.topFrame } } : {}) }));
@@ -152,10 +153,12 @@ export class FiringHistory {
       return false;
     }
     const own: Firing = copy ? { ...f, rule: clip(f.rule), service: clip(f.service), title: clip(f.title) } : f;
-    const h: Held = { f: own, key: keyOf(own), at, live: true };
+    let byRule = this._byKey.get(own.service);
+    if (!byRule) this._byKey.set(own.service, (byRule = new Map()));
+    let list = byRule.get(own.rule);
+    if (!list) byRule.set(own.rule, (list = []));
+    const h: Held = { f: own, list, at, live: true };
     if (trace) h.trace = trace.slice(0, HISTORY_LIMITS.maxTraceChars);
-    let list = this._byKey.get(h.key);
-    if (!list) this._byKey.set(h.key, (list = []));
     list.push(h);
     this._order.push(h);
     this._count++;
@@ -191,11 +194,15 @@ export class FiringHistory {
     if (!h.live) return;
     h.live = false;
     this._count--;
-    const list = this._byKey.get(h.key);
+    const list = h.list;
     // The oldest of its rule, nearly always: found at the front.
-    const i = list ? list.indexOf(h) : -1;
-    if (list && i >= 0) list.splice(i, 1);
-    if (list && list.length === 0) this._byKey.delete(h.key);
+    const i = list.indexOf(h);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) {
+      const byRule = this._byKey.get(h.f.service);
+      if (byRule?.get(h.f.rule) === list) byRule.delete(h.f.rule);
+      if (byRule?.size === 0) this._byKey.delete(h.f.service);
+    }
     if (this._byAlert.get(h.f.alertId) === h) this._byAlert.delete(h.f.alertId);
   }
 

@@ -141,6 +141,10 @@ const labels: Schema<Record<string, string>> = v.pipe(
   ),
   v.record(v.string(), v.string()),
   v.transform((rec) => {
+    // valibot's record built `rec` afresh: copied again only when it holds a forbidden key (never, in practice).
+    let forbidden = false;
+    for (const k of FORBIDDEN_LABEL_KEYS) if (Object.hasOwn(rec, k)) forbidden = true;
+    if (!forbidden) return rec;
     const out: Record<string, string> = {};
     for (const k of Object.keys(rec)) if (!FORBIDDEN_LABEL_KEYS.has(k)) out[k] = rec[k]!;
     return out;
