@@ -2,7 +2,7 @@
 // Reports, never asserts. Every comparing figure is a ratio measured side by side in the same run (this
 // machine is shared and noisy); absolute numbers are a guide. Generated data lives in bench/.data/ and is
 // reused. Builds go to .tmp/ (never dist/ or out/, which other runs use).
-// Env: BENCH_ONLY=ingest,traces,suspects,fanout,fanout10k,cluster3,host,bundle  BENCH_HOST=4.139.1  BENCH_STORM=100000  VERBOSE=1
+// Env: BENCH_STORM_TRIALS=3 (storm trials; medians reported)  BENCH_ONLY=ingest,traces,suspects,fanout,fanout10k,cluster3,host,bundle  BENCH_HOST=4.139.1  BENCH_STORM=100000  VERBOSE=1
 //      BENCH_EDITORS=10000 BENCH_FANOUT_EPS=10 (fanout10k: editors on one replica; cluster3: over 3 replicas behind nginx; events/s while measuring latency)
 //      BENCH_HOST_PARTS=activation|storm (host: the activation phase only / activation and the storm, for iterating on them)
 import { execFileSync, fork, spawn } from 'node:child_process';
@@ -625,16 +625,19 @@ async function host() {
     const s = r.storm;
     if (s) {
       row(`storm heap delta (${s.alerts} alerts, after GC)`, '—', `${fmt(s.heapDeltaMB, 0)} MB (peak +${fmt(s.heapPeakDeltaMB, 0)} MB; snapshot ${fmt(r.stormSnapshotBytes / 1048576, 0)} MB applied ${fmt(s.connectToSnapshotMs, 0)} ms after connecting)`, `${fmt(s.heapDeltaMB / 150, 2)}× goal`, '≤ 150 MB', s.heapDeltaMB <= 150);
-      row('storm: time to first tree page (after the snapshot is in the model)', '—', `${fmt(s.firstPageMs, 0)} ms`, `${fmt(s.firstPageMs / 100, 2)}× goal`, '≤ 100 ms', s.firstPageMs <= 100);
+      // Each storm figure is the median of the trials (BENCH_STORM_TRIALS, default 3): one trial swings 3-5x here.
+      const tr = Array.isArray(s.trials) ? s.trials : [];
+      const of = (k) => (tr.length > 1 ? ` (median of ${tr.length}: ${tr.map((t) => fmt(t[k], 0)).join(', ')})` : '');
+      row('storm: time to first tree page (after the snapshot is in the model)', '—', `${fmt(s.firstPageMs, 0)} ms${of('firstPageMs')}`, `${fmt(s.firstPageMs / 100, 2)}× goal`, '≤ 100 ms', s.firstPageMs <= 100);
       // Shown as it comes: the first page after the snapshot's first part (the user sees alerts from then on).
-      if (num(s.firstPartPageMs)) row(`storm: first tree page after the snapshot's first part is in the model (${fmt(s.firstPartAfterMs, 0)} ms after connecting)`, '—', `${fmt(s.firstPartPageMs, 0)} ms`, '—', 'report', undefined);
+      if (num(s.firstPartPageMs)) row(`storm: first tree page after the snapshot's first part is in the model (${fmt(s.firstPartAfterMs, 0)} ms after connecting)`, '—', `${fmt(s.firstPartPageMs, 0)} ms${of('firstPartPageMs')}`, '—', 'report', undefined);
       const ack = s.ack;
       if (!ack) failRow('storm: ack 1,000 selected', why, 'tree ≤ 100 ms after the store');
       else if (!(num(ack.treeMs))) failRow('storm: ack 1,000 selected', `${ack.acked}/${ack.selected} acked, result ${fmt(ack.resultMs, 0)} ms, store ${fmt(ack.storeMs, 0)} ms, the tree did not refresh within 20 s`, 'tree ≤ 100 ms after the store');
       else {
         // The issue's figure: from the store having all 1,000 acks to the tree showing them.
         const treeAfterStore = ack.treeMs - ack.storeMs;
-        row('storm: ack 1,000 selected → tree (after the store has all acks)', '—', `${fmt(treeAfterStore, 0)} ms (request → result ${fmt(ack.resultMs, 0)}, → store ${fmt(ack.storeMs, 0)}, → tree ${fmt(ack.treeMs, 0)} ms)`, `${fmt(treeAfterStore / 100, 2)}× goal`, '≤ 100 ms', treeAfterStore <= 100);
+        row('storm: ack 1,000 selected → tree (after the store has all acks)', '—', `${fmt(treeAfterStore, 0)} ms (request → result ${fmt(ack.resultMs, 0)}, → store ${fmt(ack.storeMs, 0)}, → tree ${fmt(ack.treeMs, 0)} ms)${of('ackAfterStoreMs')}`, `${fmt(treeAfterStore / 100, 2)}× goal`, '≤ 100 ms', treeAfterStore <= 100);
       }
     } else if (!partial) {
       failRow(`storm (${process.env.BENCH_STORM || '100000'} alerts)`, r.stormSnapshotBytes ? `snapshot ${fmt(r.stormSnapshotBytes / 1048576, 0)} MB not applied: ${why}` : why, '≤ 150 MB, first page ≤ 100 ms');
