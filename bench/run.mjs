@@ -628,7 +628,9 @@ async function host() {
       // Each storm figure is the median of the trials (BENCH_STORM_TRIALS, default 3): one trial swings 3-5x here.
       const tr = Array.isArray(s.trials) ? s.trials : [];
       const of = (k) => (tr.length > 1 ? ` (median of ${tr.length}: ${tr.map((t) => fmt(t[k], 0)).join(', ')})` : '');
-      row('storm: time to first tree page (after the snapshot is in the model)', '—', `${fmt(s.firstPageMs, 0)} ms${of('firstPageMs')}`, `${fmt(s.firstPageMs / 100, 2)}× goal`, '≤ 100 ms', s.firstPageMs <= 100);
+      // Ours = snapshot in the model → our refresh fired; the rest is VS Code's (debounce, IPC, the renderer).
+      const split = (ours, total) => (num(ours) ? `; ours ${fmt(ours, 0)} ms to the refresh, VS Code ${fmt(total - ours, 0)} ms to the fetch` : '');
+      row('storm: time to first tree page (after the snapshot is in the model)', '—', `${fmt(s.firstPageMs, 0)} ms${of('firstPageMs')}${split(s.firstPageOursMs, s.firstPageMs)}`, `${fmt(s.firstPageMs / 100, 2)}× goal`, '≤ 100 ms', s.firstPageMs <= 100);
       // Shown as it comes: the first page after the snapshot's first part (the user sees alerts from then on).
       if (num(s.firstPartPageMs)) row(`storm: first tree page after the snapshot's first part is in the model (${fmt(s.firstPartAfterMs, 0)} ms after connecting)`, '—', `${fmt(s.firstPartPageMs, 0)} ms${of('firstPartPageMs')}`, '—', 'report', undefined);
       const ack = s.ack;
@@ -637,7 +639,7 @@ async function host() {
       else {
         // The issue's figure: from the store having all 1,000 acks to the tree showing them.
         const treeAfterStore = ack.treeMs - ack.storeMs;
-        row('storm: ack 1,000 selected → tree (after the store has all acks)', '—', `${fmt(treeAfterStore, 0)} ms (request → result ${fmt(ack.resultMs, 0)}, → store ${fmt(ack.storeMs, 0)}, → tree ${fmt(ack.treeMs, 0)} ms)${of('ackAfterStoreMs')}`, `${fmt(treeAfterStore / 100, 2)}× goal`, '≤ 100 ms', treeAfterStore <= 100);
+        row('storm: ack 1,000 selected → tree (after the store has all acks)', '—', `${fmt(treeAfterStore, 0)} ms (request → result ${fmt(ack.resultMs, 0)}, → store ${fmt(ack.storeMs, 0)}, → tree ${fmt(ack.treeMs, 0)} ms)${of('ackAfterStoreMs')}${split(s.ackOursMs, treeAfterStore)}`, `${fmt(treeAfterStore / 100, 2)}× goal`, '≤ 100 ms', treeAfterStore <= 100);
       }
     } else if (!partial) {
       failRow(`storm (${process.env.BENCH_STORM || '100000'} alerts)`, r.stormSnapshotBytes ? `snapshot ${fmt(r.stormSnapshotBytes / 1048576, 0)} MB not applied: ${why}` : why, '≤ 150 MB, first page ≤ 100 ms');

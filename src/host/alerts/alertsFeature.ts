@@ -82,8 +82,8 @@ function actionText(action: AlertAction, title: string | undefined, count: numbe
   }
 }
 
-/** Hold the refresh when a snapshot's last part is due sooner than this (the refresh interval). */
-const SNAPSHOT_END_HOLD_MS = 250;
+/** Hold the refresh when a snapshot's last part is due sooner than this (the 250 ms refresh interval, with room for the estimate to be off). */
+const SNAPSHOT_END_HOLD_MS = 400;
 
 /** The Alerts view and everything done from it. */
 export class AlertsFeature extends Disposable {
@@ -152,11 +152,11 @@ export class AlertsFeature extends Disposable {
   /**
    * A change to show. Over the last stretch of a snapshot in parts (its end due within one refresh interval), the
    * refresh is held for the end, so the refresh that shows the whole snapshot is not spaced behind one drawn a
-   * moment before it (bench: the storm's first page after the snapshot). At most 600 ms held.
+   * moment before it (bench: the storm's first page after the snapshot). At most 800 ms held.
    */
   private _changed(): void {
     const eta = this._pace.remainingMs(this._connections.connection?.snapshotProgress, this._clock.now());
-    if (eta !== undefined && eta < SNAPSHOT_END_HOLD_MS && !this._endHold) this._endHold = this._refresh.hold(600);
+    if (eta !== undefined && eta < SNAPSHOT_END_HOLD_MS && !this._endHold) this._endHold = this._refresh.hold(800);
     this._refresh.schedule();
     if (eta === undefined && this._endHold) {
       this._endHold();
