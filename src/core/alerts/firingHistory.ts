@@ -154,7 +154,7 @@ export class FiringHistory {
     }
     const own: Firing = copy ? { ...f, rule: clip(f.rule), service: clip(f.service), title: clip(f.title) } : f;
     let byRule = this._byKey.get(own.service);
-    if (!byRule) this._byKey.set(own.service, (byRule = new Map()));
+    if (!byRule) this._byKey.set(own.service, (byRule = new Map<string, Held[]>()));
     let list = byRule.get(own.rule);
     if (!list) byRule.set(own.rule, (list = []));
     const h: Held = { f: own, list, at, live: true };
