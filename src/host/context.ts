@@ -78,7 +78,7 @@ export class HostContext extends Disposable implements HostServices {
    */
   get timeZone(): string {
     const z = this.config.value.timeZone;
-    const now = Date.now();
+    const now = this.clock.now();
     const c = this._zone;
     if (c && c.setting === z && now - c.at < 60_000) return c.zone;
     const zone = z && isValidTimeZone(z) ? z : Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';

@@ -37,7 +37,7 @@ import type { Clock } from '../util/clock';
 import { Disposable, type IDisposable } from '../util/disposable';
 import { Emitter, type Event } from '../util/event';
 import { tagged, type Logger } from '../util/logger';
-import type { AlertSourceConnection, Annotation, ClientStats, ConnectionStateInfo } from './connection';
+import type { AlertSourceConnection, Annotation, ClientStats, ConnectionStateInfo, SnapshotProgress } from './connection';
 import { ReconnectingSocket, type CloseOutcome, type SocketConnectionOptions } from './reconnectingSocket';
 import { CloseCodes } from '../protocol/closeCodes';
 import { describeSocketError, errorText } from '../util/errors';
@@ -80,9 +80,9 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
   private _lastSeq = -1;
   /**
    * A snapshot arriving in parts (protocol 1.1): its seq, the next part expected, how many, and the ids applied so
-   * far. The store shows each part at once; alerts the snapshot no longer has go only when the last part is in.
+   * far, and a history of its alerts (merged into `history` at the end). The store shows each part at once; alerts
+   * the snapshot no longer has go only when the last part is in.
    */
-  /** A snapshot arriving in parts: what came so far, and a history of its alerts (merged in at the end). */
   private _partial: { seq: number; next: number; count: number; seen: Set<string>; history: FiringHistory } | undefined;
   private _resyncSentAt: number | undefined;
   private readonly _pending = new Map<string, PendingRequest>();
@@ -205,7 +205,7 @@ export class AlertClient extends Disposable implements AlertSourceConnection, Re
    * While a snapshot arrives in parts: how many of how many are in (the list already shows them, but alerts that
    * ended meanwhile may still be listed until the last part). Undefined otherwise.
    */
-  get snapshotProgress(): { received: number; total: number } | undefined {
+  get snapshotProgress(): SnapshotProgress | undefined {
     return this._partial ? { received: this._partial.next, total: this._partial.count } : undefined;
   }
 

@@ -55,6 +55,12 @@ export interface Annotation {
  * What the extension needs from any alert source connection. AlertClient (the bridge protocol) and the
  * direct ntfy/Gotify connections implement it.
  */
+/** How much of a snapshot in parts is in. */
+export interface SnapshotProgress {
+  readonly received: number;
+  readonly total: number;
+}
+
 export interface AlertSourceConnection extends IDisposable {
   readonly state: ConnectionStateInfo;
   readonly onDidChangeState: Event<ConnectionStateInfo>;
@@ -81,7 +87,7 @@ export interface AlertSourceConnection extends IDisposable {
   readonly hasHistory?: boolean;
   readonly onDidChangeHistory?: Event<void>;
   /** While a snapshot arrives in parts (protocol 1.1): how many of how many are in. */
-  readonly snapshotProgress?: { received: number; total: number } | undefined;
+  readonly snapshotProgress?: SnapshotProgress | undefined;
   readonly stats: Readonly<ClientStats>;
   connect(): void;
   disconnect(): void;

@@ -1,12 +1,10 @@
+import type { SnapshotProgress } from '../transport/connection';
+
 /**
  * When the last part of a snapshot in parts is due, from the pace of the parts so far. The Alerts view holds its
  * refresh back over the last stretch, so that the refresh showing the whole snapshot is not spaced behind one
  * drawn a moment before the end (a view refresh is spaced ≥ 250 ms from the previous one; see AlertsFeature).
  */
-export interface SnapshotProgress {
-  readonly received: number;
-  readonly total: number;
-}
 
 export class SnapshotPace {
   private _first: { at: number; received: number; total: number } | undefined;

@@ -150,7 +150,7 @@ export class AlertsFeature extends Disposable {
   }
 
   /**
-   * A change to show. Over the last stretch of a snapshot in parts (its end due within one refresh interval), the
+   * A change to show. Over the last stretch of a snapshot in parts (its end due within `SNAPSHOT_END_HOLD_MS`), the
    * refresh is held for the end, so the refresh that shows the whole snapshot is not spaced behind one drawn a
    * moment before it (bench: the storm's first page after the snapshot). At most 800 ms held.
    */
