@@ -9,6 +9,7 @@ import type { OnCallApi } from '../../src/extension';
 import type { AlertChild } from '../../src/host/alerts/alertChildren';
 import type { AlertsElement } from '../../src/host/alerts/alertsTreeProvider';
 import type { DeploysElement } from '../../src/host/deploys/deploysTree';
+import { revealInTree } from '../../src/host/treeReveal';
 import { activateExtension, screenshot, sleep, waitFor, requireBridge } from './helpers';
 import { serverSnapshot } from './protocolProbe';
 
@@ -110,8 +111,9 @@ describe('deploys and suspect commits against the demo bridge (real VS Code host
     assert.match(top.child.label, /^pricing\.ts:\d+/);
     assert.match(String(top.child.description), /changed in this deploy/);
     // For the screenshot: the alert expanded and the first suspect selected (scrolled into view).
-    await api.alerts.view.reveal(el, { expand: true, select: false, focus: true });
-    await api.alerts.view.reveal(first, { select: true, focus: true });
+    // (Child rows keep their identity across refreshes, so retrying with the same element is a fresh lookup.)
+    assert.ok(await revealInTree(api.alerts.view, () => alertElement(api, coupon.id), { expand: true, select: false, focus: true }));
+    assert.ok(await revealInTree(api.alerts.view, () => first, { select: true, focus: true }));
     await sleep(800);
     await screenshot('deploys-suspects');
   });

@@ -15,6 +15,7 @@ import { formatUntil } from '../../src/core/viewModel/responder';
 import type { OnCallApi } from '../../src/extension';
 import type { AlertsElement } from '../../src/host/alerts/alertsTreeProvider';
 import type { ResponderPrompt } from '../../src/host/alerts/responderActions';
+import { revealInTree } from '../../src/host/treeReveal';
 import { activateExtension, requireBridge, screenshot, sleep, waitFor } from './helpers';
 import { serverAlert, serverSnapshot } from './protocolProbe';
 
@@ -154,16 +155,18 @@ describe('responder actions against the demo bridge (real VS Code host)', functi
     await vscode.commands.executeCommand('oncall.status.focus');
     await vscode.commands.executeCommand('list.collapseAll');
     await vscode.commands.executeCommand('oncall.alerts.focus');
-    const el = elementOf(api, withTimeline.id)!;
-    await api.alerts.view.reveal(el, { expand: true, select: true, focus: false });
-    const children = await api.alerts.provider.getChildren(el);
-    const timeline = children.find((c) => c.kind === 'child' && c.child.id === 'timeline')!;
-    await api.alerts.view.reveal(timeline, { expand: true, select: false, focus: false });
-    assert.ok(timeline.kind === 'child');
+    assert.ok(await revealInTree(api.alerts.view, () => elementOf(api, withTimeline.id), { expand: true, select: true, focus: false }), 'the snoozed alert revealed');
+    const timelineOf = async (): Promise<AlertsElement | undefined> => {
+      const el = elementOf(api, withTimeline.id);
+      return el ? (await api.alerts.provider.getChildren(el)).find((c) => c.kind === 'child' && c.child.id === 'timeline') : undefined;
+    };
+    const timeline = await timelineOf();
+    assert.ok(timeline?.kind === 'child', 'a Timeline row');
+    await revealInTree(api.alerts.view, timelineOf, { expand: true, select: false, focus: false });
     const entries = await api.alerts.provider.getChildren(timeline);
     assert.ok(entries.length >= 2, 'snoozed + note entries');
     // The Timeline's entries in sight, and a wider sidebar so "snoozed until" is not cut off.
-    await api.alerts.view.reveal(entries[entries.length - 1]!, { select: false, focus: false });
+    await revealInTree(api.alerts.view, async () => { const t = await timelineOf(); return t ? (await api.alerts.provider.getChildren(t)).at(-1) : undefined; }, { select: false, focus: false });
     for (let i = 0; i < 4; i++) await vscode.commands.executeCommand('workbench.action.increaseViewSize');
     try {
       await sleep(800);

@@ -22,6 +22,7 @@ import type { OnCallApi } from '../../src/extension';
 import type { AlertsElement } from '../../src/host/alerts/alertsTreeProvider';
 import { DeployGuardFeature, type CoverResult } from '../../src/host/deployGuard/deployGuardFeature';
 import type { FindingsPreview } from '../../src/host/loop/shareFindings';
+import { revealInTree } from '../../src/host/treeReveal';
 import { activateExtension, requireBridge, screenshot, sleep, waitFor } from './helpers';
 import { serverAlert, serverSnapshot } from './protocolProbe';
 
@@ -159,13 +160,16 @@ describe('issue 21 loop: share findings, cover yourself, I\'m on it (real VS Cod
     await vscode.commands.executeCommand('list.collapseAll');
     await vscode.commands.executeCommand('oncall.alerts.focus');
     const el = await waitFor('the coupon alert in the tree', () => elementOf(api, coupon.id));
-    await api.alerts.view.reveal(el, { expand: true, select: true, focus: false });
+    assert.ok(await revealInTree(api.alerts.view, () => elementOf(api, coupon.id), { expand: true, select: true, focus: false }), 'the coupon alert revealed');
     await waitFor('its note in the store', () => api.connections.connection!.store.get(coupon.id)?.notes?.some((n) => n.text === note.text));
-    const timeline = (await api.alerts.provider.getChildren(el)).find((c) => c.kind === 'child' && c.child.id === 'timeline');
-    if (timeline) {
-      await api.alerts.view.reveal(timeline, { expand: true, select: false, focus: false });
-      const entries = await api.alerts.provider.getChildren(timeline);
-      if (entries.length) await api.alerts.view.reveal(entries[entries.length - 1]!, { select: false, focus: false });
+    const timelineOf = async (): Promise<AlertsElement | undefined> => (await api.alerts.provider.getChildren(elementOf(api, coupon.id) ?? el)).find((c) => c.kind === 'child' && c.child.id === 'timeline');
+    if (await timelineOf()) {
+      await revealInTree(api.alerts.view, timelineOf, { expand: true, select: false, focus: false });
+      const lastEntry = async (): Promise<AlertsElement | undefined> => {
+        const t = await timelineOf();
+        return t ? (await api.alerts.provider.getChildren(t)).at(-1) : undefined;
+      };
+      await revealInTree(api.alerts.view, lastEntry, { select: false, focus: false });
     }
     await sleep(1500);
     await screenshot('loop-share-findings');

@@ -9,10 +9,12 @@ import { tagged, type Logger } from '../../core/util/logger';
 import { displayText } from '../../core/util/text';
 import { shortSha } from '../../core/viewModel/deploys/text';
 import type { AlertsFeature } from '../alerts/alertsFeature';
+import type { AlertsElement } from '../alerts/alertsTreeProvider';
 import { responderOf } from '../alerts/responderActions';
 import { Commands, Views } from '../constants';
 import type { HostContext } from '../context';
 import type { DeploysFeature } from '../deploys/deploysFeature';
+import { revealInTree } from '../treeReveal';
 
 const STATE_KEY = 'oncall.fixLinks';
 /** Recent commits offered by "Link Fix Commit…". */
@@ -371,9 +373,9 @@ export class FixWatchFeature extends Disposable {
     };
     const revealAlert = async (): Promise<void> => {
       const p = this._peers.alerts.provider;
-      const el = (p.getChildren() as Array<{ kind: string }>).flatMap((g) => p.getChildren(g as never) as Array<{ kind: string; id?: string }>).find((e) => e.kind === 'alert' && e.id === alertId);
+      const find = (): AlertsElement | undefined => (p.getChildren() as AlertsElement[]).flatMap((g) => p.getChildren(g) as AlertsElement[]).find((e) => e.kind === 'alert' && e.id === alertId);
       await vscode.commands.executeCommand(`${Views.alerts}.focus`).then(undefined, () => undefined);
-      if (el) await this._peers.alerts.view.reveal(el as never, { select: true, focus: false, expand: true }).then(undefined, () => undefined);
+      await revealInTree(this._peers.alerts.view, find, { select: true, focus: false, expand: true }).then(undefined, () => undefined);
     };
     if (deployFirst) {
       await revealAlert();
