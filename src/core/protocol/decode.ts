@@ -6,6 +6,7 @@
  * (or the extension host) down.
  */
 import * as v from 'valibot';
+import { fastServerMessage } from './fastPath';
 import { CLIENT_MESSAGE_SCHEMAS, SERVER_MESSAGE_SCHEMAS } from './schemas';
 import type { ClientMessage, ServerMessage } from './types';
 import { errorText } from '../util/errors';
@@ -23,7 +24,7 @@ const MAX_REASON_CHARS = 300;
 
 /** Parses and validates one text frame from the server. Never throws. */
 export function decodeServerMessage(data: string): DecodeResult<ServerMessage> {
-  return decodeWith(data, SERVER_MESSAGE_SCHEMAS);
+  return decodeWith(data, SERVER_MESSAGE_SCHEMAS, fastServerMessage);
 }
 
 /** Parses and validates one text frame from a client. Never throws. */
@@ -36,7 +37,15 @@ export function encodeMessage(msg: ServerMessage | ClientMessage): string {
   return JSON.stringify(msg);
 }
 
-function decodeWith<T>(data: string, schemas: Readonly<Record<string, v.GenericSchema<unknown, T>>>): DecodeResult<T> {
+/**
+ * `fast`: a check of the hot message types that answers exactly what the schema would, or undefined to leave the
+ * frame to the schema (fastPath.ts). It may reuse `json`, which nothing else holds.
+ */
+function decodeWith<T>(
+  data: string,
+  schemas: Readonly<Record<string, v.GenericSchema<unknown, T>>>,
+  fast?: (type: string, json: Record<string, unknown>) => T | undefined,
+): DecodeResult<T> {
   try {
     if (typeof data !== 'string') return fail(`message: expected a text frame, got ${describe(data)}`);
     if (data.length > MAX_FRAME_CHARS) return fail(`message: too large (${data.length} characters, limit ${MAX_FRAME_CHARS})`);
@@ -58,6 +67,8 @@ function decodeWith<T>(data: string, schemas: Readonly<Record<string, v.GenericS
     // Own-property lookup: `type: "constructor"` must not find Object.prototype.constructor.
     const schema = Object.hasOwn(schemas, type) ? schemas[type] : undefined;
     if (!schema) return fail(`type: unknown message type ${clip(JSON.stringify(type))} (expected one of ${known()})`);
+    const quick = fast?.(type, json as Record<string, unknown>);
+    if (quick !== undefined) return { ok: true, value: quick };
     const r = v.safeParse(schema, json, { abortEarly: true });
     if (r.success) return { ok: true, value: r.output };
     const issue = r.issues[0];
