@@ -630,7 +630,7 @@ async function host() {
       const of = (k) => (tr.length > 1 ? ` (median of ${tr.length}: ${tr.map((t) => fmt(t[k], 0)).join(', ')})` : '');
       // Ours = snapshot in the model → our refresh fired; the rest is VS Code's (debounce, IPC, the renderer).
       const split = (ours, total) => (num(ours) ? `; ours ${fmt(ours, 0)} ms to the refresh, VS Code ${fmt(total - ours, 0)} ms to the fetch` : '');
-      row('storm: time to first tree page (after the snapshot is in the model)', '—', `${fmt(s.firstPageMs, 0)} ms${of('firstPageMs')}${split(s.firstPageOursMs, s.firstPageMs)}`, `${fmt(s.firstPageMs / 100, 2)}× goal`, '≤ 100 ms', s.firstPageMs <= 100);
+      row('storm: time to first tree page (after the snapshot is in: its end applied, the model holding the storm)', '—', `${fmt(s.firstPageMs, 0)} ms${of('firstPageMs')}${split(s.firstPageOursMs, s.firstPageMs)}`, `${fmt(s.firstPageMs / 100, 2)}× goal`, '≤ 100 ms', s.firstPageMs <= 100);
       // Shown as it comes: the first page after the snapshot's first part (the user sees alerts from then on).
       if (num(s.firstPartPageMs)) row(`storm: first tree page after the snapshot's first part is in the model (${fmt(s.firstPartAfterMs, 0)} ms after connecting)`, '—', `${fmt(s.firstPartPageMs, 0)} ms${of('firstPartPageMs')}`, '—', 'report', undefined);
       const ack = s.ack;

@@ -65,6 +65,20 @@ async function shot(name: string): Promise<void> {
   });
 }
 
+/** The runner's renderer profile (BENCH_RENDERER_PROFILE): `start`, or `stop` saving it as <screenshots>/<name>.cpuprofile. */
+async function rendererProfile(what: 'start' | 'stop', name = 'renderer'): Promise<string> {
+  const url = process.env.ONCALL_TEST_SCREENSHOT_URL;
+  if (!url) return '';
+  return new Promise<string>((resolve) => {
+    const req = http.get(`${url}?profile=${what}&name=${name}`, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', () => resolve(''));
+  });
+}
+
 type TreeListener = (el: AlertsElement | undefined, ms: number) => void;
 
 export async function run(): Promise<void> {
@@ -303,7 +317,11 @@ async function bench(): Promise<void> {
     let started = wallMs();
     // What happened when, for finding where the time goes (kept in the host's JSON, .tmp/bench-host.json).
     const timeline: Array<[number, string]> = [];
+    /** With BENCH_HOST_PROFILE: every mark at its wall time, to line the profile's samples up with the timeline. */
+    // Each with the monotonic clock in µs (CLOCK_MONOTONIC, the clock of V8's and Chromium's profiles on Linux).
+    const wallMarks: Array<[number, string, number]> = [];
     const mark = (what: string, at = wallMs()): void => {
+      if (process.env.BENCH_HOST_PROFILE && wallMarks.length < 20000) wallMarks.push([at, what, Number(process.hrtime.bigint() / 1000n) - (wallMs() - at) * 1000]);
       if (timeline.length < 6000) timeline.push([Math.round(at - started), what]);
     };
     let firstPage = 0;
@@ -321,8 +339,17 @@ async function bench(): Promise<void> {
       if (!started) return;
       mark(`model changed (${api.alerts.model.size})`);
       if (!firstPartAt && api.alerts.model.size > 0) firstPartAt = wallMs();
-      if (!snapshotAt && api.alerts.model.size >= n) snapshotAt = wallMs();
+      checkSnapshot();
     });
+    // The snapshot is in when the connection says so (its last part and end applied) and the model has the storm:
+    // the model reaches n while parts of the resolved alerts the source still holds are on their way.
+    let synced = false;
+    const checkSnapshot = (): void => {
+      if (!snapshotAt && synced && api.alerts.model.size >= n) {
+        snapshotAt = wallMs();
+        mark('snapshot in (synced)', snapshotAt);
+      }
+    };
     const origRefresh = api.alerts.provider.refresh.bind(api.alerts.provider);
     // When our refresh fired after the snapshot was in / after the store had all acks: what is ours of each figure
     // (from then until the workbench fetches the page is VS Code's: its debounce, the renderer, the IPC).
@@ -343,6 +370,11 @@ async function bench(): Promise<void> {
     if (profiler) {
       profiler.connect();
       await new Promise((r) => profiler.post('Profiler.enable', () => profiler.post('Profiler.setSamplingInterval', { interval: 200 }, () => profiler.post('Profiler.start', r))));
+      mark('profiler started');
+    }
+    if (process.env.BENCH_RENDERER_PROFILE) {
+      await rendererProfile('start');
+      mark('renderer profiler started');
     }
     try {
       for (let trial = 0; trial < trials; trial++) {
@@ -354,9 +386,16 @@ async function bench(): Promise<void> {
         firstPage = snapshotAt = firstPartAt = firstPartPage = refreshAfterSnapshot = refreshAfterAcks = acksIn = 0;
         started = wallMs();
         mark(`trial ${trial + 1}: connecting`);
+        synced = false;
         await api.connections.rebuild();
         const conn = api.connections.connection!;
+        const syncSub = conn.onDidChangeState((st) => {
+          mark(`connection ${st.state}${st.state === 'connected' ? ` synced=${String(st.synced)}` : ''}${st.lastError ? `: ${st.lastError}` : ''}`);
+          synced = st.state === 'connected' && st.synced !== false;
+          checkSnapshot();
+        });
         await waitFor('the storm snapshot', () => snapshotAt > 0 || conn.state.state === 'reconnecting', 120_000);
+        syncSub.dispose();
         if (!snapshotAt) throw new Error(`snapshot not applied: ${conn.state.lastError ?? conn.state.state}`);
         await waitFor('the first tree page', () => firstPage > 0, 30_000);
         const heapPeak = process.memoryUsage().heapUsed;
@@ -418,6 +457,12 @@ async function bench(): Promise<void> {
       if (profiler) {
         const profile = await new Promise<unknown>((r) => profiler.post('Profiler.stop', (_e, res) => r(res?.profile)));
         if (process.env.BENCH_TMP_DIR) fs.writeFileSync(`${process.env.BENCH_TMP_DIR}/bench-storm.cpuprofile`, JSON.stringify(profile));
+        // The profile's clock (µs) and wall time differ by an offset: `profiler started` ≈ the profile's startTime.
+        if (process.env.BENCH_TMP_DIR) fs.writeFileSync(`${process.env.BENCH_TMP_DIR}/bench-storm.marks.json`, JSON.stringify(wallMarks));
+      }
+      if (process.env.BENCH_RENDERER_PROFILE) {
+        const file = await rendererProfile('stop', 'bench-storm-renderer');
+        if (file && process.env.BENCH_TMP_DIR) fs.copyFileSync(file, `${process.env.BENCH_TMP_DIR}/bench-storm-renderer.cpuprofile`);
         profiler.disconnect();
       }
     }

@@ -54,9 +54,29 @@ export async function runInCodeServer(o) {
     // Test terminals start bash without the machine's ~/.bashrc (see hostSettings.mjs).
     writeHostUserSettings(path.join(tmp, 'ud'), path.join(tmp, 'home'));
     // Screenshot endpoint for the tests (loopback only).
+    // ?profile=start / ?profile=stop&name=x: a CPU profile of the workbench (renderer) page, for the bench's
+    // BENCH_RENDERER_PROFILE (saved as <screenshots>/<name>.cpuprofile).
+    let cdp;
     shotServer = http.createServer(async (req, res) => {
-      const name = (new URL(req.url ?? '/', 'http://x').searchParams.get('name') ?? 'shot').replace(/[^a-z0-9_-]/gi, '_');
+      const q = new URL(req.url ?? '/', 'http://x').searchParams;
+      const name = (q.get('name') ?? 'shot').replace(/[^a-z0-9_-]/gi, '_');
       try {
+        if (q.get('profile') === 'start') {
+          cdp ??= await page.context().newCDPSession(page);
+          await cdp.send('Profiler.enable');
+          await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+          await cdp.send('Profiler.start');
+          res.end('started');
+          return;
+        }
+        if (q.get('profile') === 'stop') {
+          const { profile } = await cdp.send('Profiler.stop');
+          const file = path.join(shotDir, `${name}.cpuprofile`);
+          fs.mkdirSync(shotDir, { recursive: true });
+          fs.writeFileSync(file, JSON.stringify(profile));
+          res.end(file);
+          return;
+        }
         const file = path.join(shotDir, `${name}.png`);
         await page.screenshot({ path: file });
         res.end(file);

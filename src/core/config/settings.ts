@@ -177,7 +177,7 @@ export const SETTINGS = [
     why: 'A view preference.',
   }),
   entry({
-    key: 'alerts.pageSize', field: 'pageSize', type: 'number', default: 200, scope: 'window', minimum: 20, maximum: 5000, restricted: false, effect: 'none',
+    key: 'alerts.pageSize', field: 'pageSize', type: 'number', default: 50, scope: 'window', minimum: 20, maximum: 5000, restricted: false, effect: 'none',
     summary: 'rows per group before "Show more"',
     why: 'A view preference.',
     integer: true,

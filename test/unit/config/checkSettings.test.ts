@@ -57,7 +57,7 @@ describe('check-settings (package.json against the settings table and the contex
     pkg.contributes.configuration.properties['oncall.alerts.pageSize']!.default = 100;
     const r = run(pkg);
     assert.equal(r.status, 1, r.out);
-    assert.match(r.out, /oncall\.alerts\.pageSize: default is 100 in package\.json, 200 in the table/);
+    assert.match(r.out, /oncall\.alerts\.pageSize: default is 100 in package\.json, 50 in the table/);
   });
 
   it('names every kind of drift: key set, type, scope, enum, range, restricted settings, when clauses, completion events', () => {

@@ -29,7 +29,7 @@ describe('settings table', () => {
     assert.equal(value.sourceType, 'bridge');
     assert.equal(value.gotifyAllowDelete, false);
     assert.equal(value.groupBy, 'service');
-    assert.equal(value.pageSize, 200);
+    assert.equal(value.pageSize, 50);
     assert.equal(value.notificationsPerMinute, 5);
     assert.equal(value.deployWatchMinutes, 30);
     assert.deepEqual(value.deployFiles, DEFAULT_DEPLOY_FILES);
@@ -52,14 +52,14 @@ describe('settings table', () => {
 
   it('a wrong value falls back to the default with one message naming the setting, the value and what was expected', () => {
     const { value, problems } = read({ 'alerts.pageSize': 3, 'alerts.groupBy': 'team', sourceType: 'carrier-pigeon', 'notifications.maxPerMinute': 1e9, 'deploys.watchMinutes': -1, serverUrl: 42 });
-    assert.equal(value.pageSize, 200);
+    assert.equal(value.pageSize, 50);
     assert.equal(value.groupBy, 'service');
     assert.equal(value.sourceType, 'bridge');
     assert.equal(value.notificationsPerMinute, 5);
     assert.equal(value.deployWatchMinutes, 30);
     assert.equal(value.serverUrl, '');
     assert.equal(problems.length, 6, problems.join('\n'));
-    assert.ok(problems.includes('setting oncall.alerts.pageSize has an invalid value (3): expected a number from 20 to 5000; using 200'), problems.join('\n'));
+    assert.ok(problems.includes('setting oncall.alerts.pageSize has an invalid value (3): expected a number from 20 to 5000; using 50'), problems.join('\n'));
     assert.ok(problems.includes('setting oncall.sourceType has an invalid value ("carrier-pigeon"): expected one of bridge|ntfy|gotify; using "bridge"'), problems.join('\n'));
     assert.ok(problems.includes('setting oncall.alerts.groupBy has an invalid value ("team"): expected one of service|severity|status; using "service"'));
   });
