@@ -321,7 +321,7 @@ async function bench(): Promise<void> {
     // Each with the monotonic clock in µs (CLOCK_MONOTONIC, the clock of V8's and Chromium's profiles on Linux).
     const wallMarks: Array<[number, string, number]> = [];
     const mark = (what: string, at = wallMs()): void => {
-      if (process.env.BENCH_HOST_PROFILE && wallMarks.length < 20000) wallMarks.push([at, what, Number(process.hrtime.bigint() / 1000n) - (wallMs() - at) * 1000]);
+      if ((process.env.BENCH_HOST_PROFILE || process.env.BENCH_RENDERER_PROFILE) && wallMarks.length < 20000) wallMarks.push([at, what, Number(process.hrtime.bigint() / 1000n) - (wallMs() - at) * 1000]);
       if (timeline.length < 6000) timeline.push([Math.round(at - started), what]);
     };
     let firstPage = 0;
@@ -370,7 +370,6 @@ async function bench(): Promise<void> {
     if (profiler) {
       profiler.connect();
       await new Promise((r) => profiler.post('Profiler.enable', () => profiler.post('Profiler.setSamplingInterval', { interval: 200 }, () => profiler.post('Profiler.start', r))));
-      mark('profiler started');
     }
     if (process.env.BENCH_RENDERER_PROFILE) {
       await rendererProfile('start');
@@ -457,13 +456,13 @@ async function bench(): Promise<void> {
       if (profiler) {
         const profile = await new Promise<unknown>((r) => profiler.post('Profiler.stop', (_e, res) => r(res?.profile)));
         if (process.env.BENCH_TMP_DIR) fs.writeFileSync(`${process.env.BENCH_TMP_DIR}/bench-storm.cpuprofile`, JSON.stringify(profile));
-        // The profile's clock (µs) and wall time differ by an offset: `profiler started` ≈ the profile's startTime.
-        if (process.env.BENCH_TMP_DIR) fs.writeFileSync(`${process.env.BENCH_TMP_DIR}/bench-storm.marks.json`, JSON.stringify(wallMarks));
+        profiler.disconnect();
       }
+      // Marks as [wall ms, what, CLOCK_MONOTONIC µs]: the third is the profiles' own clock.
+      if (wallMarks.length && process.env.BENCH_TMP_DIR) fs.writeFileSync(`${process.env.BENCH_TMP_DIR}/bench-storm.marks.json`, JSON.stringify(wallMarks));
       if (process.env.BENCH_RENDERER_PROFILE) {
         const file = await rendererProfile('stop', 'bench-storm-renderer');
         if (file && process.env.BENCH_TMP_DIR) fs.copyFileSync(file, `${process.env.BENCH_TMP_DIR}/bench-storm-renderer.cpuprofile`);
-        profiler.disconnect();
       }
     }
   }
