@@ -34,7 +34,8 @@ const OPTIONAL: Array<keyof Alert> = ['description', 'environment', 'resolvedAt'
 function both(msg: Json): { schema: v.SafeParseResult<typeof AlertEventSchema | typeof SnapshotChunkSchema | typeof AlertResolvedSchema>; fast: unknown } {
   const schemaOf = msg.type === 'snapshotChunk' ? SnapshotChunkSchema : msg.type === 'alertResolved' ? AlertResolvedSchema : AlertEventSchema;
   const schema = v.safeParse(schemaOf, clone(msg), { abortEarly: true });
-  const fast = fastServerMessage(String(msg.type), clone(msg));
+  // The decoder calls the fast path only with a string type (any other is refused before it).
+  const fast = typeof msg.type === 'string' ? fastServerMessage(msg.type, clone(msg)) : undefined;
   return { schema, fast };
 }
 
