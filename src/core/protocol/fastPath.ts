@@ -45,7 +45,7 @@ export function fastServerMessage(type: string, json: Obj): ServerMessage | unde
   return undefined;
 }
 
-export function fastAlertResolved(json: Obj): AlertResolvedMessage | undefined {
+function fastAlertResolved(json: Obj): AlertResolvedMessage | undefined {
   if (!only(json, RESOLVED_EVENT_KEYS) || json.type !== 'alertResolved' || !count(json.seq, 0)) return undefined;
   if (json.omitted !== undefined && !count(json.omitted, 0)) return undefined;
   const r = json.alertResolved;
@@ -53,7 +53,7 @@ export function fastAlertResolved(json: Obj): AlertResolvedMessage | undefined {
   return json as unknown as AlertResolvedMessage;
 }
 
-export function fastAlertEvent(json: Obj): AlertEventMessage | undefined {
+function fastAlertEvent(json: Obj): AlertEventMessage | undefined {
   if (!only(json, EVENT_KEYS) || json.type !== 'alert' || !count(json.seq, 0)) return undefined;
   if (json.hidden !== undefined && typeof json.hidden !== 'boolean') return undefined;
   if (json.omitted !== undefined && !count(json.omitted, 0)) return undefined;
@@ -63,7 +63,7 @@ export function fastAlertEvent(json: Obj): AlertEventMessage | undefined {
   return json as unknown as AlertEventMessage;
 }
 
-export function fastSnapshotChunk(json: Obj): SnapshotChunkMessage | undefined {
+function fastSnapshotChunk(json: Obj): SnapshotChunkMessage | undefined {
   if (!only(json, CHUNK_KEYS) || json.type !== 'snapshotChunk' || !count(json.seq, 0)) return undefined;
   const { index, count: parts, alerts } = json;
   if (!Number.isInteger(index) || !Number.isInteger(parts) || (index as number) < 0 || (parts as number) < 1 || (parts as number) > MAX_SNAPSHOT_CHUNKS) return undefined;
@@ -81,7 +81,7 @@ export function fastSnapshotChunk(json: Obj): SnapshotChunkMessage | undefined {
 }
 
 /** One alert as `AlertSchema` would produce it (capped to `ALERT_LIMITS`), or undefined. */
-export function fastAlert(x: unknown): Alert | undefined {
+function fastAlert(x: unknown): Alert | undefined {
   const a = checkedAlert(x);
   return a && finish(a);
 }

@@ -123,6 +123,13 @@ export class AlertsTreeProvider extends Disposable implements vscode.TreeDataPro
     return key !== undefined && this._groupByKey.has(key) ? this._element({ kind: 'group', key }) : undefined;
   }
 
+  /** The alert's row on its group's current page (undefined when it is not in the list or not on the page). */
+  async alertRowFor(alertId: string): Promise<Extract<AlertsElement, { kind: 'alert' }> | undefined> {
+    const group = this.groupElementFor(alertId);
+    if (!group) return undefined;
+    return (await this.getChildren(group)).find((r): r is Extract<AlertsElement, { kind: 'alert' }> => r.kind === 'alert' && r.id === alertId);
+  }
+
   private _rebuild(): void {
     this._groups = this._model.groups(this._groupBy);
     this._groupByKey = new Map(this._groups.map((g) => [g.key, g]));

@@ -9,7 +9,6 @@ import { tagged, type Logger } from '../../core/util/logger';
 import { displayText } from '../../core/util/text';
 import { shortSha } from '../../core/viewModel/deploys/text';
 import type { AlertsFeature } from '../alerts/alertsFeature';
-import type { AlertsElement } from '../alerts/alertsTreeProvider';
 import { responderOf } from '../alerts/responderActions';
 import { Commands, Views } from '../constants';
 import type { HostContext } from '../context';
@@ -373,9 +372,8 @@ export class FixWatchFeature extends Disposable {
     };
     const revealAlert = async (): Promise<void> => {
       const p = this._peers.alerts.provider;
-      const find = (): AlertsElement | undefined => (p.getChildren() as AlertsElement[]).flatMap((g) => p.getChildren(g) as AlertsElement[]).find((e) => e.kind === 'alert' && e.id === alertId);
       await vscode.commands.executeCommand(`${Views.alerts}.focus`).then(undefined, () => undefined);
-      await revealInTree(this._peers.alerts.view, find, { select: true, focus: false, expand: true }).then(undefined, () => undefined);
+      await revealInTree(this._peers.alerts.view, () => p.alertRowFor(alertId), { select: true, focus: false, expand: true }).then(undefined, () => undefined);
     };
     if (deployFirst) {
       await revealAlert();

@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import type { Logger } from '../../core/util/logger';
 import { displayText } from '../../core/util/text';
 import type { AlertsFeature } from '../alerts/alertsFeature';
-import type { AlertsElement } from '../alerts/alertsTreeProvider';
 import type { ConnectionFeature } from '../connection/connectionFeature';
 import { EXTENSION_ID } from '../constants';
 import { revealInTree } from '../treeReveal';
@@ -70,11 +69,7 @@ export class AlertUriHandler implements vscode.UriHandler {
       if (row) {
         try {
           // Looked up again on a retry: a refresh that raced the reveal may have moved the row (acked → other group).
-          const find = async (): Promise<AlertsElement | undefined> => {
-            const g = provider.groupElementFor(id);
-            return g ? (await provider.getChildren(g)).find((r) => r.kind === 'alert' && r.id === id) : undefined;
-          };
-          return await revealInTree(this._p.alerts.view, find, { select: true, focus: true, expand: false });
+          return await revealInTree(this._p.alerts.view, () => provider.alertRowFor(id), { select: true, focus: true, expand: false });
         } catch (e) {
           this._p.log.warn(`could not reveal alert ${displayText(id, 80)} in the Alerts view: ${errorText(e)}`);
           return false;
